@@ -1,0 +1,520 @@
+import { InputError } from '../errors.js';
+import type { BatchShape } from '../latency/batch-shape.js';
+import type { IterationTimeModel } from '../latency/iteration-time-model.js';
+import type { RequestList } from '../workloads/request-list.js';
+import { blocksFor } from './kv-blocks.js';
+import { PolicyViolationError, type EngineRule } from './policy-violation.js';
+import { RequestStatus, statusName } from './request-status.js';
+import type { RequestRecords, TimeSeries } from './run-result.js';
+import type { EngineView, Scheduler } from './scheduler.js';
+import { TimeSeriesRecorder } from './time-series-recorder.js';
+import type { TokenModel } from './token-model.js';
+
+/** Configuration of one simulated replica. */
+export interface EngineConfig {
+  /** KV capacity, blocks (> 0). */
+  kvCapacityBlocks: number;
+  /** Tokens per KV block (>= 1; 1 is the paper's token model). */
+  blockSize: number;
+  /** Predicts each iteration's duration. */
+  iterationTime: IterationTimeModel;
+  /** See TokenModel; default `vllm`. */
+  tokenModel?: TokenModel;
+  /** Stop the run at this simulated time, seconds; unfinished requests are then reported. */
+  horizonS?: number;
+  /** Samples kept in the time series (even, default 2,048). */
+  timeSeriesPoints?: number;
+  /** Safety stop for livelocked policies (default 200,000,000 iterations). */
+  maxIterations?: number;
+}
+
+/** Engine-level totals of one run, from which run metrics are derived (runner/metrics/). */
+export interface EngineTotals {
+  iterations: number;
+  /** Sum over iterations of requests in the batch (prefill chunks + decodes). */
+  batchRequests: number;
+  /** Largest KV usage seen, blocks. */
+  kvPeakBlocks: number;
+  /** Integral of KV blocks in use over [start, end], block-seconds. */
+  kvBlockSeconds: number;
+  /** Time of the first arrival, seconds. */
+  startS: number;
+  /** Time the run ended: last completion, or the horizon stop, seconds. */
+  endS: number;
+  kvCapacityBlocks: number;
+}
+
+/** Raw output of the engine for one run. */
+export interface EngineOutput {
+  records: RequestRecords;
+  timeSeries: TimeSeries;
+  totals: EngineTotals;
+  /** Warnings with their count, e.g. `prompt longer than maxNumBatchedTokens ran alone (x3)`. */
+  warnings: string[];
+}
+
+/**
+ * Checks that every request can complete on the machine at all: its largest KV footprint plus
+ * the policy's reserved blocks fits the capacity. Without this a policy would evict forever.
+ * @returns a user-facing message for the first request that cannot fit, or null
+ */
+export function findRequestThatCannotFit(
+  requests: RequestList,
+  kvCapacityBlocks: number,
+  blockSize: number,
+  reservedBlocks: number,
+  tokenModel: TokenModel,
+): string | null {
+  const usable = kvCapacityBlocks - reservedBlocks;
+  const lastTokenKv = tokenModel === 'vllm' ? 1 : 0;
+  for (let i = 0; i < requests.arrival.length; i++) {
+    const peak = requests.promptTokens[i] + requests.outputTokens[i] - lastTokenKv;
+    const need = blocksFor(peak, blockSize);
+    if (need > usable) {
+      return (
+        `request #${i} (prompt ${requests.promptTokens[i]} tokens, output ${requests.outputTokens[i]} tokens) ` +
+        `needs ${need} KV blocks at its peak but the machine offers ${usable} (capacity ${kvCapacityBlocks}` +
+        (reservedBlocks > 0 ? ` minus ${reservedBlocks} watermark` : '') +
+        `); it could never complete: cap request lengths with the workload's maxTokens or use a larger machine`
+      );
+    }
+  }
+  return null;
+}
+
+/**
+ * Discrete-event simulation of one inference replica (DESIGN.md "Engine").
+ *
+ * Each iteration: deliver arrivals, ask the policy for a batch (validated decision by decision),
+ * advance the clock by the iteration-time model, then apply the batch: prefill chunks fill KV,
+ * decodes produce one token each, finished requests free their blocks. When the policy schedules
+ * nothing, the clock jumps to the next arrival. All request state lives here in typed arrays;
+ * policies only decide.
+ *
+ * @throws InputError when a request can never fit in the KV cache (see findRequestThatCannotFit)
+ * @throws PolicyViolationError when the policy breaks an engine rule
+ */
+export function simulate(requests: RequestList, config: EngineConfig, scheduler: Scheduler): EngineOutput {
+  return new ReplicaEngine(requests, config, scheduler).run();
+}
+
+class ReplicaEngine implements EngineView {
+  readonly blockSize: number;
+  readonly kvCapacityBlocks: number;
+  readonly tokenModel: TokenModel;
+  now = 0;
+  iteration = 0;
+
+  private readonly n: number;
+  private readonly arrivalS: Float64Array;
+  private readonly prompt: Int32Array;
+  private readonly output: Int32Array;
+  // mutable per-request state
+  private readonly statusOf: Uint8Array;
+  private readonly target: Int32Array;
+  private readonly prefilled: Int32Array;
+  private readonly generated: Int32Array;
+  private readonly kv: Int32Array;
+  private readonly blocks: Int32Array;
+  private readonly scheduledIn: Int32Array;
+  private readonly lastToken: Float64Array;
+  // records
+  private readonly firstScheduled: Float64Array;
+  private readonly firstToken: Float64Array;
+  private readonly finish: Float64Array;
+  private readonly evictions: Int32Array;
+  private readonly preemptions: Int32Array;
+  private readonly recomputed: Int32Array;
+  private readonly maxItl: Float64Array;
+  // batch of the iteration being planned
+  private readonly batchIds: Int32Array;
+  private batchSize = 0;
+  private readonly prevBatchIds: Int32Array;
+  private prevBatchSize = 0;
+  private readonly shape: BatchShape;
+  private readonly decodeIds: Int32Array;
+  private readonly prefillIds: Int32Array;
+  // counters
+  private used = 0;
+  private active = 0;
+  private arrived = 0;
+  private finished = 0;
+  private readonly warnings = new Map<string, number>();
+
+  constructor(
+    requests: RequestList,
+    private readonly config: EngineConfig,
+    private readonly scheduler: Scheduler,
+  ) {
+    const n = requests.arrival.length;
+    if (requests.promptTokens.length !== n || requests.outputTokens.length !== n) {
+      throw new RangeError('request list columns have different lengths');
+    }
+    if (!(config.kvCapacityBlocks > 0 && Number.isInteger(config.kvCapacityBlocks))) {
+      throw new InputError(
+        `machine KV capacity must be a positive number of blocks, got ${config.kvCapacityBlocks}`,
+      );
+    }
+    if (!(config.blockSize >= 1 && Number.isInteger(config.blockSize))) {
+      throw new InputError(`machine blockSize must be a positive integer, got ${config.blockSize}`);
+    }
+    for (let i = 0; i < n; i++) {
+      if (requests.promptTokens[i] < 1 || requests.outputTokens[i] < 1) {
+        throw new InputError(
+          `request #${i} has prompt ${requests.promptTokens[i]} and output ${requests.outputTokens[i]} tokens; both must be >= 1`,
+        );
+      }
+      if (i > 0 && requests.arrival[i] < requests.arrival[i - 1]) {
+        throw new InputError(
+          `request #${i} arrives before request #${i - 1}; request lists must be sorted by arrival`,
+        );
+      }
+    }
+    this.n = n;
+    this.blockSize = config.blockSize;
+    this.kvCapacityBlocks = config.kvCapacityBlocks;
+    this.tokenModel = config.tokenModel ?? 'vllm';
+    this.arrivalS = requests.arrival;
+    this.prompt = requests.promptTokens;
+    this.output = requests.outputTokens;
+    this.statusOf = new Uint8Array(n);
+    this.target = Int32Array.from(requests.promptTokens);
+    this.prefilled = new Int32Array(n);
+    this.generated = new Int32Array(n);
+    this.kv = new Int32Array(n);
+    this.blocks = new Int32Array(n);
+    this.scheduledIn = new Int32Array(n);
+    this.lastToken = new Float64Array(n);
+    this.firstScheduled = new Float64Array(n).fill(NaN);
+    this.firstToken = new Float64Array(n).fill(NaN);
+    this.finish = new Float64Array(n).fill(NaN);
+    this.evictions = new Int32Array(n);
+    this.preemptions = new Int32Array(n);
+    this.recomputed = new Int32Array(n);
+    this.maxItl = new Float64Array(n).fill(NaN);
+    this.batchIds = new Int32Array(n);
+    this.prevBatchIds = new Int32Array(n);
+    this.decodeIds = new Int32Array(n);
+    this.prefillIds = new Int32Array(n);
+    this.shape = {
+      numPrefills: 0,
+      prefillTokens: new Int32Array(n),
+      prefillKvBefore: new Int32Array(n),
+      totalPrefillTokens: 0,
+      numDecodes: 0,
+      decodeKvTokens: 0,
+    };
+    const cannotFit = findRequestThatCannotFit(
+      requests,
+      config.kvCapacityBlocks,
+      config.blockSize,
+      scheduler.reservedBlocks(config.kvCapacityBlocks),
+      this.tokenModel,
+    );
+    if (cannotFit) throw new InputError(`policy ${scheduler.name}: ${cannotFit}`);
+  }
+
+  run(): EngineOutput {
+    const n = this.n;
+    const horizon = this.config.horizonS ?? Infinity;
+    const maxIterations = this.config.maxIterations ?? 200_000_000;
+    const recorder = new TimeSeriesRecorder(this.config.timeSeriesPoints ?? 2048);
+    const shape = this.shape;
+    let next = 0; // next request to arrive
+    let batchRequests = 0;
+    let kvPeak = 0;
+    let kvBlockSeconds = 0;
+    const start = n > 0 ? this.arrivalS[0] : 0;
+    this.now = start;
+    let end = start;
+
+    while (this.finished < n) {
+      while (next < n && this.arrivalS[next] <= this.now) {
+        this.statusOf[next] = RequestStatus.WAITING;
+        this.arrived++;
+        this.scheduler.onArrival(next, this);
+        next++;
+      }
+      if (this.now >= horizon) break;
+
+      this.iteration++;
+      this.batchSize = 0;
+      shape.numPrefills = 0;
+      shape.totalPrefillTokens = 0;
+      shape.numDecodes = 0;
+      shape.decodeKvTokens = 0;
+      this.scheduler.schedule(this);
+      this.countPreemptions();
+
+      if (this.batchSize === 0) {
+        this.iteration--;
+        this.prevBatchSize = 0;
+        if (next < n) {
+          const wake = Math.min(this.arrivalS[next], horizon);
+          kvBlockSeconds += this.used * (wake - this.now);
+          this.now = wake;
+          continue;
+        }
+        if (this.now >= horizon) break;
+        this.violation(
+          'no-progress',
+          `nothing scheduled with ${n - this.finished} request(s) unfinished (${this.arrived - this.active - this.finished} waiting, ${this.active} holding KV) and no arrival left`,
+        );
+      }
+      if (this.iteration > maxIterations) {
+        this.violation('iteration-limit', `more than ${maxIterations} iterations`);
+      }
+
+      const dt = this.config.iterationTime.iterationTime(shape);
+      if (!(dt > 0 && Number.isFinite(dt))) {
+        throw new RangeError(`iteration-time model ${this.config.iterationTime.kind} returned ${dt} s`);
+      }
+      if (this.used > kvPeak) kvPeak = this.used;
+      kvBlockSeconds += this.used * dt;
+      this.now += dt;
+      const t = this.now;
+      batchRequests += this.batchSize;
+
+      // Apply prefill chunks.
+      for (let k = 0; k < shape.numPrefills; k++) {
+        const id = this.prefillIds[k];
+        const c = shape.prefillTokens[k];
+        this.prefilled[id] += c;
+        this.kv[id] += c;
+        if (this.prefilled[id] === this.target[id] && this.tokenModel === 'vllm') this.emitToken(id, t);
+      }
+      // Apply decodes.
+      for (let k = 0; k < shape.numDecodes; k++) {
+        const id = this.decodeIds[k];
+        this.kv[id] += 1;
+        this.emitToken(id, t);
+      }
+      recorder.record(
+        t,
+        this.arrived - this.active - this.finished,
+        this.active,
+        this.used,
+        shape.totalPrefillTokens,
+        shape.numDecodes,
+      );
+      // Remember the batch for preemption counting, then finish completed requests.
+      this.prevBatchIds.set(this.batchIds.subarray(0, this.batchSize));
+      this.prevBatchSize = this.batchSize;
+      for (let k = 0; k < this.batchSize; k++) {
+        const id = this.batchIds[k];
+        if (this.statusOf[id] === RequestStatus.ACTIVE && this.generated[id] === this.output[id]) {
+          this.finishRequest(id, t);
+        }
+      }
+      end = t;
+    }
+    if (this.finished < n) end = Math.max(end, Math.min(this.now, horizon));
+
+    return {
+      records: {
+        arrival: this.arrivalS,
+        promptTokens: this.prompt,
+        outputTokens: this.output,
+        firstScheduled: this.firstScheduled,
+        firstToken: this.firstToken,
+        finish: this.finish,
+        generatedTokens: this.generated,
+        evictions: this.evictions,
+        preemptions: this.preemptions,
+        recomputedTokens: this.recomputed,
+        maxItl: this.maxItl,
+      },
+      timeSeries: recorder.result(),
+      totals: {
+        iterations: this.iteration,
+        batchRequests,
+        kvPeakBlocks: kvPeak,
+        kvBlockSeconds,
+        startS: start,
+        endS: end,
+        kvCapacityBlocks: this.kvCapacityBlocks,
+      },
+      warnings: [...this.warnings].map(([text, count]) => (count > 1 ? `${text} (x${count})` : text)),
+    };
+  }
+
+  private emitToken(id: number, t: number): void {
+    const g = ++this.generated[id];
+    if (g === 1) {
+      if (Number.isNaN(this.firstToken[id])) this.firstToken[id] = t;
+    } else {
+      const gap = t - this.lastToken[id];
+      if (!(gap <= this.maxItl[id])) this.maxItl[id] = gap;
+    }
+    this.lastToken[id] = t;
+  }
+
+  private finishRequest(id: number, t: number): void {
+    this.statusOf[id] = RequestStatus.FINISHED;
+    this.finish[id] = t;
+    this.used -= this.blocks[id];
+    this.blocks[id] = 0;
+    this.active--;
+    this.finished++;
+    this.scheduler.onFinish(id, this);
+  }
+
+  /** A request that ran in the previous iteration, still holds KV and is not in this batch was paused. */
+  private countPreemptions(): void {
+    for (let k = 0; k < this.prevBatchSize; k++) {
+      const id = this.prevBatchIds[k];
+      if (this.statusOf[id] === RequestStatus.ACTIVE && this.scheduledIn[id] !== this.iteration) {
+        this.preemptions[id]++;
+      }
+    }
+  }
+
+  private violation(rule: EngineRule, detail: string): never {
+    throw new PolicyViolationError(this.scheduler.name, this.iteration, rule, detail, this.now);
+  }
+
+  private checkSchedulable(id: number): void {
+    if (!(id >= 0 && id < this.n && Number.isInteger(id))) this.violation('not-arrived', `no request #${id}`);
+    const s = this.statusOf[id];
+    if (s === RequestStatus.FUTURE)
+      this.violation('not-arrived', `request #${id} arrives at ${this.arrivalS[id]} s`);
+    if (s === RequestStatus.FINISHED) this.violation('finished-request', `request #${id} already finished`);
+    if (this.scheduledIn[id] === this.iteration)
+      this.violation('scheduled-twice', `request #${id} is already in the batch`);
+  }
+
+  private allocate(id: number, tokensAfter: number, what: string): void {
+    const extra = blocksFor(tokensAfter, this.blockSize) - this.blocks[id];
+    if (extra > 0) {
+      if (this.used + extra > this.kvCapacityBlocks) {
+        this.violation(
+          'kv-capacity',
+          `${what} of request #${id} needs ${extra} more block(s) but only ${this.kvCapacityBlocks - this.used} of ${this.kvCapacityBlocks} are free`,
+        );
+      }
+      this.blocks[id] += extra;
+      this.used += extra;
+    }
+  }
+
+  // ---- EngineView: reads ----
+  usedBlocks(): number {
+    return this.used;
+  }
+  freeBlocks(): number {
+    return this.kvCapacityBlocks - this.used;
+  }
+  arrival(id: number): number {
+    return this.arrivalS[id];
+  }
+  promptTokens(id: number): number {
+    return this.prompt[id];
+  }
+  prefillTarget(id: number): number {
+    return this.target[id];
+  }
+  prefilledTokens(id: number): number {
+    return this.prefilled[id];
+  }
+  remainingPrefill(id: number): number {
+    return this.target[id] - this.prefilled[id];
+  }
+  generatedTokens(id: number): number {
+    return this.generated[id];
+  }
+  kvTokens(id: number): number {
+    return this.kv[id];
+  }
+  blocksHeld(id: number): number {
+    return this.blocks[id];
+  }
+  status(id: number): number {
+    return this.statusOf[id];
+  }
+  isScheduled(id: number): boolean {
+    return this.scheduledIn[id] === this.iteration;
+  }
+  oracleOutputTokens(id: number): number {
+    return this.output[id];
+  }
+  blocksToPrefill(id: number, tokens: number): number {
+    return Math.max(0, blocksFor(this.kv[id] + tokens, this.blockSize) - this.blocks[id]);
+  }
+  blocksToDecode(id: number): number {
+    return Math.max(0, blocksFor(this.kv[id] + 1, this.blockSize) - this.blocks[id]);
+  }
+
+  // ---- EngineView: decisions ----
+  prefill(id: number, tokens: number, reserveTokens = 0): void {
+    this.checkSchedulable(id);
+    const remaining = this.target[id] - this.prefilled[id];
+    if (!(Number.isInteger(tokens) && tokens >= 1 && tokens <= remaining)) {
+      this.violation(
+        'prefill-overrun',
+        `request #${id} has ${remaining} prompt token(s) left to prefill, chunk was ${tokens}`,
+      );
+    }
+    this.allocate(id, Math.max(this.kv[id] + tokens, reserveTokens), 'prefill');
+    if (this.statusOf[id] === RequestStatus.WAITING) {
+      this.statusOf[id] = RequestStatus.ACTIVE;
+      this.active++;
+    }
+    if (Number.isNaN(this.firstScheduled[id])) this.firstScheduled[id] = this.now;
+    this.scheduledIn[id] = this.iteration;
+    this.batchIds[this.batchSize++] = id;
+    const shape = this.shape;
+    const k = shape.numPrefills++;
+    this.prefillIds[k] = id;
+    shape.prefillTokens[k] = tokens;
+    shape.prefillKvBefore[k] = this.kv[id];
+    shape.totalPrefillTokens += tokens;
+  }
+
+  decode(id: number): void {
+    this.checkSchedulable(id);
+    if (this.statusOf[id] !== RequestStatus.ACTIVE || this.prefilled[id] < this.target[id]) {
+      this.violation(
+        'decode-before-prefill',
+        `request #${id} is ${statusName(this.statusOf[id])} with ${this.target[id] - this.prefilled[id]} prompt token(s) left to prefill`,
+      );
+    }
+    if (this.tokenModel === 'vllm' && this.generated[id] === 0) {
+      this.violation(
+        'decode-before-prefill',
+        `request #${id} has not produced its first token from prefill yet`,
+      );
+    }
+    this.allocate(id, this.kv[id] + 1, 'decode');
+    this.scheduledIn[id] = this.iteration;
+    this.batchIds[this.batchSize++] = id;
+    const shape = this.shape;
+    this.decodeIds[shape.numDecodes++] = id;
+    shape.decodeKvTokens += this.kv[id] + 1;
+  }
+
+  evict(id: number): void {
+    if (this.statusOf[id] !== RequestStatus.ACTIVE) {
+      this.violation('evict-without-kv', `request #${id} is ${statusName(this.statusOf[id])}`);
+    }
+    if (this.scheduledIn[id] === this.iteration) {
+      this.violation('evict-scheduled', `request #${id} is already in this iteration's batch`);
+    }
+    this.used -= this.blocks[id];
+    this.blocks[id] = 0;
+    this.recomputed[id] += this.kv[id];
+    this.kv[id] = 0;
+    this.prefilled[id] = 0;
+    this.evictions[id]++;
+    if (this.tokenModel === 'vllm') {
+      this.target[id] = this.prompt[id] + this.generated[id];
+    } else {
+      this.generated[id] = 0;
+    }
+    this.statusOf[id] = RequestStatus.WAITING;
+    this.active--;
+  }
+
+  warn(message: string): void {
+    this.warnings.set(message, (this.warnings.get(message) ?? 0) + 1);
+  }
+}

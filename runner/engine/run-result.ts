@@ -1,0 +1,56 @@
+import type { RunMetrics } from '../metrics/metric-keys.js';
+
+/**
+ * Per-request records of one run, struct-of-arrays indexed like the run's RequestList.
+ * Times are seconds of simulated (or measured) time since the start of the run; a time is NaN
+ * when the event never happened (for example `finish` of a request unfinished at the horizon).
+ */
+export interface RequestRecords {
+  readonly arrival: Float64Array;
+  readonly promptTokens: Int32Array;
+  readonly outputTokens: Int32Array;
+  /** Start of the first iteration that scheduled any work of the request. */
+  readonly firstScheduled: Float64Array;
+  /** End of the iteration that produced the request's first output token. */
+  readonly firstToken: Float64Array;
+  /** End of the iteration that produced the request's last output token. */
+  readonly finish: Float64Array;
+  /** Output tokens produced (equals outputTokens for a completed request). */
+  readonly generatedTokens: Int32Array;
+  /** Times the request's KV cache was dropped (it restarted from prefill). */
+  readonly evictions: Int32Array;
+  /** Times the request was paused with its KV cache kept (left out of an iteration after running in the previous one). */
+  readonly preemptions: Int32Array;
+  /** KV tokens discarded by the request's evictions, which had to be computed again. */
+  readonly recomputedTokens: Int32Array;
+  /** Largest gap between two consecutive output tokens (inter-token latency), seconds; NaN with fewer than two tokens. */
+  readonly maxItl: Float64Array;
+}
+
+/**
+ * The bounded per-run time series, one entry per sampled iteration (about 2,000 at most; see
+ * TimeSeriesRecorder). Struct-of-arrays, all of the same length.
+ */
+export interface TimeSeries {
+  /** End time of the sampled iteration, seconds. */
+  readonly t: Float64Array;
+  /** Requests that have arrived and hold no KV cache (waiting for prefill, evicted ones included). */
+  readonly queueLength: Int32Array;
+  /** Requests that hold KV cache (running or paused), after the iteration. */
+  readonly running: Int32Array;
+  /** KV blocks in use during the iteration. */
+  readonly kvBlocks: Int32Array;
+  /** Prompt tokens prefilled in the iteration's batch. */
+  readonly prefillTokens: Int32Array;
+  /** Decode requests in the iteration's batch. */
+  readonly decodeCount: Int32Array;
+}
+
+/** Everything one simulated run produces; what the store persists for a done run. */
+export interface RunResult {
+  readonly metrics: RunMetrics;
+  readonly requests: RequestRecords;
+  readonly timeSeries: TimeSeries;
+  /** Human-readable notes about the run (for example prompts that exceeded a batch token limit). */
+  readonly warnings: string[];
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+import type { IterationTimeModel } from './iteration-time-model.js';
+import { LinearIterationTimeModel } from './linear-model.js';
+
+/** A simulated machine: an iteration-time model and a KV cache. */
+export interface Machine {
+  /** Name shown in run tables (`a100-llama2-7b`, or `inline` for a spec-defined machine). */
+  name: string;
+  /** One line for reports. */
+  description: string;
+  iterationTime: IterationTimeModel;
+  /** KV capacity, blocks. */
+  kvCapacityBlocks: number;
+  /** Tokens per KV block. */
+  blockSize: number;
+}
+
+/**
+ * Linear fit for Llama-2-7B on A100-80GB: d0 (s) and d1 (s per KV token), R^2 0.9956, from
+ * `fitLinearFromProfile` on data/vidur (docs/linear-fit.md); a test recomputes it from the data.
+ */
+export const A100_LLAMA2_7B_LINEAR = { d0: 0.011254694988253787, d1: 2.6836051993088585e-7 } as const;
+
+/**
+ * KV capacity of Llama-2-7B on A100-80GB by Vidur's memory planner (PAPER.md §7.1): 80 GiB x 0.9
+ * minus 2 x 6.74e9 bytes of fp16 weights leaves room for 29 requests of 4,096 tokens at 0.5 MiB
+ * of KV per token (32 layers x 2 x 32 heads x 128 dims x 2 bytes): 29 x 4096 / 16 = 7,424 blocks.
+ */
+export const A100_LLAMA2_7B_KV_BLOCKS = 7424;
+
+/** The built-in simulated machines by name. */
+export const BUILT_IN_MACHINES: Record<string, () => Machine> = {
+  'a100-llama2-7b': () => ({
+    name: 'a100-llama2-7b',
+    description:
+      "Llama-2-7B on one A100-80GB: linear iteration time fitted to Vidur's A100 operator profile (decode batches), 7,424 KV blocks of 16 tokens",
+    iterationTime: new LinearIterationTimeModel(A100_LLAMA2_7B_LINEAR.d0, A100_LLAMA2_7B_LINEAR.d1),
+    kvCapacityBlocks: A100_LLAMA2_7B_KV_BLOCKS,
+    blockSize: 16,
+  }),
+};
+
+/** A machine defined inline in a spec: `{model: linear, d0, d1, kvCapacityTokens | kvCapacityBlocks, blockSize}`. */
+export const InlineMachineSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    model: z.literal('linear'),
+    d0: z.number().min(0),
+    d1: z.number().min(0),
+    kvCapacityTokens: z.number().int().positive().optional(),
+    kvCapacityBlocks: z.number().int().positive().optional(),
+    blockSize: z.number().int().positive().default(16),
+  })
+  .strict()
+  .refine((m) => (m.kvCapacityTokens === undefined) !== (m.kvCapacityBlocks === undefined), {
+    message: 'give exactly one of kvCapacityTokens and kvCapacityBlocks',
+  })
+  .refine((m) => m.d0 + m.d1 > 0, { message: 'd0 and d1 cannot both be 0' });
+
+/** The `machine` field of a spec: a built-in name or an inline machine. */
+export const MachineRefSchema = z.union([z.string().min(1), InlineMachineSchema]);
+
+/** A validated `machine` field. */
+export type MachineRef = z.infer<typeof MachineRefSchema>;
+
+/**
+ * Resolves a spec's machine.
+ * @throws InputError for an unknown machine name or an inline capacity below one block
+ */
+export function resolveMachine(ref: MachineRef): Machine {
+  if (typeof ref === 'string') {
+    const make = BUILT_IN_MACHINES[ref];
+    if (!make) {
+      throw new InputError(
+        `unknown machine "${ref}" (built-in: ${Object.keys(BUILT_IN_MACHINES).join(', ')})`,
+        {
+          field: 'machine',
+        },
+      );
+    }
+    return make();
+  }
+  const blocks = ref.kvCapacityBlocks ?? Math.floor((ref.kvCapacityTokens ?? 0) / ref.blockSize);
+  if (blocks < 1)
+    throw new InputError(`machine: kvCapacityTokens is smaller than one block of ${ref.blockSize}`, {
+      field: 'machine.kvCapacityTokens',
+    });
+  return {
+    name: ref.name ?? 'inline',
+    description: `linear d0=${ref.d0} s, d1=${ref.d1} s/token, ${blocks} KV blocks of ${ref.blockSize} tokens`,
+    iterationTime: new LinearIterationTimeModel(ref.d0, ref.d1),
+    kvCapacityBlocks: blocks,
+    blockSize: ref.blockSize,
+  };
+}

@@ -1,0 +1,68 @@
+import type { EngineView, Scheduler } from '../engine/scheduler.js';
+import { RequestDeque } from './request-deque.js';
+
+/** Parameters of the `fcfs` policy. */
+export interface FcfsParams {
+  /** Most requests holding KV cache at once (the paper compares policies at the same batch cap), default 128. */
+  maxNumSeqs: number;
+  /** Where an evicted request rejoins the waiting queue: `back` (as a new arrival, PAPER.md §1.3) or `front`. */
+  evictedTo: 'back' | 'front';
+}
+
+/**
+ * The paper's first-come-first-served strawman (PAPER.md sections 1.3, 3.2 and 10.6): admit
+ * prompts in arrival order whenever memory permits, run every admitted prompt in every iteration
+ * (whole-prompt prefill mixed with decodes), and when the KV cache overflows evict the most
+ * recently admitted prompts (LIFO) until the rest fit; evicted prompts lose their KV cache and
+ * restart from prefill, re-entering the queue as new arrivals.
+ *
+ * Each iteration: (1) reserve the decode growth of all running prompts, evicting LIFO while it
+ * exceeds the free blocks; (2) admit waiting prompts in order while their whole prompt fits in
+ * the remaining free blocks and fewer than maxNumSeqs hold KV (head-of-line blocking).
+ */
+export class FcfsScheduler implements Scheduler {
+  readonly name = 'fcfs';
+  private readonly waiting = new RequestDeque();
+  /** Requests holding KV, in admission order (the last one is the most recently admitted). */
+  private running: number[] = [];
+
+  constructor(private readonly params: FcfsParams) {}
+
+  reservedBlocks(): number {
+    return 0;
+  }
+
+  onArrival(id: number): void {
+    this.waiting.pushBack(id);
+  }
+
+  onFinish(id: number): void {
+    const i = this.running.indexOf(id);
+    if (i >= 0) this.running.splice(i, 1);
+  }
+
+  schedule(view: EngineView): void {
+    const running = this.running;
+    let growth = 0;
+    for (const id of running) growth += view.blocksToDecode(id);
+    while (growth > view.freeBlocks()) {
+      const victim = running.pop();
+      if (victim === undefined) break;
+      growth -= view.blocksToDecode(victim);
+      view.evict(victim);
+      if (this.params.evictedTo === 'front') this.waiting.pushFront(victim);
+      else this.waiting.pushBack(victim);
+    }
+    for (const id of running) {
+      if (view.remainingPrefill(id) === 0) view.decode(id);
+    }
+    while (this.waiting.size > 0 && running.length < this.params.maxNumSeqs) {
+      const id = this.waiting.peekFront();
+      const tokens = view.remainingPrefill(id);
+      if (view.blocksToPrefill(id, tokens) > view.freeBlocks()) break;
+      this.waiting.popFront();
+      view.prefill(id, tokens);
+      running.push(id);
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import type { EngineView, Scheduler } from '../engine/scheduler.js';
+import { ArrivalOrderedSet } from './arrival-ordered-set.js';
+import { RequestDeque } from './request-deque.js';
+
+/** Parameters of the `sarathi` policy (defaults are Vidur's). */
+export interface SarathiParams {
+  /** Token budget of one iteration, shared by decodes (1 each) and prefill chunks (Vidur `chunk_size`), default 512. */
+  chunkSize: number;
+  /** Most requests holding KV cache at once, and most requests in one batch (Vidur `batch_size_cap`), default 128. */
+  maxNumSeqs: number;
+  /** Fraction of KV blocks kept free at admission, default 0.01. */
+  watermark: number;
+}
+
+/**
+ * Sarathi-Serve chunked prefill with stall-free batching, as Vidur models it (PAPER.md
+ * section 6.2). Source: Vidur `vidur/scheduler/replica_scheduler/sarathi_replica_scheduler.py`
+ * (commit 7d47513); Agrawal et al., "Taming Throughput-Latency Tradeoff in LLM Inference with
+ * Sarathi-Serve", OSDI 2024.
+ *
+ * Each iteration has a budget of chunkSize tokens:
+ * 1. every running request whose prefill is complete decodes (1 token of budget each), in
+ *    arrival order; on block shortage the latest-arrived running request not yet scheduled is
+ *    evicted to the front of the waiting queue (the request itself if it is the latest);
+ * 2. running requests with an unfinished prefill get the next chunk, min(remaining prompt,
+ *    budget left);
+ * 3. new requests are admitted from the FIFO waiting queue while the budget, the batch cap and
+ *    the watermark allow; their whole prompt's KV is reserved at admission and the first chunk
+ *    is prefilled in the same iteration. Decodes and prefill chunks share one batch.
+ */
+export class SarathiScheduler implements Scheduler {
+  readonly name = 'sarathi';
+  private readonly waiting = new RequestDeque();
+  private readonly running = new ArrivalOrderedSet();
+  private readonly partialPrefills: number[] = [];
+  private watermarkBlocks = 0;
+
+  constructor(private readonly params: SarathiParams) {}
+
+  reservedBlocks(kvCapacityBlocks: number): number {
+    this.watermarkBlocks = Math.floor(this.params.watermark * kvCapacityBlocks);
+    return this.watermarkBlocks;
+  }
+
+  onArrival(id: number): void {
+    this.waiting.pushBack(id);
+  }
+
+  onFinish(id: number): void {
+    this.running.remove(id);
+  }
+
+  schedule(view: EngineView): void {
+    const { chunkSize, maxNumSeqs } = this.params;
+    const ids = this.running.ids;
+    const partial = this.partialPrefills;
+    partial.length = 0;
+    let budgetUsed = 0;
+    let batched = 0;
+
+    // 1. Decodes of running requests, oldest first; collect the unfinished prefills.
+    let i = 0;
+    decodes: while (i < ids.length && batched < maxNumSeqs) {
+      const id = ids[i];
+      if (view.remainingPrefill(id) > 0) {
+        partial.push(id);
+        i++;
+        continue;
+      }
+      while (view.freeBlocks() < Math.max(1, view.blocksToDecode(id))) {
+        const victim = ids.length - 1 > i ? this.running.popLatest() : id;
+        view.evict(victim);
+        this.waiting.pushFront(victim);
+        if (victim === id) {
+          ids.splice(i, 1);
+          break decodes;
+        }
+      }
+      view.decode(id);
+      budgetUsed += 1;
+      batched++;
+      i++;
+    }
+
+    // 2. Next chunks of prefills already under way.
+    for (const id of partial) {
+      const chunk = Math.min(view.remainingPrefill(id), chunkSize - budgetUsed);
+      if (chunk <= 0) continue;
+      view.prefill(id, chunk);
+      budgetUsed += chunk;
+      batched++;
+    }
+
+    // 3. New requests, FIFO, whole prompt reserved at admission.
+    while (this.waiting.size > 0 && this.running.size < maxNumSeqs && batched < maxNumSeqs) {
+      const id = this.waiting.peekFront();
+      const target = view.remainingPrefill(id);
+      if (view.freeBlocks() - view.blocksToPrefill(id, target) < this.watermarkBlocks) break;
+      const chunk = Math.min(target, chunkSize - budgetUsed);
+      if (chunk <= 0) break;
+      this.waiting.popFront();
+      view.prefill(id, chunk, view.kvTokens(id) + target);
+      this.running.insert(id);
+      budgetUsed += chunk;
+      batched++;
+    }
+  }
+}

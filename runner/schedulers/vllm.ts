@@ -1,0 +1,102 @@
+import type { EngineView, Scheduler } from '../engine/scheduler.js';
+import { ArrivalOrderedSet } from './arrival-ordered-set.js';
+import { RequestDeque } from './request-deque.js';
+
+/** Parameters of the `vllm` policy (defaults are vLLM V0's / Vidur's). */
+export interface VllmParams {
+  /** Most requests holding KV cache at once (vLLM `max_num_seqs`, Vidur `batch_size_cap`), default 128. */
+  maxNumSeqs: number;
+  /** Token limit of a prefill batch, counted as requests x longest prompt (Vidur `max_tokens_in_batch`), default 4096. */
+  maxNumBatchedTokens: number;
+  /** Fraction of KV blocks kept free at admission (vLLM `watermark`, Vidur `watermark_blocks_fraction`), default 0.01. */
+  watermark: number;
+}
+
+/**
+ * vLLM V0's default scheduler as Vidur models it (PAPER.md section 6.2).
+ * Source: Vidur `vidur/scheduler/replica_scheduler/vllm_replica_scheduler.py` (commit 7d47513)
+ * and vLLM V0 `vllm/core/scheduler.py`, `vllm/core/block_manager_v1.py` (`can_append_slots`).
+ *
+ * - Prefill first: while the head of the FIFO waiting queue fits (free blocks minus its prompt
+ *   blocks stay at or above the watermark; requests x longest prompt <= maxNumBatchedTokens;
+ *   fewer than maxNumSeqs requests hold KV), admit it and prefill its whole prompt. The first
+ *   request that does not fit blocks the queue (head-of-line blocking).
+ * - If anything was admitted, the iteration is prefill-only: prefill and decode never mix.
+ * - Otherwise decode every running request in arrival order. A request continues only while at
+ *   least one block is free (vLLM V0 requires a free block per running sequence); if none is,
+ *   the most recently arrived running request not yet scheduled is evicted and put at the front
+ *   of the waiting queue (recompute); if the request itself is the latest, it is evicted.
+ *
+ * Where the issue was silent: a prompt longer than maxNumBatchedTokens would block the queue
+ * forever in Vidur (real vLLM refuses such a configuration at start-up). Here it is admitted
+ * alone in its own prefill iteration and the run records a warning, so no request vanishes.
+ */
+export class VllmScheduler implements Scheduler {
+  readonly name = 'vllm';
+  private readonly waiting = new RequestDeque();
+  private readonly running = new ArrivalOrderedSet();
+  private watermarkBlocks = 0;
+
+  constructor(private readonly params: VllmParams) {}
+
+  reservedBlocks(kvCapacityBlocks: number): number {
+    this.watermarkBlocks = Math.floor(this.params.watermark * kvCapacityBlocks);
+    return this.watermarkBlocks;
+  }
+
+  onArrival(id: number): void {
+    this.waiting.pushBack(id);
+  }
+
+  onFinish(id: number): void {
+    this.running.remove(id);
+  }
+
+  schedule(view: EngineView): void {
+    if (this.admitPrefills(view) > 0) return;
+    this.decodeRunning(view);
+  }
+
+  private admitPrefills(view: EngineView): number {
+    const { maxNumSeqs, maxNumBatchedTokens } = this.params;
+    let admitted = 0;
+    let longest = 0;
+    while (this.waiting.size > 0) {
+      const id = this.waiting.peekFront();
+      const tokens = view.remainingPrefill(id);
+      if (view.freeBlocks() - view.blocksToPrefill(id, tokens) < this.watermarkBlocks) break;
+      const nextLongest = Math.max(longest, tokens);
+      const oversized = (admitted + 1) * nextLongest > maxNumBatchedTokens;
+      if (oversized && admitted > 0) break;
+      if (this.running.size >= maxNumSeqs) break;
+      if (oversized)
+        view.warn(`prompt longer than maxNumBatchedTokens (${maxNumBatchedTokens}) prefilled alone`);
+      this.waiting.popFront();
+      view.prefill(id, tokens);
+      this.running.insert(id);
+      admitted++;
+      longest = nextLongest;
+      if (oversized) break;
+    }
+    return admitted;
+  }
+
+  private decodeRunning(view: EngineView): void {
+    const ids = this.running.ids;
+    let i = 0;
+    while (i < ids.length) {
+      const id = ids[i];
+      while (view.freeBlocks() < Math.max(1, view.blocksToDecode(id))) {
+        const victim = ids.length - 1 > i ? this.running.popLatest() : id;
+        view.evict(victim);
+        this.waiting.pushFront(victim);
+        if (victim === id) {
+          ids.splice(i, 1);
+          return;
+        }
+      }
+      view.decode(id);
+      i++;
+    }
+  }
+}

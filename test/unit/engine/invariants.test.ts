@@ -1,0 +1,111 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { simulate } from '../../../runner/engine/replica-engine.js';
+import { blocksFor } from '../../../runner/engine/kv-blocks.js';
+import type { TokenModel } from '../../../runner/engine/token-model.js';
+import { LinearIterationTimeModel } from '../../../runner/latency/linear-model.js';
+import { computeRunMetrics } from '../../../runner/metrics/run-metrics.js';
+import { createScheduler, PolicySpecSchema } from '../../../runner/schedulers/policy-spec.js';
+import { AuditingScheduler } from '../../helpers/auditing-scheduler.js';
+import { requestList } from '../../helpers/request-lists.js';
+
+const workloadArb = fc.array(
+  fc.tuple(
+    fc.oneof(fc.constant(0), fc.double({ min: 0, max: 2, noNaN: true })),
+    fc.integer({ min: 1, max: 200 }),
+    fc.integer({ min: 1, max: 60 }),
+  ),
+  { minLength: 1, maxLength: 40 },
+);
+
+const policyArb = fc.oneof(
+  fc.record({
+    policy: fc.constant('vllm'),
+    maxNumSeqs: fc.integer({ min: 1, max: 8 }),
+    maxNumBatchedTokens: fc.integer({ min: 32, max: 4096 }),
+    watermark: fc.constantFrom(0, 0.01, 0.05),
+  }),
+  fc.record({
+    policy: fc.constant('sarathi'),
+    chunkSize: fc.integer({ min: 8, max: 512 }),
+    maxNumSeqs: fc.integer({ min: 1, max: 8 }),
+    watermark: fc.constantFrom(0, 0.01, 0.05),
+  }),
+  fc.record({
+    policy: fc.constant('fcfs'),
+    maxNumSeqs: fc.integer({ min: 1, max: 8 }),
+    evictedTo: fc.constantFrom('back', 'front'),
+  }),
+);
+
+describe('engine invariants on random workloads, every policy', () => {
+  it('keeps KV within capacity, completes every request once, conserves tokens, TTFT <= E2E', () => {
+    const evictingRuns = new Map<string, number>();
+    fc.assert(
+      fc.property(
+        workloadArb,
+        policyArb,
+        fc.constantFrom(1, 4, 16),
+        fc.double({ min: 1, max: 4, noNaN: true }),
+        fc.constantFrom<TokenModel>('vllm', 'paper'),
+        (rows, policyRaw, blockSize, slack, tokenModel) => {
+          let t = 0;
+          const list = requestList(rows.map(([gap, p, o]) => [(t += gap), p, o]));
+          const n = rows.length;
+          const spec = PolicySpecSchema.parse(policyRaw);
+          const peak = Math.max(...rows.map(([, p, o]) => blocksFor(p + o, blockSize)));
+          // Capacity from just enough for the largest request (plus watermark) to a few times it: evictions happen.
+          const base = Math.ceil((peak + 1) / (1 - ('watermark' in spec ? spec.watermark : 0)));
+          const capacity = Math.ceil(base * slack) + 1;
+          const audit = new AuditingScheduler(createScheduler(spec), n);
+          const out = simulate(
+            list,
+            {
+              kvCapacityBlocks: capacity,
+              blockSize,
+              iterationTime: new LinearIterationTimeModel(0.01, 1e-4),
+              tokenModel,
+            },
+            audit,
+          );
+          const r = out.records;
+          const sumOutput = r.outputTokens.reduce((a, b) => a + b, 0);
+          for (let i = 0; i < n; i++) {
+            expect(audit.finishedCount[i]).toBe(1);
+            expect(r.generatedTokens[i]).toBe(r.outputTokens[i]);
+            expect(r.firstScheduled[i]).toBeGreaterThanOrEqual(r.arrival[i]);
+            expect(r.firstToken[i]).toBeGreaterThan(r.firstScheduled[i]);
+            expect(r.finish[i]).toBeGreaterThanOrEqual(r.firstToken[i]);
+            expect(r.firstToken[i] - r.arrival[i]).toBeLessThanOrEqual(r.finish[i] - r.arrival[i]);
+          }
+          // Output tokens: every token of every request produced exactly once (paper mode re-produces evicted ones).
+          if (tokenModel === 'vllm') expect(audit.decodeSteps + audit.prefillCompletions).toBe(sumOutput);
+          else expect(audit.decodeSteps).toBe(sumOutput + audit.outputTokensLost);
+          // Prompt tokens: the final prefill of every request, plus the partial work evictions discarded.
+          const finalTargets = audit.finalTarget.reduce((a, b) => a + b, 0);
+          expect(audit.prefillTokens).toBe(finalTargets + audit.prefillTokensLost);
+          for (let i = 0; i < n; i++) {
+            const reprefilled = tokenModel === 'vllm' ? audit.finalTarget[i] - r.promptTokens[i] : 0;
+            expect(reprefilled).toBeGreaterThanOrEqual(0);
+          }
+          const evictions = audit.decisions.filter((d) => d.kind === 'evict');
+          if (evictions.length > 0) evictingRuns.set(spec.policy, (evictingRuns.get(spec.policy) ?? 0) + 1);
+          expect(r.evictions.reduce((a, b) => a + b, 0)).toBe(evictions.length);
+          expect(r.recomputedTokens.reduce((a, b) => a + b, 0)).toBe(
+            evictions.reduce((a, d) => a + d.tokens, 0),
+          );
+          expect(Math.max(0, ...out.timeSeries.kvBlocks)).toBeLessThanOrEqual(capacity);
+          const m = computeRunMetrics(out, 0);
+          expect(m.completed).toBe(n);
+          expect(m.unfinished).toBe(0);
+          expect(m.kv_peak_frac).toBeLessThanOrEqual(1);
+          expect(m.kv_peak_frac).toBeCloseTo(audit.maxUsedBlocks / capacity, 12);
+        },
+      ),
+      { numRuns: 300, seed: 20261121 },
+    );
+    // The generated machines are tight enough that every policy's eviction path is exercised.
+    for (const policy of ['vllm', 'sarathi', 'fcfs'])
+      expect(evictingRuns.get(policy) ?? 0).toBeGreaterThan(5);
+  });
+});
