@@ -1,0 +1,267 @@
+/**
+ * From a validated workload spec to the request list a run replays.
+ *
+ * Two steps, so that every bad input is found before any run starts:
+ * 1. {@link loadWorkload} reads and validates every file the workload names, once.
+ * 2. {@link buildRequestList} turns the loaded workload into a request list for one seed and N;
+ *    it reads no file and is cheap, so a sweep calls it once per (workload point, seed).
+ *
+ * Randomness: only seeded MT19937 streams (`random-streams.ts`), one per purpose, so the same
+ * (workload, seed, N) always gives the identical list, and changing the arrival rate or process does
+ * not change the lengths drawn (common random numbers across rates). Replaying a trace uses no
+ * randomness at all.
+ */
+import { InputError } from '../errors.js';
+import { generateArrivals } from './arrival-process.js';
+import { readAzureTrace } from './azure-trace.js';
+import { genericTraceOptions, readGenericTrace } from './generic-trace.js';
+import { resolveInputPath } from './input-file.js';
+import {
+  prepareLengthDistribution,
+  sampleLengths,
+  type PreparedLengthDistribution,
+} from './length-distribution.js';
+import { DEFAULT_LENGTH_COLUMNS, readLengthsFile } from './lengths-file.js';
+import { applyMaxTokens } from './max-tokens.js';
+import { readMooncakeTrace } from './mooncake-trace.js';
+import { createUniform, RandomStream } from './random-streams.js';
+import type { RequestList } from './request-list.js';
+import { sampleRows } from './row-sampling.js';
+import { measuredRate, traceArrivals } from './trace-rate.js';
+import { zeroCountWarnings, type LengthTable, type TraceTable } from './trace-table.js';
+import { generateTypedMix, typedMixRate } from './typed-mix.js';
+import {
+  workloadSourceKind,
+  type ArrivalSpec,
+  type LengthColumns,
+  type LengthDistributionSpec,
+  type TypeSpec,
+  type WorkloadSpec,
+} from './workload-spec.js';
+
+interface LoadedBase {
+  /** The spec it was loaded from. */
+  readonly spec: WorkloadSpec;
+  /** Notes for the user about the input (e.g. zero token counts counted as 1); may be empty. */
+  readonly warnings: readonly string[];
+}
+
+/** A trace replayed as recorded (`rate` undefined) or rescaled to mean `rate` req/s. */
+export interface LoadedTraceWorkload extends LoadedBase {
+  readonly kind: 'trace';
+  readonly table: TraceTable;
+  readonly rate: number | undefined;
+}
+
+/** Lengths from a length-only file, arrivals from a process. */
+export interface LoadedLengthsWorkload extends LoadedBase {
+  readonly kind: 'lengths';
+  readonly table: LengthTable;
+  readonly arrival: ArrivalSpec;
+}
+
+/** Synthetic lengths and arrivals. */
+export interface LoadedSyntheticWorkload extends LoadedBase {
+  readonly kind: 'synthetic';
+  readonly arrival: ArrivalSpec;
+  readonly prompt: PreparedLengthDistribution;
+  readonly output: PreparedLengthDistribution;
+}
+
+/** The paper's typed mix. */
+export interface LoadedTypesWorkload extends LoadedBase {
+  readonly kind: 'types';
+  readonly types: readonly TypeSpec[];
+}
+
+/** A workload with every file read and validated; immutable, reusable for any seed and N. */
+export type LoadedWorkload =
+  LoadedTraceWorkload | LoadedLengthsWorkload | LoadedSyntheticWorkload | LoadedTypesWorkload;
+
+/**
+ * Reads and validates every file a workload names (trace, length file, `dist: file` files; each
+ * once per call, nothing cached across calls) and prepares its distributions.
+ * @param spec a workload validated by `WorkloadSpecSchema`
+ * @param opts `specDir`: directory of the spec file; relative paths are resolved against it
+ * @returns the loaded workload
+ * @throws InputError naming the path for a missing file; file, line and column for a bad row
+ *   (non-numeric/negative/non-integer token count, bad or decreasing timestamp); file and line 1 for
+ *   a missing column; field `requests` when the workload's own `requests` exceeds a trace's rows
+ */
+export function loadWorkload(spec: WorkloadSpec, opts: { specDir: string }): LoadedWorkload {
+  const resolve = (path: string): string => resolveInputPath(opts.specDir, path);
+  switch (workloadSourceKind(spec)) {
+    case 'trace': {
+      const trace = spec.trace!;
+      const file = resolve(trace.path);
+      const table =
+        trace.format === 'azure'
+          ? readAzureTrace(file, 'trace.path')
+          : trace.format === 'mooncake'
+            ? readMooncakeTrace(file, 'trace.path')
+            : readGenericTrace(file, genericTraceOptions(trace), 'trace.path', 'trace.columns');
+      const loaded: LoadedTraceWorkload = {
+        kind: 'trace',
+        spec,
+        table,
+        rate: spec.rate,
+        warnings: zeroCountWarnings(table),
+      };
+      if (spec.requests !== undefined) resolveRequestCount(loaded);
+      return loaded;
+    }
+    case 'lengths': {
+      const lengths = spec.lengths!;
+      const table = readLengthsFile(resolve(lengths.path), lengths.columns, 'lengths.path');
+      return { kind: 'lengths', spec, table, arrival: spec.arrival!, warnings: zeroCountWarnings(table) };
+    }
+    case 'synthetic': {
+      const tables = new Map<string, LengthTable>();
+      const warnings: string[] = [];
+      const prepare = (dist: LengthDistributionSpec, field: string): PreparedLengthDistribution => {
+        if (dist.dist !== 'file') return prepareLengthDistribution(dist);
+        const file = resolve(dist.path);
+        const columns: LengthColumns = dist.columns ?? DEFAULT_LENGTH_COLUMNS;
+        const key = `${file}\0${columns.prompt}\0${columns.output}`;
+        let table = tables.get(key);
+        if (table === undefined) {
+          table = readLengthsFile(file, columns, `${field}.path`);
+          tables.set(key, table);
+          warnings.push(...zeroCountWarnings(table));
+        }
+        return prepareLengthDistribution(dist, table);
+      };
+      return {
+        kind: 'synthetic',
+        spec,
+        arrival: spec.arrival!,
+        prompt: prepare(spec.promptTokens!, 'promptTokens'),
+        output: prepare(spec.outputTokens!, 'outputTokens'),
+        warnings,
+      };
+    }
+    case 'types':
+      return { kind: 'types', spec, types: spec.types!, warnings: [] };
+  }
+}
+
+/**
+ * The number of requests a request list will have.
+ * @param loaded the workload
+ * @param requests the sweep's default N; the workload's own `requests` wins over it
+ * @returns N: the workload's `requests`, else `requests`, else (trace only) all the trace's rows
+ * @throws InputError naming field `requests` when N is missing for a generated workload, is not a
+ *   positive integer, or exceeds a trace's rows (the message names the trace file)
+ */
+export function resolveRequestCount(loaded: LoadedWorkload, requests?: number): number {
+  const name = loaded.spec.name;
+  const n = loaded.spec.requests ?? requests;
+  if (n === undefined) {
+    if (loaded.kind === 'trace') return loaded.table.arrival.length;
+    throw new InputError(
+      `workload "${name}": requests: required for a generated (${loaded.kind}) workload; ` +
+        'give `requests` in the workload or in the sweep',
+      { field: 'requests' },
+    );
+  }
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InputError(`workload "${name}": requests: ${n} is not a positive integer`, {
+      field: 'requests',
+    });
+  }
+  if (loaded.kind === 'trace' && n > loaded.table.arrival.length) {
+    const file = loaded.table.file;
+    throw new InputError(
+      `workload "${name}": requests: ${n} requested but ${file} has only ${loaded.table.arrival.length}; ` +
+        'lower `requests`, or omit it to replay the whole trace',
+      { file, field: 'requests' },
+    );
+  }
+  return n;
+}
+
+/**
+ * Builds the request list of one run. Deterministic: the same loaded workload, seed and N give the
+ * identical arrays. Arrivals start at 0 and are sorted.
+ * - trace: its first N rows (file order); arrivals minus the first one, rescaled to `rate` when
+ *   given (see `trace-rate.ts`).
+ * - lengths: N rows drawn without replacement after a seeded shuffle (with replacement only when
+ *   N exceeds the rows), arrivals from the process.
+ * - synthetic: N independent draws of prompt and output (separate streams), arrivals from the process.
+ * - types: the superposed Poisson stream with a type drawn per request; `typeIndex` is set.
+ * Then `maxTokens`, when set, shrinks over-long requests (see `max-tokens.ts`).
+ * @param loaded from {@link loadWorkload}
+ * @param opts `seed`: integer 0..2^32-1; `requests`: the sweep's default N (see {@link resolveRequestCount})
+ * @returns the request list (fresh arrays, safe to keep)
+ * @throws InputError naming field `requests` or `seed` when either is missing or invalid; naming the
+ *   trace when rescaling a selection whose requests all arrive at once
+ */
+export function buildRequestList(
+  loaded: LoadedWorkload,
+  opts: { seed: number; requests?: number },
+): RequestList {
+  const n = resolveRequestCount(loaded, opts.requests);
+  const arrivals = createUniform(opts.seed, RandomStream.arrivals);
+  let list: RequestList;
+  switch (loaded.kind) {
+    case 'trace': {
+      const { table } = loaded;
+      list = {
+        arrival: traceArrivals(table.arrival, n, loaded.rate, table.file),
+        promptTokens: table.promptTokens.slice(0, n),
+        outputTokens: table.outputTokens.slice(0, n),
+      };
+      break;
+    }
+    case 'lengths': {
+      const { table } = loaded;
+      const rows = sampleRows(table.promptTokens.length, n, createUniform(opts.seed, RandomStream.rowOrder));
+      const promptTokens = new Int32Array(n);
+      const outputTokens = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        promptTokens[i] = table.promptTokens[rows[i]];
+        outputTokens[i] = table.outputTokens[rows[i]];
+      }
+      list = { arrival: generateArrivals(loaded.arrival, n, arrivals), promptTokens, outputTokens };
+      break;
+    }
+    case 'synthetic':
+      list = {
+        arrival: generateArrivals(loaded.arrival, n, arrivals),
+        promptTokens: sampleLengths(loaded.prompt, n, createUniform(opts.seed, RandomStream.promptTokens)),
+        outputTokens: sampleLengths(loaded.output, n, createUniform(opts.seed, RandomStream.outputTokens)),
+      };
+      break;
+    case 'types':
+      list = generateTypedMix(loaded.types, n, arrivals, createUniform(opts.seed, RandomStream.types));
+      break;
+  }
+  if (loaded.spec.maxTokens !== undefined) {
+    applyMaxTokens(list.promptTokens, list.outputTokens, loaded.spec.maxTokens);
+  }
+  return list;
+}
+
+/**
+ * The mean offered arrival rate, req/s: the trace's `rate` when given; for a trace replayed as
+ * recorded, its measured mean rate (N - 1)/span over the N requests used; `arrival.rate` for
+ * lengths and synthetic workloads; the sum of the types' rates for a typed mix.
+ * @param loaded the workload
+ * @param requests the sweep's default N (matters only for a trace replayed as recorded)
+ * @throws InputError (trace replayed as recorded) naming field `requests` when N is invalid or the
+ *   N requests span 0 s
+ */
+export function nominalRate(loaded: LoadedWorkload, requests?: number): number {
+  switch (loaded.kind) {
+    case 'trace': {
+      if (loaded.rate !== undefined) return loaded.rate;
+      const n = resolveRequestCount(loaded, requests);
+      return measuredRate(loaded.table.arrival, n, loaded.table.file);
+    }
+    case 'lengths':
+    case 'synthetic':
+      return loaded.arrival.rate;
+    case 'types':
+      return typedMixRate(loaded.types);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Locating and reading the input files a workload names (traces, length files).
+ *
+ * Paths in a spec are relative to the spec file's directory, which the caller passes; absolute
+ * paths are used as given. Nothing is cached: every call reads the file again.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { InputError } from '../errors.js';
+
+/**
+ * Resolves a path written in a spec.
+ * @param specDir directory of the spec file (absolute, or relative to the process's cwd)
+ * @param path the path as written in the spec
+ * @returns the absolute path
+ */
+export function resolveInputPath(specDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(specDir, path);
+}
+
+/**
+ * Reads a whole text file (UTF-8; a leading byte-order mark is removed).
+ * @param file absolute path (see {@link resolveInputPath})
+ * @param field the spec field that named the file, e.g. `trace.path`, for the message
+ * @returns the file's text
+ * @throws InputError naming the path when the file is missing, is a directory or cannot be read
+ */
+export function readInputText(file: string, field?: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EISDIR'
+          ? 'is a directory, not a file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : `cannot be read (${(err as Error).message})`;
+    const named = field === undefined ? '' : ` (named by \`${field}\`)`;
+    throw new InputError(`${file}: ${why}${named}`, { file, field });
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

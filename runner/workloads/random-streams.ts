@@ -1,0 +1,49 @@
+/**
+ * The seeded random streams a request list is drawn from.
+ *
+ * One MT19937 generator (`@stdlib/random-base-mt19937`) per purpose, each seeded with the array
+ * `[seed, stream]` (MT19937's `init_by_array`), so one run seed drives everything while the
+ * purposes never share draws. Consequence (common random numbers): changing the arrival rate or
+ * process does not change the lengths drawn, changing a length distribution does not change the
+ * arrival times, and prompt and output lengths do not disturb each other.
+ */
+import mt19937 from '@stdlib/random-base-mt19937';
+import { InputError } from '../errors.js';
+
+/** The purposes that get their own stream; the number is the stream id mixed into the seed. */
+export const RandomStream = {
+  /** Inter-arrival times. */
+  arrivals: 1,
+  /** Synthetic prompt lengths (and `file` draws for prompts). */
+  promptTokens: 2,
+  /** Synthetic output lengths (and `file` draws for outputs). */
+  outputTokens: 3,
+  /** Type of each request of a typed mix. */
+  types: 4,
+  /** Which rows of a length-only file are used, and in which order. */
+  rowOrder: 5,
+} as const;
+/** A stream id (see {@link RandomStream}). */
+export type RandomStreamId = (typeof RandomStream)[keyof typeof RandomStream];
+
+/** Largest run seed: MT19937 seeds are unsigned 32-bit integers. */
+export const MAX_SEED = 4_294_967_295;
+
+/** A uniform generator on [0, 1) (53-bit resolution). */
+export type Uniform = () => number;
+
+/**
+ * Creates the uniform generator of one stream.
+ * @param seed run seed, an integer in 0..{@link MAX_SEED}
+ * @param stream which purpose (see {@link RandomStream})
+ * @returns MT19937's `normalized` generator, values in [0, 1); pass it as the `prng` option of the
+ *   `@stdlib/random-base-*` samplers
+ * @throws InputError naming field `seed` when the seed is not an integer in range
+ */
+export function createUniform(seed: number, stream: RandomStreamId): Uniform {
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    throw new InputError(`seed: ${seed} is not an integer between 0 and ${MAX_SEED}`, { field: 'seed' });
+  }
+  const generator = mt19937.factory({ seed: [seed, stream] }) as unknown as { normalized: Uniform };
+  return generator.normalized;
+}

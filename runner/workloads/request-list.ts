@@ -1,0 +1,24 @@
+/**
+ * The request list one run replays: struct-of-arrays, one index per request, sorted by arrival.
+ *
+ * Every policy in a sweep receives the identical list for a given (workload, rate, seed), which
+ * makes comparisons paired (common random numbers).
+ */
+export interface RequestList {
+  /** Arrival time of each request, seconds from the start of the run; non-decreasing. */
+  readonly arrival: Float64Array;
+  /** Prompt (input) tokens of each request, >= 1. */
+  readonly promptTokens: Int32Array;
+  /** Output (decode) tokens of each request, >= 1. */
+  readonly outputTokens: Int32Array;
+  /**
+   * Index of the request's type in a typed mix (PAPER.md section 1.2), or absent for
+   * workloads without types. Later policies (WAIT) read it; the engine ignores it.
+   */
+  readonly typeIndex?: Int32Array;
+}
+
+/** Number of requests in a list. */
+export function requestCount(list: RequestList): number {
+  return list.arrival.length;
+}

@@ -1,0 +1,310 @@
+/**
+ * The schema of ONE fully-expanded workload entry of a sweep spec.
+ *
+ * The sweep layer expands every list-valued scalar into grid points before it validates an entry
+ * with {@link WorkloadSpecSchema}, so every field here is a scalar except `types` (the paper's typed
+ * mix, PAPER.md section 1.2). The random seed is not a workload field: the sweep passes it to
+ * `buildRequestList`.
+ *
+ * A workload has exactly one source:
+ * - `trace` (+ optional `rate`): replay a recorded trace (arrival times and lengths);
+ * - `lengths` + `arrival`: lengths from a length-only file, arrivals from a process;
+ * - `promptTokens` + `outputTokens` + `arrival`: synthetic lengths and arrivals;
+ * - `types`: the paper's typed mix, each type a Poisson stream with fixed lengths.
+ *
+ * Every object is `.strict()`, so a misspelt or unknown field is rejected with its name. Units:
+ * rates in requests per second, lengths in tokens, times in seconds unless `timeUnit` says otherwise.
+ */
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+
+const positiveInt = z.number().int().positive();
+const positiveRate = z.number().positive();
+const nonEmptyString = z.string().min(1);
+
+/**
+ * Arrival process of synthetic and lengths-only workloads; `rate` is the mean rate (req/s, > 0).
+ * - `poisson`: exponential inter-arrival times with mean 1/rate (Vidur
+ *   `vidur/request_generator/poisson_request_interval_generator.py`).
+ * - `gamma`: Gamma inter-arrival times with mean 1/rate and EITHER `cv` (coefficient of variation of
+ *   the inter-arrival time, shape k = 1/cv^2: Vidur `gamma_request_interval_generator.py`) OR
+ *   `burstiness` (vLLM `benchmarks/benchmark_serving.py` `get_request`: shape k = burstiness, scale
+ *   1/(rate*k), so CV = 1/sqrt(k); burstiness 1 is Poisson, < 1 burstier, > 1 more regular).
+ * - `deterministic`: constant inter-arrival time 1/rate.
+ */
+export const ArrivalSpecSchema = z.discriminatedUnion('process', [
+  z.object({ process: z.literal('poisson'), rate: positiveRate }).strict(),
+  z
+    .object({
+      process: z.literal('gamma'),
+      rate: positiveRate,
+      cv: z.number().positive().optional(),
+      burstiness: z.number().positive().optional(),
+    })
+    .strict()
+    .superRefine((v, ctx) => {
+      if ((v.cv === undefined) === (v.burstiness === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: v.cv === undefined ? ['cv'] : ['burstiness'],
+          message:
+            'a gamma arrival process needs exactly one of `cv` or `burstiness` (burstiness k = 1/cv^2)',
+        });
+      }
+    }),
+  z.object({ process: z.literal('deterministic'), rate: positiveRate }).strict(),
+]);
+/** Arrival process of a synthetic or lengths-only workload (see {@link ArrivalSpecSchema}). */
+export type ArrivalSpec = z.infer<typeof ArrivalSpecSchema>;
+
+/** Column names of a length-only file; default `num_prefill_tokens`, `num_decode_tokens`. */
+export const LengthColumnsSchema = z.object({ prompt: nonEmptyString, output: nonEmptyString }).strict();
+/** Column names of a length-only file (see {@link LengthColumnsSchema}). */
+export type LengthColumns = z.infer<typeof LengthColumnsSchema>;
+
+/** Largest `max` of a zipf distribution: its CDF table holds `max` doubles. */
+export const ZIPF_MAX_SUPPORT = 10_000_000;
+
+/**
+ * Distribution of one synthetic length (tokens, integers >= 1):
+ * - `fixed`: always `value`.
+ * - `uniform`: integers `min..max` inclusive, equally likely.
+ * - `lognormal`: X = round(exp(N(mu, sigma^2))), clamped to >= 1 and to <= `max` when given. Give
+ *   `mu` (the mean of ln X) OR `mean` (the arithmetic mean of the unrounded, unclamped X, tokens;
+ *   then mu = ln(mean) - sigma^2/2). `sigma` > 0 is the standard deviation of ln X.
+ * - `zipf`: finite support 1..max, P(k) proportional to k^-s (s >= 0), sampled by inverse CDF.
+ * - `file`: values of one column (`prompt` or `output`) of a length-only file, drawn uniformly
+ *   with replacement; `columns` overrides the file's column names like `lengths.columns`.
+ */
+export const LengthDistributionSchema = z.discriminatedUnion('dist', [
+  z.object({ dist: z.literal('fixed'), value: positiveInt }).strict(),
+  z
+    .object({ dist: z.literal('uniform'), min: positiveInt, max: positiveInt })
+    .strict()
+    .superRefine((v, ctx) => {
+      if (v.min > v.max) ctx.addIssue({ code: 'custom', path: ['max'], message: '`max` must be >= `min`' });
+    }),
+  z
+    .object({
+      dist: z.literal('lognormal'),
+      mean: z.number().positive().optional(),
+      mu: z.number().optional(),
+      sigma: z.number().positive(),
+      max: positiveInt.optional(),
+    })
+    .strict()
+    .superRefine((v, ctx) => {
+      if ((v.mean === undefined) === (v.mu === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: v.mean === undefined ? ['mean'] : ['mu'],
+          message: 'a lognormal distribution needs exactly one of `mean` (tokens) or `mu` (mean of ln X)',
+        });
+      }
+    }),
+  z
+    .object({
+      dist: z.literal('zipf'),
+      s: z.number().nonnegative(),
+      max: positiveInt.max(ZIPF_MAX_SUPPORT),
+    })
+    .strict(),
+  z
+    .object({
+      dist: z.literal('file'),
+      path: nonEmptyString,
+      column: z.enum(['prompt', 'output']),
+      columns: LengthColumnsSchema.optional(),
+    })
+    .strict(),
+]);
+/** Distribution of one synthetic length (see {@link LengthDistributionSchema}). */
+export type LengthDistributionSpec = z.infer<typeof LengthDistributionSchema>;
+
+/** Field names of a generic csv/jsonl trace: arrival time, prompt tokens, output tokens. */
+export const TraceColumnsSchema = z
+  .object({ arrival: nonEmptyString, prompt: nonEmptyString, output: nonEmptyString })
+  .strict();
+/** Field names of a generic trace (see {@link TraceColumnsSchema}). */
+export type TraceColumns = z.infer<typeof TraceColumnsSchema>;
+
+const genericTraceShape = {
+  path: nonEmptyString,
+  columns: TraceColumnsSchema.optional(),
+  timeUnit: z.enum(['s', 'ms', 'us']).optional(),
+  timestampFormat: z.enum(['seconds', 'datetime']).optional(),
+};
+const noUnitWithDatetime = (
+  v: { timeUnit?: string | undefined; timestampFormat?: string | undefined },
+  ctx: z.RefinementCtx,
+): void => {
+  if (v.timestampFormat === 'datetime' && v.timeUnit !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['timeUnit'],
+      message: '`timeUnit` applies to numeric timestamps only, not to `timestampFormat: datetime`',
+    });
+  }
+};
+
+/**
+ * A recorded trace file. `path` is relative to the spec file's directory.
+ * - `azure`: Azure LLM inference trace 2023 CSV, `TIMESTAMP,ContextTokens,GeneratedTokens`.
+ * - `mooncake`: Mooncake FAST'25 JSONL, `timestamp` (ms), `input_length`, `output_length`.
+ * - `csv` / `jsonl`: any trace; `columns` maps the fields (default csv: Vidur's
+ *   `arrived_at,num_prefill_tokens,num_decode_tokens`; default jsonl: Mooncake's
+ *   `timestamp,input_length,output_length`), `timestampFormat` is `seconds` (numbers in `timeUnit`,
+ *   default `s`) or `datetime` (`YYYY-MM-DD[ T]HH:MM:SS[.fraction][Z|+HH:MM]`); default `seconds`.
+ */
+export const TraceSpecSchema = z.discriminatedUnion('format', [
+  z.object({ path: nonEmptyString, format: z.literal('azure') }).strict(),
+  z.object({ path: nonEmptyString, format: z.literal('mooncake') }).strict(),
+  z
+    .object({ ...genericTraceShape, format: z.literal('csv') })
+    .strict()
+    .superRefine(noUnitWithDatetime),
+  z
+    .object({ ...genericTraceShape, format: z.literal('jsonl') })
+    .strict()
+    .superRefine(noUnitWithDatetime),
+]);
+/** A recorded trace file (see {@link TraceSpecSchema}). */
+export type TraceSpec = z.infer<typeof TraceSpecSchema>;
+
+/** A length-only file (CSV with a header); `path` is relative to the spec file's directory. */
+export const LengthsSpecSchema = z
+  .object({ path: nonEmptyString, columns: LengthColumnsSchema.optional() })
+  .strict();
+/** A length-only file (see {@link LengthsSpecSchema}). */
+export type LengthsSpec = z.infer<typeof LengthsSpecSchema>;
+
+/** One type of the paper's typed mix: fixed prompt/output tokens, Poisson rate (req/s). */
+export const TypeSpecSchema = z
+  .object({ prompt: positiveInt, output: positiveInt, rate: positiveRate })
+  .strict();
+/** One type of the typed mix (see {@link TypeSpecSchema}). */
+export type TypeSpec = z.infer<typeof TypeSpecSchema>;
+
+const SOURCE_FIELDS = ['trace', 'lengths', 'promptTokens/outputTokens', 'types'] as const;
+/** Which of the four sources a workload uses. */
+export type WorkloadSourceKind = 'trace' | 'lengths' | 'synthetic' | 'types';
+
+/**
+ * One workload entry. Common fields: `name` (required), `requests` (positive integer: the first N
+ * requests of a trace, or N generated requests; overrides the sweep's default), `maxTokens` (integer
+ * >= 2: Vidur's cap on prompt + output, see `max-tokens.ts`). Source fields: see the file comment;
+ * the cross-field rules (exactly one source, `rate` only with `trace`, `arrival` required with
+ * `lengths` and synthetic lengths, forbidden otherwise) are checked here and name the field.
+ */
+export const WorkloadSpecSchema = z
+  .object({
+    name: nonEmptyString,
+    requests: positiveInt.optional(),
+    maxTokens: z.number().int().min(2).optional(),
+    trace: TraceSpecSchema.optional(),
+    rate: positiveRate.optional(),
+    lengths: LengthsSpecSchema.optional(),
+    arrival: ArrivalSpecSchema.optional(),
+    promptTokens: LengthDistributionSchema.optional(),
+    outputTokens: LengthDistributionSchema.optional(),
+    types: z.array(TypeSpecSchema).min(1).optional(),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    const present: string[] = [];
+    if (spec.trace) present.push('trace');
+    if (spec.lengths) present.push('lengths');
+    if (spec.promptTokens || spec.outputTokens) present.push('promptTokens/outputTokens');
+    if (spec.types) present.push('types');
+    if (present.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message:
+          present.length === 0
+            ? `a workload needs exactly one source: ${SOURCE_FIELDS.join(', ')}`
+            : `a workload has exactly one source, but this one has ${present.join(' and ')}`,
+      });
+      return;
+    }
+    const issue = (field: string, message: string): void => {
+      ctx.addIssue({ code: 'custom', path: [field], message });
+    };
+    if (spec.rate !== undefined && !spec.trace) {
+      issue(
+        'rate',
+        spec.types
+          ? 'each type has its own `rate`; remove the workload `rate`'
+          : 'put the rate in `arrival.rate`; `rate` applies only to `trace`',
+      );
+    }
+    if (spec.trace && spec.arrival) {
+      issue('arrival', 'a trace has its own arrival times; use `rate` to rescale them instead of `arrival`');
+    }
+    if (spec.types && spec.arrival) {
+      issue(
+        'arrival',
+        "a typed mix is a superposition of Poisson streams with the types' rates; remove `arrival`",
+      );
+    }
+    if ((spec.lengths || spec.promptTokens || spec.outputTokens) && !spec.arrival) {
+      issue('arrival', 'required: an arrival process, e.g. {process: poisson, rate: 2}');
+    }
+    if ((spec.promptTokens || spec.outputTokens) && (!spec.promptTokens || !spec.outputTokens)) {
+      issue(
+        spec.promptTokens ? 'outputTokens' : 'promptTokens',
+        'synthetic lengths need both `promptTokens` and `outputTokens`',
+      );
+    }
+  });
+
+/** One fully-expanded, validated workload entry (see {@link WorkloadSpecSchema}). */
+export type WorkloadSpec = z.infer<typeof WorkloadSpecSchema>;
+
+/**
+ * The source a validated workload uses.
+ * @param spec a workload already validated by {@link WorkloadSpecSchema}
+ */
+export function workloadSourceKind(spec: WorkloadSpec): WorkloadSourceKind {
+  if (spec.trace) return 'trace';
+  if (spec.lengths) return 'lengths';
+  if (spec.types) return 'types';
+  return 'synthetic';
+}
+
+/**
+ * Validates one workload entry and returns it typed.
+ *
+ * @param value the entry as read from YAML/JSON
+ * @param where `file`: the spec file (for messages); `field`: where the entry sits in that file,
+ *   e.g. `workloads[2]` (prefixed to every field path)
+ * @returns the validated workload
+ * @throws InputError listing every problem as `file: field.path: message` (unknown fields are named
+ *   with their full path); `location.field` is the first problem's path
+ */
+export function parseWorkloadSpec(value: unknown, where: { file: string; field?: string }): WorkloadSpec {
+  const result = WorkloadSpecSchema.safeParse(value);
+  if (result.success) return result.data;
+  const lines: string[] = [];
+  let firstField: string | undefined;
+  for (const issue of result.error.issues) {
+    const base = formatFieldPath(where.field, issue.path);
+    const fields =
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((k) => formatFieldPath(base, [k]) ?? k)
+        : [base ?? '(workload)'];
+    firstField ??= fields[0];
+    const message = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
+    for (const field of fields) lines.push(`${where.file}: ${field}: ${message}`);
+  }
+  throw new InputError(lines.join('\n'), { file: where.file, field: firstField });
+}
+
+function formatFieldPath(prefix: string | undefined, path: readonly PropertyKey[]): string | undefined {
+  let out = prefix ?? '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? undefined : out;
+}
