@@ -1,0 +1,144 @@
+import type Database from 'better-sqlite3';
+import { MigrationError } from './migration-error.js';
+import type { MigrationFile } from './migration-files.js';
+
+/** What {@link migrate} did. */
+export interface MigrationReport {
+  /** Schema version before (PRAGMA user_version; 0 for a new database). */
+  readonly from: number;
+  /** Schema version after: the newest migration's version. */
+  readonly to: number;
+  /** File names of the migrations applied now, in order; empty when the schema was current. */
+  readonly applied: string[];
+}
+
+/** A row of schema_migrations. */
+interface AppliedMigration {
+  version: number;
+  name: string;
+  checksum: string;
+}
+
+const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  checksum TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+)`;
+
+/**
+ * Brings a database's schema up to the newest of `migrations`.
+ *
+ * The schema version is PRAGMA user_version (the version of the last applied migration), and
+ * every applied migration has a row in `schema_migrations(version, name, checksum, applied_at)`.
+ * Before anything is written the database is checked: its user_version must not exceed the
+ * newest known migration, it must have a schema_migrations row for each of 1..user_version, and
+ * each applied file's sha256 must still match. Then each missing migration runs in its own
+ * IMMEDIATE transaction (a concurrent opener waits on the busy timeout and then sees the
+ * migration applied, so it is never applied twice) together with its schema_migrations row and
+ * the user_version bump; `PRAGMA foreign_key_check` must find nothing before the commit.
+ *
+ * The caller must have switched foreign keys off (PRAGMA foreign_keys cannot change inside a
+ * transaction, and table rebuilds need it off) and switches them on afterwards.
+ *
+ * @param db an open connection, not inside a transaction
+ * @param dbFile the database file, for messages
+ * @param migrations every known migration, versions 1..N in order (see readMigrationFiles)
+ * @throws MigrationError naming the database and the migration when the database is newer than
+ *   this build, an applied migration file was edited, the tracking rows are inconsistent with
+ *   user_version, or a migration's SQL fails (that migration is rolled back; earlier ones stay)
+ */
+export function migrate(db: Database.Database, dbFile: string, migrations: MigrationFile[]): MigrationReport {
+  const known = migrations.length;
+  const from = userVersion(db);
+  if (from > known) {
+    throw new MigrationError(
+      `database ${dbFile} was written by a newer schedbench (schema ${from}, this build knows ${known}); ` +
+        'use a newer schedbench or another database file',
+      dbFile,
+    );
+  }
+  db.exec(TRACKING_TABLE);
+  verifyApplied(db, dbFile, migrations, from);
+
+  const applied: string[] = [];
+  const insert = db.prepare(
+    'INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)',
+  );
+  for (const m of migrations.slice(from)) {
+    const apply = db.transaction(() => {
+      // Re-read under the write lock: another process may have applied it meanwhile.
+      if (userVersion(db) >= m.version) return false;
+      try {
+        db.exec(m.sql);
+      } catch (err) {
+        throw new MigrationError(
+          `database ${dbFile}: migration ${m.fileName} failed: ${(err as Error).message}`,
+          dbFile,
+          m.fileName,
+          { cause: err },
+        );
+      }
+      const violations = db.pragma('foreign_key_check') as unknown[];
+      if (violations.length > 0) {
+        throw new MigrationError(
+          `database ${dbFile}: migration ${m.fileName} left ${violations.length} foreign key violation(s): ` +
+            JSON.stringify(violations.slice(0, 3)),
+          dbFile,
+          m.fileName,
+        );
+      }
+      insert.run(m.version, m.name, m.checksum, new Date().toISOString());
+      db.pragma(`user_version = ${m.version}`);
+      return true;
+    });
+    if (apply.immediate()) applied.push(m.fileName);
+  }
+  return { from, to: known, applied };
+}
+
+/** PRAGMA user_version: the version of the last applied migration (0 for a new database). */
+function userVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Checks the schema_migrations rows of versions 1..`version` against the migration files. */
+function verifyApplied(
+  db: Database.Database,
+  dbFile: string,
+  migrations: MigrationFile[],
+  version: number,
+): void {
+  const rows = db
+    .prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version')
+    .all() as AppliedMigration[];
+  const byVersion = new Map(rows.map((r) => [r.version, r]));
+  for (const m of migrations.slice(0, version)) {
+    const row = byVersion.get(m.version);
+    if (row === undefined) {
+      throw new MigrationError(
+        `database ${dbFile} has schema version ${version} but no record of migration ${m.fileName} ` +
+          '(not a schedbench database, or its schema_migrations table was altered)',
+        dbFile,
+        m.fileName,
+      );
+    }
+    if (row.checksum !== m.checksum) {
+      throw new MigrationError(
+        `database ${dbFile}: migration ${m.fileName} was edited after it was applied ` +
+          `(recorded sha256 ${row.checksum}, file now ${m.checksum}); ` +
+          'restore the file and put schema changes in a new migration',
+        dbFile,
+        m.fileName,
+      );
+    }
+  }
+  const extra = rows.find((r) => r.version > version);
+  if (extra !== undefined) {
+    throw new MigrationError(
+      `database ${dbFile} records migration ${extra.version} (${extra.name}) as applied but its schema version ` +
+        `is ${version}; the schema_migrations table is inconsistent`,
+      dbFile,
+    );
+  }
+}

@@ -1,0 +1,69 @@
+import type { RunMetrics } from '../metrics/metric-keys.js';
+
+/**
+ * Life cycle of a run: `queued` -> `running` -> `done` | `failed`. A `running` run left by a
+ * killed process goes back to `queued` (requeueInterruptedRuns); a `failed` run is retried
+ * when its sweep is run again (pendingRuns returns it, markRunning accepts it).
+ */
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed';
+
+/** Every status, in life-cycle order. */
+export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'done', 'failed'];
+
+/** One run to store (createSweep, addMissingRuns); it starts `queued`. */
+export interface NewRun {
+  /** The run's identity inside its sweep; stable across re-runs of the same spec. */
+  readonly runKey: string;
+  /** Workload name, for display and filtering. */
+  readonly workload: string;
+  /** Full workload description, JSON. */
+  readonly workloadJson: string;
+  /** Policy name. */
+  readonly policy: string;
+  /** The policy's parameters, a JSON object. */
+  readonly paramsJson: string;
+  /** Random seed; a safe integer. */
+  readonly seed: number;
+  /** Arrival rate, requests per second (> 0); null when the workload fixes its arrivals. */
+  readonly rate: number | null;
+  /** Name of the machine the run executes on. */
+  readonly machine: string;
+}
+
+/** A stored run, as read back from `runs` (with its metrics when done). */
+export interface RunRow {
+  readonly id: number;
+  readonly sweepId: number;
+  readonly runKey: string;
+  readonly workload: string;
+  /** Full workload description, JSON as stored. */
+  readonly workloadJson: string;
+  readonly policy: string;
+  /** The policy's parameters, parsed from params_json. */
+  readonly params: Record<string, unknown>;
+  readonly seed: number;
+  /** Requests per second, or null. */
+  readonly rate: number | null;
+  readonly machine: string;
+  readonly status: RunStatus;
+  /** Why the run failed; null unless `failed`. */
+  readonly error: string | null;
+  /** Warnings of the last completed run (RunResult.warnings); empty when none. */
+  readonly warnings: string[];
+  /** The run's metrics when `done`, else null. */
+  readonly metrics: RunMetrics | null;
+  /** ISO 8601 UTC timestamps. */
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+}
+
+/** Selects runs for listRuns; the conditions combine with AND; an empty filter selects all. */
+export interface RunFilter {
+  readonly sweepId?: number;
+  /** Only these ids (ids not in the database are skipped); an empty list selects nothing. */
+  readonly runIds?: readonly number[];
+}
+
+/** How many runs of a sweep are in each status. */
+export type RunCounts = Record<RunStatus, number>;

@@ -1,0 +1,260 @@
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InputError } from '../../../runner/errors.js';
+import type { MigrationReport } from '../../../runner/store/migrate.js';
+import { MigrationError } from '../../../runner/store/migration-error.js';
+import { readMigrationFiles, resolveMigrationsDir } from '../../../runner/store/migration-files.js';
+import { openDatabase } from '../../../runner/store/open-database.js';
+import { Store } from '../../../runner/store/store.js';
+import { newSweep, tempDir } from './fixtures.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO_MIGRATIONS = join(REPO, 'migrations');
+const SECOND_MIGRATION =
+  'ALTER TABLE sweeps ADD COLUMN note TEXT;\nCREATE TABLE tags (name TEXT PRIMARY KEY);\n';
+
+let dir: string;
+let cleanup: () => void;
+
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+});
+afterEach(() => cleanup());
+
+/** A migrations folder holding the repository's 0001 plus `extra` files (name -> SQL). */
+function migrationsDir(name: string, extra: Record<string, string> = {}): string {
+  const target = join(dir, name);
+  mkdirSync(target);
+  copyFileSync(join(REPO_MIGRATIONS, '0001_initial.sql'), join(target, '0001_initial.sql'));
+  for (const [file, sql] of Object.entries(extra)) writeFileSync(join(target, file), sql);
+  return target;
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+describe('openDatabase', () => {
+  it('applies every migration to a fresh database and records them', () => {
+    const file = join(dir, 'nested', 'deeper', 'fresh.db');
+    const reports: MigrationReport[] = [];
+    const db = openDatabase(file, { onMigrated: (r) => reports.push(r) });
+    const known = readdirSync(REPO_MIGRATIONS).filter((f) => f.endsWith('.sql')).length;
+    expect(known).toBeGreaterThanOrEqual(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(known);
+    const rows = db
+      .prepare('SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version')
+      .all();
+    expect(rows).toHaveLength(known);
+    expect(rows[0]).toMatchObject({
+      version: 1,
+      name: 'initial',
+      checksum: sha256(join(REPO_MIGRATIONS, '0001_initial.sql')),
+    });
+    expect((rows[0] as { applied_at: string }).applied_at).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
+    );
+    const tables = db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all();
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'runs',
+        'run_metrics',
+        'run_requests',
+        'run_time_series',
+        'schema_migrations',
+        'sweeps',
+      ]),
+    );
+    expect(reports).toEqual([{ from: 0, to: known, applied: expect.arrayContaining(['0001_initial.sql']) }]);
+    db.close();
+  });
+
+  it('sets WAL, foreign keys, synchronous NORMAL and a 5 s busy timeout', () => {
+    const db = openDatabase(join(dir, 'pragmas.db'));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    db.close();
+  });
+
+  it('applies nothing when reopening a current database', () => {
+    const file = join(dir, 'again.db');
+    openDatabase(file).close();
+    const reports: MigrationReport[] = [];
+    const db = openDatabase(file, { onMigrated: (r) => reports.push(r) });
+    expect(reports[0].applied).toEqual([]);
+    expect(reports[0].from).toBe(reports[0].to);
+    db.close();
+  });
+
+  it('upgrades an older database by applying only the new migration, keeping the data', () => {
+    const file = join(dir, 'upgrade.db');
+    const v1 = migrationsDir('v1');
+    const store = Store.open(file, { migrationsDir: v1 });
+    const sweepId = store.createSweep(newSweep());
+    store.close();
+
+    const before = new Database(file);
+    const firstAppliedAt = before
+      .prepare('SELECT applied_at FROM schema_migrations WHERE version = 1')
+      .pluck()
+      .get();
+    expect(before.pragma('user_version', { simple: true })).toBe(1);
+    before.close();
+
+    const v2 = migrationsDir('v2', { '0002_add_note.sql': SECOND_MIGRATION });
+    const reports: MigrationReport[] = [];
+    const upgraded = Store.open(file, { migrationsDir: v2, onMigrated: (r) => reports.push(r) });
+    expect(reports).toEqual([{ from: 1, to: 2, applied: ['0002_add_note.sql'] }]);
+    expect(upgraded.getSweep(sweepId)?.name).toBe('quickstart');
+    expect(upgraded.listRuns({ sweepId }).map((r) => r.runKey)).toEqual(['a', 'b', 'c']);
+    upgraded.close();
+
+    const after = new Database(file);
+    expect(after.pragma('user_version', { simple: true })).toBe(2);
+    const rows = after
+      .prepare('SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version')
+      .all();
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ version: 1, applied_at: firstAppliedAt });
+    expect(rows[1]).toMatchObject({
+      version: 2,
+      name: 'add_note',
+      checksum: sha256(join(v2, '0002_add_note.sql')),
+    });
+    expect(after.prepare('SELECT note FROM sweeps WHERE id = ?').pluck().get(sweepId)).toBeNull();
+    after.close();
+  });
+
+  it('refuses a database whose applied migration file was edited, naming the file', () => {
+    const file = join(dir, 'edited.db');
+    const v1 = migrationsDir('v1');
+    openDatabase(file, { migrationsDir: v1 }).close();
+    appendFileSync(join(v1, '0001_initial.sql'), '\n-- an innocent-looking comment\n');
+    let error: unknown;
+    try {
+      openDatabase(file, { migrationsDir: v1 }).close();
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(MigrationError);
+    const message = (error as MigrationError).message;
+    expect(message).toContain(file);
+    expect(message).toContain('0001_initial.sql');
+    expect(message).toMatch(/edited/);
+    expect((error as MigrationError).migration).toBe('0001_initial.sql');
+  });
+
+  it('refuses a database written by a newer schedbench and leaves it untouched', () => {
+    const file = join(dir, 'newer.db');
+    const raw = new Database(file);
+    raw.pragma('user_version = 7');
+    raw.close();
+    expect(() => openDatabase(file, { migrationsDir: migrationsDir('v1') })).toThrow(
+      new MigrationError(
+        `database ${file} was written by a newer schedbench (schema 7, this build knows 1); ` +
+          'use a newer schedbench or another database file',
+        file,
+      ),
+    );
+    const check = new Database(file);
+    expect(
+      check.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'schema_migrations'").pluck().get(),
+    ).toBe(0);
+    check.close();
+  });
+
+  it('rolls back a failing migration completely and names it', () => {
+    const file = join(dir, 'failing.db');
+    const bad = migrationsDir('bad', {
+      '0002_broken.sql': 'CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n',
+    });
+    expect(() => openDatabase(file, { migrationsDir: bad })).toThrow(/migration 0002_broken\.sql failed/);
+    const check = new Database(file);
+    expect(check.pragma('user_version', { simple: true })).toBe(1);
+    expect(check.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(1);
+    expect(check.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'half_done'").pluck().get()).toBe(
+      0,
+    );
+    check.close();
+  });
+
+  it('refuses a migration that leaves foreign key violations', () => {
+    const file = join(dir, 'fk.db');
+    const bad = migrationsDir('fk', {
+      '0002_orphan.sql':
+        "INSERT INTO runs (sweep_id, run_key, workload, workload_json, policy, params_json, seed, machine, status, created_at) VALUES (99, 'k', 'w', '{}', 'p', '{}', 1, 'sim', 'queued', 'now');\n",
+    });
+    expect(() => openDatabase(file, { migrationsDir: bad })).toThrow(
+      /0002_orphan\.sql left 1 foreign key violation/,
+    );
+    const check = new Database(file);
+    expect(check.pragma('user_version', { simple: true })).toBe(1);
+    expect(check.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(0);
+    check.close();
+  });
+
+  it('refuses a migrations folder with a gap, a duplicate version or a malformed name', () => {
+    const file = join(dir, 'x.db');
+    expect(() =>
+      openDatabase(file, { migrationsDir: migrationsDir('gap', { '0003_late.sql': '' }) }),
+    ).toThrow(/0003_late\.sql: migration follows version 1/);
+    expect(() =>
+      openDatabase(file, { migrationsDir: migrationsDir('dup', { '0001_again.sql': '', 'README.md': '' }) }),
+    ).toThrow(MigrationError);
+    expect(() => openDatabase(file, { migrationsDir: migrationsDir('name', { '2_x.sql': '' }) })).toThrow(
+      /2_x\.sql: a migration file must be named NNNN_name\.sql/,
+    );
+  });
+
+  it('refuses a database whose schema_migrations rows are missing', () => {
+    const file = join(dir, 'foreign.db');
+    const raw = new Database(file);
+    raw.pragma('user_version = 1');
+    raw.close();
+    expect(() => openDatabase(file, { migrationsDir: migrationsDir('v1') })).toThrow(
+      /has schema version 1 but no record of migration 0001_initial\.sql/,
+    );
+  });
+
+  it('reports a file that is not a SQLite database as an InputError naming it', () => {
+    const file = join(dir, 'notes.db');
+    writeFileSync(file, 'these are my notes, not a database '.repeat(200));
+    expect(() => openDatabase(file)).toThrow(new InputError(`${file}: not a SQLite database`, { file }));
+  });
+
+  it('works in memory', () => {
+    const db = openDatabase(':memory:');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+});
+
+describe('migration files', () => {
+  it('are found from the sources and from the compiled dist/ tree', () => {
+    expect(resolveMigrationsDir()).toBe(join(REPO, 'migrations/'));
+    const fromSource = pathToFileURL(join(REPO, 'runner/store/migration-files.ts')).href;
+    const fromDist = pathToFileURL(join(REPO, 'dist/runner/store/migration-files.js')).href;
+    expect(resolveMigrationsDir(fromSource)).toBe(join(REPO, 'migrations/'));
+    expect(resolveMigrationsDir(fromDist)).toBe(join(REPO, 'migrations/'));
+  });
+
+  it('are read in version order with their checksums', () => {
+    const target = migrationsDir('order', { '0002_b.sql': 'SELECT 2;', '0003_c.sql': 'SELECT 3;' });
+    const files = readMigrationFiles(target);
+    expect(files.map((m) => [m.version, m.name, m.fileName])).toEqual([
+      [1, 'initial', '0001_initial.sql'],
+      [2, 'b', '0002_b.sql'],
+      [3, 'c', '0003_c.sql'],
+    ]);
+    expect(files[1].checksum).toBe(sha256(join(target, '0002_b.sql')));
+  });
+});
