@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { REPORT_MAX_SAMPLES, renderHtmlReport } from '../../../runner/reports/html-report.js';
+import type { ReportData } from '../../../runner/reports/report-data.js';
+import { sampleReportData } from './report-data-fixture.js';
+
+const EVIL = '<script>alert(1)</script>';
+
+function embeddedJson(html: string, id: string): unknown {
+  const open = `<script type="application/json" id="${id}">`;
+  const start = html.indexOf(open);
+  expect(start).toBeGreaterThan(0);
+  const end = html.indexOf('</script>', start);
+  return JSON.parse(html.slice(start + open.length, end));
+}
+
+function evilData(): ReportData {
+  const data = sampleReportData({ workloads: [`w"><img src=x onerror=alert(1)>${EVIL}`], samples: 20 });
+  data.title = EVIL;
+  data.sweep.name = EVIL;
+  data.sweep.specYaml = `name: "${EVIL}"\n# <!-- comment\nsource: https://example.com/trace.csv\n`;
+  data.machine.name = EVIL;
+  data.machine.description = EVIL;
+  data.machine.details = { [EVIL]: EVIL };
+  data.runs[0].policy = EVIL;
+  data.runs[0].params = { evil: `</script><!--${EVIL}` };
+  const failed = data.runs.find((run) => run.status === 'failed');
+  if (failed) failed.error = `${EVIL} & <b>bold</b>`;
+  return data;
+}
+
+describe('renderHtmlReport', () => {
+  it('is one document with the CSP, the data, Chart.js and the chart script', () => {
+    const html = renderHtmlReport(sampleReportData({ samples: 20 }));
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; script-src &#39;unsafe-inline&#39;; style-src &#39;unsafe-inline&#39;; img-src data:`,
+    );
+    expect(html).toContain('Chart.js v4');
+    expect(html.match(/<script\b/gi)).toHaveLength(4);
+    expect(html.match(/<canvas\b/g)).toHaveLength(10);
+    expect(html).toContain('data-chart="latency-e2e:azure-conv"');
+    expect(html).toContain('data-chart="cdf-e2e:sharegpt-synth"');
+    expect(html).toContain('18 done</span>, <span class="status-failed">2 failed');
+  });
+
+  it('escapes user text: a sweep named <script> makes no script element', () => {
+    const data = evilData();
+    const html = renderHtmlReport(data);
+    // Only the 4 script elements of the report itself.
+    expect(html.match(/<script\b/gi)).toHaveLength(4);
+    expect(html).not.toContain(EVIL);
+    expect(html).not.toMatch(/<img\b/i);
+    expect(html).not.toMatch(/<b>bold/);
+    expect(html).toContain('<title>&#60;script&#62;alert(1)&#60;/script&#62;</title>');
+    expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62; &#38; &#60;b&#62;bold&#60;/b&#62;');
+    // The embedded JSON cannot close its script element or open a comment.
+    const dataScript = html.slice(html.indexOf('id="report-data">'), html.indexOf('id="report-charts">'));
+    expect(dataScript.match(/<\/script/gi)).toHaveLength(1);
+    expect(dataScript).not.toContain('<!--');
+  });
+
+  it('embeds the report data as JSON that round-trips', () => {
+    const data = evilData();
+    const html = renderHtmlReport(data);
+    expect(embeddedJson(html, 'report-data')).toEqual(data);
+    const charts = embeddedJson(html, 'report-charts') as { workloads: unknown[] };
+    expect(charts.workloads).toHaveLength(1);
+  });
+
+  it('downsamples latency samples beyond REPORT_MAX_SAMPLES, keeping min and max', () => {
+    const data = sampleReportData({ workloads: ['w'], rates: [2], samples: 5000, withFailed: false });
+    const embedded = embeddedJson(renderHtmlReport(data), 'report-data') as ReportData;
+    for (const run of data.runs) {
+      const ttft = embedded.distributions[run.id].ttft;
+      expect(ttft).toHaveLength(REPORT_MAX_SAMPLES);
+      expect(ttft[0]).toBe(Math.min(...data.distributions[run.id].ttft));
+      expect(ttft[ttft.length - 1]).toBe(Math.max(...data.distributions[run.id].ttft));
+    }
+  });
+
+  it('references no network resource', () => {
+    const html = renderHtmlReport(evilData());
+    // Attributes that load something: none points at http(s) or a protocol-relative URL.
+    expect(html).not.toMatch(
+      /\b(?:src|href|action|poster|srcset|data|xlink:href)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:)?\/\//i,
+    );
+    expect(html).not.toMatch(/url\(\s*["']?\s*(?:https?:)?\/\//i);
+    expect(html).not.toMatch(/@import/i);
+    // Every href in the page is an in-page anchor.
+    for (const [, href] of html.matchAll(/\bhref="([^"]*)"/g)) expect(href.startsWith('#')).toBe(true);
+    // The URL from the spec YAML appears only as escaped text inside the <pre>.
+    expect(html).toContain('source: https://example.com/trace.csv');
+  });
+
+  it('lists failed runs with their error in the runs table', () => {
+    const data = sampleReportData({ workloads: ['w'], samples: 5 });
+    const html = renderHtmlReport(data);
+    const failed = data.runs.find((run) => run.status === 'failed');
+    expect(html).toContain(`<tr class="run run-failed"><td class="num">${failed?.id}</td>`);
+    expect(html).toContain(`<strong>Run ${failed?.id} error:</strong> KV capacity violated`);
+  });
+});
