@@ -1,0 +1,94 @@
+/**
+ * `npm run bench`: simulation speed on the issue's reference workload: 10,000 requests with the
+ * arXiv-summarization lengths, Poisson 2 req/s, under `vllm` on `a100-llama2-7b`.
+ *  1. one run in this process (best of 3, after a warm-up run);
+ *  2. a sweep of 8 such runs (seeds 1-8) over 2 worker threads, stored in a temporary SQLite file.
+ * Prints wall seconds, iterations and request-iterations per second. Numbers only; no assertion.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Store } from '../runner/store/store.js';
+import { executeSweep } from '../runner/sweeps/sweep-executor.js';
+import { executeRun } from '../runner/sweeps/run-task.js';
+import { planSweep, requestListKey } from '../runner/sweeps/sweep-plan.js';
+
+const ARXIV = resolve(
+  'data/vidur/data/processed_traces/arxiv_summarization_stats_llama2_tokenizer_filtered_v2.csv',
+);
+const dir = mkdtempSync(join(tmpdir(), 'schedbench-bench-'));
+
+function spec(name: string, seeds: number[]): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    [
+      `name: ${name}`,
+      'machine: a100-llama2-7b',
+      'requests: 10000',
+      `seeds: [${seeds.join(', ')}]`,
+      'workloads:',
+      '  - name: arxiv',
+      `    lengths: { path: ${JSON.stringify(ARXIV)} }`,
+      '    arrival: { process: poisson, rate: 2 }',
+      'policies:',
+      '  - { policy: vllm }',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+try {
+  // 1. One run, in process.
+  const plan = planSweep(spec('bench-one', [1]));
+  const run = plan.runs[0];
+  const task = {
+    runId: 0,
+    requests: plan.requestLists.get(requestListKey(run.workloadIndex, run.seed))!,
+    machine: plan.spec.machine,
+    policy: run.policy,
+    tokenModel: plan.spec.tokenModel,
+    horizonS: null,
+  };
+  executeRun(task); // warm-up (JIT)
+  let best = Infinity;
+  let metrics = executeRun(task).metrics;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    metrics = executeRun(task).metrics;
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  const iterations = metrics.iterations ?? 0;
+  const requestIterations = iterations * (metrics.batch_size_mean ?? 0);
+  console.log('single run: 10,000 arXiv requests, Poisson 2 req/s, vllm, a100-llama2-7b');
+  console.log(`  wall                      ${best.toFixed(3)} s (best of 3; goal <= 1.0 s)`);
+  console.log(`  iterations                ${iterations}`);
+  console.log(`  request-iterations        ${Math.round(requestIterations)}`);
+  console.log(`  iterations/s              ${(iterations / best).toFixed(0)}`);
+  console.log(`  request-iterations/s      ${(requestIterations / best).toFixed(0)}`);
+
+  // 2. A sweep of 8 runs over 2 worker threads, results stored in SQLite.
+  const sweepPlan = planSweep(spec('bench-sweep', [1, 2, 3, 4, 5, 6, 7, 8]));
+  const store = Store.open(join(dir, 'bench.db'));
+  const t0 = performance.now();
+  const outcome = await executeSweep(sweepPlan, store, { jobs: 2 });
+  const wall = (performance.now() - t0) / 1000;
+  const runs = store.listRuns({ sweepId: outcome.sweepId });
+  store.close();
+  const sweepIterations = runs.reduce((s, r) => s + (r.metrics?.iterations ?? 0), 0);
+  const sweepRequestIterations = runs.reduce(
+    (s, r) => s + (r.metrics?.iterations ?? 0) * (r.metrics?.batch_size_mean ?? 0),
+    0,
+  );
+  console.log('sweep: 8 runs (seeds 1-8) of the same workload, 2 worker threads, stored in SQLite');
+  console.log(
+    `  wall                      ${wall.toFixed(3)} s (${outcome.done} done, ${outcome.failed} failed)`,
+  );
+  console.log(`  iterations                ${sweepIterations}`);
+  console.log(`  request-iterations/s      ${(sweepRequestIterations / wall).toFixed(0)}`);
+  console.log(`  runs/s                    ${(runs.length / wall).toFixed(2)}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,78 @@
+import { InputError } from '../errors.js';
+import { METRIC_KEYS } from '../metrics/metric-keys.js';
+import { formatNumber } from '../reports/format-number.js';
+import { stableJson } from '../stable-json.js';
+import type { RunRow } from '../store/run-row.js';
+import type { Store } from '../store/store.js';
+
+/** Formats of `schedbench compare`. */
+export const COMPARE_FORMATS = ['table', 'json'] as const;
+export type CompareFormat = (typeof COMPARE_FORMATS)[number];
+
+/** Relative change of `value` against `base`, percent; null when either is missing or base is 0. */
+export function percentChange(base: number | null, value: number | null): number | null {
+  if (base === null || value === null || base === 0) return null;
+  return ((value - base) / Math.abs(base)) * 100;
+}
+
+/**
+ * `schedbench compare RUN_ID RUN_ID...`: the runs' metrics side by side, each with its change
+ * relative to the first run (the baseline).
+ * @throws InputError for an unknown run id or a run without results
+ */
+export function compareCommand(store: Store, ids: number[], format: CompareFormat): string {
+  const runs: RunRow[] = ids.map((id) => {
+    const run = store.getRun(id);
+    if (!run) throw new InputError(`no run with id ${id} in ${store.file}`, { field: 'RUN_ID' });
+    if (!run.metrics)
+      throw new InputError(`run ${id} has no results (status ${run.status})`, { field: 'RUN_ID' });
+    return run;
+  });
+  const base = runs[0].metrics!;
+  if (format === 'json') {
+    return `${JSON.stringify(
+      {
+        baseline: runs[0].id,
+        runs: runs.map((r) => ({
+          id: r.id,
+          sweep_id: r.sweepId,
+          workload: r.workload,
+          policy: r.policy,
+          params: r.params,
+          seed: r.seed,
+          rate: r.rate,
+          machine: r.machine,
+          metrics: r.metrics,
+        })),
+        change_pct: runs.map((r) =>
+          Object.fromEntries(METRIC_KEYS.map((k) => [k, percentChange(base[k], r.metrics![k])])),
+        ),
+      },
+      null,
+      2,
+    )}\n`;
+  }
+  const header = ['metric', ...runs.map((r, i) => `run ${r.id}${i === 0 ? ' (baseline)' : ''}`)];
+  const describe = [
+    ['policy', ...runs.map((r) => r.policy)],
+    ['params', ...runs.map((r) => stableJson(r.params))],
+    ['workload', ...runs.map((r) => r.workload)],
+    ['rate', ...runs.map((r) => (r.rate === null ? '-' : formatNumber(r.rate)))],
+    ['seed', ...runs.map((r) => String(r.seed))],
+    ['machine', ...runs.map((r) => r.machine)],
+  ];
+  const metricRows = METRIC_KEYS.map((k) => [
+    k,
+    ...runs.map((r, i) => {
+      const v = r.metrics![k];
+      if (i === 0) return formatNumber(v);
+      const change = percentChange(base[k], v);
+      return change === null
+        ? formatNumber(v)
+        : `${formatNumber(v)} (${change >= 0 ? '+' : ''}${change.toFixed(1)}%)`;
+    }),
+  ]);
+  const table = [header, ...describe, ...metricRows];
+  const widths = header.map((_, c) => Math.max(...table.map((row) => row[c].length)));
+  return `${table.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n')}\n`;
+}

@@ -1,0 +1,9 @@
+/** Exit codes of every `schedbench` command. */
+export const ExitCode = {
+  /** Everything succeeded. */
+  OK: 0,
+  /** The command ran but some runs failed (each failure is stored with its error). */
+  RUNS_FAILED: 1,
+  /** Bad input: spec, trace file, argument or database; nothing was stored for it. */
+  BAD_INPUT: 2,
+} as const;

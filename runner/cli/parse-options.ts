@@ -1,0 +1,24 @@
+import { InputError } from '../errors.js';
+
+/**
+ * Parses a positive integer CLI value.
+ * @throws InputError naming the option
+ */
+export function positiveInt(option: string, raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InputError(`${option} must be a positive integer, got "${raw}"`, { field: option });
+  }
+  return n;
+}
+
+/**
+ * Parses one of the allowed values of a CLI option.
+ * @throws InputError naming the option and the allowed values
+ */
+export function oneOf<T extends string>(option: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new InputError(`${option} must be one of ${allowed.join(', ')}, got "${raw}"`, { field: option });
+  }
+  return raw as T;
+}

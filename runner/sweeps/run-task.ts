@@ -1,0 +1,48 @@
+import { performance } from 'node:perf_hooks';
+import { simulate } from '../engine/replica-engine.js';
+import type { RunResult } from '../engine/run-result.js';
+import type { TokenModel } from '../engine/token-model.js';
+import { resolveMachine, type MachineRef } from '../latency/machine.js';
+import { computeRunMetrics } from '../metrics/run-metrics.js';
+import { createScheduler, type PolicySpec } from '../schedulers/policy-spec.js';
+import type { RequestList } from '../workloads/request-list.js';
+
+/** Everything one run needs; plain data, so it crosses to a worker thread by structured clone. */
+export interface RunTask {
+  runId: number;
+  requests: RequestList;
+  machine: MachineRef;
+  policy: PolicySpec;
+  tokenModel: TokenModel;
+  /** Time horizon, seconds, or null for none. */
+  horizonS: number | null;
+}
+
+/**
+ * Simulates one run and computes its metrics. Pure: no I/O, so it runs in the CLI's process or
+ * in a worker thread alike.
+ * @throws PolicyViolationError when the policy breaks an engine rule; InputError for an
+ *   infeasible workload (already excluded by planSweep)
+ */
+export function executeRun(task: RunTask): RunResult {
+  const machine = resolveMachine(task.machine);
+  const started = performance.now();
+  const output = simulate(
+    task.requests,
+    {
+      kvCapacityBlocks: machine.kvCapacityBlocks,
+      blockSize: machine.blockSize,
+      iterationTime: machine.iterationTime,
+      tokenModel: task.tokenModel,
+      horizonS: task.horizonS ?? undefined,
+    },
+    createScheduler(task.policy),
+  );
+  const wall = (performance.now() - started) / 1000;
+  return {
+    metrics: computeRunMetrics(output, wall),
+    requests: output.records,
+    timeSeries: output.timeSeries,
+    warnings: output.warnings,
+  };
+}

@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { z } from 'zod';
+import { findRequestThatCannotFit } from '../engine/replica-engine.js';
+import { InputError } from '../errors.js';
+import { resolveMachine, type Machine } from '../latency/machine.js';
+import { stableJson } from '../stable-json.js';
+import { createScheduler, PolicySpecSchema, type PolicySpec } from '../schedulers/policy-spec.js';
+import {
+  buildRequestList,
+  loadWorkload,
+  nominalRate,
+  type LoadedWorkload,
+} from '../workloads/build-workload.js';
+import type { RequestList } from '../workloads/request-list.js';
+import { WorkloadSpecSchema, type WorkloadSpec } from '../workloads/workload-spec.js';
+import { expandGrid, sourcePathOf, type GridPoint } from './grid.js';
+import { SpecDocument, type SpecPath } from './spec-document.js';
+import { SweepSpecSchema, type SweepSpec } from './sweep-spec.js';
+
+/** One grid point of a workload entry, with its files loaded. */
+export interface PlannedWorkload {
+  /** `name` plus any non-rate axis values, e.g. `sharegpt maxTokens=2048`. */
+  label: string;
+  spec: WorkloadSpec;
+  loaded: LoadedWorkload;
+  /** Mean offered rate, req/s. */
+  rate: number;
+}
+
+/** One run of the sweep: a workload grid point, a policy grid point and a seed. */
+export interface PlannedRun {
+  /** Stable identity inside the sweep (hash of workload, policy, seed, engine settings). */
+  runKey: string;
+  workloadIndex: number;
+  policy: PolicySpec;
+  seed: number;
+}
+
+/** A fully validated sweep, ready to store and execute. */
+export interface SweepPlan {
+  file: string;
+  specYaml: string;
+  spec: SweepSpec;
+  /** Hash of the validated spec and its directory: re-running the same spec resumes the same sweep. */
+  specHash: string;
+  machine: Machine;
+  workloads: PlannedWorkload[];
+  runs: PlannedRun[];
+  /** Request list of each (workload index, seed), shared by every policy (common random numbers). */
+  requestLists: Map<string, RequestList>;
+  /** Notes about the input (e.g. zero token counts read as 1). */
+  warnings: string[];
+}
+
+/** Key of a request list in SweepPlan.requestLists. */
+export function requestListKey(workloadIndex: number, seed: number): string {
+  return `${workloadIndex}/${seed}`;
+}
+
+const RATE_AXES = new Set(['rate', 'arrival.rate']);
+
+/**
+ * Reads, validates and expands a sweep spec: YAML syntax, the top-level schema, every workload
+ * and policy grid point, the machine, every trace or lengths file (all rows), and that every
+ * request of every run can fit in the machine's KV cache. Nothing is stored.
+ * @param file path of the YAML spec; relative paths inside it resolve against its directory
+ * @throws InputError naming the file and the line or field of the first problem found
+ */
+export function planSweep(file: string): SweepPlan {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new InputError(`${file}: spec file not found or unreadable`, { file });
+  }
+  const doc = SpecDocument.parse(file, text);
+  if (doc.value === null || typeof doc.value !== 'object' || Array.isArray(doc.value)) {
+    throw new InputError(
+      `${file}:1: a sweep spec must be a YAML mapping with name, machine, workloads and policies`,
+      {
+        file,
+        line: 1,
+      },
+    );
+  }
+  const spec = validate(doc, SweepSpecSchema, doc.value, (p) => p);
+  const machine = resolveOrLocate(doc, () => resolveMachine(spec.machine), ['machine']);
+  const specDir = dirname(resolve(file));
+
+  const workloads: PlannedWorkload[] = [];
+  const warnings: string[] = [];
+  spec.workloads.forEach((raw, i) => {
+    for (const point of expandGrid(raw)) {
+      const ws = validate(doc, WorkloadSpecSchema, point.value, (p) => [
+        'workloads',
+        i,
+        ...sourcePathOf(point, p),
+      ]);
+      const loaded = resolveOrLocate(doc, () => loadWorkload(ws, { specDir }), ['workloads', i]);
+      warnings.push(...loaded.warnings.map((w) => `workload ${ws.name}: ${w}`));
+      workloads.push({
+        label: labelOf(ws.name, point),
+        spec: ws,
+        loaded,
+        rate: nominalRate(loaded, ws.requests ?? spec.requests),
+      });
+    }
+  });
+  const labels = new Set<string>();
+  for (const w of workloads) {
+    if (labels.has(`${w.label}@${w.rate}`)) {
+      throw doc.errorAt(
+        ['workloads'],
+        `two workload grid points are both "${w.label}" at rate ${w.rate}: give them different names`,
+      );
+    }
+    labels.add(`${w.label}@${w.rate}`);
+  }
+
+  const policies: PolicySpec[] = [];
+  spec.policies.forEach((raw, i) => {
+    for (const point of expandGrid(raw)) {
+      policies.push(
+        validate(doc, PolicySpecSchema, point.value, (p) => ['policies', i, ...sourcePathOf(point, p)]),
+      );
+    }
+  });
+
+  const requestLists = new Map<string, RequestList>();
+  const runs: PlannedRun[] = [];
+  workloads.forEach((w, wi) => {
+    for (const seed of spec.seeds) {
+      const list = resolveOrLocate(
+        doc,
+        () => buildRequestList(w.loaded, { seed, requests: w.spec.requests ?? spec.requests }),
+        ['workloads'],
+      );
+      requestLists.set(requestListKey(wi, seed), list);
+      for (const policy of policies) {
+        const reserved = createScheduler(policy).reservedBlocks(machine.kvCapacityBlocks);
+        const problem = findRequestThatCannotFit(
+          list,
+          machine.kvCapacityBlocks,
+          machine.blockSize,
+          reserved,
+          spec.tokenModel,
+        );
+        if (problem) {
+          throw doc.errorAt(
+            ['workloads'],
+            `workload ${w.label} (seed ${seed}) on machine ${machine.name} under ${policy.policy}: ${problem}`,
+          );
+        }
+        const identity = {
+          workload: w.spec,
+          policy,
+          seed,
+          tokenModel: spec.tokenModel,
+          horizon: spec.horizon ?? null,
+        };
+        runs.push({ runKey: sha256(stableJson(identity)).slice(0, 24), workloadIndex: wi, policy, seed });
+      }
+    }
+  });
+  const keys = new Set(runs.map((r) => r.runKey));
+  if (keys.size !== runs.length)
+    throw doc.errorAt(
+      ['policies'],
+      'the grid contains the same run twice (duplicate workload or policy entries)',
+    );
+
+  return {
+    file,
+    specYaml: text,
+    spec,
+    specHash: sha256(stableJson({ spec, specDir })),
+    machine,
+    workloads,
+    runs,
+    requestLists,
+    warnings,
+  };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function labelOf(name: string, point: GridPoint): string {
+  const extra = Object.entries(point.axes)
+    .filter(([axis]) => !RATE_AXES.has(axis))
+    .map(([axis, v]) => `${axis}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return extra.length > 0 ? `${name} ${extra.join(' ')}` : name;
+}
+
+/** Validates with a zod schema; the first issue becomes an InputError at the mapped YAML line. */
+function validate<S extends z.ZodType>(
+  doc: SpecDocument,
+  schema: S,
+  value: unknown,
+  toSource: (p: SpecPath) => SpecPath,
+): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  let path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    path = [...path, issue.keys[0]];
+    message = `unknown field "${issue.keys[0]}"`;
+  }
+  throw doc.errorAt(toSource(path), message);
+}
+
+/** Runs a loader; an InputError without a location gets the spec file and the entry's line. */
+function resolveOrLocate<T>(doc: SpecDocument, load: () => T, path: SpecPath): T {
+  try {
+    return load();
+  } catch (e) {
+    if (e instanceof InputError && !e.location.file) throw doc.errorAt(path, e.message);
+    throw e;
+  }
+}

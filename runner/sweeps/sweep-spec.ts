@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { MachineRefSchema } from '../latency/machine.js';
+
+const entry = z.record(z.string(), z.unknown());
+
+/**
+ * A sweep spec file (YAML), before grid expansion. Workload and policy entries are validated one
+ * grid point at a time (WorkloadSpecSchema, PolicySpecSchema) after their list-valued fields are
+ * expanded (runner/sweeps/grid.ts). The published JSON Schema is docs/sweep-spec.schema.json.
+ */
+export const SweepSpecSchema = z
+  .object({
+    /** Sweep name, shown in reports. */
+    name: z.string().min(1),
+    /** Free text for the report. */
+    description: z.string().optional(),
+    /** A built-in machine name (`a100-llama2-7b`) or an inline linear machine. */
+    machine: MachineRefSchema,
+    /** Requests per run: the first N of a trace, or N generated (a workload's own `requests` wins). */
+    requests: z.number().int().positive().optional(),
+    /** Seeds; each (workload, seed) gives every policy the identical request list. Default [1]. */
+    seeds: z.array(z.number().int().nonnegative()).min(1).default([1]),
+    /** Stop every run at this simulated time, seconds; unfinished requests are then reported. */
+    horizon: z.number().positive().optional(),
+    /** `vllm` (prefill emits the first token; default) or `paper` (PAPER.md §1.3); see TokenModel. */
+    tokenModel: z.enum(['vllm', 'paper']).default('vllm'),
+    /** Workload entries; list-valued fields are grid axes (except `types`). */
+    workloads: z.array(entry).min(1),
+    /** Policy entries; list-valued fields are grid axes. */
+    policies: z.array(entry).min(1),
+  })
+  .strict();
+
+/** A validated sweep spec (entries not yet expanded). */
+export type SweepSpec = z.infer<typeof SweepSpecSchema>;
