@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { PolicySpecSchema } from '../schedulers/policy-spec.js';
+import { WorkloadSpecSchema } from '../workloads/workload-spec.js';
+import { SweepSpecSchema } from './sweep-spec.js';
+
+/**
+ * The JSON Schema published as docs/sweep-spec.schema.json, generated from the zod schemas the
+ * CLI validates with (zod's `toJSONSchema`). Workload and policy entries are described as one
+ * grid point; in a spec any scalar field may also be a list, which makes it a grid axis.
+ */
+export function sweepSpecJsonSchema(): Record<string, unknown> {
+  const documented = SweepSpecSchema.extend({
+    workloads: z
+      .array(WorkloadSpecSchema)
+      .min(1)
+      .describe(
+        'Workload entries. Any list-valued field except `types` is a grid axis: one run per element.',
+      ),
+    policies: z
+      .array(PolicySpecSchema)
+      .min(1)
+      .describe('Policy entries (vllm, sarathi, fcfs). Any list-valued field is a grid axis.'),
+  });
+  const schema = z.toJSONSchema(documented, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return {
+    ...schema,
+    $id: 'https://schedbench.dev/schema/sweep-spec.json',
+    title: 'Schedbench sweep spec',
+    description:
+      'A sweep: a machine, workloads and policies. Any scalar field of a workload or policy entry may be written as a list, which makes it a grid axis (the runs are the cartesian product). Relative paths resolve against the spec file.',
+  };
+}
