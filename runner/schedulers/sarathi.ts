@@ -1,5 +1,6 @@
 import type { EngineView, Scheduler } from '../engine/scheduler.js';
 import { ArrivalOrderedSet } from './arrival-ordered-set.js';
+import { makeRoomToDecode } from './make-room-to-decode.js';
 import { RequestDeque } from './request-deque.js';
 
 /** Parameters of the `sarathi` policy (defaults are Vidur's). */
@@ -60,22 +61,14 @@ export class SarathiScheduler implements Scheduler {
 
     // 1. Decodes of running requests, oldest first; collect the unfinished prefills.
     let i = 0;
-    decodes: while (i < ids.length && batched < maxNumSeqs) {
+    while (i < ids.length && batched < maxNumSeqs) {
       const id = ids[i];
       if (view.remainingPrefill(id) > 0) {
         partial.push(id);
         i++;
         continue;
       }
-      while (view.freeBlocks() < Math.max(1, view.blocksToDecode(id))) {
-        const victim = ids.length - 1 > i ? this.running.popLatest() : id;
-        view.evict(victim);
-        this.waiting.pushFront(victim);
-        if (victim === id) {
-          ids.splice(i, 1);
-          break decodes;
-        }
-      }
+      if (!makeRoomToDecode(view, this.running, i, this.waiting)) break;
       view.decode(id);
       budgetUsed += 1;
       batched++;

@@ -1,5 +1,6 @@
 import type { EngineView, Scheduler } from '../engine/scheduler.js';
 import { ArrivalOrderedSet } from './arrival-ordered-set.js';
+import { makeRoomToDecode } from './make-room-to-decode.js';
 import { RequestDeque } from './request-deque.js';
 
 /** Parameters of the `vllm` policy (defaults are vLLM V0's / Vidur's). */
@@ -83,20 +84,9 @@ export class VllmScheduler implements Scheduler {
 
   private decodeRunning(view: EngineView): void {
     const ids = this.running.ids;
-    let i = 0;
-    while (i < ids.length) {
-      const id = ids[i];
-      while (view.freeBlocks() < Math.max(1, view.blocksToDecode(id))) {
-        const victim = ids.length - 1 > i ? this.running.popLatest() : id;
-        view.evict(victim);
-        this.waiting.pushFront(victim);
-        if (victim === id) {
-          ids.splice(i, 1);
-          return;
-        }
-      }
-      view.decode(id);
-      i++;
+    for (let i = 0; i < ids.length; i++) {
+      if (!makeRoomToDecode(view, this.running, i, this.waiting)) return;
+      view.decode(ids[i]);
     }
   }
 }

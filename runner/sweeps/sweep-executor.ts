@@ -157,41 +157,31 @@ export async function executeSweep(
     }
   };
 
-  if (opts.jobs <= 1 || total <= 1) {
-    for (const row of pending) {
-      started(row);
-      let result: RunResult | undefined;
-      let error: unknown;
-      try {
-        result = executeRun(taskOf(row));
-      } catch (e) {
-        error = e;
-      }
-      finished(row, result, error);
-    }
-  } else {
-    const pool = new Piscina({
-      filename: workerUrl(),
-      minThreads: Math.min(opts.jobs, total),
-      maxThreads: Math.min(opts.jobs, total),
-    });
-    try {
-      let next = 0;
-      const lane = async (): Promise<void> => {
-        while (next < pending.length) {
-          const row = pending[next++];
-          started(row);
-          try {
-            finished(row, (await pool.run(taskOf(row))) as RunResult, undefined);
-          } catch (e) {
-            finished(row, undefined, e);
-          }
+  // Runs execute in `lanes` concurrent loops: in this thread for one lane, else on worker threads.
+  const lanes = Math.max(1, Math.min(opts.jobs, total));
+  const pool =
+    lanes > 1 ? new Piscina({ filename: workerUrl(), minThreads: lanes, maxThreads: lanes }) : undefined;
+  const execute = async (task: RunTask): Promise<RunResult> =>
+    pool ? ((await pool.run(task)) as RunResult) : executeRun(task);
+  try {
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < pending.length) {
+        const row = pending[next++];
+        started(row);
+        let result: RunResult | undefined;
+        let error: unknown;
+        try {
+          result = await execute(taskOf(row));
+        } catch (e) {
+          error = e;
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(opts.jobs, total) }, lane));
-    } finally {
-      await pool.destroy();
-    }
+        finished(row, result, error);
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
+  } finally {
+    await pool?.destroy();
   }
   store.finishSweep(sweepId);
   return { sweepId, resumed: existing !== undefined, alreadyDone, done: total - failed, failed };

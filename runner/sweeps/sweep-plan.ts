@@ -23,6 +23,8 @@ import { SweepSpecSchema, type SweepSpec } from './sweep-spec.js';
 export interface PlannedWorkload {
   /** `name` plus any non-rate axis values, e.g. `sharegpt maxTokens=2048`. */
   label: string;
+  /** Index of the spec's workload entry this grid point came from. */
+  entry: number;
   spec: WorkloadSpec;
   loaded: LoadedWorkload;
   /** Mean offered rate, req/s. */
@@ -102,6 +104,7 @@ export function planSweep(file: string): SweepPlan {
       warnings.push(...loaded.warnings.map((w) => `workload ${ws.name}: ${w}`));
       workloads.push({
         label: labelOf(ws.name, point),
+        entry: i,
         spec: ws,
         loaded,
         rate: nominalRate(loaded, ws.requests ?? spec.requests),
@@ -135,7 +138,7 @@ export function planSweep(file: string): SweepPlan {
       const list = resolveOrLocate(
         doc,
         () => buildRequestList(w.loaded, { seed, requests: w.spec.requests ?? spec.requests }),
-        ['workloads'],
+        ['workloads', w.entry],
       );
       requestLists.set(requestListKey(wi, seed), list);
       for (const policy of policies) {
@@ -149,7 +152,7 @@ export function planSweep(file: string): SweepPlan {
         );
         if (problem) {
           throw doc.errorAt(
-            ['workloads'],
+            ['workloads', w.entry],
             `workload ${w.label} (seed ${seed}) on machine ${machine.name} under ${policy.policy}: ${problem}`,
           );
         }
