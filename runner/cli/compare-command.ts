@@ -53,9 +53,10 @@ export function compareCommand(store: Store, ids: number[], format: CompareForma
     )}\n`;
   }
   const header = ['metric', ...runs.map((r, i) => `run ${r.id}${i === 0 ? ' (baseline)' : ''}`)];
+  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
   const describe = [
     ['policy', ...runs.map((r) => r.policy)],
-    ['params', ...runs.map((r) => stableJson(r.params))],
+    ...paramKeys.map((k) => [`  ${k}`, ...runs.map((r) => (k in r.params ? paramText(r.params[k]) : '-'))]),
     ['workload', ...runs.map((r) => r.workload)],
     ['rate', ...runs.map((r) => (r.rate === null ? '-' : formatNumber(r.rate)))],
     ['seed', ...runs.map((r) => String(r.seed))],
@@ -75,4 +76,9 @@ export function compareCommand(store: Store, ids: number[], format: CompareForma
   const table = [header, ...describe, ...metricRows];
   const widths = header.map((_, c) => Math.max(...table.map((row) => row[c].length)));
   return `${table.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n')}\n`;
+}
+
+/** A parameter value as shown in the table: strings bare, anything else as compact JSON. */
+function paramText(value: unknown): string {
+  return typeof value === 'string' ? value : stableJson(value);
 }
