@@ -3,6 +3,7 @@ import type { Scheduler } from '../engine/scheduler.js';
 import { FcfsScheduler } from './fcfs.js';
 import { SarathiScheduler } from './sarathi.js';
 import { VllmScheduler } from './vllm.js';
+import { VllmV1Scheduler } from './vllm-v1.js';
 
 const positiveInt = z.number().int().positive();
 const watermark = z.number().min(0).max(0.5).default(0.01);
@@ -36,13 +37,23 @@ export const FcfsSpecSchema = z
   })
   .strict();
 
+/** `vllm-v1` parameters in a sweep spec (see VllmV1Scheduler). */
+export const VllmV1SpecSchema = z
+  .object({
+    policy: z.literal('vllm-v1'),
+    maxNumBatchedTokens: positiveInt.default(2048),
+    maxNumSeqs: positiveInt.default(128),
+    longPrefillTokenThreshold: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+
 /** Names of the policies this build knows. */
-export const POLICY_NAMES = ['vllm', 'sarathi', 'fcfs'] as const;
+export const POLICY_NAMES = ['vllm', 'sarathi', 'fcfs', 'vllm-v1'] as const;
 
 /** One fully expanded policy entry of a sweep spec, defaults filled in. */
 export const PolicySpecSchema = z.discriminatedUnion(
   'policy',
-  [VllmSpecSchema, SarathiSpecSchema, FcfsSpecSchema],
+  [VllmSpecSchema, SarathiSpecSchema, FcfsSpecSchema, VllmV1SpecSchema],
   {
     error: (issue) =>
       issue.code === 'invalid_union'
@@ -66,5 +77,7 @@ export function createScheduler(spec: PolicySpec): Scheduler {
       return new SarathiScheduler(spec);
     case 'fcfs':
       return new FcfsScheduler(spec);
+    case 'vllm-v1':
+      return new VllmV1Scheduler(spec);
   }
 }

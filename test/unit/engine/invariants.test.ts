@@ -32,6 +32,12 @@ const policyArb = fc.oneof(
     watermark: fc.constantFrom(0, 0.01, 0.05),
   }),
   fc.record({
+    policy: fc.constant('vllm-v1'),
+    maxNumBatchedTokens: fc.integer({ min: 16, max: 2048 }),
+    maxNumSeqs: fc.integer({ min: 1, max: 8 }),
+    longPrefillTokenThreshold: fc.constantFrom(0, 16, 100),
+  }),
+  fc.record({
     policy: fc.constant('fcfs'),
     maxNumSeqs: fc.integer({ min: 1, max: 8 }),
     evictedTo: fc.constantFrom('back', 'front'),
@@ -102,10 +108,10 @@ describe('engine invariants on random workloads, every policy', () => {
           expect(m.kv_peak_frac).toBeCloseTo(audit.maxUsedBlocks / capacity, 12);
         },
       ),
-      { numRuns: 300, seed: 20261121 },
+      { numRuns: 400, seed: 20261121 },
     );
     // The generated machines are tight enough that every policy's eviction path is exercised.
-    for (const policy of ['vllm', 'sarathi', 'fcfs'])
+    for (const policy of ['vllm', 'sarathi', 'fcfs', 'vllm-v1'])
       expect(evictingRuns.get(policy) ?? 0).toBeGreaterThan(5);
   });
 });

@@ -146,3 +146,29 @@ describe('fcfs (hand-worked, paper token model, block size 1, capacity 12)', () 
     expect(out.records.generatedTokens[2]).toBe(6);
   });
 });
+
+describe('vllm-v1 (hand-worked, token budget 8, block size 1, capacity 10)', () => {
+  // A (prompt 6, output 4) and B (prompt 6, output 2) at t=0.
+  const { out, steps } = run(
+    [
+      [0, 6, 4],
+      [0, 6, 2],
+    ],
+    { policy: 'vllm-v1', maxNumBatchedTokens: 8 },
+    10,
+  );
+
+  it('serves running requests first from one budget, preempts the latest admitted, admits nothing in that step', () => {
+    expect(steps).toEqual([
+      [1, 'prefill A6, prefill B2'], // the budget left after A (2 tokens) starts B's prompt
+      [2, 'decode A, evict B'], // B's next chunk needs 4 blocks, 1 free: B (latest admitted) is preempted
+      [3, 'decode A'], // B is first in line again but its 6 blocks are not free
+      [4, 'decode A'],
+      [5, 'prefill B6'],
+      [6, 'decode B'],
+    ]);
+    expect([...out.records.evictions]).toEqual([0, 1]);
+    expect([...out.records.recomputedTokens]).toEqual([0, 2]);
+    expect([...out.records.finish]).toEqual([4, 6]);
+  });
+});
