@@ -107,7 +107,7 @@ export function planSweep(file: string): SweepPlan {
         entry: i,
         spec: ws,
         loaded,
-        rate: nominalRate(loaded, ws.requests ?? spec.requests),
+        rate: nominalRate(loaded, spec.requests),
       });
     }
   });
@@ -137,7 +137,7 @@ export function planSweep(file: string): SweepPlan {
     for (const seed of spec.seeds) {
       const list = resolveOrLocate(
         doc,
-        () => buildRequestList(w.loaded, { seed, requests: w.spec.requests ?? spec.requests }),
+        () => buildRequestList(w.loaded, { seed, requests: spec.requests }),
         ['workloads', w.entry],
       );
       requestLists.set(requestListKey(wi, seed), list);
