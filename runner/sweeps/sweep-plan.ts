@@ -135,11 +135,10 @@ export function planSweep(file: string): SweepPlan {
   const runs: PlannedRun[] = [];
   workloads.forEach((w, wi) => {
     for (const seed of spec.seeds) {
-      const list = resolveOrLocate(
-        doc,
-        () => buildRequestList(w.loaded, { seed, requests: spec.requests }),
-        ['workloads', w.entry],
-      );
+      const list = resolveOrLocate(doc, () => buildRequestList(w.loaded, { seed, requests: spec.requests }), [
+        'workloads',
+        w.entry,
+      ]);
       requestLists.set(requestListKey(wi, seed), list);
       for (const policy of policies) {
         const reserved = createScheduler(policy).reservedBlocks(machine.kvCapacityBlocks);
