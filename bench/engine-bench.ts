@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { Store } from '../runner/store/store.js';
 import { executeSweep } from '../runner/sweeps/sweep-executor.js';
 import { executeRun } from '../runner/sweeps/run-task.js';
-import { planSweep, requestListKey } from '../runner/sweeps/sweep-plan.js';
+import { planSweep, runTaskOf } from '../runner/sweeps/sweep-plan.js';
 
 const ARXIV = resolve(
   'data/vidur/data/processed_traces/arxiv_summarization_stats_llama2_tokenizer_filtered_v2.csv',
@@ -43,15 +43,7 @@ function spec(name: string, seeds: number[]): string {
 try {
   // 1. One run, in process.
   const plan = planSweep(spec('bench-one', [1]));
-  const run = plan.runs[0];
-  const task = {
-    runId: 0,
-    requests: plan.requestLists.get(requestListKey(run.workloadIndex, run.seed))!,
-    machine: plan.spec.machine,
-    policy: run.policy,
-    tokenModel: plan.spec.tokenModel,
-    horizonS: null,
-  };
+  const task = runTaskOf(plan, plan.runs[0], 0);
   executeRun(task); // warm-up (JIT)
   let best = Infinity;
   let metrics = executeRun(task).metrics;

@@ -14,6 +14,11 @@ export interface Machine {
   kvCapacityBlocks: number;
   /** Tokens per KV block. */
   blockSize: number;
+  /**
+   * The linear model tau = d0 + d1 x (KV tokens) that the fluid benchmark and the paper's
+   * threshold rules use: the machine's own model when it is linear, else its linear fit.
+   */
+  linear: { d0: number; d1: number; exact: boolean };
 }
 
 /**
@@ -38,6 +43,7 @@ export const BUILT_IN_MACHINES: Record<string, () => Machine> = {
     iterationTime: new LinearIterationTimeModel(A100_LLAMA2_7B_LINEAR.d0, A100_LLAMA2_7B_LINEAR.d1),
     kvCapacityBlocks: A100_LLAMA2_7B_KV_BLOCKS,
     blockSize: 16,
+    linear: { ...A100_LLAMA2_7B_LINEAR, exact: true },
   }),
 };
 
@@ -92,5 +98,6 @@ export function resolveMachine(ref: MachineRef): Machine {
     iterationTime: new LinearIterationTimeModel(ref.d0, ref.d1),
     kvCapacityBlocks: blocks,
     blockSize: ref.blockSize,
+    linear: { d0: ref.d0, d1: ref.d1, exact: true },
   };
 }

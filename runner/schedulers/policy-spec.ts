@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Scheduler } from '../engine/scheduler.js';
+import type { SchedulerContext } from './scheduler-context.js';
 import { FcfsScheduler } from './fcfs.js';
 import { SarathiScheduler } from './sarathi.js';
 import { VllmScheduler } from './vllm.js';
@@ -68,8 +69,9 @@ export type PolicySpec = z.infer<typeof PolicySpecSchema>;
 /**
  * Creates a fresh scheduler for one run (schedulers hold per-run queues: never share one).
  * @param spec a validated policy entry
+ * @param _context what the run's policy may know besides engine state (see SchedulerContext)
  */
-export function createScheduler(spec: PolicySpec): Scheduler {
+export function createScheduler(spec: PolicySpec, _context: SchedulerContext): Scheduler {
   switch (spec.policy) {
     case 'vllm':
       return new VllmScheduler(spec);

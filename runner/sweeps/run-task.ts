@@ -2,7 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { simulate } from '../engine/replica-engine.js';
 import type { RunResult } from '../engine/run-result.js';
 import type { TokenModel } from '../engine/token-model.js';
-import { resolveMachine, type MachineRef } from '../latency/machine.js';
+import { resolveMachine, type Machine, type MachineRef } from '../latency/machine.js';
+import type { PromptType } from '../fluid/prompt-type.js';
+import type { SchedulerContext } from '../schedulers/scheduler-context.js';
 import { computeRunMetrics } from '../metrics/run-metrics.js';
 import { createScheduler, type PolicySpec } from '../schedulers/policy-spec.js';
 import type { RequestList } from '../workloads/request-list.js';
@@ -16,6 +18,28 @@ export interface RunTask {
   tokenModel: TokenModel;
   /** Time horizon, seconds, or null for none. */
   horizonS: number | null;
+  /** The workload's mean arrival rate, req/s. */
+  rateRps: number;
+  /** A typed workload's types (typeIndex order), else null. */
+  declaredTypes: PromptType[] | null;
+  seed: number;
+}
+
+/** The SchedulerContext of a run task on its resolved machine. */
+export function schedulerContextOf(task: RunTask, machine: Machine): SchedulerContext {
+  return {
+    requests: task.requests,
+    rateRps: task.rateRps,
+    declaredTypes: task.declaredTypes,
+    machine: {
+      kvCapacityBlocks: machine.kvCapacityBlocks,
+      blockSize: machine.blockSize,
+      d0: machine.linear.d0,
+      d1: machine.linear.d1,
+    },
+    tokenModel: task.tokenModel,
+    seed: task.seed,
+  };
 }
 
 /**
@@ -36,7 +60,7 @@ export function executeRun(task: RunTask): RunResult {
       tokenModel: task.tokenModel,
       horizonS: task.horizonS ?? undefined,
     },
-    createScheduler(task.policy),
+    createScheduler(task.policy, schedulerContextOf(task, machine)),
   );
   const wall = (performance.now() - started) / 1000;
   return {

@@ -6,7 +6,7 @@ import { stableJson } from '../stable-json.js';
 import type { NewRun, RunRow } from '../store/run-row.js';
 import type { Store } from '../store/store.js';
 import { executeRun, type RunTask } from './run-task.js';
-import { requestListKey, type PlannedRun, type SweepPlan } from './sweep-plan.js';
+import { runTaskOf, type PlannedRun, type SweepPlan } from './sweep-plan.js';
 
 /** A progress event of a running sweep. */
 export interface SweepProgress {
@@ -94,6 +94,8 @@ export async function executeSweep(
         kvCapacityBlocks: plan.machine.kvCapacityBlocks,
         blockSize: plan.machine.blockSize,
         iterationTime: plan.machine.iterationTime.describe(),
+        linear: plan.machine.linear,
+        tokenModel: plan.spec.tokenModel,
       }),
       runs: newRuns,
     });
@@ -107,17 +109,7 @@ export async function executeSweep(
   let running = 0;
   opts.onBegin?.({ sweepId, resumed: existing !== undefined, alreadyDone, total });
 
-  const taskOf = (row: RunRow): RunTask => {
-    const run = byKey.get(row.runKey)!;
-    return {
-      runId: row.id,
-      requests: plan.requestLists.get(requestListKey(run.workloadIndex, run.seed))!,
-      machine: plan.spec.machine,
-      policy: run.policy,
-      tokenModel: plan.spec.tokenModel,
-      horizonS: plan.spec.horizon ?? null,
-    };
-  };
+  const taskOf = (row: RunRow): RunTask => runTaskOf(plan, byKey.get(row.runKey)!, row.id);
   const labelOf = (row: RunRow): string =>
     `${row.policy} ${row.workload} rate=${row.rate ?? '-'} seed=${row.seed}`;
   const started = (row: RunRow): void => {

@@ -15,6 +15,7 @@ import {
 } from '../workloads/build-workload.js';
 import type { RequestList } from '../workloads/request-list.js';
 import { WorkloadSpecSchema, type WorkloadSpec } from '../workloads/workload-spec.js';
+import { schedulerContextOf, type RunTask } from './run-task.js';
 import { expandGrid, sourcePathOf, type GridPoint } from './grid.js';
 import { SpecDocument, type SpecPath } from './spec-document.js';
 import { SweepSpecSchema, type SweepSpec } from './sweep-spec.js';
@@ -54,6 +55,29 @@ export interface SweepPlan {
   requestLists: Map<string, RequestList>;
   /** Notes about the input (e.g. zero token counts read as 1). */
   warnings: string[];
+}
+
+/**
+ * The task that executes a planned run (also used to check feasibility before storing).
+ * @param runId the stored run's id (0 before it is stored)
+ */
+export function runTaskOf(
+  plan: Pick<SweepPlan, 'spec' | 'workloads' | 'requestLists'>,
+  run: PlannedRun,
+  runId: number,
+): RunTask {
+  const w = plan.workloads[run.workloadIndex];
+  return {
+    runId,
+    requests: plan.requestLists.get(requestListKey(run.workloadIndex, run.seed))!,
+    machine: plan.spec.machine,
+    policy: run.policy,
+    tokenModel: plan.spec.tokenModel,
+    horizonS: plan.spec.horizon ?? null,
+    rateRps: w.rate,
+    declaredTypes: w.spec.types ?? null,
+    seed: run.seed,
+  };
 }
 
 /** Key of a request list in SweepPlan.requestLists. */
@@ -141,7 +165,14 @@ export function planSweep(file: string): SweepPlan {
       ]);
       requestLists.set(requestListKey(wi, seed), list);
       for (const policy of policies) {
-        const reserved = createScheduler(policy).reservedBlocks(machine.kvCapacityBlocks);
+        const run: PlannedRun = { runKey: '', workloadIndex: wi, policy, seed };
+        const task = runTaskOf({ spec, workloads, requestLists }, run, 0);
+        const scheduler = resolveOrLocate(
+          doc,
+          () => createScheduler(policy, schedulerContextOf(task, machine)),
+          ['policies'],
+        );
+        const reserved = scheduler.reservedBlocks(machine.kvCapacityBlocks);
         const problem = findRequestThatCannotFit(
           list,
           machine.kvCapacityBlocks,
@@ -162,7 +193,8 @@ export function planSweep(file: string): SweepPlan {
           tokenModel: spec.tokenModel,
           horizon: spec.horizon ?? null,
         };
-        runs.push({ runKey: sha256(stableJson(identity)).slice(0, 24), workloadIndex: wi, policy, seed });
+        run.runKey = sha256(stableJson(identity)).slice(0, 24);
+        runs.push(run);
       }
     }
   });

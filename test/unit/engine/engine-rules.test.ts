@@ -5,7 +5,7 @@ import { PolicyViolationError } from '../../../runner/engine/policy-violation.js
 import type { EngineView, Scheduler } from '../../../runner/engine/scheduler.js';
 import { LinearIterationTimeModel } from '../../../runner/latency/linear-model.js';
 import { computeRunMetrics } from '../../../runner/metrics/run-metrics.js';
-import { createScheduler, PolicySpecSchema } from '../../../runner/schedulers/policy-spec.js';
+import { schedulerFor } from '../../helpers/scheduler-for.js';
 import { requestList } from '../../helpers/request-lists.js';
 
 /** A scheduler whose schedule() is given by the test. */
@@ -104,10 +104,8 @@ describe('the engine validates every decision of a policy', () => {
 
   it('refuses a workload whose largest request can never fit, before simulating', () => {
     const big = requestList([[0, 9, 5]]);
-    expect(() => simulate(big, config, createScheduler(PolicySpecSchema.parse({ policy: 'vllm' })))).toThrow(
-      InputError,
-    );
-    expect(() => simulate(big, config, createScheduler(PolicySpecSchema.parse({ policy: 'vllm' })))).toThrow(
+    expect(() => simulate(big, config, schedulerFor({ policy: 'vllm' }, big, config))).toThrow(InputError);
+    expect(() => simulate(big, config, schedulerFor({ policy: 'vllm' }, big, config))).toThrow(
       /request #0 \(prompt 9 tokens, output 5 tokens\) needs 13 KV blocks/,
     );
   });
@@ -117,7 +115,7 @@ describe('the engine validates every decision of a policy', () => {
       [0, 1, 1],
       [100, 1, 1],
     ]);
-    const out = simulate(gap, config, createScheduler(PolicySpecSchema.parse({ policy: 'fcfs' })));
+    const out = simulate(gap, config, schedulerFor({ policy: 'fcfs' }, gap, config));
     expect([...out.records.finish]).toEqual([1, 101]);
     expect(out.totals.iterations).toBe(2);
   });
@@ -127,10 +125,11 @@ describe('horizon and bounded time series', () => {
   it('stops at the horizon and reports unfinished requests instead of hiding them', () => {
     const rows: [number, number, number][] = [];
     for (let i = 0; i < 50; i++) rows.push([i * 0.1, 4, 20]);
+    const list = requestList(rows);
     const out = simulate(
-      requestList(rows),
+      list,
       { ...config, kvCapacityBlocks: 1000, horizonS: 10 },
-      createScheduler(PolicySpecSchema.parse({ policy: 'vllm' })),
+      schedulerFor({ policy: 'vllm' }, list, config),
     );
     const m = computeRunMetrics(out, 0);
     expect(m.requests).toBe(50);
@@ -143,10 +142,11 @@ describe('horizon and bounded time series', () => {
   it('keeps between 1,024 and 2,048 time-series points however long the run', () => {
     const rows: [number, number, number][] = [];
     for (let i = 0; i < 300; i++) rows.push([i * 40, 2, 30]); // each request alone: 30 iterations
+    const list = requestList(rows);
     const out = simulate(
-      requestList(rows),
+      list,
       { ...config, kvCapacityBlocks: 1000 },
-      createScheduler(PolicySpecSchema.parse({ policy: 'vllm' })),
+      schedulerFor({ policy: 'vllm' }, list, config),
     );
     expect(out.totals.iterations).toBeGreaterThan(4096);
     const ts = out.timeSeries;

@@ -5,7 +5,8 @@ import { blocksFor } from '../../../runner/engine/kv-blocks.js';
 import type { TokenModel } from '../../../runner/engine/token-model.js';
 import { LinearIterationTimeModel } from '../../../runner/latency/linear-model.js';
 import { computeRunMetrics } from '../../../runner/metrics/run-metrics.js';
-import { createScheduler, PolicySpecSchema } from '../../../runner/schedulers/policy-spec.js';
+import { PolicySpecSchema } from '../../../runner/schedulers/policy-spec.js';
+import { schedulerFor } from '../../helpers/scheduler-for.js';
 import { AuditingScheduler } from '../../helpers/auditing-scheduler.js';
 import { requestList } from '../../helpers/request-lists.js';
 
@@ -63,7 +64,10 @@ describe('engine invariants on random workloads, every policy', () => {
           // Capacity from just enough for the largest request (plus watermark) to a few times it: evictions happen.
           const base = Math.ceil((peak + 1) / (1 - ('watermark' in spec ? spec.watermark : 0)));
           const capacity = Math.ceil(base * slack) + 1;
-          const audit = new AuditingScheduler(createScheduler(spec), n);
+          const audit = new AuditingScheduler(
+            schedulerFor(spec, list, { kvCapacityBlocks: capacity, blockSize, tokenModel }),
+            n,
+          );
           const out = simulate(
             list,
             {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { simulate } from '../../../runner/engine/replica-engine.js';
 import type { TokenModel } from '../../../runner/engine/token-model.js';
 import { LinearIterationTimeModel } from '../../../runner/latency/linear-model.js';
-import { createScheduler, PolicySpecSchema } from '../../../runner/schedulers/policy-spec.js';
+import { schedulerFor } from '../../helpers/scheduler-for.js';
 import { AuditingScheduler } from '../../helpers/auditing-scheduler.js';
 import { requestList } from '../../helpers/request-lists.js';
 
@@ -13,9 +13,13 @@ function run(
   kvCapacityBlocks: number,
   tokenModel: TokenModel = 'vllm',
 ) {
-  const audit = new AuditingScheduler(createScheduler(PolicySpecSchema.parse(policy)), rows.length);
+  const list = requestList(rows);
+  const audit = new AuditingScheduler(
+    schedulerFor(policy, list, { kvCapacityBlocks, blockSize: 1, tokenModel }),
+    rows.length,
+  );
   const out = simulate(
-    requestList(rows),
+    list,
     { kvCapacityBlocks, blockSize: 1, iterationTime: new LinearIterationTimeModel(1, 0), tokenModel },
     audit,
   );

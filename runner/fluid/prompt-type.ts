@@ -1,0 +1,13 @@
+/**
+ * A prompt type of the paper's model (PAPER.md §1.1-1.2): every type-j prompt has `prompt`
+ * tokens (l_j) and `output` tokens (l'_j), and type j arrives as a Poisson process of rate
+ * `rate` (lambda_j, requests per second).
+ */
+export interface PromptType {
+  /** l_j, prompt tokens (>= 1). */
+  prompt: number;
+  /** l'_j, output tokens (>= 1). */
+  output: number;
+  /** lambda_j, requests per second (> 0). */
+  rate: number;
+}

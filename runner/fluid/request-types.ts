@@ -1,0 +1,66 @@
+import type { RequestList } from '../workloads/request-list.js';
+import type { PromptType } from './prompt-type.js';
+
+/** Prompt types of a workload and the type of each request. */
+export interface RequestTypes {
+  types: PromptType[];
+  /** Type index of each request of the list. */
+  typeOf: Int32Array;
+  /** `declared` (a typed workload's own types) or `binned` (output-length bins). */
+  source: 'declared' | 'binned';
+}
+
+/**
+ * The prompt types of a run's requests (PAPER.md §7.4):
+ * - a typed workload (the list has `typeIndex` and `declared` types are given): its types, exactly;
+ * - any other workload: output lengths binned into `bins` equal-width bins over [1, max output];
+ *   each non-empty bin is a type with the mean prompt and mean output length of its requests and
+ *   rate = totalRate x (its share of the requests). Empty bins are dropped.
+ * @param requests the run's request list
+ * @param totalRate the workload's mean arrival rate, req/s
+ * @param declared a typed workload's types, in typeIndex order
+ * @param bins number of output-length bins (the paper uses 10)
+ * @throws RangeError for bins < 1 or an empty list
+ */
+export function requestTypes(
+  requests: RequestList,
+  totalRate: number,
+  declared: PromptType[] | null,
+  bins = 10,
+): RequestTypes {
+  const n = requests.arrival.length;
+  if (n === 0) throw new RangeError('no requests');
+  if (declared && requests.typeIndex) {
+    return { types: declared, typeOf: requests.typeIndex, source: 'declared' };
+  }
+  if (!(Number.isInteger(bins) && bins >= 1))
+    throw new RangeError(`bins must be a positive integer, got ${bins}`);
+  let maxOut = 1;
+  for (let i = 0; i < n; i++) maxOut = Math.max(maxOut, requests.outputTokens[i]);
+  const width = maxOut / bins;
+  const binOf = new Int32Array(n);
+  const count = new Float64Array(bins);
+  const prompt = new Float64Array(bins);
+  const output = new Float64Array(bins);
+  for (let i = 0; i < n; i++) {
+    const b = Math.min(bins - 1, Math.floor((requests.outputTokens[i] - 1) / width));
+    binOf[i] = b;
+    count[b]++;
+    prompt[b] += requests.promptTokens[i];
+    output[b] += requests.outputTokens[i];
+  }
+  const index = new Int32Array(bins).fill(-1);
+  const types: PromptType[] = [];
+  for (let b = 0; b < bins; b++) {
+    if (count[b] === 0) continue;
+    index[b] = types.length;
+    types.push({
+      prompt: prompt[b] / count[b],
+      output: output[b] / count[b],
+      rate: (totalRate * count[b]) / n,
+    });
+  }
+  const typeOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) typeOf[i] = index[binOf[i]];
+  return { types, typeOf, source: 'binned' };
+}
