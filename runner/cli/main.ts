@@ -6,6 +6,7 @@ import { Store } from '../store/store.js';
 import { PolicyViolationError } from '../engine/policy-violation.js';
 import { COMPARE_FORMATS, compareCommand, type CompareFormat } from './compare-command.js';
 import { defaultDatabasePath } from './default-database.js';
+import { FLUID_FORMATS, fluidCommand, type FluidFormat } from './fluid-command.js';
 import { ExitCode } from './exit-codes.js';
 import { oneOf, positiveInt } from './parse-options.js';
 import { chooseSweep, REPORT_FORMATS, writeSweepReport, type ReportFormat } from './report-command.js';
@@ -68,6 +69,18 @@ function buildProgram(setExit: (code: number) => void): Command {
       const format = oneOf<CompareFormat>('--format', o.format, COMPARE_FORMATS);
       const runIds = ids.map((id) => positiveInt('RUN_ID', id));
       process.stdout.write(withStore(o.db, (store) => compareCommand(store, runIds, format)));
+    });
+
+  program
+    .command('fluid')
+    .description(
+      "the paper's fluid benchmark per workload and rate: Throughput*, M*, stability, largest stable rate",
+    )
+    .argument('<spec>', 'sweep spec (YAML)')
+    .option('--format <format>', `output format: ${FLUID_FORMATS.join(', ')}`, 'table')
+    .action((spec: string, o: { format: string }) => {
+      const format = oneOf<FluidFormat>('--format', o.format, FLUID_FORMATS);
+      process.stdout.write(fluidCommand(spec, format));
     });
 
   program

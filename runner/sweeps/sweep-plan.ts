@@ -75,7 +75,7 @@ export function runTaskOf(
     tokenModel: plan.spec.tokenModel,
     horizonS: plan.spec.horizon ?? null,
     rateRps: w.rate,
-    declaredTypes: w.spec.types ?? null,
+    declaredTypes: w.loaded.kind === 'types' ? [...w.loaded.types] : null,
     seed: run.seed,
   };
 }

@@ -29,7 +29,7 @@ import type { RequestList } from './request-list.js';
 import { sampleRows } from './row-sampling.js';
 import { measuredRate, traceArrivals } from './trace-rate.js';
 import { zeroCountWarnings, type LengthTable, type TraceTable } from './trace-table.js';
-import { generateTypedMix, typedMixRate } from './typed-mix.js';
+import { generateTypedMix, scaleTypesToRate, typedMixRate } from './typed-mix.js';
 import {
   workloadSourceKind,
   type ArrivalSpec,
@@ -71,6 +71,7 @@ export interface LoadedSyntheticWorkload extends LoadedBase {
 /** The paper's typed mix. */
 export interface LoadedTypesWorkload extends LoadedBase {
   readonly kind: 'types';
+  /** The types with their effective rates (scaled to the workload's `rate` when it is given). */
   readonly types: readonly TypeSpec[];
 }
 
@@ -141,7 +142,7 @@ export function loadWorkload(spec: WorkloadSpec, opts: { specDir: string }): Loa
       };
     }
     case 'types':
-      return { kind: 'types', spec, types: spec.types!, warnings: [] };
+      return { kind: 'types', spec, types: scaleTypesToRate(spec.types!, spec.rate), warnings: [] };
   }
 }
 

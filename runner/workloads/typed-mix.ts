@@ -15,6 +15,19 @@ export function typedMixRate(types: readonly TypeSpec[]): number {
 }
 
 /**
+ * The types with rates scaled so that they sum to `totalRate` (a typed workload's `rate`, which
+ * makes the types' own rates proportions and lets a sweep vary the total rate as a grid axis).
+ * @param types the declared types (>= 1)
+ * @param totalRate total rate, req/s; undefined keeps the declared rates
+ * @returns new type objects (the declared ones are not modified)
+ */
+export function scaleTypesToRate(types: readonly TypeSpec[], totalRate: number | undefined): TypeSpec[] {
+  if (totalRate === undefined) return types.map((t) => ({ ...t }));
+  const factor = totalRate / typedMixRate(types);
+  return types.map((t) => ({ ...t, rate: t.rate * factor }));
+}
+
+/**
  * Generates a typed-mix request stream.
  * @param types the types (>= 1)
  * @param n number of requests

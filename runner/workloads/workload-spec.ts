@@ -193,7 +193,8 @@ export type WorkloadSourceKind = 'trace' | 'lengths' | 'synthetic' | 'types';
  * One workload entry. Common fields: `name` (required), `requests` (positive integer: the first N
  * requests of a trace, or N generated requests; overrides the sweep's default), `maxTokens` (integer
  * >= 2: Vidur's cap on prompt + output, see `max-tokens.ts`). Source fields: see the file comment;
- * the cross-field rules (exactly one source, `rate` only with `trace`, `arrival` required with
+ * the cross-field rules (exactly one source, `rate` only with `trace` (rescale) or `types` (total
+ * rate; the types' rates become proportions), `arrival` required with
  * `lengths` and synthetic lengths, forbidden otherwise) are checked here and name the field.
  */
 export const WorkloadSpecSchema = z
@@ -230,13 +231,8 @@ export const WorkloadSpecSchema = z
     const issue = (field: string, message: string): void => {
       ctx.addIssue({ code: 'custom', path: [field], message });
     };
-    if (spec.rate !== undefined && !spec.trace) {
-      issue(
-        'rate',
-        spec.types
-          ? 'each type has its own `rate`; remove the workload `rate`'
-          : 'put the rate in `arrival.rate`; `rate` applies only to `trace`',
-      );
+    if (spec.rate !== undefined && !spec.trace && !spec.types) {
+      issue('rate', 'put the rate in `arrival.rate`; `rate` applies only to `trace` and `types`');
     }
     if (spec.trace && spec.arrival) {
       issue('arrival', 'a trace has its own arrival times; use `rate` to rescale them instead of `arrival`');

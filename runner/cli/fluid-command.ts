@@ -1,0 +1,86 @@
+import { fluidEquilibrium } from '../fluid/fluid-equilibrium.js';
+import type { PromptType } from '../fluid/prompt-type.js';
+import { requestTypes } from '../fluid/request-types.js';
+import { formatTable } from '../reports/runs-table.js';
+import { planSweep, requestListKey } from '../sweeps/sweep-plan.js';
+
+/** Formats of `schedbench fluid`. */
+export const FLUID_FORMATS = ['table', 'json'] as const;
+export type FluidFormat = (typeof FLUID_FORMATS)[number];
+
+/** One row of `schedbench fluid`: the fluid benchmark of one workload grid point. */
+export interface FluidRow {
+  workload: string;
+  rate_rps: number;
+  /** `declared` (typed workload) or `binned` (10 output-length bins of the first seed's requests). */
+  types_source: string;
+  types: PromptType[];
+  load: number;
+  throughput_star_tok_s: number;
+  m_star_tokens: number | null;
+  iteration_time_star_s: number | null;
+  stable: boolean;
+  max_stable_rate_rps: number;
+  max_throughput_tok_s: number;
+  kv_capacity_tokens: number;
+  /** C >= M* (PAPER.md §2.2: the fluid Throughput* needs it). */
+  memory_sufficient: boolean | null;
+}
+
+/**
+ * `schedbench fluid SPEC.yaml`: the paper's fluid benchmark (PAPER.md §2) for every workload grid
+ * point of a spec, on the spec's machine and token model. Types come from a typed workload
+ * exactly, or from the first seed's requests by binning output lengths into 10 bins (§7.4).
+ * @returns the text to print (a table, or JSON with the types)
+ * @throws InputError on a bad spec (the CLI exits 2)
+ */
+export function fluidCommand(specPath: string, format: FluidFormat): string {
+  const plan = planSweep(specPath);
+  const { d0, d1, exact } = plan.machine.linear;
+  const capacity = plan.machine.kvCapacityBlocks * plan.machine.blockSize;
+  const seed = plan.spec.seeds[0];
+  const rows: FluidRow[] = plan.workloads.map((w, wi) => {
+    const list = plan.requestLists.get(requestListKey(wi, seed))!;
+    const declared = w.loaded.kind === 'types' ? [...w.loaded.types] : null;
+    const { types, source } = requestTypes(list, w.rate, declared);
+    const f = fluidEquilibrium(types, d0, d1, plan.spec.tokenModel);
+    return {
+      workload: w.label,
+      rate_rps: w.rate,
+      types_source: source,
+      types,
+      load: f.load,
+      throughput_star_tok_s: f.throughputStarTokS,
+      m_star_tokens: f.mStarTokens,
+      iteration_time_star_s: f.iterationTimeStarS,
+      stable: f.stable,
+      max_stable_rate_rps: f.maxStableRateRps,
+      max_throughput_tok_s: f.maxThroughputTokS,
+      kv_capacity_tokens: capacity,
+      memory_sufficient: f.mStarTokens === null ? null : capacity >= f.mStarTokens,
+    };
+  });
+  const note =
+    `machine ${plan.machine.name}: d0 = ${d0} s, d1 = ${d1} s per KV token` +
+    (exact
+      ? ' (its linear iteration-time model)'
+      : ' (the linear fit of its non-linear iteration-time model)') +
+    `; token model ${plan.spec.tokenModel}; KV capacity ${capacity} tokens`;
+  if (format === 'json') {
+    return `${JSON.stringify({ machine: plan.machine.name, d0, d1, linear_model_exact: exact, token_model: plan.spec.tokenModel, rows }, null, 2)}\n`;
+  }
+  const table = rows.map((r) => ({
+    workload: r.workload,
+    rate_rps: r.rate_rps,
+    types: `${r.types.length} ${r.types_source}`,
+    load: r.load,
+    throughput_star_tok_s: r.throughput_star_tok_s,
+    m_star_tokens: r.m_star_tokens,
+    iteration_time_star_s: r.iteration_time_star_s,
+    stable: String(r.stable),
+    max_stable_rate_rps: r.max_stable_rate_rps,
+    kv_capacity_tokens: r.kv_capacity_tokens,
+    memory_sufficient: r.memory_sufficient === null ? '-' : String(r.memory_sufficient),
+  }));
+  return `${note}\n${formatTable(table)}`;
+}
