@@ -12,6 +12,7 @@ import { oneOf, positiveInt } from './parse-options.js';
 import { chooseSweep, REPORT_FORMATS, writeSweepReport, type ReportFormat } from './report-command.js';
 import { RUNS_FORMATS, runsCommand, type RunsFormat } from './runs-command.js';
 import { sweepCommand } from './sweep-command.js';
+import { SUMMARY_FORMATS, summaryCommand, type SummaryFormat } from './summary-command.js';
 
 /**
  * The `schedbench` command line (commander). Every command reads and writes through the runner:
@@ -69,6 +70,20 @@ function buildProgram(setExit: (code: number) => void): Command {
       const format = oneOf<CompareFormat>('--format', o.format, COMPARE_FORMATS);
       const runIds = ids.map((id) => positiveInt('RUN_ID', id));
       process.stdout.write(withStore(o.db, (store) => compareCommand(store, runIds, format)));
+    });
+
+  program
+    .command('summary')
+    .description('per workload, rate and policy: key metrics as mean ± 95% confidence interval over seeds')
+    .argument('[id]', 'sweep id')
+    .option('--latest', 'the most recent sweep in the database')
+    .option('--format <format>', `output format: ${SUMMARY_FORMATS.join(', ')}`, 'markdown')
+    .addOption(dbOption())
+    .action((id: string | undefined, o: { latest?: boolean; format: string; db?: string }) => {
+      const format = oneOf<SummaryFormat>('--format', o.format, SUMMARY_FORMATS);
+      process.stdout.write(
+        withStore(o.db, (store) => summaryCommand(store, chooseSweep(store, id, o.latest), format)),
+      );
     });
 
   program

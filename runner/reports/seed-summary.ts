@@ -1,0 +1,100 @@
+import { meanWithInterval, type MeanWithInterval } from '../metrics/confidence-interval.js';
+import type { MetricKey } from '../metrics/metric-keys.js';
+import type { ReportRun } from './report-data.js';
+import { runLabels } from './run-label.js';
+
+/** The metrics a seed summary reports, in order. */
+export const SUMMARY_METRICS: readonly MetricKey[] = [
+  'throughput_tok_s',
+  'e2e_mean_s',
+  'e2e_p99_s',
+  'ttft_mean_s',
+  'ttft_p99_s',
+  'tpot_mean_s',
+  'evictions',
+  'preemptions',
+  'kv_peak_frac',
+];
+
+/** One row of a seed summary: the done runs of one (workload, policy label, rate) over seeds. */
+export interface SummaryRow {
+  workload: string;
+  /** Policy name plus the parameters that differ between runs of that policy (see runLabels). */
+  policy: string;
+  rate: number | null;
+  seeds: number[];
+  /** Per metric: mean over seeds with its 95 % Student-t interval; null when no run has a value. */
+  metrics: Record<string, MeanWithInterval | null>;
+}
+
+/**
+ * Groups a sweep's done runs by workload, policy label and rate, and summarises each metric over
+ * the seeds as a mean with a 95 % confidence interval (Student t, runner/metrics/confidence-interval.ts).
+ * Runs that are not done are left out. Rows are ordered by workload, rate, then policy.
+ */
+export function seedSummary(
+  runs: readonly ReportRun[],
+  metrics: readonly MetricKey[] = SUMMARY_METRICS,
+): SummaryRow[] {
+  const labels = runLabels(runs);
+  const groups = new Map<string, ReportRun[]>();
+  for (const run of runs) {
+    if (run.status !== 'done' || !run.metrics) continue;
+    const key = JSON.stringify([run.workload, run.rate, labels.get(run.id)]);
+    const group = groups.get(key);
+    if (group) group.push(run);
+    else groups.set(key, [run]);
+  }
+  const rows: SummaryRow[] = [...groups.values()].map((group) => {
+    const first = group[0];
+    const values: SummaryRow['metrics'] = {};
+    for (const key of metrics) {
+      const sample = group.map((r) => r.metrics![key]).filter((v): v is number => v !== null);
+      values[key] = meanWithInterval(sample);
+    }
+    return {
+      workload: first.workload,
+      policy: labels.get(first.id)!,
+      rate: first.rate,
+      seeds: group.map((r) => r.seed).sort((a, b) => a - b),
+      metrics: values,
+    };
+  });
+  return rows.sort(
+    (a, b) =>
+      a.workload.localeCompare(b.workload) ||
+      (a.rate ?? -1) - (b.rate ?? -1) ||
+      a.policy.localeCompare(b.policy),
+  );
+}
+
+/** `mean ± half` with 4 significant digits (`mean` alone for one seed, `-` for no value). */
+export function formatMeanWithInterval(m: MeanWithInterval | null): string {
+  if (!m) return '-';
+  const f = (x: number): string =>
+    Math.abs(x) >= 1e4 || Number.isInteger(x) ? String(Math.round(x)) : x.toPrecision(4);
+  return m.halfWidth === null ? f(m.mean) : `${f(m.mean)} ± ${f(m.halfWidth)}`;
+}
+
+/**
+ * A seed summary as a Markdown table (for docs/reproduction.md): one row per (workload, rate,
+ * policy) with each metric as `mean ± 95 % CI half-width`.
+ */
+export function summaryMarkdown(
+  rows: readonly SummaryRow[],
+  metrics: readonly MetricKey[] = SUMMARY_METRICS,
+): string {
+  const header = ['workload', 'rate (req/s)', 'policy', 'seeds', ...metrics];
+  const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
+  for (const r of rows) {
+    const cells = [
+      r.workload,
+      r.rate === null ? 'trace' : String(r.rate),
+      r.policy,
+      String(r.seeds.length),
+      ...metrics.map((k) => formatMeanWithInterval(r.metrics[k])),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}

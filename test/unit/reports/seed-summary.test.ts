@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { METRIC_KEYS, type RunMetrics } from '../../../runner/metrics/metric-keys.js';
+import type { ReportRun } from '../../../runner/reports/report-data.js';
+import { seedSummary, summaryMarkdown } from '../../../runner/reports/seed-summary.js';
+
+function run(
+  id: number,
+  policy: string,
+  rate: number,
+  seed: number,
+  throughput: number,
+  params = {},
+): ReportRun {
+  const metrics = Object.fromEntries(METRIC_KEYS.map((k) => [k, 1])) as RunMetrics;
+  metrics.throughput_tok_s = throughput;
+  return {
+    id,
+    sweepId: 1,
+    workload: 'w',
+    policy,
+    params,
+    seed,
+    rate,
+    machine: 'm',
+    status: 'done',
+    error: null,
+    metrics,
+  } as ReportRun;
+}
+
+describe('seed summary', () => {
+  const runs = [
+    run(1, 'vllm', 2, 1, 10),
+    run(2, 'vllm', 2, 2, 12),
+    run(3, 'vllm', 2, 3, 14),
+    run(4, 'wait', 2, 1, 20),
+    run(5, 'vllm', 4, 1, 30),
+    { ...run(6, 'wait', 4, 1, 99), status: 'failed' as const, metrics: null },
+  ];
+
+  it('groups by workload, rate and policy over seeds, leaving out runs without results', () => {
+    const rows = seedSummary(runs);
+    expect(rows.map((r) => [r.rate, r.policy, r.seeds])).toEqual([
+      [2, 'vllm', [1, 2, 3]],
+      [2, 'wait', [1]],
+      [4, 'vllm', [1]],
+    ]);
+    expect(rows[0].metrics.throughput_tok_s!.mean).toBe(12);
+    expect(rows[0].metrics.throughput_tok_s!.halfWidth).toBeCloseTo(4.9683, 3);
+  });
+
+  it('labels policies by the parameters that differ, and renders Markdown', () => {
+    const rows = seedSummary([
+      run(1, 'vllm', 2, 1, 10, { maxNumSeqs: 64 }),
+      run(2, 'vllm', 2, 1, 11, { maxNumSeqs: 128 }),
+    ]);
+    expect(rows.map((r) => r.policy)).toEqual(['vllm maxNumSeqs=128', 'vllm maxNumSeqs=64']);
+    const md = summaryMarkdown(seedSummary(runs));
+    expect(md.split('\n')[0]).toMatch(
+      /^\| workload \| rate \(req\/s\) \| policy \| seeds \| throughput_tok_s/,
+    );
+    expect(md).toMatch(/\| w \| 2 \| vllm \| 3 \| 12 ± 4\.968 \|/);
+  });
+});
