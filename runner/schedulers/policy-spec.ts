@@ -5,6 +5,7 @@ import { FcfsScheduler } from './fcfs.js';
 import { SarathiScheduler } from './sarathi.js';
 import { VllmScheduler } from './vllm.js';
 import { VllmV1Scheduler } from './vllm-v1.js';
+import { McSfScheduler, McSfSpecSchema } from './mc-sf.js';
 
 const positiveInt = z.number().int().positive();
 const watermark = z.number().min(0).max(0.5).default(0.01);
@@ -49,12 +50,12 @@ export const VllmV1SpecSchema = z
   .strict();
 
 /** Names of the policies this build knows. */
-export const POLICY_NAMES = ['vllm', 'sarathi', 'fcfs', 'vllm-v1'] as const;
+export const POLICY_NAMES = ['vllm', 'sarathi', 'fcfs', 'vllm-v1', 'mc-sf'] as const;
 
 /** One fully expanded policy entry of a sweep spec, defaults filled in. */
 export const PolicySpecSchema = z.discriminatedUnion(
   'policy',
-  [VllmSpecSchema, SarathiSpecSchema, FcfsSpecSchema, VllmV1SpecSchema],
+  [VllmSpecSchema, SarathiSpecSchema, FcfsSpecSchema, VllmV1SpecSchema, McSfSpecSchema],
   {
     error: (issue) =>
       issue.code === 'invalid_union'
@@ -69,9 +70,9 @@ export type PolicySpec = z.infer<typeof PolicySpecSchema>;
 /**
  * Creates a fresh scheduler for one run (schedulers hold per-run queues: never share one).
  * @param spec a validated policy entry
- * @param _context what the run's policy may know besides engine state (see SchedulerContext)
+ * @param context what the run's policy may know besides engine state (see SchedulerContext)
  */
-export function createScheduler(spec: PolicySpec, _context: SchedulerContext): Scheduler {
+export function createScheduler(spec: PolicySpec, context: SchedulerContext): Scheduler {
   switch (spec.policy) {
     case 'vllm':
       return new VllmScheduler(spec);
@@ -81,5 +82,7 @@ export function createScheduler(spec: PolicySpec, _context: SchedulerContext): S
       return new FcfsScheduler(spec);
     case 'vllm-v1':
       return new VllmV1Scheduler(spec);
+    case 'mc-sf':
+      return new McSfScheduler(spec, context);
   }
 }

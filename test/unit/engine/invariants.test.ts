@@ -39,6 +39,12 @@ const policyArb = fc.oneof(
     longPrefillTokenThreshold: fc.constantFrom(0, 16, 100),
   }),
   fc.record({
+    policy: fc.constant('mc-sf'),
+    predictor: fc.constantFrom('oracle', 'noisy'),
+    epsilon: fc.constantFrom(0, 0.2, 0.5),
+    maxNumSeqs: fc.integer({ min: 1, max: 8 }),
+  }),
+  fc.record({
     policy: fc.constant('fcfs'),
     maxNumSeqs: fc.integer({ min: 1, max: 8 }),
     evictedTo: fc.constantFrom('back', 'front'),
@@ -112,7 +118,7 @@ describe('engine invariants on random workloads, every policy', () => {
           expect(m.kv_peak_frac).toBeCloseTo(audit.maxUsedBlocks / capacity, 12);
         },
       ),
-      { numRuns: 400, seed: 20261121 },
+      { numRuns: 500, seed: 20261121 },
     );
     // The generated machines are tight enough that every policy's eviction path is exercised.
     for (const policy of ['vllm', 'sarathi', 'fcfs', 'vllm-v1'])

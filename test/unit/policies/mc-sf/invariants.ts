@@ -1,0 +1,73 @@
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import type { TokenModel } from '../../../../runner/engine/token-model.js';
+import type { RequestList } from '../../../../runner/workloads/request-list.js';
+import type { McSfRun } from './run-mc-sf.js';
+
+/** Random workloads: rows of [gap to the previous arrival s, prompt tokens, output tokens]. */
+export const workloadArb = fc.array(
+  fc.tuple(
+    fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.5, noNaN: true })),
+    fc.integer({ min: 1, max: 120 }),
+    fc.integer({ min: 1, max: 60 }),
+  ),
+  { minLength: 1, maxLength: 40 },
+);
+
+/**
+ * Invariants every MC-SF run keeps, whatever the predictions: KV within capacity (also audited
+ * after every iteration by the AuditingScheduler), every request completes exactly once with all
+ * its tokens, tokens are conserved (work thrown away by evictions counted), TTFT <= E2E, no
+ * preemption, and non-preemptive execution: between two consecutive steps of a request there is
+ * no gap unless it was evicted right after the first of them.
+ */
+export function expectRunInvariants(
+  run: McSfRun,
+  list: RequestList,
+  capacity: number,
+  tokenModel: TokenModel,
+): void {
+  const { audit, out } = run;
+  const r = out.records;
+  const n = list.arrival.length;
+  let sumOutput = 0;
+  for (let i = 0; i < n; i++) {
+    sumOutput += r.outputTokens[i];
+    expect(audit.finishedCount[i]).toBe(1);
+    expect(r.generatedTokens[i]).toBe(r.outputTokens[i]);
+    expect(r.firstScheduled[i]).toBeGreaterThanOrEqual(r.arrival[i]);
+    expect(r.firstToken[i]).toBeGreaterThan(r.firstScheduled[i]);
+    expect(r.finish[i]).toBeGreaterThanOrEqual(r.firstToken[i]);
+    expect(r.firstToken[i] - r.arrival[i]).toBeLessThanOrEqual(r.finish[i] - r.arrival[i]);
+    expect(r.preemptions[i]).toBe(0);
+  }
+  // Output tokens: each produced once (paper-mode evictions make a request produce its tokens again).
+  if (tokenModel === 'vllm') expect(audit.decodeSteps + audit.prefillCompletions).toBe(sumOutput);
+  else expect(audit.decodeSteps).toBe(sumOutput + audit.outputTokensLost);
+  // Prompt tokens: the final prefill of every request plus the prefills evictions threw away.
+  const finalTargets = audit.finalTarget.reduce((a, b) => a + b, 0);
+  expect(audit.prefillTokens).toBe(finalTargets + audit.prefillTokensLost);
+  expect(audit.prefillCompletions).toBe(n + audit.decisions.filter((d) => d.kind === 'evict').length);
+  expect(audit.maxUsedBlocks).toBeLessThanOrEqual(capacity);
+  expect(Math.max(0, ...out.timeSeries.kvBlocks)).toBeLessThanOrEqual(capacity);
+  const evictions = audit.decisions.filter((d) => d.kind === 'evict');
+  expect(r.evictions.reduce((a, b) => a + b, 0)).toBe(evictions.length);
+  expect(r.recomputedTokens.reduce((a, b) => a + b, 0)).toBe(evictions.reduce((a, d) => a + d.tokens, 0));
+
+  const steps = new Map<number, number[]>();
+  const evictedIn = new Set<string>();
+  for (const d of audit.decisions) {
+    if (d.kind === 'evict') {
+      evictedIn.add(`${d.id}@${d.iteration}`);
+      continue;
+    }
+    const its = steps.get(d.id) ?? [];
+    its.push(d.iteration);
+    steps.set(d.id, its);
+  }
+  for (const [id, its] of steps) {
+    for (let k = 1; k < its.length; k++) {
+      if (its[k] !== its[k - 1] + 1) expect(evictedIn.has(`${id}@${its[k - 1] + 1}`)).toBe(true);
+    }
+  }
+}
