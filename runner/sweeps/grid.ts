@@ -1,7 +1,11 @@
 import type { SpecPath } from './spec-document.js';
 
-/** Keys whose list values are data, not grid axes (a typed mix's list of types). */
-export const NON_AXIS_KEYS = new Set(['types']);
+/**
+ * Keys whose list values are data, not grid axes: a typed mix's `types`, a policy's explicit
+ * `thresholds` (WAIT, Nested WAIT) and segment `boundaries` (Nested WAIT). To compare several
+ * such lists, write one policy entry per list.
+ */
+export const NON_AXIS_KEYS = new Set(['types', 'thresholds', 'boundaries']);
 
 /** One grid point of an expanded spec entry. */
 export interface GridPoint {

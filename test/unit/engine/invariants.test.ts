@@ -45,6 +45,12 @@ const policyArb = fc.oneof(
     maxNumSeqs: fc.integer({ min: 1, max: 8 }),
   }),
   fc.record({
+    policy: fc.constant('wait'),
+    thresholds: fc.constantFrom('paper'),
+    batchCap: fc.integer({ min: 1, max: 64 }),
+    bins: fc.integer({ min: 1, max: 4 }),
+  }),
+  fc.record({
     policy: fc.constant('fcfs'),
     maxNumSeqs: fc.integer({ min: 1, max: 8 }),
     evictedTo: fc.constantFrom('back', 'front'),

@@ -1,0 +1,344 @@
+import { z } from 'zod';
+import type { EngineView, Scheduler } from '../engine/scheduler.js';
+import { InputError } from '../errors.js';
+import type { PromptType } from '../fluid/prompt-type.js';
+import { requestTypes } from '../fluid/request-types.js';
+import {
+  checkWaitThresholds,
+  codeThresholds,
+  fluidThresholds,
+  paperThresholds,
+} from '../fluid/wait-thresholds.js';
+import { RequestDeque } from './request-deque.js';
+import type { SchedulerContext } from './scheduler-context.js';
+
+const positiveInt = z.number().int().positive();
+
+/**
+ * `wait` parameters in a sweep spec (see WaitScheduler; PAPER.md §3):
+ * - `thresholds`: n_j, prompts per stage of each type: `paper` (default; the rule the paper states,
+ *   B rho_j / S_j, see paperThresholds), `code` (the rule the authors' simulator computes,
+ *   B lambda_j / sum_i lambda_i S_i, see codeThresholds), `fluid` (least solution of eq.
+ *   wait_thresholds on the machine's d0, d1, see fluidThresholds) or an explicit list of positive
+ *   integers, one per type in type order;
+ * - `batchCap`: B of the `paper` and `code` rules, requests (default 128, the baselines' batch cap);
+ * - `bins`: number of output-length bins that make the types of an untyped workload (default 10,
+ *   PAPER.md §7.4; typed workloads use their declared types).
+ */
+export const WaitSpecSchema = z
+  .object({
+    policy: z.literal('wait'),
+    thresholds: z.union([z.enum(['paper', 'code', 'fluid']), z.array(positiveInt).min(1)]).default('paper'),
+    batchCap: positiveInt.default(128),
+    bins: positiveInt.default(10),
+  })
+  .strict();
+
+/** A validated `wait` policy entry (defaults filled in). */
+export type WaitSpec = z.infer<typeof WaitSpecSchema>;
+
+/** Thresholds of a WAIT run from its spec (PAPER.md §3.4). @throws InputError naming `thresholds` */
+function resolveThresholds(spec: WaitSpec, types: PromptType[], ctx: SchedulerContext): number[] {
+  const { d0, d1 } = ctx.machine;
+  if (Array.isArray(spec.thresholds)) {
+    if (spec.thresholds.length !== types.length) {
+      throw new InputError(
+        `thresholds: ${spec.thresholds.length} value(s) given but the workload has ${types.length} prompt type(s); ` +
+          `give one threshold per type, in type order`,
+        { field: 'thresholds' },
+      );
+    }
+    const bad = spec.thresholds.find((x) => !(Number.isSafeInteger(x) && x >= 1));
+    if (bad !== undefined) {
+      throw new InputError(`thresholds: ${bad} is not a positive integer`, { field: 'thresholds' });
+    }
+    return [...spec.thresholds];
+  }
+  if (spec.thresholds === 'fluid') {
+    try {
+      return fluidThresholds(types, d0, d1, ctx.tokenModel);
+    } catch (e) {
+      if (e instanceof RangeError) {
+        throw new InputError(`thresholds: fluid: ${e.message}`, { field: 'thresholds' });
+      }
+      throw e;
+    }
+  }
+  if (spec.thresholds === 'code') return codeThresholds(types, spec.batchCap, ctx.tokenModel);
+  return paperThresholds(types, spec.batchCap, ctx.tokenModel);
+}
+
+/**
+ * WAIT, Waiting for Accumulated Inference Threshold (PAPER.md §3.3, Algorithm 1).
+ *
+ * Every request has a type j (known at arrival: a typed workload's declared types, else its
+ * output-length bin, see requestTypes) and a stage s = iterations it has completed: with
+ * tokenModel `paper` stage 0 is the whole-prompt prefill and stage s >= 1 the decode of token s
+ * (l'+1 stages); with `vllm` the prefill also produces token 1 and stage s >= 1 produces token
+ * s+1 (l' stages). The policy keeps one FIFO queue per (type, stage) and, each iteration:
+ *
+ * 1. Types taking part: those with n_j0 >= n_j (prompts at stage 0 at least the threshold).
+ *    Drain rule: once every request of the run has arrived (onArrival called
+ *    requests.arrival.length times), every type with a request left takes part whatever its
+ *    stage-0 count, and all of its prompts at stages >= 1 run (not only n_j per stage; without
+ *    evictions no stage holds more than n_j anyway). Leftover prompts are never dropped
+ *    (unlike the authors' code, PAPER.md §8.3).
+ * 2. For each taking-part type and each stage s >= 1, the first min(n_j, n_js) prompts of the
+ *    stage queue decode (or, after a `vllm` eviction, re-prefill: see 4); the first
+ *    min(n_j, n_j0) prompts at stage 0 are prefilled whole. Other types pause with their KV
+ *    cache kept (counted as preemptions by the engine).
+ * 3. KV overflow: if the decodes' new blocks exceed the free blocks, the most recently
+ *    admitted prompts holding KV (admission = a prefill giving the prompt its KV) are evicted,
+ *    LIFO (PAPER.md §1.3), until they fit; an evicted prompt in the batch leaves it. Prefills
+ *    (re-prefills first, then new prompts in type order) are the latest admissions, so they are
+ *    never the cause of an eviction: they join the batch in order while their blocks fit, and
+ *    the first that does not fit stops the rest (they stay at the head of their queues). With
+ *    thresholds satisfying C >= M^pi (checkWaitThresholds) nothing is ever evicted or held back.
+ * 4. An evicted prompt (tokenModel `paper`) restarts from stage 0 at the back of its type's
+ *    stage-0 queue, like a new arrival (PAPER.md §1.3); with `vllm` it keeps its produced tokens
+ *    and its stage, stays at (or returns to the head of) its stage queue, and runs that stage
+ *    as a re-prefill of prompt + produced tokens, which occupies the same KV as the decode would.
+ *
+ * Progress: in the drain phase every prompt holding KV is in the batch and the oldest admitted
+ * one is never evicted (its whole peak fits the machine), and with no KV in use the first
+ * prefill fits; so every request completes and the engine's no-progress rule never fires.
+ *
+ * Warnings from checkWaitThresholds are recorded on the run at the first schedule() call.
+ * The output length is read through view.oracleOutputTokens only to know in which iteration a
+ * prompt leaves its last stage (bookkeeping; the decisions use the type alone).
+ */
+export class WaitScheduler implements Scheduler {
+  readonly name = 'wait';
+  /** The run's prompt types, in type order. */
+  readonly types: readonly PromptType[];
+  /** n_j per type: prompts per stage (PAPER.md §3.4). */
+  readonly thresholds: readonly number[];
+
+  private readonly n: number;
+  private readonly typeOf: Int32Array;
+  private readonly cap: Int32Array;
+  /** 1 with tokenModel `paper` (l'+1 stages), 0 with `vllm` (l' stages). */
+  private readonly extraStage: number;
+  /** queues[j][s]: type-j prompts at stage s, FIFO; contiguous up to top[j]. */
+  private readonly queues: RequestDeque[][];
+  /** Requests of type j still in its queues (arrived, not in their last iteration). */
+  private readonly queued: Int32Array;
+  /** Highest stage of type j whose queue may be non-empty. */
+  private readonly top: Int32Array;
+  private readonly stageOf: Int32Array;
+  /** Round in which a request was planned to decode (0 = not planned). */
+  private readonly plannedIn: Int32Array;
+  private round = 0;
+  private arrived = 0;
+  /** KV holders in admission order (doubly linked; the tail is evicted first). */
+  private readonly prev: Int32Array;
+  private readonly next: Int32Array;
+  private readonly linked: Uint8Array;
+  private tail = -1;
+  /** Plan buffers of the iteration being scheduled. */
+  private readonly decodes: Int32Array;
+  private readonly prefills: Int32Array;
+  private readonly admissions: Int32Array;
+  private pendingWarnings: string[] | null;
+
+  /**
+   * @param spec a validated `wait` entry
+   * @param ctx the run's context: request list, rate, declared types, machine (d0, d1 and KV
+   *   capacity for `fluid` thresholds and the threshold check), token model
+   * @throws InputError naming `thresholds` when an explicit list has a length other than the
+   *   number of types, or `fluid` thresholds do not exist (load >= 1)
+   */
+  constructor(spec: WaitSpec, ctx: SchedulerContext) {
+    const n = ctx.requests.arrival.length;
+    this.n = n;
+    this.extraStage = ctx.tokenModel === 'paper' ? 1 : 0;
+    if (n === 0) {
+      this.types = [];
+      this.thresholds = [];
+      this.typeOf = new Int32Array(0);
+      this.pendingWarnings = null;
+    } else {
+      const { types, typeOf } = requestTypes(ctx.requests, ctx.rateRps, ctx.declaredTypes, spec.bins);
+      const thresholds = resolveThresholds(spec, types, ctx);
+      const { d0, d1, kvCapacityBlocks, blockSize } = ctx.machine;
+      this.types = types;
+      this.thresholds = thresholds;
+      this.typeOf = typeOf;
+      const warnings = checkWaitThresholds(
+        types,
+        thresholds,
+        d0,
+        d1,
+        kvCapacityBlocks * blockSize,
+        ctx.tokenModel,
+      );
+      this.pendingWarnings = warnings.length > 0 ? warnings : null;
+    }
+    const m = this.types.length;
+    this.cap = Int32Array.from(this.thresholds);
+    this.queues = [];
+    for (let j = 0; j < m; j++) this.queues.push([new RequestDeque(64)]);
+    this.queued = new Int32Array(m);
+    this.top = new Int32Array(m);
+    this.stageOf = new Int32Array(n);
+    this.plannedIn = new Int32Array(n);
+    this.prev = new Int32Array(n);
+    this.next = new Int32Array(n);
+    this.linked = new Uint8Array(n);
+    this.decodes = new Int32Array(n);
+    this.prefills = new Int32Array(n);
+    this.admissions = new Int32Array(n);
+  }
+
+  reservedBlocks(): number {
+    return 0;
+  }
+
+  onArrival(id: number): void {
+    this.arrived++;
+    const j = this.typeOf[id];
+    this.stageOf[id] = 0;
+    this.queues[j][0].pushBack(id);
+    this.queued[j]++;
+  }
+
+  onFinish(id: number): void {
+    this.unlink(id);
+  }
+
+  schedule(view: EngineView): void {
+    if (this.pendingWarnings) {
+      for (const w of this.pendingWarnings) view.warn(w);
+      this.pendingWarnings = null;
+    }
+    const round = ++this.round;
+    const drain = this.arrived === this.n;
+    const { decodes, prefills, admissions, plannedIn } = this;
+
+    // 1-2. Plan: pop the prompts of every taking-part type off their stage queues.
+    let nd = 0;
+    let np = 0;
+    let na = 0;
+    for (let j = 0; j < this.types.length; j++) {
+      const qs = this.queues[j];
+      const cap = this.cap[j];
+      const q0 = qs[0];
+      if (drain ? this.queued[j] === 0 : q0.size < cap) continue;
+      let s = this.top[j];
+      while (s > 0 && qs[s].size === 0) s--;
+      this.top[j] = s;
+      for (; s >= 1; s--) {
+        const q = qs[s];
+        let k = drain ? q.size : Math.min(cap, q.size);
+        while (k-- > 0) {
+          const id = q.popFront();
+          if (view.remainingPrefill(id) > 0) {
+            prefills[np++] = id;
+          } else {
+            decodes[nd++] = id;
+            plannedIn[id] = round;
+          }
+        }
+      }
+      let k = Math.min(cap, q0.size);
+      while (k-- > 0) admissions[na++] = q0.popFront();
+    }
+
+    // 3. Make room for the decodes, evicting the most recently admitted KV holders.
+    // A decode adds at most one block, so nd free blocks always suffice.
+    if (nd > view.freeBlocks()) {
+      let need = 0;
+      for (let i = 0; i < nd; i++) need += view.blocksToDecode(decodes[i]);
+      while (need > view.freeBlocks() && this.tail >= 0) {
+        const victim = this.tail;
+        const planned = plannedIn[victim] === round;
+        if (planned) {
+          need -= view.blocksToDecode(victim);
+          plannedIn[victim] = 0;
+        }
+        this.evict(victim, planned, view);
+      }
+    }
+    for (let i = 0; i < nd; i++) {
+      const id = decodes[i];
+      if (plannedIn[id] !== round) continue;
+      view.decode(id);
+      this.advance(id, view);
+    }
+
+    // Prefills: re-prefills, then new prompts, while their blocks fit.
+    for (let i = 0; i < na; i++) prefills[np++] = admissions[i];
+    let admitted = 0;
+    for (; admitted < np; admitted++) {
+      const id = prefills[admitted];
+      const tokens = view.remainingPrefill(id);
+      if (view.blocksToPrefill(id, tokens) > view.freeBlocks()) break;
+      view.prefill(id, tokens);
+      this.link(id);
+      this.advance(id, view);
+    }
+    for (let i = np - 1; i >= admitted; i--) {
+      const id = prefills[i];
+      this.queues[this.typeOf[id]][this.stageOf[id]].pushFront(id);
+    }
+  }
+
+  /** Moves a request that runs this iteration to its next stage, or out when this is its last. */
+  private advance(id: number, view: EngineView): void {
+    const j = this.typeOf[id];
+    const s = this.stageOf[id] + 1;
+    if (s >= view.oracleOutputTokens(id) + this.extraStage) {
+      this.queued[j]--;
+      return;
+    }
+    this.stageOf[id] = s;
+    const qs = this.queues[j];
+    while (qs.length <= s) qs.push(new RequestDeque(16));
+    qs[s].pushBack(id);
+    if (s > this.top[j]) this.top[j] = s;
+  }
+
+  /**
+   * Evicts a KV holder and puts it where it restarts (see the class comment, point 4).
+   * @param planned whether it was popped off its queue for this iteration's batch
+   */
+  private evict(id: number, planned: boolean, view: EngineView): void {
+    const j = this.typeOf[id];
+    const stage = this.stageOf[id];
+    this.unlink(id);
+    view.evict(id);
+    if (view.tokenModel === 'paper') {
+      if (!planned) removeFrom(this.queues[j][stage], id);
+      this.stageOf[id] = 0;
+      this.queues[j][0].pushBack(id);
+    } else if (planned) {
+      this.queues[j][stage].pushFront(id);
+    }
+  }
+
+  private link(id: number): void {
+    this.linked[id] = 1;
+    this.prev[id] = this.tail;
+    this.next[id] = -1;
+    if (this.tail >= 0) this.next[this.tail] = id;
+    this.tail = id;
+  }
+
+  private unlink(id: number): void {
+    if (!this.linked[id]) return;
+    this.linked[id] = 0;
+    const p = this.prev[id];
+    const q = this.next[id];
+    if (p >= 0) this.next[p] = q;
+    if (q >= 0) this.prev[q] = p;
+    else this.tail = p;
+  }
+}
+
+/** Removes one id from a queue, keeping the others' order (O(size); evictions only). */
+function removeFrom(q: RequestDeque, id: number): void {
+  for (let k = q.size; k > 0; k--) {
+    const x = q.popFront();
+    if (x !== id) q.pushBack(x);
+  }
+}
