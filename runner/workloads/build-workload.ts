@@ -246,7 +246,8 @@ export function buildRequestList(
 /**
  * The mean offered arrival rate, req/s: the trace's `rate` when given; for a trace replayed as
  * recorded, its measured mean rate (N - 1)/span over the N requests used; `arrival.rate` for
- * lengths and synthetic workloads; the sum of the types' rates for a typed mix.
+ * lengths and synthetic workloads; for a typed mix its `rate` when given (exactly, not re-summed
+ * from the scaled types), else the sum of the types' rates.
  * @param loaded the workload
  * @param requests the sweep's default N (matters only for a trace replayed as recorded)
  * @throws InputError (trace replayed as recorded) naming field `requests` when N is invalid or the
@@ -263,6 +264,6 @@ export function nominalRate(loaded: LoadedWorkload, requests?: number): number {
     case 'synthetic':
       return loaded.arrival.rate;
     case 'types':
-      return typedMixRate(loaded.types);
+      return loaded.spec.rate ?? typedMixRate(loaded.types);
   }
 }

@@ -15,6 +15,19 @@ describe('typed mix with a total rate', () => {
 
   it("scales the types' rates to the total, keeping their proportions", () => {
     expect(nominalRate(loaded)).toBe(20);
+    const odd = loadWorkload(
+      WorkloadSpecSchema.parse({
+        ...spec,
+        rate: 200,
+        types: [
+          { prompt: 1, output: 1, rate: 6 },
+          { prompt: 1, output: 1, rate: 4 },
+          { prompt: 1, output: 1, rate: 2 },
+        ],
+      }),
+      { specDir: '.' },
+    );
+    expect(nominalRate(odd)).toBe(200); // not 200.00000000000003 from re-summing 100 + 66.67 + 33.33
     expect(loaded.kind === 'types' && loaded.types.map((t) => t.rate)).toEqual([15, 5]);
     expect(spec.types!.map((t) => t.rate)).toEqual([3, 1]); // the spec itself is untouched
   });
