@@ -13,7 +13,8 @@ export interface RequestTypes {
 /**
  * The prompt types of a run's requests (PAPER.md §7.4):
  * - a typed workload (the list has `typeIndex` and `declared` types are given): its types, exactly;
- * - any other workload: output lengths binned into `bins` equal-width bins over [1, max output];
+ * - any other workload: output lengths binned into `bins` equal-width bins over [1, max output]
+ *   (bin k holds outputs in (floor(k D / bins), floor((k+1) D / bins)], D the largest output);
  *   each non-empty bin is a type with the mean prompt and mean output length of its requests and
  *   rate = totalRate x (its share of the requests). Empty bins are dropped.
  * @param requests the run's request list
@@ -37,17 +38,22 @@ export function requestTypes(
     throw new RangeError(`bins must be a positive integer, got ${bins}`);
   let maxOut = 1;
   for (let i = 0; i < n; i++) maxOut = Math.max(maxOut, requests.outputTokens[i]);
-  const width = maxOut / bins;
+  // Bin k (0-based) holds outputs in (b_{k-1}, b_k] with b_k = floor((k+1) maxOut / bins): the
+  // paper's segment ceil(l' / width) (§7.4), and the same boundaries as Nested WAIT's {count: L}.
+  const upper = new Float64Array(bins);
+  for (let k = 0; k < bins; k++) upper[k] = Math.floor(((k + 1) * maxOut) / bins);
   const binOf = new Int32Array(n);
   const count = new Float64Array(bins);
   const prompt = new Float64Array(bins);
   const output = new Float64Array(bins);
   for (let i = 0; i < n; i++) {
-    const b = Math.min(bins - 1, Math.floor((requests.outputTokens[i] - 1) / width));
+    const o = requests.outputTokens[i];
+    let b = 0;
+    while (o > upper[b]) b++;
     binOf[i] = b;
     count[b]++;
     prompt[b] += requests.promptTokens[i];
-    output[b] += requests.outputTokens[i];
+    output[b] += o;
   }
   const index = new Int32Array(bins).fill(-1);
   const types: PromptType[] = [];

@@ -7,6 +7,7 @@ import { VllmScheduler } from './vllm.js';
 import { VllmV1Scheduler } from './vllm-v1.js';
 import { McSfScheduler, McSfSpecSchema } from './mc-sf.js';
 import { WaitScheduler, WaitSpecSchema } from './wait.js';
+import { NestedWaitScheduler, NestedWaitSpecSchema } from './nested-wait.js';
 
 const positiveInt = z.number().int().positive();
 const watermark = z.number().min(0).max(0.5).default(0.01);
@@ -51,12 +52,20 @@ export const VllmV1SpecSchema = z
   .strict();
 
 /** Names of the policies this build knows. */
-export const POLICY_NAMES = ['vllm', 'sarathi', 'fcfs', 'vllm-v1', 'wait', 'mc-sf'] as const;
+export const POLICY_NAMES = ['vllm', 'sarathi', 'fcfs', 'vllm-v1', 'wait', 'nested-wait', 'mc-sf'] as const;
 
 /** One fully expanded policy entry of a sweep spec, defaults filled in. */
 export const PolicySpecSchema = z.discriminatedUnion(
   'policy',
-  [VllmSpecSchema, SarathiSpecSchema, FcfsSpecSchema, VllmV1SpecSchema, WaitSpecSchema, McSfSpecSchema],
+  [
+    VllmSpecSchema,
+    SarathiSpecSchema,
+    FcfsSpecSchema,
+    VllmV1SpecSchema,
+    WaitSpecSchema,
+    NestedWaitSpecSchema,
+    McSfSpecSchema,
+  ],
   {
     error: (issue) =>
       issue.code === 'invalid_union'
@@ -85,6 +94,8 @@ export function createScheduler(spec: PolicySpec, context: SchedulerContext): Sc
       return new VllmV1Scheduler(spec);
     case 'wait':
       return new WaitScheduler(spec, context);
+    case 'nested-wait':
+      return new NestedWaitScheduler(spec, context);
     case 'mc-sf':
       return new McSfScheduler(spec, context);
   }

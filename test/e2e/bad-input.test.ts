@@ -64,7 +64,7 @@ describe('bad input: clear message naming file and line or field, exit 2, nothin
     expectRejected(
       'policy',
       valid(azure, '  - { policy: vllm }\n  - { policy: magic }'),
-      /policy\.yaml:10: policies\[1\]\.policy: unknown policy "magic" \(known: vllm, sarathi, fcfs, vllm-v1, wait, mc-sf\)/,
+      /policy\.yaml:10: policies\[1\]\.policy: unknown policy "magic" \(known: vllm, sarathi, fcfs, vllm-v1, wait, nested-wait, mc-sf\)/,
     );
   });
 

@@ -51,6 +51,11 @@ const policyArb = fc.oneof(
     bins: fc.integer({ min: 1, max: 4 }),
   }),
   fc.record({
+    policy: fc.constant('nested-wait'),
+    segments: fc.constantFrom({ count: 1 }, { count: 3 }, { count: 10 }),
+    batchCap: fc.integer({ min: 1, max: 64 }),
+  }),
+  fc.record({
     policy: fc.constant('fcfs'),
     maxNumSeqs: fc.integer({ min: 1, max: 8 }),
     evictedTo: fc.constantFrom('back', 'front'),
