@@ -1,4 +1,5 @@
 import type { RunMetrics } from '../metrics/metric-keys.js';
+import type { StabilityResult } from '../metrics/stability.js';
 
 /**
  * Per-request records of one run, struct-of-arrays indexed like the run's RequestList.
@@ -51,6 +52,11 @@ export interface RunResult {
   readonly metrics: RunMetrics;
   readonly requests: RequestRecords;
   readonly timeSeries: TimeSeries;
+  /**
+   * Whether the run was stable: the trend test of runner/metrics/stability.ts on the number of
+   * requests in system over the arrival window (docs/metrics.md, "Stability").
+   */
+  readonly stability: StabilityResult;
   /** Human-readable notes about the run (for example prompts that exceeded a batch token limit). */
   readonly warnings: string[];
 }

@@ -7,6 +7,7 @@ import { escapeHtml, jsonForScript } from './html-escape.js';
 import { REPORT_CLIENT_SCRIPT } from './report-client-script.js';
 import { buildReportCharts, TRACE_RATE_LABEL } from './report-charts.js';
 import type { ChartSpec, WorkloadCharts } from './report-charts.js';
+import type { StableRateSummary } from './largest-stable-rate.js';
 import type { ReportData, ReportRun } from './report-data.js';
 import { runLabels } from './run-label.js';
 import { stableJson } from '../stable-json.js';
@@ -27,8 +28,12 @@ export const REPORT_CSP =
  *
  * Layout: a header (title, sweep name and id, dates, run counts by status, machine), then one
  * section per workload with latency-vs-rate charts (E2E and TTFT: solid mean, dashed p99),
- * throughput vs rate, TTFT and E2E CDFs with a rate selector, and a table of all its runs with
- * every metric (failed runs with their error); then the machine details and the spec YAML.
+ * throughput vs rate (with the fluid Throughput* line when ReportData.fluid has the workload),
+ * the fluid stability limit as a vertical line, points with unstable runs as crosses, a
+ * stability summary (`table.stable-rates`: per policy the largest rate whose runs were all
+ * stable, and the fluid limit), TTFT and E2E CDFs with a rate selector, and a table of all its
+ * runs with their stability verdict and every metric (failed runs with their error); then the
+ * machine details and the spec YAML.
  * Only runs with status `done` and metrics appear in charts. Each canvas has a `data-chart`
  * attribute `<kind>:<workload>` (kinds: latency-e2e, latency-ttft, throughput, cdf-ttft, cdf-e2e).
  *
@@ -129,6 +134,13 @@ function workloadSection(
         '<p class="note">Where several seeds ran at the same policy and rate, the point is their mean and the vertical bar spans their minimum to maximum.</p>',
       );
     }
+    if (charts.unstableRuns > 0) {
+      parts.push(
+        `<p class="note unstable-note">A cross (&times;) marks a point with a run judged unstable (${charts.unstableRuns} run${charts.unstableRuns === 1 ? '' : 's'} here): the number of requests in system grew significantly over the arrival window (95 % confidence; see docs/metrics.md, Stability).</p>`,
+      );
+    }
+    if (charts.fluid) parts.push(`<p class="note fluid-note">${escapeHtml(charts.fluid.note)}</p>`);
+    parts.push(stabilitySummary(charts, colors));
     if (charts.cdfSelector) {
       const { group, options, selected } = charts.cdfSelector;
       const optionHtml = options
@@ -149,6 +161,56 @@ function workloadSection(
   }
   parts.push('<h3>Runs</h3>', runsTables(runs, labels, colors), '</section>');
   return parts.join('\n');
+}
+
+/**
+ * Per policy label, the largest arrival rate whose runs were all stable, and the fluid limit.
+ */
+function stabilitySummary(charts: WorkloadCharts, colors: Record<string, string>): string {
+  const limit = charts.fluid?.maxStableRateRps ?? null;
+  const rows = charts.stableRates.map((summary) => {
+    const color = colors[summary.policy] ?? '#888888';
+    return `<tr><td class="policy"><span class="swatch" style="background:${escapeHtml(color)}"></span>${escapeHtml(summary.policy)}</td><td class="num">${escapeHtml(largestStableText(summary))}</td><td>${escapeHtml(stableRateDetail(summary))}</td></tr>`;
+  });
+  const fluidRow =
+    limit === null
+      ? ''
+      : `<tr class="fluid-limit"><td>fluid benchmark</td><td class="num">${escapeHtml(formatNumber(limit))}</td><td>stability limit of the type mix (PAPER.md §2.2)</td></tr>`;
+  return `<h3>Stability</h3>
+<table class="stable-rates"><thead><tr><th scope="col">policy</th><th scope="col">largest stable rate (req/s)</th><th scope="col"></th></tr></thead><tbody>
+${[...rows, fluidRow].filter((row) => row !== '').join('\n')}
+</tbody></table>
+<p class="note">Largest stable rate: the highest rate at which every run of the policy (all seeds) was judged stable, with no unstable run at a lower rate.</p>`;
+}
+
+/** The largest-stable-rate cell: the rate, `>= rate` when nothing tested was unstable, or `none`. */
+function largestStableText(summary: StableRateSummary): string {
+  if (summary.largestStableRate === null) return summary.firstUnstableRate === null ? '-' : 'none';
+  const rate = formatNumber(summary.largestStableRate);
+  return summary.firstUnstableRate === null && summary.largestStableRate === summary.maxTestedRate
+    ? `\u2265 ${rate}`
+    : rate;
+}
+
+/** The sentence beside the largest stable rate. */
+function stableRateDetail(summary: StableRateSummary): string {
+  if (summary.judged === 0)
+    return 'not judged: every run was too short to judge or stored before stability detection';
+  const parts: string[] = [];
+  if (summary.firstUnstableRate === null) {
+    parts.push(
+      summary.largestStableRate === summary.maxTestedRate
+        ? 'stable at every rate tested'
+        : `no unstable run; runs above ${formatNumber(summary.largestStableRate)} req/s were not judged`,
+    );
+  } else {
+    parts.push(`unstable from ${formatNumber(summary.firstUnstableRate)} req/s`);
+    if (summary.stableAgainRate !== null) {
+      parts.push(`stable again at ${formatNumber(summary.stableAgainRate)} req/s (close to the limit)`);
+    }
+  }
+  if (summary.judged < summary.runs) parts.push(`${summary.runs - summary.judged} run(s) not judged`);
+  return parts.join('; ');
 }
 
 function chartBox(spec: ChartSpec): string {
@@ -179,7 +241,15 @@ function runsTable(
   metricKeys: readonly MetricKey[],
   options: { print: boolean; errors: boolean },
 ): string {
-  const identity = ['id', 'policy', ...(options.print ? [] : ['params']), 'seed', 'rate (req/s)', 'status'];
+  const identity = [
+    'id',
+    'policy',
+    ...(options.print ? [] : ['params']),
+    'seed',
+    'rate (req/s)',
+    'status',
+    'stable',
+  ];
   const columnCount = identity.length + metricKeys.length;
   const head = [...identity, ...metricKeys]
     .map((col) => `<th scope="col">${escapeHtml(col).replace(/_/g, '_<wbr>')}</th>`)
@@ -196,6 +266,7 @@ function runsTable(
       `<td class="num">${run.seed}</td>`,
       `<td class="num">${escapeHtml(run.rate === null ? TRACE_RATE_LABEL : formatNumber(run.rate))}</td>`,
       `<td class="status"><span class="status-${escapeHtml(run.status)}">${escapeHtml(run.status)}</span></td>`,
+      stableCell(run),
       ...metricKeys.map(
         (key) => `<td class="num">${escapeHtml(formatNumber(run.metrics ? run.metrics[key] : null))}</td>`,
       ),
@@ -208,6 +279,14 @@ function runsTable(
   });
   const wrapClass = options.print ? 'print-only' : 'screen-only';
   return `<div class="table-wrap ${wrapClass}"><table class="${options.print ? 'runs-print' : 'runs'}"><thead><tr>${head}</tr></thead><tbody>\n${body.join('\n')}\n</tbody></table></div>`;
+}
+
+/** The runs table's `stable` cell: yes / no / -, with the verdict's reason as its tooltip. */
+function stableCell(run: ReportRun): string {
+  const text = run.stable === null ? '-' : run.stable ? 'yes' : 'no';
+  const title = run.stability?.reason ?? (run.status === 'done' ? 'not judged' : '');
+  const cls = run.stable === null ? 'stable-none' : run.stable ? 'stable-yes' : 'stable-no';
+  return `<td class="stable ${cls}"${title ? ` title="${escapeHtml(title)}"` : ''}>${text}</td>`;
 }
 
 function machineSection(data: ReportData): string {
@@ -237,6 +316,11 @@ h3 { font-size: 16px; margin: 18px 0 6px; }
 .counts { font-weight: 600; }
 .status-done { color: #2e7d32; }
 .status-failed { color: #c62828; }
+td.stable-no { color: #c62828; font-weight: 600; }
+table.stable-rates { border-collapse: collapse; font-size: 13px; }
+table.stable-rates th, table.stable-rates td { text-align: left; padding: 2px 12px 2px 0; border-bottom: 1px solid #eee; }
+table.stable-rates td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.stable-rates tr.fluid-limit td { color: #555; font-style: italic; }
 nav ul { list-style: none; padding: 0; margin: 8px 0; display: flex; flex-wrap: wrap; gap: 4px 16px; }
 nav a { color: #1f5fa8; }
 .chart-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 14px; margin: 10px 0; }

@@ -1,9 +1,13 @@
+import type { RequestRecords } from '../engine/run-result.js';
+import type { TokenModel } from '../engine/token-model.js';
+import type { PromptType } from '../fluid/prompt-type.js';
 import type { RunRow } from '../store/run-row.js';
 import type { Store } from '../store/store.js';
 import { InputError } from '../errors.js';
 import { REPORT_MAX_SAMPLES } from './html-report.js';
 import { downsampleSamples } from './empirical-cdf.js';
-import type { ReportData, ReportRun } from './report-data.js';
+import { fluidOverlay, type FluidMachine, type FluidOverlayInput } from './fluid-overlay.js';
+import type { FluidOverlay, ReportData, ReportRun } from './report-data.js';
 
 /** A stored run as the report and table code see it. */
 export function toReportRun(row: RunRow): ReportRun {
@@ -19,13 +23,28 @@ export function toReportRun(row: RunRow): ReportRun {
     status: row.status,
     error: row.error,
     metrics: row.metrics,
+    stable: row.stable,
+    stability: row.stability,
   };
+}
+
+/** The fields of the sweeps' machine JSON (sweep-executor.ts) a report reads. */
+interface StoredMachine {
+  name: string;
+  description: string;
+  kvCapacityBlocks: number;
+  blockSize: number;
+  iterationTime: Record<string, string | number>;
+  /** Recorded since the fluid benchmark; absent in older sweeps. */
+  linear?: { d0: number; d1: number; exact: boolean };
+  tokenModel?: TokenModel;
 }
 
 /**
  * Assembles everything a sweep report shows from the store: the sweep's spec and machine, all
- * its runs, and per done run the TTFT and E2E samples of completed requests (downsampled to
- * REPORT_MAX_SAMPLES evenly spaced order statistics).
+ * its runs (with their stability verdicts), per done run the TTFT and E2E samples of completed
+ * requests (downsampled to REPORT_MAX_SAMPLES evenly spaced order statistics), and per workload
+ * the fluid-benchmark overlay (see {@link fluidOverlays}).
  * @throws InputError when the sweep does not exist
  */
 export function loadReportData(store: Store, sweepId: number): ReportData {
@@ -33,9 +52,11 @@ export function loadReportData(store: Store, sweepId: number): ReportData {
   if (!sweep) throw new InputError(`no sweep with id ${sweepId} in ${store.file}`, { field: 'ID' });
   const rows = store.listRuns({ sweepId });
   const distributions: ReportData['distributions'] = {};
+  const records = new Map<number, RequestRecords>();
   for (const row of rows) {
     if (row.status !== 'done') continue;
     const r = store.getRequestRecords(row.id);
+    records.set(row.id, r);
     const ttft: number[] = [];
     const e2e: number[] = [];
     for (let i = 0; i < r.arrival.length; i++) {
@@ -48,14 +69,8 @@ export function loadReportData(store: Store, sweepId: number): ReportData {
       e2e: downsampleSamples(e2e, REPORT_MAX_SAMPLES),
     };
   }
-  const machine = JSON.parse(sweep.machineJson) as {
-    name: string;
-    description: string;
-    kvCapacityBlocks: number;
-    blockSize: number;
-    iterationTime: Record<string, string | number>;
-  };
-  return {
+  const machine = JSON.parse(sweep.machineJson) as StoredMachine;
+  const data: ReportData = {
     title: `Schedbench sweep ${sweep.id}: ${sweep.name}`,
     generatedAt: new Date().toISOString(),
     sweep: { id: sweep.id, name: sweep.name, specYaml: sweep.specYaml, createdAt: sweep.createdAt },
@@ -74,4 +89,62 @@ export function loadReportData(store: Store, sweepId: number): ReportData {
     runs: rows.map(toReportRun),
     distributions,
   };
+  if (machine.linear && machine.tokenModel) {
+    data.fluid = fluidOverlays(rows, (id) => records.get(id), machine.linear, machine.tokenModel);
+  }
+  return data;
+}
+
+/**
+ * The fluid-benchmark overlay of every workload label of a sweep (fluidOverlay): for each label
+ * and numeric rate, the done run with the lowest id supplies the requests (stored records:
+ * prompt and output tokens) and, for a typed workload, the declared types (the stored workload
+ * JSON's `types`). Labels without a done run at a numeric rate get no overlay.
+ *
+ * @param rows the sweep's runs
+ * @param recordsOf the stored records of a done run
+ * @param linear the machine's linear model (machine JSON `linear`)
+ * @param tokenModel the sweep's token model (machine JSON `tokenModel`)
+ * @returns workload label -> overlay
+ */
+export function fluidOverlays(
+  rows: readonly RunRow[],
+  recordsOf: (runId: number) => RequestRecords | undefined,
+  linear: FluidMachine,
+  tokenModel: TokenModel,
+): Record<string, FluidOverlay> {
+  const inputs = new Map<string, FluidOverlayInput[]>();
+  const sorted = [...rows].sort((a, b) => a.id - b.id);
+  for (const row of sorted) {
+    if (row.status !== 'done' || row.rate === null) continue;
+    const list = inputs.get(row.workload) ?? [];
+    if (list.some((input) => input.rate === row.rate)) continue;
+    const requests = recordsOf(row.id);
+    if (!requests || requests.arrival.length === 0) continue;
+    list.push({ rate: row.rate, requests, declared: declaredTypes(row.workloadJson) });
+    inputs.set(row.workload, list);
+  }
+  const overlays: Record<string, FluidOverlay> = {};
+  for (const [workload, list] of inputs) {
+    const overlay = fluidOverlay(list, linear, tokenModel);
+    if (overlay) overlays[workload] = overlay;
+  }
+  return overlays;
+}
+
+/** A typed workload's `types` from its stored JSON, or null for any other workload. */
+function declaredTypes(workloadJson: string): PromptType[] | null {
+  const spec = JSON.parse(workloadJson) as { types?: unknown };
+  if (!Array.isArray(spec.types) || spec.types.length === 0) return null;
+  const types = spec.types as Partial<PromptType>[];
+  const valid = types.every(
+    (t) =>
+      typeof t.prompt === 'number' &&
+      typeof t.output === 'number' &&
+      typeof t.rate === 'number' &&
+      t.prompt >= 1 &&
+      t.output >= 1 &&
+      t.rate > 0,
+  );
+  return valid ? (types as PromptType[]) : null;
 }

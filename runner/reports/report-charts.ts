@@ -1,7 +1,9 @@
 import type { MetricKey } from '../metrics/metric-keys.js';
 import { empiricalCdf } from './empirical-cdf.js';
+import { formatNumber } from './format-number.js';
+import { largestStableRates, type StableRateSummary } from './largest-stable-rate.js';
 import { policyColors } from './policy-colors.js';
-import type { ReportData, ReportRun } from './report-data.js';
+import type { FluidOverlay, ReportData, ReportRun } from './report-data.js';
 import { runLabels } from './run-label.js';
 
 /** Most points drawn per CDF line (evenly spaced ranks; see empiricalCdf). */
@@ -10,9 +12,22 @@ export const CDF_MAX_POINTS = 200;
 /** Category label of runs whose rate is `null` (the trace's own arrival times). */
 export const TRACE_RATE_LABEL = 'trace';
 
+/** Color of the fluid-benchmark overlays (Throughput* line, stability limit). */
+export const FLUID_COLOR = '#555555';
+
+/** Legend label of the fluid Throughput* line. */
+export const FLUID_LINE_LABEL = 'Throughput* (fluid; its maximum beyond the limit)';
+
+/**
+ * The x axis is widened to show the fluid stability limit when it lies within this factor of
+ * the tested rates (beyond the highest or below the lowest); farther away it is only stated.
+ */
+export const LIMIT_AXIS_REACH = 2;
+
 /**
  * One plotted point. In rate charts `y` is the mean over the seeds run at that (policy, rate),
- * `min`/`max` their range and `n` their count; CDF points carry only `x` and `y`.
+ * `min`/`max` their range, `n` their count and `unstable` how many of them were judged unstable
+ * (the point is then drawn as a cross); CDF and fluid points carry only `x` and `y`.
  * `x` is a number on a linear axis, or a category label on a category axis.
  */
 export interface ChartPoint {
@@ -21,6 +36,7 @@ export interface ChartPoint {
   min?: number;
   max?: number;
   n?: number;
+  unstable?: number;
 }
 
 /** One line of a chart. `color` is a CSS color shared by every chart for the same policy label. */
@@ -34,6 +50,14 @@ export interface ChartDataset {
   /** Draw point markers (rate charts) or a bare line (CDFs). */
   markers: boolean;
   points: ChartPoint[];
+  /** `fluid`: the fluid Throughput* line, not a policy (`policy` is then ''). */
+  overlay?: 'fluid';
+}
+
+/** A vertical line across a chart at x (the fluid stability limit), with a short label. */
+export interface VerticalLine {
+  x: number;
+  label: string;
 }
 
 /** A set of datasets the user can switch to (the CDF at one arrival rate). */
@@ -60,6 +84,10 @@ export interface ChartSpec {
   xScale: { type: 'linear' } | { type: 'category'; labels: string[] };
   /** Fixed y range (CDFs: 0..1); omitted = automatic. */
   yRange?: { min: number; max: number };
+  /** Widens a linear x axis to include these values (Chart.js suggestedMin/Max); omitted = automatic. */
+  xSuggested?: { min?: number; max?: number };
+  /** Vertical lines drawn across the plot area (linear x axis only). */
+  verticalLines?: VerticalLine[];
   datasets: ChartDataset[];
   group?: string;
   variants?: ChartVariant[];
@@ -79,6 +107,12 @@ export interface WorkloadCharts {
   cdfSelector: { group: string; options: string[]; selected: string } | null;
   /** Some (policy, rate) point aggregates several seeds (the charts show mean and min-max). */
   multiSeed: boolean;
+  /** Charted runs judged unstable (drawn as crosses). */
+  unstableRuns: number;
+  /** The fluid-benchmark overlay of the workload (ReportData.fluid), or null. */
+  fluid: FluidOverlay | null;
+  /** Per policy label, the largest rate whose runs were all stable (largestStableRates). */
+  stableRates: StableRateSummary[];
 }
 
 /** The chart model of a report (see {@link buildReportCharts}). */
@@ -93,9 +127,14 @@ export interface ReportCharts {
  * Builds the chart model of a report. Only runs with status `done` and metrics are charted;
  * runs are grouped by workload, then by policy label (runLabel over all runs), then by rate.
  * Where several seeds share a (policy label, rate), the point is the mean of their values and
- * carries their min and max; `null` metric values are left out of the mean (a point with no
- * value is omitted). CDFs pool the latency samples of all seeds at one (policy label, rate);
- * the selected rate is the highest numeric one.
+ * carries their min and max, and the number of them judged unstable; `null` metric values are
+ * left out of the mean (a point with no value is omitted). CDFs pool the latency samples of all
+ * seeds at one (policy label, rate); the selected rate is the highest numeric one.
+ *
+ * With a fluid overlay for the workload (ReportData.fluid), the throughput chart gets the
+ * Throughput* line (FLUID_LINE_LABEL; on a linear axis with a point at the limit where it bends),
+ * and on a linear axis the three rate charts get a vertical line at the stability limit, the
+ * axis widened to show it when it lies within LIMIT_AXIS_REACH of the tested rates.
  */
 export function buildReportCharts(data: ReportData): ReportCharts {
   const runs = [...data.runs].sort((a, b) => a.id - b.id);
@@ -115,6 +154,9 @@ export function buildReportCharts(data: ReportData): ReportCharts {
       cdfCharts: [],
       cdfSelector: null,
       multiSeed: false,
+      unstableRuns: charted.filter((run) => run.stable === false).length,
+      fluid: data.fluid?.[workload] ?? null,
+      stableRates: largestStableRates(charted, labels),
     };
     if (charted.length === 0) return result;
 
@@ -131,9 +173,11 @@ export function buildReportCharts(data: ReportData): ReportCharts {
     const rateSeries = (policy: string, metric: MetricKey): ChartPoint[] => {
       const points: ChartPoint[] = [];
       for (const key of rateKeys) {
-        const values = (groups.get(policy)?.get(key) ?? [])
-          .map((run) => run.metrics?.[metric] ?? null)
-          .filter((value): value is number => value !== null && Number.isFinite(value));
+        const withValue = (groups.get(policy)?.get(key) ?? []).filter((run) => {
+          const value = run.metrics?.[metric] ?? null;
+          return value !== null && Number.isFinite(value);
+        });
+        const values = withValue.map((run) => run.metrics![metric] as number);
         if (values.length === 0) continue;
         if (values.length > 1) result.multiSeed = true;
         const x = categorical ? key : Number(key);
@@ -143,6 +187,7 @@ export function buildReportCharts(data: ReportData): ReportCharts {
           min: Math.min(...values),
           max: Math.max(...values),
           n: values.length,
+          unstable: withValue.filter((run) => run.stable === false).length,
         });
       }
       return points;
@@ -155,28 +200,37 @@ export function buildReportCharts(data: ReportData): ReportCharts {
       markers: true,
       points: rateSeries(policy, metric),
     });
+    const unstableNote = result.unstableRuns > 0 ? '; \u00d7 = a run judged unstable' : '';
+    const fluid = result.fluid;
+    const limit = categorical ? null : (fluid?.maxStableRateRps ?? null);
+    const limitLines: Pick<ChartSpec, 'verticalLines' | 'xSuggested'> =
+      limit === null ? {} : limitAxis(limit, rateKeys.map(Number));
     const latencyChart = (kind: 'e2e' | 'ttft', name: string): ChartSpec => ({
       canvasId: canvasId(),
       name: `latency-${kind}:${workload}`,
       title: `${name} vs arrival rate`,
-      subtitle: 'solid: mean, dashed: p99',
+      subtitle: `solid: mean, dashed: p99${unstableNote}`,
       xTitle,
       yTitle: `${name} (s)`,
       xScale,
+      ...limitLines,
       datasets: policyOrder.flatMap((policy) => [
         line(policy, 'mean', `${kind}_mean_s`, false),
         line(policy, 'p99', `${kind}_p99_s`, true),
       ]),
     });
+    const throughputDatasets = policyOrder.map((policy) => line(policy, '', 'throughput_tok_s', false));
+    if (fluid) throughputDatasets.push(fluidLine(fluid, categorical, rateKeys));
     result.rateCharts.push(latencyChart('e2e', 'E2E latency'), latencyChart('ttft', 'TTFT'), {
       canvasId: canvasId(),
       name: `throughput:${workload}`,
       title: 'Output throughput vs arrival rate',
-      subtitle: 'output tokens of completed requests per second',
+      subtitle: `output tokens of completed requests per second${fluid ? '; dashed grey: fluid Throughput*' : ''}${unstableNote}`,
       xTitle,
       yTitle: 'Throughput (tok/s)',
       xScale,
-      datasets: policyOrder.map((policy) => line(policy, '', 'throughput_tok_s', false)),
+      ...limitLines,
+      datasets: throughputDatasets,
     });
 
     // CDFs: one variant per rate that has samples; samples of all seeds pooled per policy label.
@@ -233,6 +287,57 @@ export function buildReportCharts(data: ReportData): ReportCharts {
     return result;
   });
   return { colors, workloads };
+}
+
+/**
+ * The fluid Throughput* line: one point per overlay rate charted (y = lineTokS), plus, on a
+ * linear axis, the point at the stability limit (where the line bends) when it lies between two
+ * rates or within LIMIT_AXIS_REACH of them (the axis then shows it). Throughput* is linear in the
+ * rate up to the limit and flat beyond, so the added point keeps the line exact.
+ */
+function fluidLine(fluid: FluidOverlay, categorical: boolean, rateKeys: string[]): ChartDataset {
+  const points: ChartPoint[] = [];
+  for (const p of fluid.points) {
+    const key = rateKey(p.rate);
+    if (!rateKeys.includes(key)) continue;
+    points.push({ x: categorical ? key : p.rate, y: p.lineTokS });
+  }
+  const limit = fluid.maxStableRateRps;
+  if (!categorical && limit !== null && fluid.maxThroughputTokS !== null && points.length > 0) {
+    const xs = points.map((p) => p.x as number);
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    if (!xs.includes(limit) && limit >= lo / LIMIT_AXIS_REACH && limit <= hi * LIMIT_AXIS_REACH) {
+      const at = xs.filter((x) => x < limit).length;
+      points.splice(at, 0, { x: limit, y: fluid.maxThroughputTokS });
+    }
+  }
+  return {
+    label: FLUID_LINE_LABEL,
+    policy: '',
+    color: FLUID_COLOR,
+    dashed: true,
+    markers: false,
+    points,
+    overlay: 'fluid',
+  };
+}
+
+/**
+ * The vertical line at the fluid limit, and the x range widened to show it (with a 4 % margin,
+ * so it does not sit on the plot's edge) when it lies within LIMIT_AXIS_REACH of the rates.
+ */
+function limitAxis(limit: number, rates: number[]): Pick<ChartSpec, 'verticalLines' | 'xSuggested'> {
+  const lo = Math.min(...rates);
+  const hi = Math.max(...rates);
+  const verticalLines = [{ x: limit, label: `fluid stability limit ${formatNumber(limit)} req/s` }];
+  if (limit >= hi && limit <= hi * LIMIT_AXIS_REACH) {
+    return { verticalLines, xSuggested: { max: limit * 1.04 } };
+  }
+  if (limit <= lo && limit >= lo / LIMIT_AXIS_REACH) {
+    return { verticalLines, xSuggested: { min: limit * 0.96 } };
+  }
+  return { verticalLines };
 }
 
 /** The x key of a rate: its decimal text, or TRACE_RATE_LABEL for `null`. */

@@ -1,11 +1,16 @@
+import { FLUID_COLOR } from './report-charts.js';
+
 /**
  * The script a report page runs (plain ES2017, no imports): it reads the chart model (JSON of
  * ReportCharts, see report-charts.ts) from `<script type="application/json" id="report-charts">`
  * and draws every chart with the inlined Chart.js (global `Chart`): one chart per
- * `canvas#<canvasId>`, animation off, min-max whiskers over the seeds of a point, a rate
- * selector (`select[data-cdf-group]`) switching the CDFs of a workload, and a resize around
- * printing so charts fit the printed page. Kept as a string so the report is one file; it is
- * exercised by test/browser/report.test.ts.
+ * `canvas#<canvasId>`, animation off, min-max whiskers over the seeds of a point, points with
+ * unstable runs as crosses, the fluid Throughput* line (a dashed grey dataset), vertical lines
+ * at the fluid stability limit (inline plugin `fluidLimit`, which records the pixel x of each
+ * line it drew in `chart.$fluidLimitDrawn`), a rate selector (`select[data-cdf-group]`)
+ * switching the CDFs of a workload, and a resize around printing so charts fit the printed
+ * page. Kept as a string so the report is one file; it is exercised by
+ * test/browser/report.test.ts.
  */
 export const REPORT_CLIENT_SCRIPT = String.raw`(function () {
   'use strict';
@@ -62,19 +67,87 @@ export const REPORT_CLIENT_SCRIPT = String.raw`(function () {
     },
   };
 
+  // Vertical dashed lines (the fluid stability limit) across the plot area, with a label.
+  var fluidLimit = {
+    id: 'fluidLimit',
+    afterDatasetsDraw: function (chart, args, options) {
+      var lines = (options && options.lines) || [];
+      var area = chart.chartArea;
+      var xScale = chart.scales.x;
+      var drawn = [];
+      var ctx = chart.ctx;
+      lines.forEach(function (line) {
+        var x = xScale.getPixelForValue(line.x);
+        if (!(x >= area.left - 0.5 && x <= area.right + 0.5)) return;
+        ctx.save();
+        ctx.strokeStyle = '${FLUID_COLOR}';
+        ctx.lineWidth = 1.5;
+        ctx.setLineDash([4, 4]);
+        ctx.beginPath();
+        ctx.moveTo(x, area.top);
+        ctx.lineTo(x, area.bottom);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillStyle = '${FLUID_COLOR}';
+        ctx.font = '11px ' + Chart.defaults.font.family;
+        var width = ctx.measureText(line.label).width;
+        var right = x + 4 + width <= area.right;
+        ctx.textAlign = right ? 'left' : 'right';
+        ctx.textBaseline = 'top';
+        ctx.fillText(line.label, right ? x + 4 : x - 4, area.top + 4);
+        ctx.restore();
+        drawn.push(x);
+      });
+      chart.$fluidLimitDrawn = drawn;
+    },
+  };
+
+  function hasUnstable(p) {
+    return p && p.unstable > 0;
+  }
+
   function toDataset(d) {
+    if (d.overlay === 'fluid') {
+      return {
+        label: d.label,
+        data: d.points,
+        borderColor: d.color,
+        backgroundColor: 'rgba(255, 255, 255, 0)',
+        borderDash: [8, 5],
+        borderWidth: 2,
+        pointRadius: 0,
+        pointHoverRadius: 3,
+        tension: 0,
+        fill: false,
+        spanGaps: true,
+        order: 10,
+      };
+    }
+    var base = d.dashed ? 'rect' : 'circle';
+    var radius = d.markers ? 3 : 0;
     return {
       label: d.label,
       data: d.points,
       borderColor: d.color,
       // Dashed lines get a hollow legend box, so the legend shows the dash.
       backgroundColor: d.dashed ? 'rgba(255, 255, 255, 0)' : d.color,
-      pointBackgroundColor: d.color,
       borderDash: d.dashed ? [6, 4] : [],
       borderWidth: 2,
-      pointRadius: d.markers ? 3 : 0,
-      pointHoverRadius: d.markers ? 5 : 3,
-      pointStyle: d.dashed ? 'rect' : 'circle',
+      // Points with a run judged unstable: a large hollow cross.
+      pointBackgroundColor: d.points.map(function (p) {
+        return hasUnstable(p) ? 'rgba(255, 255, 255, 0)' : d.color;
+      }),
+      pointBorderColor: d.color,
+      pointBorderWidth: d.points.map(function (p) {
+        return hasUnstable(p) ? 2.5 : 1;
+      }),
+      pointRadius: d.points.map(function (p) {
+        return hasUnstable(p) ? Math.max(radius, 2) * 2.4 : radius;
+      }),
+      pointHoverRadius: d.markers ? 7 : 3,
+      pointStyle: d.points.map(function (p) {
+        return hasUnstable(p) ? 'crossRot' : base;
+      }),
       tension: 0,
       fill: false,
       spanGaps: true,
@@ -99,6 +172,8 @@ export const REPORT_CLIENT_SCRIPT = String.raw`(function () {
     var x = { type: spec.xScale.type, title: { display: true, text: spec.xTitle } };
     if (spec.xScale.type === 'category') x.labels = spec.xScale.labels;
     if (isCdf) x.beginAtZero = true;
+    if (spec.xSuggested && spec.xSuggested.min !== undefined) x.suggestedMin = spec.xSuggested.min;
+    if (spec.xSuggested && spec.xSuggested.max !== undefined) x.suggestedMax = spec.xSuggested.max;
     var y = { type: 'linear', title: { display: true, text: spec.yTitle }, beginAtZero: true };
     if (isCdf) {
       y.min = spec.yRange.min;
@@ -112,7 +187,7 @@ export const REPORT_CLIENT_SCRIPT = String.raw`(function () {
         labels: spec.xScale.type === 'category' ? spec.xScale.labels : undefined,
         datasets: spec.datasets.map(toDataset),
       },
-      plugins: [seedRange],
+      plugins: [seedRange, fluidLimit],
       options: {
         animation: false,
         responsive: true,
@@ -123,6 +198,7 @@ export const REPORT_CLIENT_SCRIPT = String.raw`(function () {
           title: { display: true, text: spec.title, font: { size: 14, weight: 'bold' } },
           subtitle: { display: Boolean(spec.subtitle), text: spec.subtitle, padding: { bottom: 6 } },
           legend: { position: 'bottom', labels: { boxWidth: 22, boxHeight: 8 } },
+          fluidLimit: { lines: spec.xScale.type === 'linear' ? spec.verticalLines || [] : [] },
           tooltip: {
             callbacks: {
               label: function (item) {
@@ -130,6 +206,7 @@ export const REPORT_CLIENT_SCRIPT = String.raw`(function () {
                 if (isCdf) return item.dataset.label + ': ' + fmt(p.x) + ' s at ' + fmt(p.y);
                 var text = item.dataset.label + ': ' + fmt(p.y);
                 if (p.n > 1) text += ' (mean of ' + p.n + ' seeds, range ' + fmt(p.min) + '\u2013' + fmt(p.max) + ')';
+                if (hasUnstable(p)) text += p.n > 1 ? '; ' + p.unstable + ' of ' + p.n + ' runs unstable' : '; unstable';
                 return text;
               },
             },

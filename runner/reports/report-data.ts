@@ -1,4 +1,5 @@
 import type { RunMetrics } from '../metrics/metric-keys.js';
+import type { StabilityResult } from '../metrics/stability.js';
 
 /**
  * One run as a report sees it: what was run (workload, policy with its parameters, seed,
@@ -26,6 +27,54 @@ export interface ReportRun {
   error: string | null;
   /** Metrics of a done run; `null` for runs that have not completed. */
   metrics: RunMetrics | null;
+  /**
+   * Stability verdict of a done run (docs/metrics.md, "Stability"): true stable, false
+   * unstable (the number of requests in system grew), null when not done, too short to judge,
+   * or stored before stability detection.
+   */
+  stable: boolean | null;
+  /** The verdict's details (method, reason, slope, p-value, ...), or null where there is none. */
+  stability: StabilityResult | null;
+}
+
+/** The fluid benchmark (PAPER.md §2) of one workload at one arrival rate. */
+export interface FluidOverlayPoint {
+  /** Total arrival rate, requests per second. */
+  rate: number;
+  /** Throughput* = sum_j lambda_j l'_j at this rate, output tokens per second. */
+  throughputStarTokS: number;
+  /**
+   * Throughput* at the stability limit of this rate's type mix (the most the mix can sustain),
+   * tokens per second; null when the machine has no limit (d1 = 0).
+   */
+  maxThroughputTokS: number | null;
+  /**
+   * The value the report draws: throughputStarTokS while the rate is stable, else
+   * maxThroughputTokS. Tokens per second.
+   */
+  lineTokS: number;
+  /** Equilibrium KV memory M*, tokens; null beyond the stability limit. */
+  mStarTokens: number | null;
+  /** Fluid load rho = d1 sum_j lambda_j S_j m_j (stable iff < 1). */
+  load: number;
+  stable: boolean;
+}
+
+/** The fluid-benchmark overlay of one workload's rate charts. */
+export interface FluidOverlay {
+  /** One point per numeric rate with a done run, ascending. */
+  points: FluidOverlayPoint[];
+  /**
+   * The fluid stability limit, requests per second: the largest total rate with the mix's type
+   * proportions whose load is below 1 (from the mix at the highest rate); null without a limit.
+   */
+  maxStableRateRps: number | null;
+  /** Throughput* at that limit, tokens per second; null without a limit. */
+  maxThroughputTokS: number | null;
+  /** `declared`: a typed workload's own types; `binned`: output lengths binned (PAPER.md §7.4). */
+  types: 'declared' | 'binned';
+  /** What the overlay is and how it was computed, shown under the charts. */
+  note: string;
 }
 
 /** Everything a sweep report shows. Built by the caller (the CLI or the GUI) from the store. */
@@ -45,4 +94,10 @@ export interface ReportData {
    * caller may pass up to ~2,000 per run; the report downsamples longer lists.
    */
   distributions: Record<number, { ttft: number[]; e2e: number[] }>;
+  /**
+   * Per workload label: the fluid-benchmark overlay (Throughput* line, stability limit). Absent
+   * for a workload (or entirely) when it cannot be computed, e.g. a sweep stored before the
+   * machine's linear model was recorded.
+   */
+  fluid?: Record<string, FluidOverlay>;
 }

@@ -1,14 +1,16 @@
 import { METRIC_KEYS } from '../metrics/metric-keys.js';
 import type { RunMetrics } from '../metrics/metric-keys.js';
+import type { StabilityResult } from '../metrics/stability.js';
 import { formatNumber } from './format-number.js';
 import type { ReportRun } from './report-data.js';
 import { stableJson } from '../stable-json.js';
 
 /** One flat row of the runs table: column name -> value (`null` where there is none). */
-export type RunsTableRow = Record<string, string | number | null>;
+export type RunsTableRow = Record<string, string | number | boolean | null>;
 
 /**
- * Columns of {@link runsTableRows}, in order: the run's identity, then every metric key of
+ * Columns of {@link runsTableRows}, in order: the run's identity and status, `stable` (the
+ * stability verdict: true, false, or null when there is none), then every metric key of
  * METRIC_KEYS (units in the key's suffix, see metric-keys.ts).
  */
 export const RUNS_TABLE_COLUMNS: readonly string[] = [
@@ -20,13 +22,15 @@ export const RUNS_TABLE_COLUMNS: readonly string[] = [
   'seed',
   'rate',
   'status',
+  'stable',
   ...METRIC_KEYS,
 ];
 
 /**
  * Flattens runs into table rows with the columns of {@link RUNS_TABLE_COLUMNS}: `params` is
  * compact JSON with sorted keys, `rate` is requests per second (`null` for a trace's own
- * timing), and every metric is `null` for a run without metrics. Rows keep the order of `runs`.
+ * timing), `stable` a boolean or `null`, and every metric is `null` for a run without metrics.
+ * Rows keep the order of `runs`.
  */
 export function runsTableRows(runs: readonly ReportRun[]): RunsTableRow[] {
   return runs.map((run) => {
@@ -39,6 +43,7 @@ export function runsTableRows(runs: readonly ReportRun[]): RunsTableRow[] {
       seed: run.seed,
       rate: run.rate,
       status: run.status,
+      stable: run.stable,
     };
     for (const key of METRIC_KEYS) row[key] = run.metrics ? run.metrics[key] : null;
     return row;
@@ -48,7 +53,8 @@ export function runsTableRows(runs: readonly ReportRun[]): RunsTableRow[] {
 /**
  * CSV text (RFC 4180): a header line, then one line per row, CRLF line ends. A field with a
  * comma, double quote, CR or LF is quoted, inner quotes doubled; `null` is an empty field;
- * numbers are written in full precision (JavaScript's shortest round-trip form).
+ * numbers are written in full precision (JavaScript's shortest round-trip form), booleans as
+ * `true` / `false`.
  *
  * @param columns columns to write, in order; default: the keys of the first row, or
  *   RUNS_TABLE_COLUMNS when there are no rows
@@ -60,13 +66,16 @@ export function toCsv(rows: readonly RunsTableRow[], columns?: readonly string[]
   return lines.map((line) => `${line}\r\n`).join('');
 }
 
-function csvField(value: string | number | null): string {
+function csvField(value: string | number | boolean | null): string {
   if (value === null) return '';
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** One run in the JSON export: its identity, status, error, and metrics (`null` without metrics). */
+/**
+ * One run in the JSON export: its identity, status, error, stability verdict, and metrics
+ * (`null` without metrics).
+ */
 export interface RunJson {
   id: number;
   sweep_id: number;
@@ -78,6 +87,10 @@ export interface RunJson {
   rate: number | null;
   status: ReportRun['status'];
   error: string | null;
+  /** true stable, false unstable, null no verdict (docs/metrics.md, "Stability"). */
+  stable: boolean | null;
+  /** The verdict's details (method, reason, slope, p-value, ...), or null where there is none. */
+  stability: StabilityResult | null;
   /** Every METRIC_KEYS key in display order, or `null` for a run that has no metrics. */
   metrics: RunMetrics | null;
 }
@@ -99,6 +112,8 @@ export function runJson(run: ReportRun): RunJson {
     rate: run.rate,
     status: run.status,
     error: run.error,
+    stable: run.stable,
+    stability: run.stability,
     metrics,
   };
 }
@@ -111,7 +126,8 @@ export function toJson(runs: readonly ReportRun[]): string {
 /**
  * A plain-text table for the terminal: a header line, a dashed rule, one line per row, columns
  * separated by two spaces. Numbers are right-aligned with 4 significant digits (see
- * formatNumber), text is left-aligned, `null` prints as `-`. No trailing spaces, final newline.
+ * formatNumber), text and booleans (`true` / `false`) are left-aligned, `null` prints as `-`.
+ * No trailing spaces, final newline.
  *
  * @param columns columns to print, in order; default: the keys of the first row
  */
@@ -130,6 +146,7 @@ export function formatTable(rows: readonly RunsTableRow[], columns?: readonly st
   return lines.map((line) => `${line.trimEnd()}\n`).join('');
 }
 
-function cellText(value: string | number | null): string {
+function cellText(value: string | number | boolean | null): string {
+  if (typeof value === 'boolean') return String(value);
   return typeof value === 'number' || value === null ? formatNumber(value) : value.replace(/\s+/g, ' ');
 }

@@ -1,4 +1,5 @@
 import type { RunMetrics } from '../metrics/metric-keys.js';
+import type { StabilityResult } from '../metrics/stability.js';
 
 /**
  * Life cycle of a run: `queued` -> `running` -> `done` | `failed`. A `running` run left by a
@@ -52,6 +53,13 @@ export interface RunRow {
   readonly warnings: string[];
   /** The run's metrics when `done`, else null. */
   readonly metrics: RunMetrics | null;
+  /**
+   * Stability verdict of a done run (docs/metrics.md, "Stability"): true stable, false unstable,
+   * null when not done, too short to judge, or stored before stability detection (migration 0002).
+   */
+  readonly stable: boolean | null;
+  /** The verdict's details when `done` and stored with migration 0002 or later, else null. */
+  readonly stability: StabilityResult | null;
   /** ISO 8601 UTC timestamps. */
   readonly createdAt: string;
   readonly startedAt: string | null;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { RequestRecords, RunResult, TimeSeries } from '../engine/run-result.js';
 import type { ColumnarTable } from './columnar-table.js';
 import { decodeMetrics, encodeMetrics } from './metrics-json.js';
+import { decodeStability, encodeStability } from './stability-json.js';
 import { openDatabase } from './open-database.js';
 import type { OpenDatabaseOptions } from './open-database.js';
 import { requestRecordsTable } from './request-records-table.js';
@@ -24,7 +25,7 @@ interface SweepDbRow {
   finished_at: string | null;
 }
 
-/** A `runs` row joined with its `run_metrics.metrics_json`, as SQLite returns it. */
+/** A `runs` row joined with its `run_metrics` (metrics and stability), as SQLite returns it. */
 interface RunDbRow {
   id: number;
   sweep_id: number;
@@ -43,9 +44,13 @@ interface RunDbRow {
   started_at: string | null;
   finished_at: string | null;
   metrics_json: string | null;
+  /** 1, 0 or NULL (no verdict, not done, or stored before migration 0002). */
+  stable: number | null;
+  stability_json: string | null;
 }
 
-const RUN_SELECT = 'SELECT r.*, m.metrics_json FROM runs r LEFT JOIN run_metrics m ON m.run_id = r.id';
+const RUN_SELECT =
+  'SELECT r.*, m.metrics_json, m.stable, m.stability_json FROM runs r LEFT JOIN run_metrics m ON m.run_id = r.id';
 
 const RUN_INSERT_COLUMNS =
   'INSERT INTO runs (sweep_id, run_key, workload, workload_json, policy, params_json, seed, rate, machine, ' +
@@ -118,7 +123,9 @@ export class Store {
       markFailed: db.prepare(
         "UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')",
       ),
-      insertMetrics: db.prepare('INSERT INTO run_metrics (run_id, metrics_json) VALUES (?, ?)'),
+      insertMetrics: db.prepare(
+        'INSERT INTO run_metrics (run_id, metrics_json, stable, stability_json) VALUES (?, ?, ?, ?)',
+      ),
       runCounts: db.prepare('SELECT status, count(*) AS n FROM runs WHERE sweep_id = ? GROUP BY status'),
     };
   }
@@ -301,8 +308,9 @@ export class Store {
   }
 
   /**
-   * Stores a run's results and marks it `done`, all in one transaction: the metrics, one row per
-   * request (NaN times as NULL), one row per time-series sample, its warnings, finished_at. If
+   * Stores a run's results and marks it `done`, all in one transaction: the metrics and the
+   * stability verdict, one row per request (NaN times as NULL), one row per time-series sample,
+   * its warnings, finished_at. If
    * anything fails nothing is stored and the run keeps its status (`running`, typically; the
    * caller then calls failRun). 10,000 requests store in a few milliseconds.
    *
@@ -311,12 +319,14 @@ export class Store {
    * @throws StoreStateError when the run does not exist or is `done` or `failed` (results are
    *   stored exactly once)
    * @throws Error naming the field when the result is malformed: a metric key missing or
-   *   unknown, a metric NaN or infinite, arrays of one struct with different lengths, a value
+   *   unknown, a metric NaN or infinite, a malformed stability verdict (see encodeStability),
+   *   arrays of one struct with different lengths, a value
    *   violating the schema's checks (tokens < 1, a NaN arrival or sample time, negative counts)
    */
   completeRun(runId: number, result: RunResult): void {
     const what = `run ${runId}`;
     const metricsJson = encodeMetrics(result.metrics, what);
+    const stability = encodeStability(result.stability, what);
     const nRequests = this.requests.length(result.requests, what);
     const nSamples = this.timeSeries.length(result.timeSeries, what);
     if (!Array.isArray(result.warnings) || result.warnings.some((w) => typeof w !== 'string')) {
@@ -327,7 +337,7 @@ export class Store {
       if (status !== 'running' && status !== 'queued') {
         throw this.stateError(runId, 'cannot be completed; only running or queued runs can', status);
       }
-      this.stmts.insertMetrics.run(runId, metricsJson);
+      this.stmts.insertMetrics.run(runId, metricsJson, stability.stable, stability.json);
       try {
         this.requests.insert(runId, result.requests, nRequests);
         this.timeSeries.insert(runId, result.timeSeries, nSamples);
@@ -358,7 +368,7 @@ export class Store {
     fail.immediate();
   }
 
-  /** The run with this id, with its metrics when done, if stored. */
+  /** The run with this id, with its metrics and stability verdict when done, if stored. */
   getRun(runId: number): RunRow | undefined {
     const row = this.stmts.runById.get(runId) as RunDbRow | undefined;
     return row === undefined ? undefined : runFromDb(row);
@@ -366,7 +376,7 @@ export class Store {
 
   /**
    * Runs matching a filter (see RunFilter: by sweep, by ids, both, or all), in id order, each
-   * with its parsed params, warnings and, when done, metrics.
+   * with its parsed params, warnings and, when done, metrics and stability verdict.
    */
   listRuns(filter: RunFilter = {}): RunRow[] {
     const where: string[] = [];
@@ -495,7 +505,7 @@ function sweepFromDb(row: SweepDbRow | undefined): SweepRow | undefined {
   };
 }
 
-/** Maps a `runs` row (with its metrics_json) to a RunRow, parsing the JSON columns. */
+/** Maps a `runs` row (with its metrics and stability) to a RunRow, parsing the JSON columns. */
 function runFromDb(row: RunDbRow): RunRow {
   return {
     id: row.id,
@@ -512,6 +522,8 @@ function runFromDb(row: RunDbRow): RunRow {
     error: row.error,
     warnings: row.warnings_json === null ? [] : (JSON.parse(row.warnings_json) as string[]),
     metrics: row.metrics_json === null ? null : decodeMetrics(row.metrics_json),
+    stable: row.stable === null ? null : row.stable === 1,
+    stability: row.stability_json === null ? null : decodeStability(row.stability_json),
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,

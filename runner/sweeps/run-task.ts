@@ -6,6 +6,7 @@ import { resolveMachine, type Machine, type MachineRef } from '../latency/machin
 import type { PromptType } from '../fluid/prompt-type.js';
 import type { SchedulerContext } from '../schedulers/scheduler-context.js';
 import { computeRunMetrics } from '../metrics/run-metrics.js';
+import { assessStability } from '../metrics/stability.js';
 import { createScheduler, type PolicySpec } from '../schedulers/policy-spec.js';
 import type { RequestList } from '../workloads/request-list.js';
 
@@ -43,8 +44,9 @@ export function schedulerContextOf(task: RunTask, machine: Machine): SchedulerCo
 }
 
 /**
- * Simulates one run and computes its metrics. Pure: no I/O, so it runs in the CLI's process or
- * in a worker thread alike.
+ * Simulates one run and computes its metrics and its stability verdict (assessStability with
+ * the default settings; arrivals after the end of a run stopped by a horizon are left out).
+ * Pure: no I/O, so it runs in the CLI's process or in a worker thread alike.
  * @throws PolicyViolationError when the policy breaks an engine rule; InputError for an
  *   infeasible workload (already excluded by planSweep)
  */
@@ -67,6 +69,7 @@ export function executeRun(task: RunTask): RunResult {
     metrics: computeRunMetrics(output, wall),
     requests: output.records,
     timeSeries: output.timeSeries,
+    stability: assessStability(output.records, { endS: output.totals.endS }),
     warnings: output.warnings,
   };
 }

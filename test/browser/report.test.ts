@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtmlReport } from '../../runner/reports/html-report.js';
+import { FLUID_LINE_LABEL } from '../../runner/reports/report-charts.js';
 import type { ReportData } from '../../runner/reports/report-data.js';
 import { sampleReportData } from '../unit/reports/report-data-fixture.js';
 import { inspectCharts } from './chart-inspection.js';
@@ -22,8 +23,9 @@ describe.skipIf(chromiumMissing('test/browser/report.test.ts'))('HTML report in 
   beforeAll(async () => {
     browser = await launchChromium();
     dir = mkdtempSync(join(tmpdir(), 'schedbench-report-'));
-    // 2 workloads x 3 policies x 3 rates x 2 seeds, 500 latency samples per run, 1 failed run per workload.
-    data = sampleReportData({ workloads: WORKLOADS, seeds: [1, 2], samples: 500 });
+    // 2 workloads x 3 policies x 3 rates x 2 seeds, 500 latency samples per run, 1 failed run per
+    // workload; vllm at 8 req/s on azure-conv is unstable; fluid limits at 10 and 6 req/s.
+    data = sampleReportData({ workloads: WORKLOADS, seeds: [1, 2], samples: 500, fluid: true });
     reportFile = join(dir, 'report.html');
     writeFileSync(reportFile, renderHtmlReport(data));
   });
@@ -53,6 +55,138 @@ describe.skipIf(chromiumMissing('test/browser/report.test.ts'))('HTML report in 
       const heading = await opened.page.textContent('h1');
       expect(heading).toBe(data.title);
       await opened.page.screenshot({ path: '/tmp/report.png', fullPage: true });
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('draws the fluid Throughput* line, the stability limit and crosses for unstable runs', async () => {
+    const opened = await openOffline(browser, reportFile);
+    try {
+      const inspect = (name: string) =>
+        opened.page.evaluate(
+          ({ name, fluidLabel }) => {
+            interface Dataset {
+              label: string;
+              data: Array<{ x: number; y: number }>;
+              borderDash: number[];
+              pointStyle: string | string[];
+            }
+            interface ChartLike {
+              data: { datasets: Dataset[] };
+              $fluidLimitDrawn?: number[];
+              scales: { x: { getPixelForValue(v: number): number } };
+              chartArea: { top: number; bottom: number };
+              currentDevicePixelRatio: number;
+              options: { plugins: { subtitle: { text: string } } };
+            }
+            interface CanvasLike {
+              getContext(kind: '2d'): {
+                getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> };
+              };
+            }
+            const page = globalThis as unknown as {
+              document: { querySelector(s: string): CanvasLike };
+              Chart: { getChart(c: unknown): ChartLike };
+            };
+            const canvas = page.document.querySelector(`canvas[data-chart="${name}"]`);
+            const chart = page.Chart.getChart(canvas);
+            const fluid = chart.data.datasets.find((d) => d.label === fluidLabel);
+            // Grey pixels (the limit's color, #555555) in a 5-pixel column around each drawn line.
+            const ratio = chart.currentDevicePixelRatio;
+            const top = Math.ceil(chart.chartArea.top * ratio);
+            const height = Math.floor((chart.chartArea.bottom - chart.chartArea.top) * ratio);
+            const greyRows = (chart.$fluidLimitDrawn ?? []).map((x) => {
+              const left = Math.round(x * ratio) - 2;
+              const pixels = canvas.getContext('2d').getImageData(left, top, 5, height).data;
+              let rows = 0;
+              for (let r = 0; r < height; r++) {
+                let grey = false;
+                for (let c = 0; c < 5; c++) {
+                  const i = (r * 5 + c) * 4;
+                  const [red, green, blue, alpha] = [pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]];
+                  if (
+                    alpha > 128 &&
+                    Math.abs(red - 85) < 40 &&
+                    Math.abs(green - 85) < 40 &&
+                    Math.abs(blue - 85) < 40
+                  )
+                    grey = true;
+                }
+                if (grey) rows++;
+              }
+              return rows / height;
+            });
+            return {
+              fluid: fluid
+                ? { points: fluid.data.map((p) => [p.x, p.y]), dashed: fluid.borderDash.length > 0 }
+                : null,
+              drawn: chart.$fluidLimitDrawn ?? [],
+              pixelAt10: chart.scales.x.getPixelForValue(10),
+              pixelAt6: chart.scales.x.getPixelForValue(6),
+              greyRows,
+              pointStyles: chart.data.datasets.map((d) => d.pointStyle),
+              labels: chart.data.datasets.map((d) => d.label),
+              subtitle: chart.options.plugins.subtitle.text,
+            };
+          },
+          { name, fluidLabel: FLUID_LINE_LABEL },
+        );
+
+      // azure-conv: limit 10 req/s beyond the highest rate (8): the axis is widened to show it,
+      // and the line runs up to it.
+      const azure = await inspect('throughput:azure-conv');
+      expect(azure.fluid).toEqual({
+        points: [
+          [2, 2 * 210],
+          [4, 4 * 210],
+          [8, 8 * 210],
+          [10, 10 * 210], // the limit, where the line would bend
+        ],
+        dashed: true,
+      });
+      expect(azure.drawn).toHaveLength(1);
+      expect(azure.drawn[0]).toBeCloseTo(azure.pixelAt10, 6);
+      expect(azure.greyRows[0]).toBeGreaterThan(0.3); // a dashed line: about half of the rows
+      // sharegpt-synth: limit 6 req/s between 4 and 8: the line bends there and stays flat.
+      const sharegpt = await inspect('throughput:sharegpt-synth');
+      expect(sharegpt.fluid?.points).toEqual([
+        [2, 2 * 340],
+        [4, 4 * 340],
+        [6, 6 * 340],
+        [8, 6 * 340],
+      ]);
+      expect(sharegpt.drawn[0]).toBeCloseTo(sharegpt.pixelAt6, 6);
+      for (const name of ['latency-e2e', 'latency-ttft']) {
+        for (const workload of WORKLOADS) {
+          const chart = await inspect(`${name}:${workload}`);
+          expect(chart.fluid, `${name}:${workload}`).toBeNull();
+          expect(chart.drawn, `${name}:${workload}`).toHaveLength(1);
+          expect(chart.greyRows[0], `${name}:${workload}`).toBeGreaterThan(0.3);
+        }
+      }
+
+      // vllm at 8 req/s on azure-conv was judged unstable (both seeds): its points are crosses.
+      const e2e = await inspect('latency-e2e:azure-conv');
+      const vllmMean = e2e.labels.indexOf('vllm mean');
+      expect(e2e.pointStyles[vllmMean]).toEqual(['circle', 'circle', 'crossRot']);
+      expect(e2e.pointStyles[e2e.labels.indexOf('sarathi mean')]).toEqual(['circle', 'circle', 'circle']);
+      expect(e2e.subtitle).toMatch(/\u00d7 = a run judged unstable/);
+      expect((await inspect('latency-e2e:sharegpt-synth')).subtitle).not.toMatch(/unstable/);
+
+      // The stability summary: the largest stable rate per policy, and the fluid limit.
+      const summary = opened.page.locator('#workload-0 table.stable-rates tbody tr');
+      expect(await summary.allTextContents()).toEqual([
+        'vllm4unstable from 8 req/s',
+        'sarathi\u2265 8stable at every rate tested',
+        'mc-sf\u2265 8stable at every rate tested',
+        'fluid benchmark10stability limit of the type mix (PAPER.md \u00a72.2)',
+      ]);
+      expect(await opened.page.locator('#workload-0 .fluid-note').textContent()).toBe(
+        data.fluid!['azure-conv'].note,
+      );
+      expect(await opened.page.locator('#workload-0 table.runs td.stable-no').count()).toBe(2);
+      expect(opened.pageErrors).toEqual([]);
     } finally {
       await opened.close();
     }

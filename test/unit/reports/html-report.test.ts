@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { REPORT_MAX_SAMPLES, renderHtmlReport } from '../../../runner/reports/html-report.js';
+import { METRIC_KEYS } from '../../../runner/metrics/metric-keys.js';
 import type { ReportData } from '../../../runner/reports/report-data.js';
-import { sampleReportData } from './report-data-fixture.js';
+import { sampleFluidOverlay, sampleReportData } from './report-data-fixture.js';
 
 const EVIL = '<script>alert(1)</script>';
 
@@ -25,6 +26,9 @@ function evilData(): ReportData {
   data.runs[0].params = { evil: `</script><!--${EVIL}` };
   const failed = data.runs.find((run) => run.status === 'failed');
   if (failed) failed.error = `${EVIL} & <b>bold</b>`;
+  const done = data.runs[0];
+  done.stability = { ...done.stability!, reason: `${EVIL}" onmouseover="alert(1)` };
+  data.fluid = { [data.runs[0].workload]: { ...sampleFluidOverlay([2, 4, 8], 100, 5), note: EVIL } };
   return data;
 }
 
@@ -98,5 +102,43 @@ describe('renderHtmlReport', () => {
     const failed = data.runs.find((run) => run.status === 'failed');
     expect(html).toContain(`<tr class="run run-failed"><td class="num">${failed?.id}</td>`);
     expect(html).toContain(`<strong>Run ${failed?.id} error:</strong> KV capacity violated`);
+  });
+});
+
+describe('renderHtmlReport: stability', () => {
+  const data = sampleReportData({ workloads: ['w'], samples: 5, fluid: true });
+  const html = renderHtmlReport(data);
+
+  it('shows each run stable yes / no / - with the reason as a tooltip', () => {
+    const unstable = data.runs.filter((run) => run.stable === false);
+    expect(unstable.length).toBeGreaterThan(0);
+    // Once in the screen table, once in the first printed block (the identity columns repeat in every block).
+    const blocks = Math.ceil(METRIC_KEYS.length / 10);
+    expect(
+      html.match(/<td class="stable stable-no" title="unstable: requests in system grow">no<\/td>/g),
+    ).toHaveLength(unstable.length * (1 + blocks));
+    expect(html).toContain('<td class="stable stable-none">-</td>'); // the failed run
+    expect(html).toMatch(/<th scope="col">status<\/th><th scope="col">stable<\/th>/);
+  });
+
+  it('states the largest stable rate per policy and the fluid limit, with the overlay note', () => {
+    const summary = html.slice(
+      html.indexOf('<table class="stable-rates">'),
+      html.indexOf('</table>', html.indexOf('<table class="stable-rates">')),
+    );
+    expect(summary).toContain('vllm</td><td class="num">4</td><td>unstable from 8 req/s</td>');
+    expect(summary).toContain(
+      'sarathi</td><td class="num">\u2265 8</td><td>stable at every rate tested</td>',
+    );
+    expect(summary).toContain('<tr class="fluid-limit"><td>fluid benchmark</td><td class="num">10</td>');
+    expect(html).toContain(`<p class="note fluid-note">${data.fluid!.w.note}</p>`);
+    expect(html).toContain('A cross (&times;) marks a point with a run judged unstable (1 run here)');
+  });
+
+  it('has no fluid note or limit row without an overlay', () => {
+    const plain = renderHtmlReport(sampleReportData({ workloads: ['w'], samples: 5 }));
+    expect(plain).not.toContain('class="note fluid-note"');
+    expect(plain).not.toContain('<tr class="fluid-limit">');
+    expect(plain).toContain('<table class="stable-rates">');
   });
 });

@@ -1,6 +1,7 @@
 import { METRIC_KEYS } from '../../../runner/metrics/metric-keys.js';
 import type { RunMetrics } from '../../../runner/metrics/metric-keys.js';
-import type { ReportData, ReportRun } from '../../../runner/reports/report-data.js';
+import type { StabilityResult } from '../../../runner/metrics/stability.js';
+import type { FluidOverlay, ReportData, ReportRun } from '../../../runner/reports/report-data.js';
 
 /** Options of {@link sampleReportData}. */
 export interface SampleReportOptions {
@@ -16,12 +17,20 @@ export interface SampleReportOptions {
   samples?: number;
   /** Append one failed run (no metrics, with an error) per workload (default true). */
   withFailed?: boolean;
+  /**
+   * Add a fluid overlay per workload (default false): Throughput* = rate x output tokens, with
+   * the stability limit at `fluidLimits[w]` req/s (default 10 and 6).
+   */
+  fluid?: boolean;
+  fluidLimits?: number[];
 }
 
 /**
  * A hand-built ReportData with realistic values: latencies grow with load (an M/M/1-like
  * curve per policy), throughput follows the arrival rate, samples are lognormal around the
- * metric means. Deterministic (seeded PRNG).
+ * metric means; a done run is judged unstable when its rate is 85 % or more of what its policy
+ * sustains (with the defaults: vllm at 8 req/s on the first workload), runs at a
+ * null rate have no verdict. Deterministic (seeded PRNG).
  */
 export function sampleReportData(options: SampleReportOptions = {}): ReportData {
   const workloads = options.workloads ?? ['azure-conv', 'sharegpt-synth'];
@@ -56,6 +65,7 @@ export function sampleReportData(options: SampleReportOptions = {}): ReportData 
             ttftMean,
             load,
           });
+          const stable = rate === null ? null : rate / capacity < 0.85;
           const run: ReportRun = {
             id,
             sweepId: 7,
@@ -68,6 +78,8 @@ export function sampleReportData(options: SampleReportOptions = {}): ReportData 
             status: 'done',
             error: null,
             metrics,
+            stable,
+            stability: stable === null ? null : sampleVerdict(stable, rate ?? 1),
           };
           runs.push(run);
           distributions[id] = {
@@ -91,9 +103,22 @@ export function sampleReportData(options: SampleReportOptions = {}): ReportData 
         status: 'failed',
         error: 'KV capacity violated: decision admits request 412 with 1300 tokens but 12 blocks are free',
         metrics: null,
+        stable: null,
+        stability: null,
       });
     }
   });
+  const fluid: Record<string, FluidOverlay> = {};
+  if (options.fluid) {
+    workloads.forEach((workload, w) => {
+      const limit = (options.fluidLimits ?? [10, 6])[w] ?? 10;
+      fluid[workload] = sampleFluidOverlay(
+        rates.filter((rate): rate is number => rate !== null),
+        w === 0 ? 210 : 340,
+        limit,
+      );
+    });
+  }
   return {
     title: 'Schedbench report: paper-fig3',
     generatedAt: '2026-11-21T08:30:00.000Z',
@@ -118,6 +143,51 @@ export function sampleReportData(options: SampleReportOptions = {}): ReportData 
     },
     runs,
     distributions,
+    ...(options.fluid ? { fluid } : {}),
+  };
+}
+
+/** A fluid overlay of a single-type-like mix: Throughput* = rate x output, limit at `limit` req/s. */
+export function sampleFluidOverlay(rates: number[], outputTokens: number, limit: number): FluidOverlay {
+  const sorted = [...new Set(rates)].sort((a, b) => a - b);
+  return {
+    points: sorted.map((rate) => ({
+      rate,
+      throughputStarTokS: rate * outputTokens,
+      maxThroughputTokS: limit * outputTokens,
+      lineTokS: Math.min(rate, limit) * outputTokens,
+      mStarTokens: rate < limit ? (20_000 * rate) / (limit - rate) : null,
+      load: rate / limit,
+      stable: rate < limit,
+    })),
+    maxStableRateRps: limit,
+    maxThroughputTokS: limit * outputTokens,
+    types: 'declared',
+    note: `Fluid benchmark (test fixture): limit ${limit} req/s.`,
+  };
+}
+
+/** A stability verdict for a fixture run at `rate` req/s. */
+function sampleVerdict(stable: boolean, rate: number): StabilityResult {
+  return {
+    stable,
+    method: 'batch-means-trend',
+    reason: stable
+      ? 'stable: no significant growth of the requests in system'
+      : 'unstable: requests in system grow',
+    confidence: 0.95,
+    windowStartS: 10,
+    windowEndS: 1000 / rate,
+    arrivals: 900,
+    batches: 20,
+    slopePerS: stable ? 0.001 : 0.4 * rate,
+    slopeStdErrPerS: 0.01,
+    slopeLowerBoundPerS: stable ? -0.02 : 0.4 * rate - 0.02,
+    pValue: stable ? 0.4 : 1e-9,
+    lag1Autocorrelation: 0.2,
+    degreesOfFreedom: 18,
+    growthFraction: stable ? 0.0001 : 0.4,
+    meanInSystem: stable ? 5 : 200,
   };
 }
 

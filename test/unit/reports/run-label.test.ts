@@ -15,6 +15,8 @@ function run(id: number, policy: string, params: Record<string, unknown>): Repor
     status: 'done',
     error: null,
     metrics: null,
+    stable: null,
+    stability: null,
   };
 }
 

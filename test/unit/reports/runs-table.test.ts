@@ -27,9 +27,11 @@ describe('runsTableRows', () => {
       'seed',
       'rate',
       'status',
+      'stable',
       ...METRIC_KEYS,
     ]);
     expect(Object.keys(row)).toEqual(RUNS_TABLE_COLUMNS);
+    expect(row.stable).toBe(true);
     expect(row.id).toBe(done.id);
     expect(row.sweep_id).toBe(7);
     expect(row.rate).toBe(2);
@@ -84,12 +86,22 @@ describe('toJson', () => {
       'rate',
       'status',
       'error',
+      'stable',
+      'stability',
       'metrics',
     ]);
     expect(parsed[0].params).toEqual(done.params);
+    expect(parsed[0].stable).toBe(true);
+    expect(parsed[0].stability).toEqual(done.stability);
     expect(Object.keys(parsed[0].metrics as object)).toEqual([...METRIC_KEYS]);
     expect(parsed[0].metrics).toEqual(done.metrics);
-    expect(parsed[1]).toMatchObject({ status: 'failed', error: failed.error, metrics: null });
+    expect(parsed[1]).toMatchObject({
+      status: 'failed',
+      error: failed.error,
+      stable: null,
+      stability: null,
+      metrics: null,
+    });
   });
 });
 
@@ -118,5 +130,40 @@ describe('formatTable', () => {
     const lines = text.trimEnd().split('\n');
     expect(lines).toHaveLength(2 + data.runs.length);
     expect(lines[0].split(/\s+/)).toEqual(RUNS_TABLE_COLUMNS);
+  });
+});
+
+describe('the stable column', () => {
+  const unstable: ReportRun = { ...done, id: 43, stable: false };
+  const unjudged: ReportRun = { ...done, id: 44, stable: null, stability: null };
+
+  it('keeps the first eight identity columns and puts stable right after status', () => {
+    expect(RUNS_TABLE_COLUMNS.slice(0, 9)).toEqual([
+      'id',
+      'sweep_id',
+      'workload',
+      'policy',
+      'params',
+      'seed',
+      'rate',
+      'status',
+      'stable',
+    ]);
+    expect(runsTableRows([done, unstable, unjudged, failed]).map((row) => row.stable)).toEqual([
+      true,
+      false,
+      null,
+      null,
+    ]);
+  });
+
+  it('is true / false / empty in CSV and true / false / - in the terminal table', () => {
+    const lines = toCsv(runsTableRows([done, unstable, unjudged])).split('\r\n');
+    expect(lines[0]).toMatch(/,rate,status,stable,/);
+    expect(lines[1]).toMatch(/,2,done,true,/);
+    expect(lines[2]).toMatch(/,2,done,false,/);
+    expect(lines[3]).toMatch(/,2,done,,/);
+    const table = formatTable(runsTableRows([done, unstable, unjudged]), ['id', 'stable']);
+    expect(table.split('\n').slice(2, 5)).toEqual([' 1  true', '43  false', '44  -']);
   });
 });

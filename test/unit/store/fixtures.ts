@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { RunResult } from '../../../runner/engine/run-result.js';
 import { METRIC_KEYS } from '../../../runner/metrics/metric-keys.js';
 import type { RunMetrics } from '../../../runner/metrics/metric-keys.js';
+import type { StabilityResult } from '../../../runner/metrics/stability.js';
 import type { NewRun } from '../../../runner/store/run-row.js';
 import type { NewSweep } from '../../../runner/store/sweep-row.js';
 
@@ -48,6 +49,48 @@ export function sampleMetrics(): RunMetrics {
   const metrics = {} as RunMetrics;
   METRIC_KEYS.forEach((key, i) => (metrics[key] = key.startsWith('tpot') ? null : i * 1.25 + 0.1));
   return metrics;
+}
+
+/** A stability verdict with every field set (`stable` as given; false: growing, true: flat). */
+export function sampleStability(stable: boolean | null = true): StabilityResult {
+  if (stable === null) {
+    return {
+      stable: null,
+      method: 'batch-means-trend',
+      reason: 'too short to judge: 12 arrivals in the analysis window, at least 200 needed',
+      confidence: 0.95,
+      windowStartS: null,
+      windowEndS: null,
+      arrivals: 12,
+      batches: 0,
+      slopePerS: null,
+      slopeStdErrPerS: null,
+      slopeLowerBoundPerS: null,
+      pValue: null,
+      lag1Autocorrelation: null,
+      degreesOfFreedom: null,
+      growthFraction: null,
+      meanInSystem: null,
+    };
+  }
+  return {
+    stable,
+    method: 'batch-means-trend',
+    reason: stable ? 'stable: no significant growth' : 'unstable: requests in system grow',
+    confidence: 0.95,
+    windowStartS: 1.25,
+    windowEndS: 99.75,
+    arrivals: 1000,
+    batches: 20,
+    slopePerS: stable ? 0.0125 : 3.5,
+    slopeStdErrPerS: 0.0625,
+    slopeLowerBoundPerS: stable ? -0.1 : 3.39,
+    pValue: stable ? 0.42 : 1e-12,
+    lag1Autocorrelation: 0.3,
+    degreesOfFreedom: 18,
+    growthFraction: stable ? 0.001 : 0.34,
+    meanInSystem: stable ? 12.5 : 170.25,
+  };
 }
 
 /**
@@ -111,6 +154,7 @@ export function sampleResult(n: number, samples = 50): RunResult {
       maxItl,
     },
     timeSeries: { t, queueLength, running, kvBlocks, prefillTokens, decodeCount },
+    stability: sampleStability(true),
     warnings: ['prompt 3 exceeds the batch token limit'],
   };
 }

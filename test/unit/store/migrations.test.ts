@@ -10,7 +10,7 @@ import { MigrationError } from '../../../runner/store/migration-error.js';
 import { readMigrationFiles, resolveMigrationsDir } from '../../../runner/store/migration-files.js';
 import { openDatabase } from '../../../runner/store/open-database.js';
 import { Store } from '../../../runner/store/store.js';
-import { newSweep, tempDir } from './fixtures.js';
+import { newSweep, sampleMetrics, sampleResult, sampleStability, tempDir } from './fixtures.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const REPO_MIGRATIONS = join(REPO, 'migrations');
@@ -32,6 +32,22 @@ function migrationsDir(name: string, extra: Record<string, string> = {}): string
   copyFileSync(join(REPO_MIGRATIONS, '0001_initial.sql'), join(target, '0001_initial.sql'));
   for (const [file, sql] of Object.entries(extra)) writeFileSync(join(target, file), sql);
   return target;
+}
+
+/** A migrations folder holding every migration of the repository plus `extra` files (name -> SQL). */
+function currentMigrationsDir(name: string, extra: Record<string, string> = {}): string {
+  const target = join(dir, name);
+  mkdirSync(target);
+  for (const file of readdirSync(REPO_MIGRATIONS).filter((f) => f.endsWith('.sql'))) {
+    copyFileSync(join(REPO_MIGRATIONS, file), join(target, file));
+  }
+  for (const [file, sql] of Object.entries(extra)) writeFileSync(join(target, file), sql);
+  return target;
+}
+
+/** The migrations the repository has (`0001_initial.sql`, ...). */
+function repoMigrationCount(): number {
+  return readdirSync(REPO_MIGRATIONS).filter((f) => f.endsWith('.sql')).length;
 }
 
 function sha256(path: string): string {
@@ -97,8 +113,8 @@ describe('openDatabase', () => {
 
   it('upgrades an older database by applying only the new migration, keeping the data', () => {
     const file = join(dir, 'upgrade.db');
-    const v1 = migrationsDir('v1');
-    const store = Store.open(file, { migrationsDir: v1 });
+    const known = repoMigrationCount();
+    const store = Store.open(file, { migrationsDir: currentMigrationsDir('current') });
     const sweepId = store.createSweep(newSweep());
     store.close();
 
@@ -107,31 +123,71 @@ describe('openDatabase', () => {
       .prepare('SELECT applied_at FROM schema_migrations WHERE version = 1')
       .pluck()
       .get();
-    expect(before.pragma('user_version', { simple: true })).toBe(1);
+    expect(before.pragma('user_version', { simple: true })).toBe(known);
     before.close();
 
-    const v2 = migrationsDir('v2', { '0002_add_note.sql': SECOND_MIGRATION });
+    const noteFile = `${String(known + 1).padStart(4, '0')}_add_note.sql`;
+    const next = currentMigrationsDir('next', { [noteFile]: SECOND_MIGRATION });
     const reports: MigrationReport[] = [];
-    const upgraded = Store.open(file, { migrationsDir: v2, onMigrated: (r) => reports.push(r) });
-    expect(reports).toEqual([{ from: 1, to: 2, applied: ['0002_add_note.sql'] }]);
+    const upgraded = Store.open(file, { migrationsDir: next, onMigrated: (r) => reports.push(r) });
+    expect(reports).toEqual([{ from: known, to: known + 1, applied: [noteFile] }]);
     expect(upgraded.getSweep(sweepId)?.name).toBe('quickstart');
     expect(upgraded.listRuns({ sweepId }).map((r) => r.runKey)).toEqual(['a', 'b', 'c']);
     upgraded.close();
 
     const after = new Database(file);
-    expect(after.pragma('user_version', { simple: true })).toBe(2);
+    expect(after.pragma('user_version', { simple: true })).toBe(known + 1);
     const rows = after
       .prepare('SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version')
       .all();
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(known + 1);
     expect(rows[0]).toMatchObject({ version: 1, applied_at: firstAppliedAt });
-    expect(rows[1]).toMatchObject({
-      version: 2,
+    expect(rows[known]).toMatchObject({
+      version: known + 1,
       name: 'add_note',
-      checksum: sha256(join(v2, '0002_add_note.sql')),
+      checksum: sha256(join(next, noteFile)),
     });
     expect(after.prepare('SELECT note FROM sweeps WHERE id = ?').pluck().get(sweepId)).toBeNull();
     after.close();
+  });
+
+  it('upgrades a 0001 database to stored stability: old done runs read as not assessed', () => {
+    const file = join(dir, 'from-0001.db');
+    // A database as a build with only 0001_initial.sql left it: a sweep with two runs, one done.
+    const old = openDatabase(file, { migrationsDir: migrationsDir('v1') });
+    const metricsJson = JSON.stringify(sampleMetrics());
+    old.exec(`
+      INSERT INTO sweeps (id, name, spec_yaml, spec_json, spec_hash, machine_json, created_at)
+        VALUES (1, 'old', 'name: old', '{}', 'h-old', '{"name":"sim"}', '2025-01-01T00:00:00.000Z');
+      INSERT INTO runs (id, sweep_id, run_key, workload, workload_json, policy, params_json, seed, rate,
+          machine, status, warnings_json, created_at, started_at, finished_at)
+        VALUES (1, 1, 'k1', 'w', '{}', 'fcfs', '{}', 1, 2, 'sim', 'done', '[]',
+          '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:01.000Z', '2025-01-01T00:00:02.000Z'),
+        (2, 1, 'k2', 'w', '{}', 'vllm', '{}', 1, 2, 'sim', 'queued', NULL, '2025-01-01T00:00:00.000Z', NULL, NULL);
+      INSERT INTO run_metrics (run_id, metrics_json) VALUES (1, '${metricsJson}');
+      INSERT INTO run_requests (run_id, idx, arrival_s, prompt_tokens, output_tokens, generated_tokens,
+          evictions, preemptions, recomputed_tokens) VALUES (1, 0, 0.5, 10, 4, 0, 0, 0, 0);
+    `);
+    expect(old.pragma('user_version', { simple: true })).toBe(1);
+    old.close();
+
+    const reports: MigrationReport[] = [];
+    const store = Store.open(file, { onMigrated: (r) => reports.push(r) });
+    try {
+      expect(reports[0].from).toBe(1);
+      expect(reports[0].applied).toContain('0002_run_stability.sql');
+      const upgraded = store.getRun(1)!;
+      expect(upgraded).toMatchObject({ status: 'done', stable: null, stability: null });
+      expect(upgraded.metrics).toEqual(sampleMetrics());
+      expect(store.getRequestRecords(1).promptTokens).toEqual(Int32Array.from([10]));
+
+      store.markRunning(2);
+      store.completeRun(2, { ...sampleResult(3, 2), stability: sampleStability(false) });
+      expect(store.getRun(2)).toMatchObject({ stable: false, stability: sampleStability(false) });
+      expect(store.listRuns({ sweepId: 1 }).map((r) => r.stable)).toEqual([null, false]);
+    } finally {
+      store.close();
+    }
   });
 
   it('refuses a database whose applied migration file was edited, naming the file', () => {

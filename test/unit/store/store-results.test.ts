@@ -6,7 +6,8 @@ import type { RequestRecords, RunResult, TimeSeries } from '../../../runner/engi
 import type { RunMetrics } from '../../../runner/metrics/metric-keys.js';
 import { Store } from '../../../runner/store/store.js';
 import { StoreStateError } from '../../../runner/store/store-state-error.js';
-import { newRun, newSweep, sampleMetrics, sampleResult, tempDir } from './fixtures.js';
+import { newRun, newSweep, sampleMetrics, sampleResult, sampleStability, tempDir } from './fixtures.js';
+import type { StabilityResult } from '../../../runner/metrics/stability.js';
 
 let file: string;
 let store: Store;
@@ -239,5 +240,74 @@ describe('completeRun', () => {
       new StoreStateError(`run ${id} is queued and has no stored results; only done runs have`),
     );
     expect(() => store.getTimeSeries(9999)).toThrow('run 9999 does not exist');
+  });
+});
+
+describe('stability verdicts', () => {
+  /** The stored `stable` and `stability_json` columns of a run, read independently. */
+  function storedStability(runId: number): { stable: number | null; stability_json: string | null } {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.prepare('SELECT stable, stability_json FROM run_metrics WHERE run_id = ?').get(runId) as {
+        stable: number | null;
+        stability_json: string | null;
+      };
+    } finally {
+      db.close();
+    }
+  }
+
+  it('round-trips stable, unstable and no-verdict results with all their details', () => {
+    const verdicts = [sampleStability(true), sampleStability(false), sampleStability(null)];
+    runIds.forEach((id, i) => store.completeRun(id, { ...sampleResult(5, 2), stability: verdicts[i] }));
+    expect(runIds.map((id) => store.getRun(id)!.stable)).toEqual([true, false, null]);
+    expect(runIds.map((id) => store.getRun(id)!.stability)).toEqual(verdicts);
+    expect(store.listRuns().map((r) => r.stable)).toEqual([true, false, null]);
+    expect(runIds.map((id) => storedStability(id).stable)).toEqual([1, 0, null]);
+    const json = JSON.parse(storedStability(runIds[1]).stability_json!) as Record<string, unknown>;
+    expect(Object.keys(json).slice(0, 3)).toEqual(['stable', 'method', 'reason']);
+    expect(json.pValue).toBe(1e-12);
+  });
+
+  it('has no verdict for runs that are not done', () => {
+    const run = store.getRun(runIds[0])!;
+    expect(run.stable).toBeNull();
+    expect(run.stability).toBeNull();
+  });
+
+  it('rejects a malformed verdict before writing anything', () => {
+    const [id] = runIds;
+    const bad = (patch: Partial<Record<keyof StabilityResult, unknown>>): RunResult => ({
+      ...sampleResult(5, 2),
+      stability: { ...sampleStability(false), ...patch } as StabilityResult,
+    });
+    expect(() => store.completeRun(id, bad({ pValue: NaN }))).toThrow(
+      `run ${id}: stability.pValue is NaN; it must be a finite number or null`,
+    );
+    expect(() => store.completeRun(id, bad({ stable: 'no' }))).toThrow(
+      `run ${id}: stability.stable is no; it must be true, false or null`,
+    );
+    expect(() =>
+      store.completeRun(id, { ...sampleResult(5, 2), stability: undefined as unknown as StabilityResult }),
+    ).toThrow(`run ${id}: stability must be a StabilityResult object`);
+    expect(storedRows(id)).toEqual({ metrics: 0, requests: 0, samples: 0 });
+    expect(store.getRun(id)?.status).toBe('queued');
+  });
+
+  it('refuses a stable column that contradicts the stored verdict (schema CHECK)', () => {
+    const [id] = runIds;
+    store.completeRun(id, sampleResult(1, 1));
+    const db = new Database(file);
+    try {
+      expect(() => db.prepare('UPDATE run_metrics SET stable = 0 WHERE run_id = ?').run(id)).toThrow(
+        /CHECK constraint failed/,
+      );
+      expect(() =>
+        db.prepare('UPDATE run_metrics SET stability_json = NULL WHERE run_id = ?').run(id),
+      ).toThrow(/CHECK constraint failed/);
+    } finally {
+      db.close();
+    }
+    expect(store.getRun(id)!.stable).toBe(true);
   });
 });
