@@ -35,6 +35,29 @@ export function waitMemoryTokens(
   return memory;
 }
 
+/**
+ * Type budgets of WAIT's `code` variant (PAPER.md §7.6): b_j = n_j * S_j prompts, the most type-j
+ * prompts resident when every one of its S_j stages holds n_j (stagesAndMeanMemory: S_j = l'_j + 1
+ * with tokenModel `paper`, l'_j with `vllm`; not an integer when l'_j is a bin's mean). The authors'
+ * simulator uses the unrounded share total_limit * lambda_j S_j / sum_i lambda_i S_i instead, which
+ * is b_j up to the rounding of n_j (codeThresholds) and exists only for that threshold rule.
+ * @param types prompt types, in type order
+ * @param thresholds n_j per type (same length as types)
+ * @param tokenModel how iterations map to tokens
+ * @returns one budget per type, prompts
+ * @throws RangeError when thresholds and types differ in length
+ */
+export function waitTypeBudgets(
+  types: readonly PromptType[],
+  thresholds: ArrayLike<number>,
+  tokenModel: TokenModel,
+): number[] {
+  if (thresholds.length !== types.length) {
+    throw new RangeError(`${thresholds.length} thresholds for ${types.length} prompt types`);
+  }
+  return types.map((t, j) => thresholds[j] * stagesAndMeanMemory(t, tokenModel).stages);
+}
+
 /** Whether n >= x up to floating-point noise (relative RELATIVE_TOLERANCE). */
 function atLeast(n: number, x: number): boolean {
   return n >= x * (1 - RELATIVE_TOLERANCE);

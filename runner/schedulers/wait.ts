@@ -8,6 +8,7 @@ import {
   codeThresholds,
   fluidThresholds,
   paperThresholds,
+  waitTypeBudgets,
 } from '../fluid/wait-thresholds.js';
 import { RequestDeque } from './request-deque.js';
 import type { SchedulerContext } from './scheduler-context.js';
@@ -23,7 +24,9 @@ const positiveInt = z.number().int().positive();
  *   integers, one per type in type order;
  * - `batchCap`: B of the `paper` and `code` rules, requests (default 128, the baselines' batch cap);
  * - `bins`: number of output-length bins that make the types of an untyped workload (default 10,
- *   PAPER.md §7.4; typed workloads use their declared types).
+ *   PAPER.md §7.4; typed workloads use their declared types);
+ * - `variant`: which batch rule runs: `paper` (default; Algorithm 1 as printed, PAPER.md §3.3) or
+ *   `code` (the authors' simulator, "modified booking limit", PAPER.md §7.6); see WaitScheduler.
  */
 export const WaitSpecSchema = z
   .object({
@@ -31,11 +34,15 @@ export const WaitSpecSchema = z
     thresholds: z.union([z.enum(['paper', 'code', 'fluid']), z.array(positiveInt).min(1)]).default('paper'),
     batchCap: positiveInt.default(128),
     bins: positiveInt.default(10),
+    variant: z.enum(['paper', 'code']).default('paper'),
   })
   .strict();
 
 /** A validated `wait` policy entry (defaults filled in). */
 export type WaitSpec = z.infer<typeof WaitSpecSchema>;
+
+/** Batch rule of a WAIT run: `paper` or `code` (see WaitScheduler). */
+export type WaitVariant = WaitSpec['variant'];
 
 /** Thresholds of a WAIT run from its spec (PAPER.md §3.4). @throws InputError naming `thresholds` */
 function resolveThresholds(spec: WaitSpec, types: PromptType[], ctx: SchedulerContext): number[] {
@@ -69,31 +76,55 @@ function resolveThresholds(spec: WaitSpec, types: PromptType[], ctx: SchedulerCo
 }
 
 /**
- * WAIT, Waiting for Accumulated Inference Threshold (PAPER.md §3.3, Algorithm 1).
+ * WAIT, Waiting for Accumulated Inference Threshold (PAPER.md §3), in two variants (`variant`):
+ * `paper`, Algorithm 1 as printed (PAPER.md §3.3), and `code`, the rule of the authors' simulator
+ * (`modified_booking_limit_replica_scheduler.py`, PAPER.md §7.6).
  *
  * Every request has a type j (known at arrival: a typed workload's declared types, else its
  * output-length bin, see requestTypes) and a stage s = iterations it has completed: with
  * tokenModel `paper` stage 0 is the whole-prompt prefill and stage s >= 1 the decode of token s
- * (l'+1 stages); with `vllm` the prefill also produces token 1 and stage s >= 1 produces token
- * s+1 (l' stages). The policy keeps one FIFO queue per (type, stage) and, each iteration:
+ * (S_j = l'+1 stages); with `vllm` the prefill also produces token 1 and stage s >= 1 produces
+ * token s+1 (S_j = l' stages). A prompt at a stage s >= 1 is "in flight". n_j is the per-stage
+ * threshold of type j (`thresholds`, PAPER.md §3.4). The policy keeps one FIFO queue per
+ * (type, stage) and, each iteration:
  *
- * 1. Types taking part: those with n_j0 >= n_j (prompts at stage 0 at least the threshold).
- *    Drain rule: once every request of the run has arrived (onArrival called
- *    requests.arrival.length times), every type with a request left takes part whatever its
- *    stage-0 count, and all of its prompts at stages >= 1 run (not only n_j per stage; without
- *    evictions no stage holds more than n_j anyway). Leftover prompts are never dropped
- *    (unlike the authors' code, PAPER.md §8.3).
- * 2. For each taking-part type and each stage s >= 1, the first min(n_j, n_js) prompts of the
- *    stage queue decode (or, after a `vllm` eviction, re-prefill: see 4); the first
- *    min(n_j, n_j0) prompts at stage 0 are prefilled whole. Other types pause with their KV
- *    cache kept (counted as preemptions by the engine).
- * 3. KV overflow: if the decodes' new blocks exceed the free blocks, the most recently
- *    admitted prompts holding KV (admission = a prefill giving the prompt its KV) are evicted,
- *    LIFO (PAPER.md §1.3), until they fit; an evicted prompt in the batch leaves it. Prefills
- *    (re-prefills first, then new prompts in type order) are the latest admissions, so they are
- *    never the cause of an eviction: they join the batch in order while their blocks fit, and
- *    the first that does not fit stops the rest (they stay at the head of their queues). With
- *    thresholds satisfying C >= M^pi (checkWaitThresholds) nothing is ever evicted or held back.
+ * 1. Whether a batch forms, and with which types.
+ *    - `paper`: the types taking part are those with n_j0 >= n_j (prompts at stage 0 at least the
+ *      threshold); other types pause with their KV cache kept (counted as preemptions by the
+ *      engine). So a type's prompts in flight advance only when n_j new prompts of that type have
+ *      accumulated: at light load a prompt moves about one stage per n_j arrivals of its type.
+ *    - `code`: with the type budget b_j = n_j S_j (S_j of the type's declared or mean output length,
+ *      stagesAndMeanMemory) and k_j = min(n_j, floor(b_j - type-j prompts in flight)), a batch
+ *      forms as soon as ANY type has n_j0 >= k_j (the authors' commit "add modified, not wait for
+ *      others"), and every type takes part. When no type qualifies nothing runs and the engine
+ *      waits for the next arrival. With declared types and no evictions no stage holds more than
+ *      n_j prompts, so b_j - in flight >= n_j and k_j = n_j: the batch forms when some type has
+ *      n_j waiting, and then moves the prompts in flight of every type. (The authors' budget is
+ *      the unrounded share total_limit lambda_j S_j / sum_i lambda_i S_i, truncated by int() after
+ *      subtracting; n_j S_j equals it up to the rounding of n_j and is defined for every threshold
+ *      rule, `fluid` and explicit lists included, which have no total limit. See waitTypeBudgets.)
+ *    - Drain rule (both): once every request of the run has arrived (onArrival called
+ *      requests.arrival.length times), the stage-0 condition is waived: with `paper` every type
+ *      with a request left takes part whatever its stage-0 count, with `code` a batch forms
+ *      whatever the stage-0 counts. Leftover prompts are never dropped (the authors' code drops
+ *      them, `force_clear`, PAPER.md §7.6 and §8.3).
+ * 2. Which prompts of a taking-part type run.
+ *    - `paper`: the first min(n_j, n_js) prompts of each stage queue s >= 1 (all of them in the
+ *      drain; without evictions no stage holds more than n_j anyway) and the first min(n_j, n_j0)
+ *      prompts at stage 0.
+ *    - `code`: all of its prompts in flight and the first min(k_j, n_j0) prompts at stage 0 (none
+ *      when k_j <= 0: only after evictions, or in a binned type whose prompts outlive its mean
+ *      S_j), the drain included.
+ *    Prompts in flight decode (or, after a `vllm` eviction, re-prefill: see 4); stage-0 prompts
+ *    are prefilled whole.
+ * 3. KV overflow (both variants; the authors' code has no memory check, PAPER.md §7.6): if the
+ *    decodes' new blocks exceed the free blocks, the most recently admitted prompts holding KV
+ *    (admission = a prefill giving the prompt its KV) are evicted, LIFO (PAPER.md §1.3), until
+ *    they fit; an evicted prompt in the batch leaves it. Prefills (re-prefills first, then new
+ *    prompts in type order) are the latest admissions, so they are never the cause of an
+ *    eviction: they join the batch in order while their blocks fit, and the first that does not
+ *    fit stops the rest (they stay at the head of their queues). With thresholds satisfying
+ *    C >= M^pi (checkWaitThresholds) nothing is ever evicted or held back, in either variant.
  * 4. An evicted prompt (tokenModel `paper`) restarts from stage 0 at the back of its type's
  *    stage-0 queue, like a new arrival (PAPER.md §1.3); with `vllm` it keeps its produced tokens
  *    and its stage, stays at (or returns to the head of) its stage queue, and runs that stage
@@ -101,7 +132,8 @@ function resolveThresholds(spec: WaitSpec, types: PromptType[], ctx: SchedulerCo
  *
  * Progress: in the drain phase every prompt holding KV is in the batch and the oldest admitted
  * one is never evicted (its whole peak fits the machine), and with no KV in use the first
- * prefill fits; so every request completes and the engine's no-progress rule never fires.
+ * prefill fits (with `code`, a type with k_j <= 0 has prompts in flight, which run); so every
+ * request completes and the engine's no-progress rule never fires.
  *
  * Warnings from checkWaitThresholds are recorded on the run at the first schedule() call.
  * The output length is read through view.oracleOutputTokens only to know in which iteration a
@@ -113,10 +145,14 @@ export class WaitScheduler implements Scheduler {
   readonly types: readonly PromptType[];
   /** n_j per type: prompts per stage (PAPER.md §3.4). */
   readonly thresholds: readonly number[];
+  /** Batch rule (see the class comment). */
+  readonly variant: WaitVariant;
 
   private readonly n: number;
   private readonly typeOf: Int32Array;
   private readonly cap: Int32Array;
+  /** `code` variant: type budget b_j = n_j S_j, prompts (not an integer for binned types). */
+  private readonly budget: Float64Array;
   /** 1 with tokenModel `paper` (l'+1 stages), 0 with `vllm` (l' stages). */
   private readonly extraStage: number;
   /** queues[j][s]: type-j prompts at stage s, FIFO; contiguous up to top[j]. */
@@ -152,6 +188,7 @@ export class WaitScheduler implements Scheduler {
     const n = ctx.requests.arrival.length;
     this.n = n;
     this.extraStage = ctx.tokenModel === 'paper' ? 1 : 0;
+    this.variant = spec.variant;
     if (n === 0) {
       this.types = [];
       this.thresholds = [];
@@ -176,6 +213,7 @@ export class WaitScheduler implements Scheduler {
     }
     const m = this.types.length;
     this.cap = Int32Array.from(this.thresholds);
+    this.budget = Float64Array.from(waitTypeBudgets(this.types, this.thresholds, ctx.tokenModel));
     this.queues = [];
     for (let j = 0; j < m; j++) this.queues.push([new RequestDeque(64)]);
     this.queued = new Int32Array(m);
@@ -211,8 +249,11 @@ export class WaitScheduler implements Scheduler {
       for (const w of this.pendingWarnings) view.warn(w);
       this.pendingWarnings = null;
     }
-    const round = ++this.round;
     const drain = this.arrived === this.n;
+    const code = this.variant === 'code';
+    // 1. `code`: nothing runs unless some type qualifies (or all requests have arrived).
+    if (code && !drain && !this.someTypeQualifies()) return;
+    const round = ++this.round;
     const { decodes, prefills, admissions, plannedIn } = this;
 
     // 1-2. Plan: pop the prompts of every taking-part type off their stage queues.
@@ -221,15 +262,26 @@ export class WaitScheduler implements Scheduler {
     let na = 0;
     for (let j = 0; j < this.types.length; j++) {
       const qs = this.queues[j];
-      const cap = this.cap[j];
       const q0 = qs[0];
-      if (drain ? this.queued[j] === 0 : q0.size < cap) continue;
+      // Most prompts that run per stage s >= 1, and at stage 0.
+      let stageCap: number;
+      let stage0Cap: number;
+      if (code) {
+        if (this.queued[j] === 0) continue;
+        stageCap = Infinity;
+        stage0Cap = this.stage0Limit(j);
+      } else {
+        const cap = this.cap[j];
+        if (drain ? this.queued[j] === 0 : q0.size < cap) continue;
+        stageCap = drain ? Infinity : cap;
+        stage0Cap = cap;
+      }
       let s = this.top[j];
       while (s > 0 && qs[s].size === 0) s--;
       this.top[j] = s;
       for (; s >= 1; s--) {
         const q = qs[s];
-        let k = drain ? q.size : Math.min(cap, q.size);
+        let k = Math.min(stageCap, q.size);
         while (k-- > 0) {
           const id = q.popFront();
           if (view.remainingPrefill(id) > 0) {
@@ -240,7 +292,7 @@ export class WaitScheduler implements Scheduler {
           }
         }
       }
-      let k = Math.min(cap, q0.size);
+      let k = Math.min(stage0Cap, q0.size);
       while (k-- > 0) admissions[na++] = q0.popFront();
     }
 
@@ -281,6 +333,24 @@ export class WaitScheduler implements Scheduler {
       const id = prefills[i];
       this.queues[this.typeOf[id]][this.stageOf[id]].pushFront(id);
     }
+  }
+
+  /**
+   * `code` variant: k_j = min(n_j, floor(b_j - type-j prompts in flight)), the stage-0 count that
+   * qualifies type j and the most stage-0 prompts it runs; <= 0 when the budget is spent. Read
+   * before any of type j's prompts leave their queues for this iteration's batch.
+   */
+  private stage0Limit(j: number): number {
+    const inFlight = this.queued[j] - this.queues[j][0].size;
+    return Math.min(this.cap[j], Math.floor(this.budget[j] - inFlight));
+  }
+
+  /** `code` variant: whether some type has n_j0 >= k_j (a batch forms). */
+  private someTypeQualifies(): boolean {
+    for (let j = 0; j < this.types.length; j++) {
+      if (this.queues[j][0].size >= this.stage0Limit(j)) return true;
+    }
+    return false;
   }
 
   /** Moves a request that runs this iteration to its next stage, or out when this is its last. */

@@ -142,8 +142,10 @@ describe('WaitSpecSchema and WaitScheduler input errors', () => {
       thresholds: 'paper',
       batchCap: 128,
       bins: 10,
+      variant: 'paper',
     });
     expect(WaitSpecSchema.parse({ policy: 'wait', thresholds: [3, 1] }).thresholds).toEqual([3, 1]);
+    expect(WaitSpecSchema.parse({ policy: 'wait', variant: 'code' }).variant).toBe('code');
     for (const bad of [
       { policy: 'wait', extra: 1 },
       { policy: 'wait', thresholds: [] },
@@ -152,6 +154,7 @@ describe('WaitSpecSchema and WaitScheduler input errors', () => {
       { policy: 'wait', thresholds: 'optimal' },
       { policy: 'wait', batchCap: 0 },
       { policy: 'wait', bins: 2.5 },
+      { policy: 'wait', variant: 'strict' },
     ]) {
       expect(WaitSpecSchema.safeParse(bad).success).toBe(false);
     }
