@@ -1,7 +1,8 @@
 /**
  * Nested WAIT's segments (PAPER.md §4.2, §5.7, §7.3, §7.4): how the decode range is cut into
- * segments, which engine stages each segment spans, the arrival rate each segment sees, and the
- * per-stage thresholds n_k with the paper's threshold condition (eq. nested_wait_thresholds).
+ * segments, which engine stages each segment spans, the arrival rate each segment sees, the
+ * per-stage thresholds n_k with the paper's threshold condition (eq. nested_wait_thresholds), and
+ * the segment budgets of the `code` variant (§7.6).
  *
  * Notation: b_1 < ... < b_m are the segment boundaries in output tokens (the paper's
  * l'_1 < ... < l'_m; b_0 = 0). Segment k holds the prompts whose next output token is in
@@ -242,6 +243,49 @@ export function proportionalThresholds(
 }
 
 /**
+ * Segment budgets B_k of Nested WAIT's `code` variant (PAPER.md §7.6: the authors'
+ * `general_nested_booking_limit_replica_scheduler.py` gives segment k the total limit
+ * int(total_limit x weight_k / sum_j weight_j), weight_k = stages_k x T_k, next to its per-stage
+ * limit). B_k caps the prompts inside segment k past its entry stage; while they fill it, the
+ * segment runs without waiting for its entry threshold.
+ *
+ *   B_k = min(n_k stages_k, max(n_k, floor(batchCap x stages_k T_k / sum_j stages_j T_j)))
+ *
+ * The lower clamp n_k keeps a segment able to take a stage's worth (the authors' int() can give 0,
+ * and such a segment never admits anyone); the upper clamp n_k stages_k is where a budget stops
+ * mattering (segment k then holds at most n_k (stages_k - 1) prompts past its entry, so the code
+ * rule reduces to Algorithm 2's threshold test), which makes the reported budgets comparable.
+ * @param weights per-segment rates or request counts (>= 0; only proportions matter)
+ * @param stageCounts stages per segment (see segmentStages), same length
+ * @param batchCap batch-size limit, prompts per iteration (positive integer)
+ * @param thresholds n_1..n_m (positive integers), same length
+ * @returns B_1..B_m, prompts
+ * @throws RangeError for mismatched lengths or a batchCap that is not a positive integer
+ */
+export function segmentBudgets(
+  weights: readonly number[],
+  stageCounts: readonly number[],
+  batchCap: number,
+  thresholds: readonly number[],
+): number[] {
+  if (weights.length !== stageCounts.length || weights.length !== thresholds.length || weights.length === 0) {
+    throw new RangeError(
+      `need one weight, one stage count and one threshold per segment (${weights.length}, ${stageCounts.length}, ${thresholds.length})`,
+    );
+  }
+  if (!(Number.isInteger(batchCap) && batchCap >= 1)) {
+    throw new RangeError(`batchCap must be a positive integer, got ${batchCap}`);
+  }
+  const t = tailSums(weights);
+  let denominator = 0;
+  for (let k = 0; k < t.length; k++) denominator += stageCounts[k] * t[k];
+  return t.map((tk, k) => {
+    const share = denominator > 0 ? Math.floor((batchCap * stageCounts[k] * tk) / denominator + 1e-9) : 0;
+    return Math.min(thresholds[k] * stageCounts[k], Math.max(thresholds[k], share));
+  });
+}
+
+/**
  * Segments k (1-based, k = 1..m-1) where n_{k+1} / n_k > p_k fails (eq. nested_wait_thresholds;
  * compared as n_{k+1} T_k > n_k T_{k+1}); segments nobody reaches (T_k = 0) never fail.
  * @param thresholds n_1..n_m
@@ -274,14 +318,18 @@ export interface NestedWaitSegmentPlan {
   thresholds: number[];
   /** Proportional thresholds before the margin rule; null for an explicit list. */
   baseThresholds: number[] | null;
+  /** B_1..B_m, the segment budgets of the `code` variant (see segmentBudgets), prompts. */
+  budgets: number[];
   /** l: mean prompt length of the run's requests, tokens (the paper assumes one prefill length). */
   meanPromptTokens: number;
 }
 
 /**
- * Resolves a `nested-wait` policy's segments and thresholds for one run (PAPER.md §4.2-4.4, §5.7).
- * Segment rates come from the request list's output-length distribution (see the module note);
- * proportional thresholds use the request counts (same proportions as the rates, exact ratios).
+ * Resolves a `nested-wait` policy's segments, thresholds and segment budgets for one run
+ * (PAPER.md §4.2-4.4, §5.7, §7.6). Segment rates come from the request list's output-length
+ * distribution (see the module note); proportional thresholds and the budgets use the request
+ * counts (same proportions as the rates, exact ratios); the budgets use `batchCap` with either
+ * threshold rule.
  * @param params the policy's `segments`, `thresholds` and `batchCap` fields
  * @param requests the run's requests (output lengths used only as a distribution)
  * @param rateRps the run's mean arrival rate, req/s (rates are 0 when it is not positive and finite)
@@ -335,6 +383,7 @@ export function planNestedWaitSegments(
     stages,
     thresholds,
     baseThresholds,
+    budgets: segmentBudgets(requestCounts, stages.count, params.batchCap, thresholds),
     meanPromptTokens: n > 0 ? promptSum / n : 0,
   };
 }

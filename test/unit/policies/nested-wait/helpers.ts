@@ -43,3 +43,17 @@ export function runNestedWait(policy: object, requests: RequestList, o: RunOptio
   );
   return { audit, out, inner, protocol };
 }
+
+const NAMES = 'ABCDEFGHIJKLMNOPQRST';
+
+/** Decisions per iteration as `decode A, prefill B5`, for hand-worked scenarios. */
+export function steps(audit: ReturnType<typeof runNestedWait>['audit']): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const [iteration, ds] of audit.byIteration()) {
+    out.set(
+      iteration,
+      ds.map((d) => `${d.kind} ${NAMES[d.id]}${d.kind === 'prefill' ? d.tokens : ''}`).join(', '),
+    );
+  }
+  return out;
+}

@@ -3,14 +3,18 @@ import type { EngineView, Scheduler } from '../../../../runner/engine/scheduler.
 import type { NestedWaitScheduler } from '../../../../runner/schedulers/nested-wait.js';
 
 /**
- * Re-derives Algorithm 2 (PAPER.md §4.3) independently of the scheduler and checks every
- * iteration against it:
+ * Re-derives Algorithm 2 (PAPER.md §4.3; variant `paper`) or the authors' code rule (§7.6;
+ * variant `code`) independently of the scheduler and checks every iteration against it:
  * - stages: a waiting request is queued at stage 0, a request holding KV at stage
  *   (tokens produced) + 1 under `paper` and (tokens produced) under `vllm`;
- * - k*: the largest prefix of segments whose entry stages hold n_k prompts (all segments once
- *   arrivals are over); nothing outside segments 1..k* runs;
- * - at most n_k prompts per stage, and exactly min(n_k, Q_{k,s}) decodes at every decode stage of
- *   an active segment when the iteration evicted nothing;
+ * - entry limits: n_k under `paper`; min(n_k, max(0, B_k - I_k)) under `code`, with I_k the
+ *   prompts of segment k past its entry stage, counted from the engine's request state (for the
+ *   admissions of an iteration that evicted, I_1 less the evicted ones);
+ * - k*: the largest prefix of segments whose entry stages hold at least their entry limit (all
+ *   segments once arrivals are over); nothing outside segments 1..k* runs;
+ * - at most n_k prompts per stage (the entry limit at entry stages, prefills included), and exactly
+ *   min(limit, Q_{k,s}) decodes at every decode stage of an active segment when the iteration
+ *   evicted nothing;
  * - eviction victims are the most recently admitted prompts holding KV (LIFO).
  */
 export class ProtocolAudit implements Scheduler {
@@ -18,6 +22,10 @@ export class ProtocolAudit implements Scheduler {
   /** Iterations checked, and iterations in which some segment after k* held prompts (paused). */
   iterations = 0;
   pausedIterations = 0;
+  /** Iterations before the drain in which a segment started with fewer than n_k entry prompts (`code`). */
+  budgetStarts = 0;
+  /** Iterations in which a running segment's entry limit was below n_k (`code`, drain included). */
+  budgetCaps = 0;
   private arrived = 0;
   private readonly admitted: number[] = [];
   private readonly segmentOfStage: number[] = [];
@@ -66,10 +74,35 @@ export class ProtocolAudit implements Scheduler {
       stageBefore.set(id, stage);
       count.set(stage, (count.get(stage) ?? 0) + 1);
     }
+    const insideBefore = nk.map((_, k) => {
+      let inside = 0;
+      for (let s = first[k] + 1; s <= last[k]; s++) inside += count.get(s) ?? 0;
+      return inside;
+    });
+    /** Entry limit of segment k with `evictedInside` of its prompts past the entry evicted. */
+    const limitWith = (k: number, evictedInside: number): number =>
+      this.inner.variant === 'paper'
+        ? nk[k]
+        : Math.min(nk[k], Math.max(0, plan.budgets[k] - (insideBefore[k] - evictedInside)));
+    const entryLimit = nk.map((_, k) => limitWith(k, 0));
     let kStar = 0;
     if (this.arrived === this.n) kStar = m;
-    else while (kStar < m && (count.get(first[kStar]) ?? 0) >= nk[kStar]) kStar++;
+    else {
+      while (kStar < m && (count.get(first[kStar]) ?? 0) >= entryLimit[kStar]) kStar++;
+      for (let k = 0; k < kStar; k++) {
+        if ((count.get(first[k]) ?? 0) < nk[k]) {
+          this.budgetStarts++;
+          break;
+        }
+      }
+    }
     this.iterations++;
+    for (let k = 0; k < kStar; k++) {
+      if (entryLimit[k] < nk[k]) {
+        this.budgetCaps++;
+        break;
+      }
+    }
     for (const [s] of count) {
       if (s > 0 && (kStar === 0 || s > last[kStar - 1])) {
         this.pausedIterations++;
@@ -80,6 +113,8 @@ export class ProtocolAudit implements Scheduler {
     const decodes = new Map<number, number>();
     let prefills = 0;
     let evicted = false;
+    /** Per segment, evicted prompts that were past its entry stage. */
+    const evictedInside = nk.map(() => 0);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the overrides are plain functions
     const audit = this;
     const overrides: Partial<EngineView> = {
@@ -105,6 +140,9 @@ export class ProtocolAudit implements Scheduler {
           throw new Error(`audit: evicted #${id}, most recently admitted is #${lastAdmitted}`);
         audit.admitted.pop();
         evicted = true;
+        const s = stageBefore.get(id)!;
+        const k = audit.segmentOfStage[s];
+        if (s > first[k]) evictedInside[k]++;
         view.evict(id);
       },
     };
@@ -118,16 +156,24 @@ export class ProtocolAudit implements Scheduler {
     });
     this.inner.schedule(proxy);
 
-    if (prefills > Math.min(nk[0], count.get(0) ?? 0))
-      throw new Error(`audit: ${prefills} prefills, n_1 = ${nk[0]}`);
+    // After evictions, `code` recomputes the entry limits without the evicted prompts.
+    const limitOf = (s: number): number => {
+      const k = this.segmentOfStage[s];
+      if (s !== first[k]) return nk[k];
+      return evicted ? limitWith(k, evictedInside[k]) : entryLimit[k];
+    };
+    if (prefills > Math.min(limitOf(0), count.get(0) ?? 0))
+      throw new Error(`audit: ${prefills} prefills, entry limit ${limitOf(0)}, n_1 = ${nk[0]}`);
     for (const [s, d] of decodes) {
-      if (d > nk[this.segmentOfStage[s]]) throw new Error(`audit: ${d} decodes at stage ${s}`);
+      if (d > limitOf(s)) throw new Error(`audit: ${d} decodes at stage ${s}, limit ${limitOf(s)}`);
     }
     if (!evicted && kStar > 0) {
       for (let s = 1; s <= last[kStar - 1]; s++) {
-        const want = Math.min(nk[this.segmentOfStage[s]], count.get(s) ?? 0);
+        const want = Math.min(limitOf(s), count.get(s) ?? 0);
         if ((decodes.get(s) ?? 0) !== want) {
-          throw new Error(`audit: ${decodes.get(s) ?? 0} decodes at stage ${s}, Algorithm 2 takes ${want}`);
+          throw new Error(
+            `audit: ${decodes.get(s) ?? 0} decodes at stage ${s}, the ${this.inner.variant} rule takes ${want}`,
+          );
         }
       }
     }

@@ -5,21 +5,7 @@ import { fluidEquilibrium } from '../../../../runner/fluid/fluid-equilibrium.js'
 import { createUniform, RandomStream } from '../../../../runner/workloads/random-streams.js';
 import { generateTypedMix } from '../../../../runner/workloads/typed-mix.js';
 import { requestList } from '../../../helpers/request-lists.js';
-import { nestedWaitFor, runNestedWait } from './helpers.js';
-
-const NAMES = 'ABCDEFGHIJKLMNOPQRST';
-
-/** Decisions per iteration as `decode A, prefill B5`, for hand-worked scenarios. */
-function steps(audit: ReturnType<typeof runNestedWait>['audit']): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const [iteration, ds] of audit.byIteration()) {
-    out.set(
-      iteration,
-      ds.map((d) => `${d.kind} ${NAMES[d.id]}${d.kind === 'prefill' ? d.tokens : ''}`).join(', '),
-    );
-  }
-  return out;
-}
+import { nestedWaitFor, runNestedWait, steps } from './helpers.js';
 
 describe('Algorithm 2, hand-worked (paper tokens, 1 s iterations, ample memory)', () => {
   // Two prompts (prompt 5) arrive at t = 0, 1, ..., 5, outputs alternating 2 and 4; boundaries

@@ -6,6 +6,7 @@ import {
   planNestedWaitSegments,
   proportionalThresholds,
   segmentBoundaries,
+  segmentBudgets,
   segmentStages,
   thresholdRatioViolations,
 } from '../../../../runner/fluid/nested-wait-segments.js';
@@ -74,6 +75,48 @@ describe('threshold rule (PAPER.md §7.3, §7.4, eq. nested_wait_thresholds)', (
     expect(ratioConditionHolds(r.thresholds, [23, 11, 8, 7, 6, 4, 3, 2, 1, 1])).toBe(true);
     const s = proportionalThresholds([20, 40, 80, 160], [21, 20, 40, 80], 5000);
     expect([21, 20, 40, 80].reduce((a, c, k) => a + c * s.base[k], 0)).toBeLessThanOrEqual(5000);
+  });
+});
+
+describe('segment budgets of the code variant (PAPER.md §7.6: the authors seg_total_limit)', () => {
+  it('are the segments shares of batchCap, floor(batchCap stages_k T_k / sum_j stages_j T_j)', () => {
+    // §7.3 instance: the shares are 21 x 15, 20 x 14, 40 x 12, 80 x 8, the base thresholds times
+    // the stages, even where the margin rule raised n_k (15:15:13:9).
+    const rates = [20, 40, 80, 160];
+    const stages = [21, 20, 40, 80];
+    const n = proportionalThresholds(rates, stages, 1715).thresholds;
+    expect(n).toEqual([15, 15, 13, 9]);
+    expect(segmentBudgets(rates, stages, 1715, n)).toEqual([315, 280, 480, 640]);
+  });
+
+  it('are clamped to [n_k, n_k stages_k]', () => {
+    // LMSYS bins at batchCap 128: every n_k is 1; the shares are 41.4, 26.4, ..., 1.2, 0.6.
+    const rates = [23, 11, 8, 7, 6, 4, 3, 2, 1, 1];
+    const stages = [51, 50, 50, 50, 50, 50, 50, 50, 50, 50];
+    const ones = new Array<number>(10).fill(1);
+    expect(segmentBudgets(rates, stages, 128, ones)).toEqual([41, 26, 19, 14, 10, 6, 4, 2, 1, 1]);
+    // A share above n_k stages_k could never bind: B_k = n_k stages_k (the paper rule).
+    expect(segmentBudgets([1, 1], [3, 2], 1000, [2, 1])).toEqual([6, 2]);
+    // Nobody reaches segment 2: share 0, clamped to n_2.
+    expect(segmentBudgets([5, 0], [3, 2], 10, [1, 3])).toEqual([3, 3]);
+    expect(() => segmentBudgets([1], [1, 2], 8, [1])).toThrow(RangeError);
+    expect(() => segmentBudgets([1], [1], 0, [1])).toThrow(RangeError);
+  });
+
+  it('are part of the plan, with either threshold rule', () => {
+    const list = requestList([
+      [0, 10, 20],
+      [1, 10, 160],
+    ]);
+    const plan = planNestedWaitSegments(
+      { segments: { boundaries: [20, 160] }, thresholds: [2, 1], batchCap: 64 },
+      list,
+      1,
+      'paper',
+    );
+    // Stages 21 and 140, tails 2 and 1: shares 64 x 42 / 182 = 14.8 and 64 x 140 / 182 = 49.2.
+    expect(plan.stages.count).toEqual([21, 140]);
+    expect(plan.budgets).toEqual([14, 49]);
   });
 });
 
@@ -170,6 +213,7 @@ describe('bad parameters are input errors naming the field', () => {
       policy: 'nested-wait',
       segments: { count: 10 },
       thresholds: 'proportional',
+      variant: 'paper',
       batchCap: 128,
       delta: 0.01,
     });
