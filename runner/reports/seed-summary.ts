@@ -23,6 +23,8 @@ export interface SummaryRow {
   policy: string;
   rate: number | null;
   seeds: number[];
+  /** Runs judged stable, unstable, and not judged (see runner/metrics/stability.ts). */
+  stability: { stable: number; unstable: number; unjudged: number };
   /** Per metric: mean over seeds with its 95 % Student-t interval; null when no run has a value. */
   metrics: Record<string, MeanWithInterval | null>;
 }
@@ -52,11 +54,17 @@ export function seedSummary(
       const sample = group.map((r) => r.metrics![key]).filter((v): v is number => v !== null);
       values[key] = meanWithInterval(sample);
     }
+    const stability = {
+      stable: group.filter((r) => r.stable === true).length,
+      unstable: group.filter((r) => r.stable === false).length,
+      unjudged: group.filter((r) => r.stable !== true && r.stable !== false).length,
+    };
     return {
       workload: first.workload,
       policy: labels.get(first.id)!,
       rate: first.rate,
       seeds: group.map((r) => r.seed).sort((a, b) => a - b),
+      stability,
       metrics: values,
     };
   });
@@ -78,20 +86,23 @@ export function formatMeanWithInterval(m: MeanWithInterval | null): string {
 
 /**
  * A seed summary as a Markdown table (for docs/reproduction.md): one row per (workload, rate,
- * policy) with each metric as `mean ± 95 % CI half-width`.
+ * policy) with the runs judged stable out of those judged, and each metric as
+ * `mean ± 95 % CI half-width`.
  */
 export function summaryMarkdown(
   rows: readonly SummaryRow[],
   metrics: readonly MetricKey[] = SUMMARY_METRICS,
 ): string {
-  const header = ['workload', 'rate (req/s)', 'policy', 'seeds', ...metrics];
+  const header = ['workload', 'rate (req/s)', 'policy', 'seeds', 'stable', ...metrics];
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
   for (const r of rows) {
+    const judged = r.stability.stable + r.stability.unstable;
     const cells = [
       r.workload,
       r.rate === null ? 'trace' : String(r.rate),
       r.policy,
       String(r.seeds.length),
+      judged === 0 ? '-' : `${r.stability.stable}/${judged}`,
       ...metrics.map((k) => formatMeanWithInterval(r.metrics[k])),
     ];
     lines.push(`| ${cells.join(' | ')} |`);

@@ -30,9 +30,9 @@ function run(
 
 describe('seed summary', () => {
   const runs = [
-    run(1, 'vllm', 2, 1, 10),
-    run(2, 'vllm', 2, 2, 12),
-    run(3, 'vllm', 2, 3, 14),
+    { ...run(1, 'vllm', 2, 1, 10), stable: true },
+    { ...run(2, 'vllm', 2, 2, 12), stable: false },
+    { ...run(3, 'vllm', 2, 3, 14), stable: true },
     run(4, 'wait', 2, 1, 20),
     run(5, 'vllm', 4, 1, 30),
     { ...run(6, 'wait', 4, 1, 99), status: 'failed' as const, metrics: null },
@@ -57,8 +57,8 @@ describe('seed summary', () => {
     expect(rows.map((r) => r.policy)).toEqual(['vllm maxNumSeqs=128', 'vllm maxNumSeqs=64']);
     const md = summaryMarkdown(seedSummary(runs));
     expect(md.split('\n')[0]).toMatch(
-      /^\| workload \| rate \(req\/s\) \| policy \| seeds \| throughput_tok_s/,
+      /^\| workload \| rate \(req\/s\) \| policy \| seeds \| stable \| throughput_tok_s/,
     );
-    expect(md).toMatch(/\| w \| 2 \| vllm \| 3 \| 12 ± 4\.968 \|/);
+    expect(md).toMatch(/\| w \| 2 \| vllm \| 3 \| 2\/3 \| 12 ± 4\.968 \|/);
   });
 });
