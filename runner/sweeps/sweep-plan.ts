@@ -146,12 +146,15 @@ export function planSweep(file: string): SweepPlan {
     labels.add(`${w.label}@${w.rate}`);
   }
 
-  const policies: PolicySpec[] = [];
+  const policies: { spec: PolicySpec; entry: number }[] = [];
   spec.policies.forEach((raw, i) => {
     for (const point of expandGrid(raw)) {
-      policies.push(
-        validate(doc, PolicySpecSchema, point.value, (p) => ['policies', i, ...sourcePathOf(point, p)]),
-      );
+      const policy = validate(doc, PolicySpecSchema, point.value, (p) => [
+        'policies',
+        i,
+        ...sourcePathOf(point, p),
+      ]);
+      policies.push({ spec: policy, entry: i });
     }
   });
 
@@ -164,13 +167,13 @@ export function planSweep(file: string): SweepPlan {
         w.entry,
       ]);
       requestLists.set(requestListKey(wi, seed), list);
-      for (const policy of policies) {
+      for (const { spec: policy, entry } of policies) {
         const run: PlannedRun = { runKey: '', workloadIndex: wi, policy, seed };
         const task = runTaskOf({ spec, workloads, requestLists }, run, 0);
         const scheduler = resolveOrLocate(
           doc,
           () => createScheduler(policy, schedulerContextOf(task, machine)),
-          ['policies'],
+          ['policies', entry],
         );
         const reserved = scheduler.reservedBlocks(machine.kvCapacityBlocks);
         const problem = findRequestThatCannotFit(

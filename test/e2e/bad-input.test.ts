@@ -98,6 +98,27 @@ describe('bad input: clear message naming file and line or field, exit 2, nothin
     expect(stderr).toMatch(/ContextTokens/);
   });
 
+  it("bad parameters of the paper's policies, naming the field", () => {
+    const typed =
+      '  - {name: typed, types: [{prompt: 20, output: 100, rate: 6}, {prompt: 20, output: 200, rate: 4}]}';
+    const withPolicy = (policy: string) => valid(typed, `  - {policy: fcfs}\n  - ${policy}`);
+    expectRejected(
+      'thresholds',
+      withPolicy('{policy: wait, thresholds: [3, 4, 5]}'),
+      /thresholds\.yaml:8: policies\[1\]: thresholds: 3 value\(s\) given but the workload has 2 prompt type\(s\)/,
+    );
+    expectRejected(
+      'segments',
+      withPolicy('{policy: nested-wait, segments: {boundaries: [50, 100]}}'),
+      /segments\.yaml:8: policies\[1\]: segments: .*must cover the decode range 1\.\.200/,
+    );
+    expectRejected(
+      'epsilon',
+      withPolicy('{policy: mc-sf, predictor: noisy, epsilon: -0.2}'),
+      /epsilon\.yaml:8: policies\[1\]\.epsilon: epsilon must be >= 0/,
+    );
+  });
+
   it('bad command-line values', () => {
     const spec = specFile('cli', valid(azure));
     expect(runCli(['sweep', spec, '--jobs', 'zero', '--db', join(dir, 'cli.db')]).code).toBe(2);
