@@ -9,6 +9,7 @@ import { PolicySpecSchema } from '../../../runner/schedulers/policy-spec.js';
 import { schedulerFor } from '../../helpers/scheduler-for.js';
 import { AuditingScheduler } from '../../helpers/auditing-scheduler.js';
 import { requestList } from '../../helpers/request-lists.js';
+import { expectEngineInvariants } from '../../helpers/engine-invariants.js';
 
 const workloadArb = fc.array(
   fc.tuple(
@@ -95,33 +96,8 @@ describe('engine invariants on random workloads, every policy', () => {
             },
             audit,
           );
-          const r = out.records;
-          const sumOutput = r.outputTokens.reduce((a, b) => a + b, 0);
-          for (let i = 0; i < n; i++) {
-            expect(audit.finishedCount[i]).toBe(1);
-            expect(r.generatedTokens[i]).toBe(r.outputTokens[i]);
-            expect(r.firstScheduled[i]).toBeGreaterThanOrEqual(r.arrival[i]);
-            expect(r.firstToken[i]).toBeGreaterThan(r.firstScheduled[i]);
-            expect(r.finish[i]).toBeGreaterThanOrEqual(r.firstToken[i]);
-            expect(r.firstToken[i] - r.arrival[i]).toBeLessThanOrEqual(r.finish[i] - r.arrival[i]);
-          }
-          // Output tokens: every token of every request produced exactly once (paper mode re-produces evicted ones).
-          if (tokenModel === 'vllm') expect(audit.decodeSteps + audit.prefillCompletions).toBe(sumOutput);
-          else expect(audit.decodeSteps).toBe(sumOutput + audit.outputTokensLost);
-          // Prompt tokens: the final prefill of every request, plus the partial work evictions discarded.
-          const finalTargets = audit.finalTarget.reduce((a, b) => a + b, 0);
-          expect(audit.prefillTokens).toBe(finalTargets + audit.prefillTokensLost);
-          for (let i = 0; i < n; i++) {
-            const reprefilled = tokenModel === 'vllm' ? audit.finalTarget[i] - r.promptTokens[i] : 0;
-            expect(reprefilled).toBeGreaterThanOrEqual(0);
-          }
-          const evictions = audit.decisions.filter((d) => d.kind === 'evict');
+          const evictions = expectEngineInvariants(out, audit, { capacity, tokenModel });
           if (evictions.length > 0) evictingRuns.set(spec.policy, (evictingRuns.get(spec.policy) ?? 0) + 1);
-          expect(r.evictions.reduce((a, b) => a + b, 0)).toBe(evictions.length);
-          expect(r.recomputedTokens.reduce((a, b) => a + b, 0)).toBe(
-            evictions.reduce((a, d) => a + d.tokens, 0),
-          );
-          expect(Math.max(0, ...out.timeSeries.kvBlocks)).toBeLessThanOrEqual(capacity);
           const m = computeRunMetrics(out, 0);
           expect(m.completed).toBe(n);
           expect(m.unfinished).toBe(0);

@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import type { TokenModel } from '../../../../runner/engine/token-model.js';
 import type { RequestList } from '../../../../runner/workloads/request-list.js';
 import type { McSfRun } from './run-mc-sf.js';
+import { expectEngineInvariants } from '../../../helpers/engine-invariants.js';
 
 /** Random workloads: rows of [gap to the previous arrival s, prompt tokens, output tokens]. */
 export const workloadArb = fc.array(
@@ -28,31 +29,11 @@ export function expectRunInvariants(
   tokenModel: TokenModel,
 ): void {
   const { audit, out } = run;
-  const r = out.records;
   const n = list.arrival.length;
-  let sumOutput = 0;
-  for (let i = 0; i < n; i++) {
-    sumOutput += r.outputTokens[i];
-    expect(audit.finishedCount[i]).toBe(1);
-    expect(r.generatedTokens[i]).toBe(r.outputTokens[i]);
-    expect(r.firstScheduled[i]).toBeGreaterThanOrEqual(r.arrival[i]);
-    expect(r.firstToken[i]).toBeGreaterThan(r.firstScheduled[i]);
-    expect(r.finish[i]).toBeGreaterThanOrEqual(r.firstToken[i]);
-    expect(r.firstToken[i] - r.arrival[i]).toBeLessThanOrEqual(r.finish[i] - r.arrival[i]);
-    expect(r.preemptions[i]).toBe(0);
-  }
-  // Output tokens: each produced once (paper-mode evictions make a request produce its tokens again).
-  if (tokenModel === 'vllm') expect(audit.decodeSteps + audit.prefillCompletions).toBe(sumOutput);
-  else expect(audit.decodeSteps).toBe(sumOutput + audit.outputTokensLost);
-  // Prompt tokens: the final prefill of every request plus the prefills evictions threw away.
-  const finalTargets = audit.finalTarget.reduce((a, b) => a + b, 0);
-  expect(audit.prefillTokens).toBe(finalTargets + audit.prefillTokensLost);
-  expect(audit.prefillCompletions).toBe(n + audit.decisions.filter((d) => d.kind === 'evict').length);
-  expect(audit.maxUsedBlocks).toBeLessThanOrEqual(capacity);
-  expect(Math.max(0, ...out.timeSeries.kvBlocks)).toBeLessThanOrEqual(capacity);
-  const evictions = audit.decisions.filter((d) => d.kind === 'evict');
-  expect(r.evictions.reduce((a, b) => a + b, 0)).toBe(evictions.length);
-  expect(r.recomputedTokens.reduce((a, b) => a + b, 0)).toBe(evictions.reduce((a, d) => a + d.tokens, 0));
+  const evictions = expectEngineInvariants(out, audit, { capacity, tokenModel });
+  for (let i = 0; i < n; i++) expect(out.records.preemptions[i]).toBe(0);
+  // Whole-prompt prefills: one completion per request plus one per eviction.
+  expect(audit.prefillCompletions).toBe(n + evictions.length);
 
   const steps = new Map<number, number[]>();
   const evictedIn = new Set<string>();

@@ -12,6 +12,7 @@ import type { RequestList } from '../../../../runner/workloads/request-list.js';
 import { AuditingScheduler } from '../../../helpers/auditing-scheduler.js';
 import { contextFor } from '../../../helpers/scheduler-for.js';
 import { runAudited, runPlain, sum } from './wait-harness.js';
+import { expectEngineInvariants } from '../../../helpers/engine-invariants.js';
 
 const d0 = 0.01;
 const d1 = 1e-4;
@@ -128,24 +129,8 @@ describe('WAIT invariants on random typed workloads', () => {
             );
             if (!result) return;
             const { out, audit } = result;
-            const r = out.records;
-            for (let i = 0; i < n; i++) {
-              expect(audit.finishedCount[i]).toBe(1);
-              expect(r.generatedTokens[i]).toBe(r.outputTokens[i]);
-              expect(r.firstScheduled[i]).toBeGreaterThanOrEqual(r.arrival[i]);
-              expect(r.firstToken[i]).toBeGreaterThan(r.firstScheduled[i]);
-              expect(r.finish[i]).toBeGreaterThanOrEqual(r.firstToken[i]);
-              expect(r.firstToken[i] - r.arrival[i]).toBeLessThanOrEqual(r.finish[i] - r.arrival[i]);
-            }
-            const sumOutput = sum(r.outputTokens);
-            if (tokenModel === 'vllm') expect(audit.decodeSteps + audit.prefillCompletions).toBe(sumOutput);
-            else expect(audit.decodeSteps).toBe(sumOutput + audit.outputTokensLost);
-            expect(audit.prefillTokens).toBe(sum(audit.finalTarget) + audit.prefillTokensLost);
-            const evictions = audit.decisions.filter((d) => d.kind === 'evict');
+            const evictions = expectEngineInvariants(out, audit, { capacity, tokenModel });
             if (evictions.length > 0) evictingRuns[tokenModel]++;
-            expect(sum(r.evictions)).toBe(evictions.length);
-            expect(sum(r.recomputedTokens)).toBe(evictions.reduce((a, d) => a + d.tokens, 0));
-            expect(audit.maxUsedBlocks).toBeLessThanOrEqual(capacity);
             const m = computeRunMetrics(out, 0);
             expect(m.completed).toBe(n);
             expect(m.kv_peak_frac).toBeLessThanOrEqual(1);
