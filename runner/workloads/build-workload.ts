@@ -246,7 +246,8 @@ export function buildRequestList(
 /**
  * The mean offered arrival rate, req/s: the trace's `rate` when given; for a trace replayed as
  * recorded, its measured mean rate (N - 1)/span over the N requests used; `arrival.rate` for
- * lengths and synthetic workloads; for a typed mix its `rate` when given (exactly, not re-summed
+ * lengths and synthetic workloads (for `clip: vidur` the nominal `rate`, not the
+ * clipped process's higher offered rate, see offeredRate); for a typed mix its `rate` when given (exactly, not re-summed
  * from the scaled types), else the sum of the types' rates.
  * @param loaded the workload
  * @param requests the sweep's default N (matters only for a trace replayed as recorded)

@@ -21,25 +21,41 @@ import { InputError } from '../errors.js';
 const positiveInt = z.number().int().positive();
 const positiveRate = z.number().positive();
 const nonEmptyString = z.string().min(1);
+/** `clip` is a Poisson-only option: present on another process, it is an error that names it. */
+const clipOnlyWithPoisson = z
+  .never({ error: '`clip` applies only to `process: poisson` (Vidur clips only its Poisson gaps)' })
+  .optional();
 
 /**
  * Arrival process of synthetic and lengths-only workloads; `rate` is the mean rate (req/s, > 0).
  * - `poisson`: exponential inter-arrival times with mean 1/rate (Vidur
- *   `vidur/request_generator/poisson_request_interval_generator.py`).
+ *   `vidur/request_generator/poisson_request_interval_generator.py`). Optional `clip`:
+ *   - absent: the exact Poisson process;
+ *   - `vidur`: each gap truncated at 3/rate, as Vidur's and Sarathi-Serve's "poisson" generator does
+ *     (gap = min(Exp(rate), 3/rate)), so results compare like for like with theirs. The mean gap is
+ *     (1 - e^-3)/rate, so the offered rate is rate/(1 - e^-3), about 1.0524 x `rate`. `rate` stays
+ *     the nominal rate as written (what a sweep's rate axis and the reported nominal rate show),
+ *     matching Vidur's `qps`; see `offeredRate` in `arrival-process.ts` for the true mean.
  * - `gamma`: Gamma inter-arrival times with mean 1/rate and EITHER `cv` (coefficient of variation of
  *   the inter-arrival time, shape k = 1/cv^2: Vidur `gamma_request_interval_generator.py`) OR
  *   `burstiness` (vLLM `benchmarks/benchmark_serving.py` `get_request`: shape k = burstiness, scale
  *   1/(rate*k), so CV = 1/sqrt(k); burstiness 1 is Poisson, < 1 burstier, > 1 more regular).
  * - `deterministic`: constant inter-arrival time 1/rate.
+ *
+ * `clip` on `gamma` or `deterministic` is rejected with a message naming it (Vidur clips only its
+ * Poisson generator).
  */
 export const ArrivalSpecSchema = z.discriminatedUnion('process', [
-  z.object({ process: z.literal('poisson'), rate: positiveRate }).strict(),
+  z
+    .object({ process: z.literal('poisson'), rate: positiveRate, clip: z.enum(['vidur']).optional() })
+    .strict(),
   z
     .object({
       process: z.literal('gamma'),
       rate: positiveRate,
       cv: z.number().positive().optional(),
       burstiness: z.number().positive().optional(),
+      clip: clipOnlyWithPoisson,
     })
     .strict()
     .superRefine((v, ctx) => {
@@ -52,7 +68,7 @@ export const ArrivalSpecSchema = z.discriminatedUnion('process', [
         });
       }
     }),
-  z.object({ process: z.literal('deterministic'), rate: positiveRate }).strict(),
+  z.object({ process: z.literal('deterministic'), rate: positiveRate, clip: clipOnlyWithPoisson }).strict(),
 ]);
 /** Arrival process of a synthetic or lengths-only workload (see {@link ArrivalSpecSchema}). */
 export type ArrivalSpec = z.infer<typeof ArrivalSpecSchema>;
