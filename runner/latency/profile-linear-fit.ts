@@ -1,20 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
-import { InputError } from '../errors.js';
 import { ATTN_RESHAPE_MS, attentionDecodeMs } from './a100-llama2-7b-attention.js';
+import { interpolate, loadOperatorProfile } from './operator-profile.js';
 
 /** Token-wise operators of one transformer layer in Vidur's `mlp.csv` (everything but attention). */
-export const TOKEN_WISE_OPS = [
-  'input_layernorm',
-  'attn_pre_proj',
-  'attn_rope',
-  'attn_post_proj',
-  'post_attention_layernorm',
-  'mlp_up_proj',
-  'mlp_act',
-  'mlp_down_proj',
-  'add',
-] as const;
+export { TOKEN_WISE_OPS } from './operator-profile.js';
 
 /** Decode batch sizes (requests) of the fitting grid. */
 export const FIT_BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 96, 128];
@@ -35,42 +23,14 @@ export interface LinearFit {
 
 /**
  * Sum of the token-wise operator medians (ms per layer) as a function of the batch's token
- * count, from a Vidur `mlp.csv` (tensor-parallel degree 1 rows), linearly interpolated.
+ * count, from a Vidur `mlp.csv` (tensor-parallel degree 1 rows), linearly interpolated; constant
+ * beyond the profiled range. Token counts profiled twice (2,048 and 4,096) take the mean.
  * @param csvPath path of the `mlp.csv` file
  * @throws InputError when the file is missing or lacks a column
  */
 export function loadTokenWiseProfile(csvPath: string): (tokens: number) => number {
-  let text: string;
-  try {
-    text = readFileSync(csvPath, 'utf8');
-  } catch {
-    throw new InputError(`${csvPath}: profile file not found`, { file: csvPath });
-  }
-  const rows = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  const table: [number, number][] = [];
-  for (const row of rows) {
-    if (row.num_tensor_parallel_workers !== '1') continue;
-    let ms = 0;
-    for (const op of TOKEN_WISE_OPS) {
-      const v = Number(row[`time_stats.${op}.median`]);
-      if (!Number.isFinite(v))
-        throw new InputError(`${csvPath}: column time_stats.${op}.median missing or not numeric`);
-      ms += v;
-    }
-    table.push([Number(row.num_tokens), ms]);
-  }
-  table.sort((a, b) => a[0] - b[0]);
-  return (tokens: number): number => {
-    if (tokens <= table[0][0]) return table[0][1];
-    for (let i = 1; i < table.length; i++) {
-      const [x1, y1] = table[i];
-      if (tokens <= x1) {
-        const [x0, y0] = table[i - 1];
-        return y0 + ((tokens - x0) / (x1 - x0)) * (y1 - y0);
-      }
-    }
-    return table[table.length - 1][1];
-  };
+  const { tokens, totalMs } = loadOperatorProfile(csvPath);
+  return (x: number): number => interpolate(tokens, totalMs, x);
 }
 
 /**
@@ -93,6 +53,14 @@ export function fitLinearFromProfile(mlpCsvPath: string, layers = 32): LinearFit
       points.push({ x: batch * kv, y: (ms * layers) / 1000, batch, kv });
     }
   }
+  return fitLeastSquaresLine(points);
+}
+
+/**
+ * Ordinary least squares of y on x over the points, with R^2.
+ * @param points at least two points with distinct x
+ */
+export function fitLeastSquaresLine(points: LinearFit['points']): LinearFit {
   const n = points.length;
   const mx = points.reduce((s, p) => s + p.x, 0) / n;
   const my = points.reduce((s, p) => s + p.y, 0) / n;
