@@ -13,10 +13,8 @@ import {
   ProfileIterationTimeModel,
 } from '../../../runner/latency/profile-model.js';
 
-/** The shared Vidur profiles (outside the repository; the checks below skip without them). */
-const SHARED = fileURLToPath(
-  new URL('../../../../shared/datasets/vidur/data/profiling/compute/', import.meta.url),
-);
+/** Vidur's compute profiles, copied into data/ (every GPU and model it profiled). */
+const PROFILES = fileURLToPath(new URL('../../../data/vidur/data/profiling/compute/', import.meta.url));
 
 describe('MODEL_ARCHITECTURES', () => {
   it('covers the eight models with Vidur profiles', () => {
@@ -60,11 +58,11 @@ describe('MODEL_ARCHITECTURES', () => {
   });
 });
 
-describe.skipIf(!existsSync(SHARED))('architectures against the shared Vidur mlp.csv files', () => {
+describe('architectures against the Vidur mlp.csv files in data/', () => {
   const files: [gpu: string, id: string][] = [];
   for (const gpu of ['a100', 'a40', 'h100']) {
     for (const id of Object.keys(MODEL_ARCHITECTURES)) {
-      if (existsSync(`${SHARED}${gpu}/${id}/mlp.csv`)) files.push([gpu, id]);
+      if (existsSync(`${PROFILES}${gpu}/${id}/mlp.csv`)) files.push([gpu, id]);
     }
   }
 
@@ -74,7 +72,7 @@ describe.skipIf(!existsSync(SHARED))('architectures against the shared Vidur mlp
 
   it.each(files)('%s %s: columns match and the token-wise table is non-decreasing', (gpu, id) => {
     const arch = MODEL_ARCHITECTURES[id];
-    const profile = loadOperatorProfile(`${SHARED}${gpu}/${id}/mlp.csv`);
+    const profile = loadOperatorProfile(`${PROFILES}${gpu}/${id}/mlp.csv`);
     expect(profile.columns.useGatedMlp).toBe(arch.gatedMlp);
     // Vidur pads a 32,000-token vocabulary to 32,768 in its profiles.
     expect(profile.columns.vocabSize).toBe(arch.vocabSize === 32000 ? 32768 : arch.vocabSize);
