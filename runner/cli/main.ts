@@ -7,6 +7,7 @@ import { PolicyViolationError } from '../engine/policy-violation.js';
 import { COMPARE_FORMATS, compareCommand, type CompareFormat } from './compare-command.js';
 import { defaultDatabasePath } from './default-database.js';
 import { FLUID_FORMATS, fluidCommand, type FluidFormat } from './fluid-command.js';
+import { MACHINES_FORMATS, machinesCommand, type MachinesFormat } from './machines-command.js';
 import { ExitCode } from './exit-codes.js';
 import { oneOf, positiveInt } from './parse-options.js';
 import { chooseSweep, REPORT_FORMATS, writeSweepReport, type ReportFormat } from './report-command.js';
@@ -84,6 +85,14 @@ function buildProgram(setExit: (code: number) => void): Command {
       process.stdout.write(
         withStore(o.db, (store) => summaryCommand(store, chooseSweep(store, id, o.latest), format)),
       );
+    });
+
+  program
+    .command('machines')
+    .description('the built-in simulated machines: GPU, model, KV capacity, term sources, linear fit')
+    .option('--format <format>', `output format: ${MACHINES_FORMATS.join(', ')}`, 'table')
+    .action((o: { format: string }) => {
+      process.stdout.write(machinesCommand(oneOf<MachinesFormat>('--format', o.format, MACHINES_FORMATS)));
     });
 
   program

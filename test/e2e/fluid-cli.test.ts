@@ -59,3 +59,28 @@ describe('schedbench fluid', () => {
     expect(runCli(['fluid', spec, '--format', 'yaml']).code).toBe(2);
   });
 });
+
+describe('schedbench machines', () => {
+  it('lists each preset with GPU, model, KV capacity, term sources and the linear fit', () => {
+    const r = runCli(['machines', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const machines = JSON.parse(r.stdout) as {
+      name: string;
+      gpu: string;
+      kv_capacity_blocks: number;
+      linear: { d0: number; d1: number; exact: boolean };
+      sources: Record<string, string>;
+    }[];
+    expect(machines.map((m) => m.name)).toEqual(['a100-llama2-7b', 'a100-llama2-7b-linear']);
+    for (const m of machines) {
+      expect(m.gpu).toBe('A100-80GB');
+      expect(m.kv_capacity_blocks).toBe(7424);
+      expect(m.linear.d1).toBeGreaterThan(0);
+      expect(Object.keys(m.sources).length).toBeGreaterThan(0);
+    }
+    expect(machines[0].linear.exact).toBe(false);
+    expect(runCli(['machines']).stdout).toMatch(
+      /a100-llama2-7b +A100-80GB +meta-llama\/Llama-2-7b-hf +profile +7424/,
+    );
+  });
+});

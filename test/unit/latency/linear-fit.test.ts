@@ -10,7 +10,7 @@ const MLP = fileURLToPath(
   ),
 );
 
-describe('the built-in a100-llama2-7b linear machine', () => {
+describe('the built-in a100-llama2-7b-linear machine', () => {
   it('uses exactly the least-squares fit recomputed from the shipped Vidur profile', () => {
     const fit = fitLinearFromProfile(MLP);
     expect(fit.points).toHaveLength(63);
@@ -28,7 +28,7 @@ describe('the built-in a100-llama2-7b linear machine', () => {
   });
 
   it("has Vidur's KV capacity of 7,424 blocks of 16 tokens", () => {
-    const m = BUILT_IN_MACHINES['a100-llama2-7b']();
+    const m = BUILT_IN_MACHINES['a100-llama2-7b-linear']();
     expect(m.kvCapacityBlocks).toBe(7424);
     expect(m.blockSize).toBe(16);
     // A decode batch of 64 requests x 2,048 KV tokens: about 11 ms + 35 ms.

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../../runner/errors.js';
+import { BUILT_IN_MACHINES, resolveMachine } from '../../../runner/latency/machine.js';
+
+describe('built-in machines', () => {
+  it("default a100-llama2-7b is profile-based, with Vidur's 7,424 blocks and its own linear fit", () => {
+    const m = resolveMachine('a100-llama2-7b');
+    expect(m.iterationTime.kind).toBe('profile');
+    expect(m.kvCapacityBlocks).toBe(7424);
+    expect(m.blockSize).toBe(16);
+    expect(m.linear.exact).toBe(false);
+    expect(m.linear.r2).toBeGreaterThan(0.99);
+    // The fit of the profile model agrees with the linear machine's constants (docs/linear-fit.md).
+    const linear = resolveMachine('a100-llama2-7b-linear');
+    expect(m.linear.d0).toBeCloseTo(linear.linear.d0, 5);
+    expect(m.linear.d1 / linear.linear.d1).toBeCloseTo(1, 3);
+    expect(m.hardware?.sources['KV capacity']).toMatch(/7,424 blocks/);
+  });
+
+  it('prices a long prefill far above the linear model, a decode batch about the same', () => {
+    const m = resolveMachine('a100-llama2-7b');
+    const linear = resolveMachine('a100-llama2-7b-linear');
+    const prefill = {
+      numPrefills: 1,
+      prefillTokens: Int32Array.of(4000),
+      prefillKvBefore: Int32Array.of(0),
+      totalPrefillTokens: 4000,
+      numDecodes: 0,
+      decodeKvTokens: 0,
+    };
+    expect(m.iterationTime.iterationTime(prefill)).toBeGreaterThan(
+      10 * linear.iterationTime.iterationTime(prefill),
+    );
+    const decode = {
+      numPrefills: 0,
+      prefillTokens: new Int32Array(0),
+      prefillKvBefore: new Int32Array(0),
+      totalPrefillTokens: 0,
+      numDecodes: 64,
+      decodeKvTokens: 64 * 2048,
+    };
+    expect(m.iterationTime.iterationTime(decode) / linear.iterationTime.iterationTime(decode)).toBeCloseTo(
+      1,
+      0,
+    );
+  });
+
+  it('names the known machines when a spec asks for an unknown one', () => {
+    expect(() => resolveMachine('h100-llama9')).toThrow(InputError);
+    expect(() => resolveMachine('h100-llama9')).toThrow(
+      `unknown machine "h100-llama9" (built-in: ${Object.keys(BUILT_IN_MACHINES).join(', ')})`,
+    );
+  });
+});
