@@ -4,6 +4,7 @@ import { repositoryPath } from '../repository-path.js';
 import type { IterationTimeModel } from './iteration-time-model.js';
 import { planKvCapacity, VIDUR_DEVICE_MEMORY_GIB } from './kv-capacity-planner.js';
 import { LinearIterationTimeModel } from './linear-model.js';
+import { MACHINE_PRESETS } from './machine-presets.js';
 import { modelArchitecture } from './model-architectures.js';
 import { loadOperatorProfile } from './operator-profile.js';
 import { A100_LLAMA2_7B_ATTENTION, ProfileIterationTimeModel } from './profile-model.js';
@@ -103,7 +104,7 @@ function a100Llama27bProfile(): Machine {
   };
 }
 
-/** The built-in simulated machines by name. */
+/** The built-in simulated machines by name: the two A100 Llama-2-7B machines, then the presets. */
 export const BUILT_IN_MACHINES: Record<string, () => Machine> = {
   'a100-llama2-7b': a100Llama27bProfile,
   'a100-llama2-7b-linear': () => ({
@@ -123,6 +124,9 @@ export const BUILT_IN_MACHINES: Record<string, () => Machine> = {
       },
     },
   }),
+  // Every other (GPU, model) pair with a Vidur profile that fits on one GPU, with APPROXIMATE
+  // attention (runner/latency/machine-presets.ts).
+  ...MACHINE_PRESETS,
 };
 
 /** A machine defined inline in a spec: `{model: linear, d0, d1, kvCapacityTokens | kvCapacityBlocks, blockSize}`. */

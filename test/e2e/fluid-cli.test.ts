@@ -71,13 +71,28 @@ describe('schedbench machines', () => {
       linear: { d0: number; d1: number; exact: boolean };
       sources: Record<string, string>;
     }[];
-    expect(machines.map((m) => m.name)).toEqual(['a100-llama2-7b', 'a100-llama2-7b-linear']);
+    expect(machines.map((m) => m.name)).toEqual([
+      'a100-llama2-7b',
+      'a100-llama2-7b-linear',
+      'a100-llama3-8b',
+      'a100-codellama-34b',
+      'a100-internlm-20b',
+      'a100-phi2',
+      'a40-llama2-7b',
+      'a40-phi2',
+      'h100-llama2-7b',
+      'h100-codellama-34b',
+      'h100-internlm-20b',
+      'h100-phi2',
+    ]);
     for (const m of machines) {
-      expect(m.gpu).toBe('A100-80GB');
-      expect(m.kv_capacity_blocks).toBe(7424);
+      expect(m.gpu).toMatch(/^(A100-80GB|A40-48GB|H100-80GB)$/);
+      expect(m.kv_capacity_blocks).toBeGreaterThan(0);
       expect(m.linear.d1).toBeGreaterThan(0);
       expect(Object.keys(m.sources).length).toBeGreaterThan(0);
     }
+    expect(machines.slice(0, 2).map((m) => m.kv_capacity_blocks)).toEqual([7424, 7424]);
+    expect(machines.find((m) => m.name === 'h100-llama2-7b')?.sources.attention).toMatch(/^APPROXIMATE/);
     expect(machines[0].linear.exact).toBe(false);
     expect(runCli(['machines']).stdout).toMatch(
       /a100-llama2-7b +A100-80GB +meta-llama\/Llama-2-7b-hf +profile +7424/,
