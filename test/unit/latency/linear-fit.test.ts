@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_MACHINES, A100_LLAMA2_7B_LINEAR } from '../../../runner/latency/machine.js';
+import { decodeBatch } from '../../helpers/batch-shapes.js';
 import { fitLinearFromProfile, loadTokenWiseProfile } from '../../../runner/latency/profile-linear-fit.js';
 
 const MLP = fileURLToPath(
@@ -32,15 +33,6 @@ describe('the built-in a100-llama2-7b-linear machine', () => {
     expect(m.kvCapacityBlocks).toBe(7424);
     expect(m.blockSize).toBe(16);
     // A decode batch of 64 requests x 2,048 KV tokens: about 11 ms + 35 ms.
-    expect(
-      m.iterationTime.iterationTime({
-        numPrefills: 0,
-        prefillTokens: new Int32Array(0),
-        prefillKvBefore: new Int32Array(0),
-        totalPrefillTokens: 0,
-        numDecodes: 64,
-        decodeKvTokens: 64 * 2048,
-      }),
-    ).toBeCloseTo(0.0464, 3);
+    expect(m.iterationTime.iterationTime(decodeBatch(64, 2048))).toBeCloseTo(0.0464, 3);
   });
 });

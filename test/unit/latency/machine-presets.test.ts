@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../runner/errors.js';
 import { BUILT_IN_MACHINES, resolveMachine } from '../../../runner/latency/machine.js';
+import { decodeBatch, prefillBatch } from '../../helpers/batch-shapes.js';
 
 describe('built-in machines', () => {
   it("default a100-llama2-7b is profile-based, with Vidur's 7,424 blocks and its own linear fit", () => {
@@ -20,25 +21,11 @@ describe('built-in machines', () => {
   it('prices a long prefill far above the linear model, a decode batch about the same', () => {
     const m = resolveMachine('a100-llama2-7b');
     const linear = resolveMachine('a100-llama2-7b-linear');
-    const prefill = {
-      numPrefills: 1,
-      prefillTokens: Int32Array.of(4000),
-      prefillKvBefore: Int32Array.of(0),
-      totalPrefillTokens: 4000,
-      numDecodes: 0,
-      decodeKvTokens: 0,
-    };
+    const prefill = prefillBatch(4000);
     expect(m.iterationTime.iterationTime(prefill)).toBeGreaterThan(
       10 * linear.iterationTime.iterationTime(prefill),
     );
-    const decode = {
-      numPrefills: 0,
-      prefillTokens: new Int32Array(0),
-      prefillKvBefore: new Int32Array(0),
-      totalPrefillTokens: 0,
-      numDecodes: 64,
-      decodeKvTokens: 64 * 2048,
-    };
+    const decode = decodeBatch(64, 2048);
     expect(m.iterationTime.iterationTime(decode) / linear.iterationTime.iterationTime(decode)).toBeCloseTo(
       1,
       0,
