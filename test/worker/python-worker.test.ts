@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/cli.js';
+import { WORKER_PYTHON as PYTHON, pythonWorkerSkipReason } from '../helpers/python-worker-env.js';
 
 /**
  * The Python GPU worker's own test suite (worker/tests, pytest), run with Debian's
@@ -9,25 +9,7 @@ import { REPO } from '../helpers/cli.js';
  * torch). On a machine without them the tests are skipped with a message; with
  * SCHEDBENCH_REQUIRE_ALL=1 (CI) a missing interpreter or package is a failure, never a skip.
  */
-const PYTHON = '/usr/bin/python3';
-
-function missing(): string | null {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  const probe = spawnSync(PYTHON, ['-c', 'import torch, pytest'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    return `${PYTHON} cannot import torch and pytest (apt-get install -y --no-install-recommends python3-torch python3-numpy python3-pytest)`;
-  }
-  return null;
-}
-
-const reason = missing();
-if (reason && process.env.SCHEDBENCH_REQUIRE_ALL === '1') {
-  throw new Error(`SCHEDBENCH_REQUIRE_ALL=1 but ${reason}: the worker tests cannot run`);
-}
-if (reason)
-  console.warn(
-    `SKIPPED worker/tests (pytest): ${reason}. Set SCHEDBENCH_REQUIRE_ALL=1 to make this an error.`,
-  );
+const reason = pythonWorkerSkipReason(['torch', 'pytest'], 'worker/tests (pytest)');
 
 describe.skipIf(reason !== null)('Python worker (pytest worker/tests)', () => {
   it('passes its whole pytest suite', () => {
