@@ -17,6 +17,20 @@ export interface LocalWorkerOptions {
 }
 
 /**
+ * How a worker process is started, locally or through ssh: three pipes that WorkerClient reads
+ * itself (no buffering by execa), no rejection on a non-zero exit (the client reports it), and
+ * the child killed when this process exits.
+ */
+export const WORKER_PIPES = {
+  stdin: 'pipe',
+  stdout: 'pipe',
+  stderr: 'pipe',
+  buffer: false,
+  reject: false,
+  cleanup: true,
+} as const;
+
+/**
  * Starts `python -m schedbench_worker` on this machine and completes the `hello` handshake.
  * @returns a client whose `info` holds the `hello` reply (protocol checked to be v1)
  * @throws WorkerError when the process cannot start, exits, times out, or speaks another
@@ -27,12 +41,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   const workerDir = options.workerDir ?? repositoryPath('worker');
   const subprocess = execa(python, ['-m', 'schedbench_worker'], {
     env: { PYTHONPATH: workerDir, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', ...options.env },
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    cleanup: true,
+    ...WORKER_PIPES,
   });
   const client = new WorkerClient(subprocess, {
     label: `local worker (${python})`,

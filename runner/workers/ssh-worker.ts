@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { WORKER_PIPES } from './local-worker.js';
 import { WorkerClient, WorkerError, type WorkerExit } from './worker-client.js';
 import { shellQuote, shellQuotePath, workerCodeBundle } from './worker-code-bundle.js';
 
@@ -217,14 +218,7 @@ export async function startSshWorker(options: SshWorkerOptions): Promise<SshWork
     `export PYTHONPATH=${dir} PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1`,
     `cd ${dir} && exec ${shellQuote(python)} -m schedbench_worker`,
   ].join('\n');
-  const subprocess = execa('ssh', [...sshArgs, run], {
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    cleanup: true,
-  });
+  const subprocess = execa('ssh', [...sshArgs, run], WORKER_PIPES);
   const client = new SshWorker(
     subprocess,
     sshArgs,
