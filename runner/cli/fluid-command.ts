@@ -2,6 +2,8 @@ import { fluidEquilibrium } from '../fluid/fluid-equilibrium.js';
 import type { PromptType } from '../fluid/prompt-type.js';
 import { requestTypes } from '../fluid/request-types.js';
 import { formatTable } from '../reports/runs-table.js';
+import { InputError } from '../errors.js';
+import type { MachineRegistry } from '../latency/machine.js';
 import { planSweep, requestListKey } from '../sweeps/sweep-plan.js';
 
 /** Formats of `schedbench fluid`. */
@@ -31,12 +33,23 @@ export interface FluidRow {
  * `schedbench fluid SPEC.yaml`: the paper's fluid benchmark (PAPER.md §2) for every workload grid
  * point of a spec, on the spec's machine and token model. Types come from a typed workload
  * exactly, or from the first seed's requests by binning output lengths into 10 bins (§7.4).
+ * @param registry opens the database, for `profile:` and worker machines
  * @returns the text to print (a table, or JSON with the types)
  * @throws InputError on a bad spec (the CLI exits 2)
  */
-export function fluidCommand(specPath: string, format: FluidFormat): string {
-  const plan = planSweep(specPath);
+export function fluidCommand(
+  specPath: string,
+  format: FluidFormat,
+  registry?: () => MachineRegistry,
+): string {
+  const plan = planSweep(specPath, registry ? { registry } : {});
   const { d0, d1, exact } = plan.machine.linear;
+  if (!(Number.isFinite(d0) && Number.isFinite(d1))) {
+    throw new InputError(
+      `${specPath}: machine ${plan.machine.name} has no linear iteration-time model (d0, d1) yet: calibrate it with \`schedbench profile\``,
+      { file: specPath, field: 'machine' },
+    );
+  }
   const capacity = plan.machine.kvCapacityBlocks * plan.machine.blockSize;
   const seed = plan.spec.seeds[0];
   const rows: FluidRow[] = plan.workloads.map((w, wi) => {

@@ -4,12 +4,21 @@ import { MigrationError } from '../store/migration-error.js';
 import { StoreStateError } from '../store/store-state-error.js';
 import { Store } from '../store/store.js';
 import { PolicyViolationError } from '../engine/policy-violation.js';
+import { WorkerError } from '../workers/worker-client.js';
 import { COMPARE_FORMATS, compareCommand, type CompareFormat } from './compare-command.js';
 import { defaultDatabasePath } from './default-database.js';
 import { FLUID_FORMATS, fluidCommand, type FluidFormat } from './fluid-command.js';
 import { MACHINES_FORMATS, machinesCommand, type MachinesFormat } from './machines-command.js';
 import { ExitCode } from './exit-codes.js';
-import { oneOf, positiveInt } from './parse-options.js';
+import { profileCommand, type ProfileCommandOptions } from './profile-command.js';
+import {
+  addMachineCommand,
+  checkMachineCommand,
+  removeMachineCommand,
+  workerMachinesSection,
+  type AddMachineOptions,
+} from './worker-machines-command.js';
+import { nonNegativeInt, oneOf, positiveInt } from './parse-options.js';
 import { chooseSweep, REPORT_FORMATS, writeSweepReport, type ReportFormat } from './report-command.js';
 import { RUNS_FORMATS, runsCommand, type RunsFormat } from './runs-command.js';
 import { sweepCommand } from './sweep-command.js';
@@ -87,13 +96,133 @@ function buildProgram(setExit: (code: number) => void): Command {
       );
     });
 
-  program
+  const machines = program
     .command('machines')
-    .description('the built-in simulated machines: GPU, model, KV capacity, term sources, linear fit')
+    .description('simulated machines, GPU worker machines and their calibrations (default: list)');
+  machines
+    .command('list', { isDefault: true })
+    .description(
+      'the built-in simulated machines (GPU, model, KV capacity, term sources, linear fit), then the registered GPU workers and calibrations',
+    )
     .option('--format <format>', `output format: ${MACHINES_FORMATS.join(', ')}`, 'table')
-    .action((o: { format: string }) => {
-      process.stdout.write(machinesCommand(oneOf<MachinesFormat>('--format', o.format, MACHINES_FORMATS)));
+    .addOption(dbOption())
+    .action((o: { format: string; db?: string }) => {
+      const format = oneOf<MachinesFormat>('--format', o.format, MACHINES_FORMATS);
+      process.stdout.write(withStore(o.db, (store) => machinesCommand(format, workerMachinesSection(store))));
     });
+  machines
+    .command('add')
+    .description(
+      'register a GPU worker machine: this host (--local) or one reached over ssh (--ssh USER@HOST)',
+    )
+    .argument('<name>', 'machine name (no "/", ":" or spaces)')
+    .option('--local', 'the worker runs on this host')
+    .option(
+      '--ssh <user@host>',
+      'the worker runs on HOST, reached as USER with ssh (BatchMode, no password prompts)',
+    )
+    .option('--port <n>', 'ssh port (default 22)')
+    .option('--identity <file>', 'ssh private key file')
+    .option('--known-hosts <file>', "known_hosts file to check the host key against (default: ssh's own)")
+    .addOption(
+      new Option('--host-key-checking <policy>', 'ssh StrictHostKeyChecking (default yes)').choices([
+        'yes',
+        'accept-new',
+        'no',
+      ]),
+    )
+    .option('--python <path>', 'Python interpreter with PyTorch on the machine (default /usr/bin/python3)')
+    .addOption(dbOption())
+    .action((name: string, o: AddMachineOptions & { port?: string; db?: string }) => {
+      const port = o.port === undefined ? undefined : positiveInt('--port', o.port);
+      process.stdout.write(withStore(o.db, (store) => addMachineCommand(store, name, { ...o, port })));
+    });
+  machines
+    .command('check')
+    .description("start a worker machine's worker and print its hello (versions, device, GPU, dtypes)")
+    .argument('<name>', 'registered machine')
+    .addOption(dbOption())
+    .action(async (name: string, o: { db?: string }) => {
+      const store = Store.open(o.db ?? defaultDatabasePath());
+      try {
+        const outcome = await checkMachineCommand(store, name);
+        (outcome.ok ? process.stdout : process.stderr).write(outcome.text);
+        setExit(outcome.ok ? ExitCode.OK : ExitCode.RUNS_FAILED);
+      } finally {
+        store.close();
+      }
+    });
+  machines
+    .command('remove')
+    .description('forget a worker machine (its calibrations and runs are kept)')
+    .argument('<name>', 'registered machine')
+    .addOption(dbOption())
+    .action((name: string, o: { db?: string }) => {
+      process.stdout.write(withStore(o.db, (store) => removeMachineCommand(store, name)));
+    });
+
+  program
+    .command('profile')
+    .description(
+      'calibrate a worker machine: time a grid of batches, fit the iteration-time model, store it as machine profile:NAME/MODEL',
+    )
+    .argument('<name>', 'registered worker machine')
+    .requiredOption('--model <model>', 'worker model preset (llama-2-7b, tiny-llama) or checkpoint directory')
+    .addOption(
+      new Option('--dtype <dtype>', 'weights and KV dtype').choices(['float32', 'float16', 'bfloat16']),
+    )
+    .option(
+      '--kv-blocks <n>',
+      'KV blocks to allocate, or auto (90% of free GPU memory; 1,024 on CPU)',
+      'auto',
+    )
+    .option('--block-size <n>', 'tokens per KV block', '16')
+    .option('--max-batch-tokens <n>', 'largest batch in tokens (default 4,096 on a GPU, 512 on CPU)')
+    .option('--max-decodes <n>', 'most decodes in a batch (default 128 on a GPU, 32 on CPU)')
+    .option('--max-kv-tokens <n>', 'longest request in tokens (default 4,096 on a GPU, 512 on CPU)')
+    .option('--repeats <n>', 'timed iterations per shape (the median is fitted)', '5')
+    .option('--warmup <n>', 'untimed iterations per shape', '2')
+    .addOption(dbOption())
+    .action(
+      async (
+        name: string,
+        o: {
+          model: string;
+          dtype?: 'float32' | 'float16' | 'bfloat16';
+          kvBlocks: string;
+          blockSize: string;
+          maxBatchTokens?: string;
+          maxDecodes?: string;
+          maxKvTokens?: string;
+          repeats: string;
+          warmup: string;
+          db?: string;
+        },
+      ) => {
+        const optional = (flag: string, v: string | undefined): number | undefined =>
+          v === undefined ? undefined : positiveInt(flag, v);
+        const options: ProfileCommandOptions = {
+          model: o.model,
+          ...(o.dtype === undefined ? {} : { dtype: o.dtype }),
+          kvBlocks: o.kvBlocks === 'auto' ? 'auto' : positiveInt('--kv-blocks', o.kvBlocks),
+          blockSize: positiveInt('--block-size', o.blockSize),
+          maxBatchTokens: optional('--max-batch-tokens', o.maxBatchTokens),
+          maxDecodes: optional('--max-decodes', o.maxDecodes),
+          maxKvTokens: optional('--max-kv-tokens', o.maxKvTokens),
+          repeats: positiveInt('--repeats', o.repeats),
+          warmup: nonNegativeInt('--warmup', o.warmup),
+        };
+        const store = Store.open(o.db ?? defaultDatabasePath());
+        try {
+          const report = await profileCommand(store, name, options, (line) =>
+            process.stderr.write(`${line}\n`),
+          );
+          process.stdout.write(report);
+        } finally {
+          store.close();
+        }
+      },
+    );
 
   program
     .command('fluid')
@@ -102,9 +231,17 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .argument('<spec>', 'sweep spec (YAML)')
     .option('--format <format>', `output format: ${FLUID_FORMATS.join(', ')}`, 'table')
-    .action((spec: string, o: { format: string }) => {
+    .addOption(dbOption())
+    .action((spec: string, o: { format: string; db?: string }) => {
       const format = oneOf<FluidFormat>('--format', o.format, FLUID_FORMATS);
-      process.stdout.write(fluidCommand(spec, format));
+      let store: Store | undefined;
+      try {
+        process.stdout.write(
+          fluidCommand(spec, format, () => (store ??= Store.open(o.db ?? defaultDatabasePath()))),
+        );
+      } finally {
+        store?.close();
+      }
     });
 
   program
@@ -144,6 +281,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof InputError || e instanceof MigrationError || e instanceof StoreStateError) {
       process.stderr.write(`schedbench: ${e.message}\n`);
       return ExitCode.BAD_INPUT;
+    }
+    if (e instanceof WorkerError) {
+      process.stderr.write(`schedbench: ${e.message}\n`);
+      return ExitCode.RUNS_FAILED;
     }
     if (e instanceof PolicyViolationError) {
       process.stderr.write(`schedbench: ${e.message}\n`);

@@ -5,9 +5,21 @@ import { InputError } from '../errors.js';
  * @throws InputError naming the option
  */
 export function positiveInt(option: string, raw: string): number {
+  return positiveIntOr(option, raw, 'a positive integer');
+}
+
+/**
+ * Parses a non-negative integer CLI value (0 allowed).
+ * @throws InputError naming the option
+ */
+export function nonNegativeInt(option: string, raw: string): number {
+  return raw.trim() === '0' ? 0 : positiveIntOr(option, raw, 'a non-negative integer');
+}
+
+function positiveIntOr(option: string, raw: string, what: string): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InputError(`${option} must be a positive integer, got "${raw}"`, { field: option });
+    throw new InputError(`${option} must be ${what}, got "${raw}"`, { field: option });
   }
   return n;
 }

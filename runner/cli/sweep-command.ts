@@ -22,9 +22,19 @@ export interface SweepCommandOptions {
  * @throws InputError on bad input (the CLI maps it to exit 2)
  */
 export async function sweepCommand(specPath: string, opts: SweepCommandOptions): Promise<number> {
-  const plan = planSweep(specPath);
+  // The database opens before planning only when the spec's machine must be looked up in it
+  // (a GPU worker or profile:...); otherwise bad input leaves no database behind.
+  let opened: Store | undefined;
+  const open = (): Store => (opened ??= Store.open(opts.db));
+  let plan;
+  try {
+    plan = planSweep(specPath, { registry: open });
+  } catch (error) {
+    opened?.close();
+    throw error;
+  }
   for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
-  const store = Store.open(opts.db);
+  const store = open();
   const progress = new SweepProgressReporter();
   try {
     const jobs = opts.jobs ?? availableParallelism();

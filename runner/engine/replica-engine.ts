@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import type { BatchShape } from '../latency/batch-shape.js';
 import type { IterationTimeModel } from '../latency/iteration-time-model.js';
 import type { RequestList } from '../workloads/request-list.js';
+import type { IterationBatch, IterationExecutor } from './iteration-executor.js';
 import { blocksFor } from './kv-blocks.js';
 import { PolicyViolationError, type EngineRule } from './policy-violation.js';
 import { RequestStatus, statusName } from './request-status.js';
@@ -74,7 +75,7 @@ export function findRequestThatCannotFit(
       return (
         `request #${i} (prompt ${requests.promptTokens[i]} tokens, output ${requests.outputTokens[i]} tokens) ` +
         `needs ${need} KV blocks at its peak but the machine offers ${usable} (capacity ${kvCapacityBlocks}` +
-        (reservedBlocks > 0 ? ` minus ${reservedBlocks} watermark` : '') +
+        (reservedBlocks > 0 ? ` minus ${reservedBlocks} the policy keeps free` : '') +
         `); it could never complete: cap request lengths with the workload's maxTokens or use a larger machine`
       );
     }
@@ -96,6 +97,24 @@ export function findRequestThatCannotFit(
  */
 export function simulate(requests: RequestList, config: EngineConfig, scheduler: Scheduler): EngineOutput {
   return new ReplicaEngine(requests, config, scheduler).run();
+}
+
+/**
+ * The same replica as {@link simulate}, with each batch executed by `executor` (a GPU worker)
+ * instead of timed by an iteration-time model: the clock advances by what `execute` returns.
+ * Policies, validation, records and metrics are exactly those of simulate.
+ *
+ * @param config as for simulate, without `iterationTime`
+ * @throws InputError, PolicyViolationError as simulate; RangeError when the executor returns a
+ *   non-positive or non-finite duration; whatever `executor.execute` throws (the run is abandoned)
+ */
+export function simulateOn(
+  requests: RequestList,
+  config: Omit<EngineConfig, 'iterationTime'>,
+  scheduler: Scheduler,
+  executor: IterationExecutor,
+): Promise<EngineOutput> {
+  return new ReplicaEngine(requests, config, scheduler).runOn(executor);
 }
 
 class ReplicaEngine implements EngineView {
@@ -140,10 +159,25 @@ class ReplicaEngine implements EngineView {
   private arrived = 0;
   private finished = 0;
   private readonly warnings = new Map<string, number>();
+  // run state shared by nextBatch and completeIteration
+  private readonly horizon: number;
+  private readonly maxIterations: number;
+  private readonly recorder: TimeSeriesRecorder;
+  private readonly start: number;
+  private end: number;
+  private nextArrival = 0;
+  private batchRequests = 0;
+  private kvPeak = 0;
+  private kvBlockSeconds = 0;
+  // requests whose KV was dropped (finished or evicted) since the last executed batch
+  private readonly released: Int32Array;
+  private numReleased = 0;
+  private onIdle: ((t: number) => void) | undefined;
+  private readonly idleWaits: Promise<void>[] = [];
 
   constructor(
     requests: RequestList,
-    private readonly config: EngineConfig,
+    private readonly config: Omit<EngineConfig, 'iterationTime'> & { iterationTime?: IterationTimeModel },
     private readonly scheduler: Scheduler,
   ) {
     const n = requests.arrival.length;
@@ -204,6 +238,13 @@ class ReplicaEngine implements EngineView {
       numDecodes: 0,
       decodeKvTokens: 0,
     };
+    this.released = new Int32Array(n);
+    this.horizon = config.horizonS ?? Infinity;
+    this.maxIterations = config.maxIterations ?? 200_000_000;
+    this.recorder = new TimeSeriesRecorder(config.timeSeriesPoints ?? 2048);
+    this.start = n > 0 ? requests.arrival[0] : 0;
+    this.now = this.start;
+    this.end = this.start;
     const cannotFit = findRequestThatCannotFit(
       requests,
       config.kvCapacityBlocks,
@@ -214,28 +255,55 @@ class ReplicaEngine implements EngineView {
     if (cannotFit) throw new InputError(`policy ${scheduler.name}: ${cannotFit}`);
   }
 
+  /** Runs to the end with the machine's iteration-time model (the simulator's loop). */
   run(): EngineOutput {
-    const n = this.n;
-    const horizon = this.config.horizonS ?? Infinity;
-    const maxIterations = this.config.maxIterations ?? 200_000_000;
-    const recorder = new TimeSeriesRecorder(this.config.timeSeriesPoints ?? 2048);
-    const shape = this.shape;
-    let next = 0; // next request to arrive
-    let batchRequests = 0;
-    let kvPeak = 0;
-    let kvBlockSeconds = 0;
-    const start = n > 0 ? this.arrivalS[0] : 0;
-    this.now = start;
-    let end = start;
+    const model = this.config.iterationTime;
+    if (!model) throw new RangeError('simulate needs an iteration-time model in the engine config');
+    while (this.nextBatch()) this.completeIteration(model.iterationTime(this.shape));
+    return this.result();
+  }
 
+  /** Runs to the end with each batch executed (and timed) by `executor`. */
+  async runOn(executor: IterationExecutor): Promise<EngineOutput> {
+    const batch: IterationBatch = {
+      iteration: 0,
+      startS: 0,
+      shape: this.shape,
+      prefillIds: this.prefillIds,
+      decodeIds: this.decodeIds,
+      released: this.released,
+      numReleased: 0,
+    };
+    this.onIdle = executor.waitUntil ? (t) => this.idleWaits.push(executor.waitUntil!(t)) : undefined;
+    for (;;) {
+      const more = this.nextBatch();
+      // Idle jumps of the clock in nextBatch are waited out before the batch runs (wall clock).
+      for (const wait of this.idleWaits.splice(0)) await wait;
+      if (!more) break;
+      batch.iteration = this.iteration;
+      batch.startS = this.now;
+      batch.numReleased = this.numReleased;
+      this.completeIteration(await executor.execute(batch));
+    }
+    return this.result();
+  }
+
+  /**
+   * Delivers arrivals and asks the policy for the next batch, jumping the clock over idle gaps.
+   * @returns true when a non-empty batch is ready in `shape`; false when the run is over (every
+   *   request finished, or the horizon reached)
+   */
+  private nextBatch(): boolean {
+    const n = this.n;
+    const shape = this.shape;
     while (this.finished < n) {
-      while (next < n && this.arrivalS[next] <= this.now) {
-        this.statusOf[next] = RequestStatus.WAITING;
+      while (this.nextArrival < n && this.arrivalS[this.nextArrival] <= this.now) {
+        const id = this.nextArrival++;
+        this.statusOf[id] = RequestStatus.WAITING;
         this.arrived++;
-        this.scheduler.onArrival(next, this);
-        next++;
+        this.scheduler.onArrival(id, this);
       }
-      if (this.now >= horizon) break;
+      if (this.now >= this.horizon) return false;
 
       this.iteration++;
       this.batchSize = 0;
@@ -246,70 +314,86 @@ class ReplicaEngine implements EngineView {
       this.scheduler.schedule(this);
       this.countPreemptions();
 
-      if (this.batchSize === 0) {
-        this.iteration--;
-        this.prevBatchSize = 0;
-        if (next < n) {
-          const wake = Math.min(this.arrivalS[next], horizon);
-          kvBlockSeconds += this.used * (wake - this.now);
-          this.now = wake;
-          continue;
+      if (this.batchSize > 0) {
+        if (this.iteration > this.maxIterations) {
+          this.violation('iteration-limit', `more than ${this.maxIterations} iterations`);
         }
-        if (this.now >= horizon) break;
-        this.violation(
-          'no-progress',
-          `nothing scheduled with ${n - this.finished} request(s) unfinished (${this.arrived - this.active - this.finished} waiting, ${this.active} holding KV) and no arrival left`,
-        );
+        return true;
       }
-      if (this.iteration > maxIterations) {
-        this.violation('iteration-limit', `more than ${maxIterations} iterations`);
+      this.iteration--;
+      this.prevBatchSize = 0;
+      if (this.nextArrival < n) {
+        const wake = Math.min(this.arrivalS[this.nextArrival], this.horizon);
+        this.kvBlockSeconds += this.used * (wake - this.now);
+        this.now = wake;
+        this.onIdle?.(wake);
+        continue;
       }
-
-      const dt = this.config.iterationTime.iterationTime(shape);
-      if (!(dt > 0 && Number.isFinite(dt))) {
-        throw new RangeError(`iteration-time model ${this.config.iterationTime.kind} returned ${dt} s`);
-      }
-      if (this.used > kvPeak) kvPeak = this.used;
-      kvBlockSeconds += this.used * dt;
-      this.now += dt;
-      const t = this.now;
-      batchRequests += this.batchSize;
-
-      // Apply prefill chunks.
-      for (let k = 0; k < shape.numPrefills; k++) {
-        const id = this.prefillIds[k];
-        const c = shape.prefillTokens[k];
-        this.prefilled[id] += c;
-        this.kv[id] += c;
-        if (this.prefilled[id] === this.target[id] && this.tokenModel === 'vllm') this.emitToken(id, t);
-      }
-      // Apply decodes.
-      for (let k = 0; k < shape.numDecodes; k++) {
-        const id = this.decodeIds[k];
-        this.kv[id] += 1;
-        this.emitToken(id, t);
-      }
-      recorder.record(
-        t,
-        this.arrived - this.active - this.finished,
-        this.active,
-        this.used,
-        shape.totalPrefillTokens,
-        shape.numDecodes,
+      if (this.now >= this.horizon) return false;
+      this.violation(
+        'no-progress',
+        `nothing scheduled with ${n - this.finished} request(s) unfinished (${this.arrived - this.active - this.finished} waiting, ${this.active} holding KV) and no arrival left`,
       );
-      // Remember the batch for preemption counting, then finish completed requests.
-      this.prevBatchIds.set(this.batchIds.subarray(0, this.batchSize));
-      this.prevBatchSize = this.batchSize;
-      for (let k = 0; k < this.batchSize; k++) {
-        const id = this.batchIds[k];
-        if (this.statusOf[id] === RequestStatus.ACTIVE && this.generated[id] === this.output[id]) {
-          this.finishRequest(id, t);
-        }
-      }
-      end = t;
     }
-    if (this.finished < n) end = Math.max(end, Math.min(this.now, horizon));
+    return false;
+  }
 
+  /**
+   * Applies the planned batch after it took `dt` seconds: advances the clock, fills KV with the
+   * prefill chunks, emits decode tokens, records the time series and finishes completed requests.
+   * @throws RangeError when dt is not a positive finite number of seconds
+   */
+  private completeIteration(dt: number): void {
+    if (!(dt > 0 && Number.isFinite(dt))) {
+      throw new RangeError(
+        `iteration ${this.iteration} took ${dt} s; an iteration must take a positive time`,
+      );
+    }
+    const shape = this.shape;
+    this.numReleased = 0;
+    if (this.used > this.kvPeak) this.kvPeak = this.used;
+    this.kvBlockSeconds += this.used * dt;
+    this.now += dt;
+    const t = this.now;
+    this.batchRequests += this.batchSize;
+
+    // Apply prefill chunks.
+    for (let k = 0; k < shape.numPrefills; k++) {
+      const id = this.prefillIds[k];
+      const c = shape.prefillTokens[k];
+      this.prefilled[id] += c;
+      this.kv[id] += c;
+      if (this.prefilled[id] === this.target[id] && this.tokenModel === 'vllm') this.emitToken(id, t);
+    }
+    // Apply decodes.
+    for (let k = 0; k < shape.numDecodes; k++) {
+      const id = this.decodeIds[k];
+      this.kv[id] += 1;
+      this.emitToken(id, t);
+    }
+    this.recorder.record(
+      t,
+      this.arrived - this.active - this.finished,
+      this.active,
+      this.used,
+      shape.totalPrefillTokens,
+      shape.numDecodes,
+    );
+    // Remember the batch for preemption counting, then finish completed requests.
+    this.prevBatchIds.set(this.batchIds.subarray(0, this.batchSize));
+    this.prevBatchSize = this.batchSize;
+    for (let k = 0; k < this.batchSize; k++) {
+      const id = this.batchIds[k];
+      if (this.statusOf[id] === RequestStatus.ACTIVE && this.generated[id] === this.output[id]) {
+        this.finishRequest(id, t);
+      }
+    }
+    this.end = t;
+  }
+
+  private result(): EngineOutput {
+    let end = this.end;
+    if (this.finished < this.n) end = Math.max(end, Math.min(this.now, this.horizon));
     return {
       records: {
         arrival: this.arrivalS,
@@ -324,13 +408,13 @@ class ReplicaEngine implements EngineView {
         recomputedTokens: this.recomputed,
         maxItl: this.maxItl,
       },
-      timeSeries: recorder.result(),
+      timeSeries: this.recorder.result(),
       totals: {
         iterations: this.iteration,
-        batchRequests,
-        kvPeakBlocks: kvPeak,
-        kvBlockSeconds,
-        startS: start,
+        batchRequests: this.batchRequests,
+        kvPeakBlocks: this.kvPeak,
+        kvBlockSeconds: this.kvBlockSeconds,
+        startS: this.start,
         endS: end,
         kvCapacityBlocks: this.kvCapacityBlocks,
       },
@@ -356,6 +440,7 @@ class ReplicaEngine implements EngineView {
     this.blocks[id] = 0;
     this.active--;
     this.finished++;
+    this.released[this.numReleased++] = id;
     this.scheduler.onFinish(id, this);
   }
 
@@ -512,6 +597,7 @@ class ReplicaEngine implements EngineView {
     }
     this.statusOf[id] = RequestStatus.WAITING;
     this.active--;
+    this.released[this.numReleased++] = id;
   }
 
   warn(message: string): void {

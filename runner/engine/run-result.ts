@@ -47,6 +47,28 @@ export interface TimeSeries {
   readonly decodeCount: Int32Array;
 }
 
+/**
+ * Per-iteration record of a run executed on a GPU worker (one entry per iteration, in order):
+ * what the batch was and how long it took. Simulated runs have none. Struct-of-arrays, all of the
+ * same length; times in seconds.
+ */
+export interface IterationRecords {
+  /** Clock time at which the iteration started (virtual or wall clock of the run), seconds. */
+  readonly startS: Float64Array;
+  /** Duration the run's clock advanced by: the worker's measured time, or the wall time with `clock: wall`. */
+  readonly timeS: Float64Array;
+  /** Wall time the runner waited for the worker's reply (transport and serialisation included), seconds. */
+  readonly wallS: Float64Array;
+  /** Prefill chunks in the batch. */
+  readonly numPrefills: Int32Array;
+  /** Prompt tokens prefilled in the batch. */
+  readonly prefillTokens: Int32Array;
+  /** Decode requests in the batch. */
+  readonly numDecodes: Int32Array;
+  /** Sum over decodes of their KV tokens including the token written this iteration. */
+  readonly decodeKvTokens: Int32Array;
+}
+
 /** Everything one simulated run produces; what the store persists for a done run. */
 export interface RunResult {
   readonly metrics: RunMetrics;
@@ -59,4 +81,6 @@ export interface RunResult {
   readonly stability: StabilityResult;
   /** Human-readable notes about the run (for example prompts that exceeded a batch token limit). */
   readonly warnings: string[];
+  /** Measured iterations of a run executed on a GPU worker; absent for simulated runs. */
+  readonly iterations?: IterationRecords;
 }

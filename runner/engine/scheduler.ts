@@ -82,8 +82,9 @@ export interface Scheduler {
   /** Policy name, as in specs (`vllm`, `sarathi`, `fcfs`, ...). */
   readonly name: string;
   /**
-   * KV blocks the policy never allocates to new requests (vLLM's watermark); the engine uses it
-   * to reject up front a workload whose largest request could never be admitted.
+   * KV blocks a request can never use under the policy (vLLM's watermark, plus the free block
+   * vLLM V0 keeps for every decode); the engine uses it to reject up front a workload whose
+   * largest request could never complete.
    * @param kvCapacityBlocks the machine's capacity, blocks
    */
   reservedBlocks(kvCapacityBlocks: number): number;

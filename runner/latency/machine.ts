@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { repositoryPath } from '../repository-path.js';
+import type { CalibrationRow } from '../store/calibration-row.js';
+import type { WorkerMachine } from '../store/worker-machine-row.js';
+import { calibratedMachine } from './calibrated-machine.js';
 import type { IterationTimeModel } from './iteration-time-model.js';
 import { planKvCapacity, VIDUR_DEVICE_MEMORY_GIB } from './kv-capacity-planner.js';
 import { LinearIterationTimeModel } from './linear-model.js';
@@ -8,6 +11,7 @@ import { MACHINE_PRESETS } from './machine-presets.js';
 import { modelArchitecture } from './model-architectures.js';
 import { loadOperatorProfile } from './operator-profile.js';
 import { A100_LLAMA2_7B_ATTENTION, ProfileIterationTimeModel } from './profile-model.js';
+import { parseProfileMachine, WorkerMachineRefSchema, type WorkerMachineRef } from './worker-machine-ref.js';
 
 /** A simulated machine: an iteration-time model and a KV cache. */
 export interface Machine {
@@ -28,6 +32,38 @@ export interface Machine {
   linear: { d0: number; d1: number; exact: boolean; r2?: number };
   /** GPU and model of a preset (for `schedbench machines`); absent for inline machines. */
   hardware?: { gpu: string; model: string; sources: Record<string, string> };
+  /**
+   * Set when runs execute on a GPU worker (a spec `machine: {worker: ...}`): the registered
+   * machine and how to load the model. `iterationTime` and `linear` then come from the worker's
+   * latest calibration for the model, when there is one (else `linear` is NaN and `iterationTime`
+   * refuses to predict).
+   */
+  worker?: WorkerRun;
+}
+
+/** How the runs of a worker machine execute (Machine.worker). */
+export interface WorkerRun {
+  machine: WorkerMachine;
+  model: string;
+  /** Dtype to load; undefined = the worker's default for its device. */
+  dtype: WorkerMachineRef['dtype'];
+  kvBlocks: number;
+  blockSize: number;
+  clock: WorkerMachineRef['clock'];
+  stepTimeoutS: number;
+  modelSeed: number;
+  /** The calibration that gave `linear` (and `kvBlocks` when `auto`), if any. */
+  calibrationId: number | null;
+}
+
+/**
+ * Where resolveMachine looks up worker machines and calibrations (the results database; Store
+ * implements it). Built-in and inline machines need none.
+ */
+export interface MachineRegistry {
+  getWorkerMachine(name: string): WorkerMachine | undefined;
+  listWorkerMachines(): WorkerMachine[];
+  latestCalibration(machine: string, model: string, dtype?: string): CalibrationRow | undefined;
 }
 
 /**
@@ -146,29 +182,67 @@ export const InlineMachineSchema = z
   })
   .refine((m) => m.d0 + m.d1 > 0, { message: 'd0 and d1 cannot both be 0' });
 
-/** The `machine` field of a spec: a built-in name or an inline machine. */
-export const MachineRefSchema = z.union([z.string().min(1), InlineMachineSchema]);
+/**
+ * The `machine` field of a spec: a built-in name, `profile:MACHINE/MODEL` (a calibration), an
+ * inline linear machine, or a GPU worker (`{worker: NAME, model: ...}`).
+ */
+export const MachineRefSchema = z.union([z.string().min(1), InlineMachineSchema, WorkerMachineRefSchema]);
 
 /** A validated `machine` field. */
 export type MachineRef = z.infer<typeof MachineRefSchema>;
 
 /**
- * Resolves a spec's machine.
- * @throws InputError for an unknown machine name or an inline capacity below one block
+ * A machine reference that needs no database: what a run task carries to a worker thread. A
+ * `profile:` name is replaced by the calibration it resolved to.
  */
-export function resolveMachine(ref: MachineRef): Machine {
+export type ResolvedMachineRef = Exclude<MachineRef, WorkerMachineRef> | { calibration: CalibrationRow };
+
+/** An iteration-time model for a worker machine without calibration: runs there are timed on the GPU. */
+const MEASURED_ON_WORKER = {
+  kind: 'measured',
+  iterationTime(): number {
+    throw new Error('this machine has no iteration-time model: its iterations are timed on the GPU worker');
+  },
+  describe(): Record<string, string> {
+    return { model: 'measured on the worker (no calibration)' };
+  },
+};
+
+/**
+ * Resolves a spec's machine (or a run task's resolved reference).
+ * @param registry where worker machines and calibrations are found; required for `profile:`
+ *   names and worker machines
+ * @throws InputError for an unknown machine name, an unknown worker machine or calibration, an
+ *   inline capacity below one block, `kvBlocks: auto` without a calibration, or `clock: wall` on
+ *   an ssh machine
+ */
+export function resolveMachine(ref: MachineRef | ResolvedMachineRef, registry?: MachineRegistry): Machine {
   if (typeof ref === 'string') {
+    const profile = profileRef(ref);
+    if (profile) {
+      const row = registry?.latestCalibration(profile.machine, profile.model);
+      if (!row) {
+        throw new InputError(
+          `no calibration of worker machine "${profile.machine}" for model "${profile.model}"` +
+            (registry ? '' : ' (no database to look it up in)') +
+            `: run \`schedbench profile ${profile.machine} --model ${profile.model}\` first`,
+          { field: 'machine' },
+        );
+      }
+      return calibratedMachine(row);
+    }
     const make = BUILT_IN_MACHINES[ref];
     if (!make) {
       throw new InputError(
-        `unknown machine "${ref}" (built-in: ${Object.keys(BUILT_IN_MACHINES).join(', ')})`,
-        {
-          field: 'machine',
-        },
+        `unknown machine "${ref}" (built-in: ${Object.keys(BUILT_IN_MACHINES).join(', ')}; ` +
+          `or profile:MACHINE/MODEL for a calibrated GPU, or {worker: NAME, model: MODEL})`,
+        { field: 'machine' },
       );
     }
     return make();
   }
+  if ('calibration' in ref) return calibratedMachine(ref.calibration);
+  if ('worker' in ref) return workerMachine(ref, registry);
   const blocks = ref.kvCapacityBlocks ?? Math.floor((ref.kvCapacityTokens ?? 0) / ref.blockSize);
   if (blocks < 1)
     throw new InputError(`machine: kvCapacityTokens is smaller than one block of ${ref.blockSize}`, {
@@ -181,5 +255,86 @@ export function resolveMachine(ref: MachineRef): Machine {
     kvCapacityBlocks: blocks,
     blockSize: ref.blockSize,
     linear: { d0: ref.d0, d1: ref.d1, exact: true },
+  };
+}
+
+/**
+ * The reference a run task carries for a resolved machine: `profile:` names become their
+ * calibration, others are unchanged.
+ * @throws Error for a worker machine (its runs execute in the sweep's own process)
+ */
+export function resolvedRefOf(
+  ref: MachineRef,
+  machine: Machine,
+  registry?: MachineRegistry,
+): ResolvedMachineRef {
+  if (typeof ref === 'string') {
+    const profile = profileRef(ref);
+    if (profile) return { calibration: registry!.latestCalibration(profile.machine, profile.model)! };
+    return ref;
+  }
+  if ('worker' in ref)
+    throw new Error(`machine ${machine.name} runs on a GPU worker, not in a simulation task`);
+  return ref;
+}
+
+function profileRef(ref: string): { machine: string; model: string } | null {
+  try {
+    return parseProfileMachine(ref);
+  } catch (e) {
+    throw new InputError((e as Error).message, { field: 'machine' });
+  }
+}
+
+function workerMachine(ref: WorkerMachineRef, registry: MachineRegistry | undefined): Machine {
+  const machine = registry?.getWorkerMachine(ref.worker);
+  if (!machine) {
+    const known = registry?.listWorkerMachines().map((m) => m.name) ?? [];
+    throw new InputError(
+      `unknown worker machine "${ref.worker}" (registered: ${known.length > 0 ? known.join(', ') : 'none'}); ` +
+        `add it with \`schedbench machines add ${ref.worker} --local\` or \`--ssh USER@HOST\``,
+      { field: 'machine.worker' },
+    );
+  }
+  if (ref.clock === 'wall' && machine.kind !== 'local') {
+    throw new InputError(
+      `clock: wall needs a local worker; "${machine.name}" is reached over ssh, whose network latency would enter the results (use clock: virtual)`,
+      { field: 'machine.clock' },
+    );
+  }
+  const calibration = registry!.latestCalibration(ref.worker, ref.model, ref.dtype);
+  if (ref.kvBlocks === 'auto' && !calibration) {
+    throw new InputError(
+      `kvBlocks: auto takes the KV capacity of the latest calibration of "${ref.worker}" for "${ref.model}"` +
+        `${ref.dtype ? ` (${ref.dtype})` : ''}, and there is none: run \`schedbench profile ${ref.worker} --model ${ref.model}\` or give kvBlocks a number`,
+      { field: 'machine.kvBlocks' },
+    );
+  }
+  const calibrated = calibration ? calibratedMachine(calibration) : undefined;
+  const kvBlocks = ref.kvBlocks === 'auto' ? calibration!.kvBlocks : ref.kvBlocks;
+  const blockSize = ref.kvBlocks === 'auto' ? calibration!.blockSize : ref.blockSize;
+  const dtype = ref.dtype ?? (calibration?.dtype as WorkerMachineRef['dtype']);
+  const where = machine.kind === 'ssh' ? `${machine.user}@${machine.host}` : 'this host';
+  return {
+    name: `${ref.worker}/${ref.model}`,
+    description:
+      `${ref.model}${dtype ? ` (${dtype})` : ''} on GPU worker ${ref.worker} (${machine.kind}, ${where}), ` +
+      `${ref.clock} clock, ${kvBlocks} KV blocks of ${blockSize} tokens`,
+    iterationTime: calibrated?.iterationTime ?? MEASURED_ON_WORKER,
+    kvCapacityBlocks: kvBlocks,
+    blockSize,
+    linear: calibrated?.linear ?? { d0: NaN, d1: NaN, exact: false },
+    ...(calibrated?.hardware ? { hardware: calibrated.hardware } : {}),
+    worker: {
+      machine,
+      model: ref.model,
+      dtype,
+      kvBlocks,
+      blockSize,
+      clock: ref.clock,
+      stepTimeoutS: ref.stepTimeoutS,
+      modelSeed: ref.modelSeed,
+      calibrationId: calibration?.id ?? null,
+    },
   };
 }

@@ -475,8 +475,9 @@ export class NestedWaitScheduler implements Scheduler {
       );
     }
     const totalRate = plan.rates.reduce((a, b) => a + b, 0);
-    if (totalRate > 0) {
-      const dt = ctx.machine.d0 + ctx.machine.d1 * mem.mPiTokens;
+    // An uncalibrated GPU worker has no d0/d1 (NaN): the check is then left out.
+    const dt = ctx.machine.d0 + ctx.machine.d1 * mem.mPiTokens;
+    if (totalRate > 0 && Number.isFinite(dt)) {
       const limit = plan.thresholds[0] / totalRate;
       if (!(dt < limit)) {
         this.warnings.push(

@@ -40,7 +40,9 @@ export class SarathiScheduler implements Scheduler {
 
   reservedBlocks(kvCapacityBlocks: number): number {
     this.watermarkBlocks = Math.floor(this.params.watermark * kvCapacityBlocks);
-    return this.watermarkBlocks;
+    // A decode continues only while a block is free (makeRoomToDecode): a request alone on the
+    // machine can hold at most capacity - 1 blocks, else it evicts itself forever.
+    return this.watermarkBlocks + 1;
   }
 
   onArrival(id: number): void {

@@ -62,6 +62,12 @@ function resolveThresholds(spec: WaitSpec, types: PromptType[], ctx: SchedulerCo
     return [...spec.thresholds];
   }
   if (spec.thresholds === 'fluid') {
+    if (!(Number.isFinite(d0) && Number.isFinite(d1))) {
+      throw new InputError(
+        "thresholds: fluid needs the machine's linear iteration-time model (d0, d1), and this GPU worker has no calibration yet: run `schedbench profile` first, or use paper, code or a list",
+        { field: 'thresholds' },
+      );
+    }
     try {
       return fluidThresholds(types, d0, d1, ctx.tokenModel);
     } catch (e) {

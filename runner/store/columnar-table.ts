@@ -19,7 +19,7 @@ type Column = Float64Array | Int32Array;
 const BATCH_ROWS = 64;
 
 /**
- * Stores a struct-of-arrays (RequestRecords, TimeSeries) as rows `(run_id, idx, columns...)` of
+ * Stores a struct-of-arrays (RequestRecords, TimeSeries, IterationRecords) as rows `(run_id, idx, columns...)` of
  * a `WITHOUT ROWID` table keyed by (run_id, idx), idx being the array index, and reads it back
  * into typed arrays. Statements are prepared once; writes are multi-row INSERTs of
  * {@link BATCH_ROWS} rows (fewer statement executions: about 1.5 us per row, so 10,000 requests
@@ -33,7 +33,7 @@ export class ColumnarTable<T extends object> {
   /**
    * @param db open connection whose schema has the table
    * @param table table name (a constant of the caller, never user input: it is spliced into SQL)
-   * @param label how messages name the struct (`requests`, `timeSeries`)
+   * @param label how messages name the struct (`requests`, `timeSeries`, `iterations`)
    * @param columns the fields, in any order; every field of T must appear exactly once
    */
   constructor(

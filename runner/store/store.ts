@@ -1,6 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { RequestRecords, RunResult, TimeSeries } from '../engine/run-result.js';
+import type { IterationRecords, RequestRecords, RunResult, TimeSeries } from '../engine/run-result.js';
+import { InputError } from '../errors.js';
+import { checkCalibration } from './calibration-check.js';
+import type { CalibrationRow, NewCalibration } from './calibration-row.js';
 import type { ColumnarTable } from './columnar-table.js';
+import { iterationRecordsTable } from './iteration-records-table.js';
 import { decodeMetrics, encodeMetrics } from './metrics-json.js';
 import { decodeStability, encodeStability } from './stability-json.js';
 import { openDatabase } from './open-database.js';
@@ -11,6 +15,13 @@ import type { NewRun, RunCounts, RunFilter, RunRow, RunStatus } from './run-row.
 import { StoreStateError } from './store-state-error.js';
 import type { NewSweep, SweepRow } from './sweep-row.js';
 import { timeSeriesTable } from './time-series-table.js';
+import { checkWorkerMachine } from './worker-machine-check.js';
+import type {
+  HostKeyPolicy,
+  NewWorkerMachine,
+  WorkerMachine,
+  WorkerMachineKind,
+} from './worker-machine-row.js';
 
 /** A `sweeps` row as SQLite returns it. */
 interface SweepDbRow {
@@ -49,6 +60,37 @@ interface RunDbRow {
   stability_json: string | null;
 }
 
+/** A `worker_machines` row as SQLite returns it. */
+interface WorkerMachineDbRow {
+  name: string;
+  kind: WorkerMachineKind;
+  python: string | null;
+  host: string | null;
+  user: string | null;
+  port: number | null;
+  identity_file: string | null;
+  known_hosts_file: string | null;
+  strict_host_key_checking: HostKeyPolicy;
+  created_at: string;
+}
+
+/** A `calibrations` row as SQLite returns it. */
+interface CalibrationDbRow {
+  id: number;
+  machine: string;
+  model: string;
+  dtype: string;
+  device: string;
+  gpu_name: string | null;
+  gpu_memory_bytes: number | null;
+  torch: string;
+  python: string;
+  kv_blocks: number;
+  block_size: number;
+  fit_json: string;
+  created_at: string;
+}
+
 const RUN_SELECT =
   'SELECT r.*, m.metrics_json, m.stable, m.stability_json FROM runs r LEFT JOIN run_metrics m ON m.run_id = r.id';
 
@@ -71,6 +113,10 @@ function now(): string {
  * exactly the runs that are not done. A run's results are stored once, atomically, together with
  * its `done` status: nothing half-written is ever marked done, and a done run never changes.
  *
+ * The database also holds the GPU worker machines runs can execute on (addWorkerMachine, ...)
+ * and the calibrations measured on them (addCalibration, latestCalibration, ...); a run executed
+ * on a worker stores its measured iterations with its results (completeRun, getIterations).
+ *
  * Every write is one IMMEDIATE transaction (it takes the write lock up front, waiting up to the
  * busy timeout for another process). Not safe to share across worker threads; open one Store
  * per thread or process.
@@ -78,6 +124,7 @@ function now(): string {
 export class Store {
   private readonly requests: ColumnarTable<RequestRecords>;
   private readonly timeSeries: ColumnarTable<TimeSeries>;
+  private readonly iterations: ColumnarTable<IterationRecords>;
   private readonly stmts;
 
   private constructor(
@@ -87,6 +134,7 @@ export class Store {
   ) {
     this.requests = requestRecordsTable(db);
     this.timeSeries = timeSeriesTable(db);
+    this.iterations = iterationRecordsTable(db);
     this.stmts = {
       sweepById: db.prepare('SELECT * FROM sweeps WHERE id = ?'),
       sweepByHash: db.prepare('SELECT * FROM sweeps WHERE spec_hash = ?'),
@@ -127,6 +175,29 @@ export class Store {
         'INSERT INTO run_metrics (run_id, metrics_json, stable, stability_json) VALUES (?, ?, ?, ?)',
       ),
       runCounts: db.prepare('SELECT status, count(*) AS n FROM runs WHERE sweep_id = ? GROUP BY status'),
+      machineByName: db.prepare('SELECT * FROM worker_machines WHERE name = ?'),
+      allMachines: db.prepare('SELECT * FROM worker_machines ORDER BY name'),
+      insertMachine: db.prepare(
+        'INSERT INTO worker_machines (name, kind, python, host, user, port, identity_file, known_hosts_file, ' +
+          'strict_host_key_checking, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      deleteMachine: db.prepare('DELETE FROM worker_machines WHERE name = ?'),
+      insertCalibration: db.prepare(
+        'INSERT INTO calibrations (machine, model, dtype, device, gpu_name, gpu_memory_bytes, torch, python, ' +
+          'kv_blocks, block_size, fit_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      calibrationById: db.prepare('SELECT * FROM calibrations WHERE id = ?'),
+      latestCalibration: db.prepare(
+        'SELECT * FROM calibrations WHERE machine = ? AND model = ? ORDER BY created_at DESC, id DESC LIMIT 1',
+      ),
+      latestCalibrationOfDtype: db.prepare(
+        'SELECT * FROM calibrations WHERE machine = ? AND model = ? AND dtype = ? ' +
+          'ORDER BY created_at DESC, id DESC LIMIT 1',
+      ),
+      allCalibrations: db.prepare('SELECT * FROM calibrations ORDER BY created_at DESC, id DESC'),
+      machineCalibrations: db.prepare(
+        'SELECT * FROM calibrations WHERE machine = ? ORDER BY created_at DESC, id DESC',
+      ),
     };
   }
 
@@ -310,6 +381,7 @@ export class Store {
   /**
    * Stores a run's results and marks it `done`, all in one transaction: the metrics and the
    * stability verdict, one row per request (NaN times as NULL), one row per time-series sample,
+   * one row per measured iteration when the run executed on a GPU worker (`result.iterations`),
    * its warnings, finished_at. If
    * anything fails nothing is stored and the run keeps its status (`running`, typically; the
    * caller then calls failRun). 10,000 requests store in a few milliseconds.
@@ -320,8 +392,9 @@ export class Store {
    *   stored exactly once)
    * @throws Error naming the field when the result is malformed: a metric key missing or
    *   unknown, a metric NaN or infinite, a malformed stability verdict (see encodeStability),
-   *   arrays of one struct with different lengths, a value
-   *   violating the schema's checks (tokens < 1, a NaN arrival or sample time, negative counts)
+   *   arrays of one struct with different lengths, iterations that are not an IterationRecords
+   *   object, a value violating the schema's checks (tokens < 1, a NaN arrival, sample or
+   *   iteration time, a negative iteration duration, negative counts)
    */
   completeRun(runId: number, result: RunResult): void {
     const what = `run ${runId}`;
@@ -329,6 +402,11 @@ export class Store {
     const stability = encodeStability(result.stability, what);
     const nRequests = this.requests.length(result.requests, what);
     const nSamples = this.timeSeries.length(result.timeSeries, what);
+    const iterations = result.iterations;
+    if (iterations !== undefined && (iterations === null || typeof iterations !== 'object')) {
+      throw new Error(`${what}: iterations must be an IterationRecords object or absent`);
+    }
+    const nIterations = iterations === undefined ? 0 : this.iterations.length(iterations, what);
     if (!Array.isArray(result.warnings) || result.warnings.some((w) => typeof w !== 'string')) {
       throw new Error(`${what}: warnings must be an array of strings`);
     }
@@ -341,6 +419,7 @@ export class Store {
       try {
         this.requests.insert(runId, result.requests, nRequests);
         this.timeSeries.insert(runId, result.timeSeries, nSamples);
+        if (iterations !== undefined) this.iterations.insert(runId, iterations, nIterations);
       } catch (err) {
         throw new Error(`${what}: results rejected by the database: ${(err as Error).message}`, {
           cause: err,
@@ -413,6 +492,20 @@ export class Store {
     return this.readResults(runId, () => this.timeSeries.read(runId));
   }
 
+  /**
+   * The measured iterations of a done run that executed on a GPU worker, in execution order.
+   *
+   * @returns undefined when the run has no stored iterations: a simulated run, or one stored with
+   *   zero iterations (both store no rows)
+   * @throws StoreStateError when the run does not exist or is not `done`
+   */
+  getIterations(runId: number): IterationRecords | undefined {
+    return this.readResults(runId, () => {
+      const iterations = this.iterations.read(runId);
+      return iterations.startS.length === 0 ? undefined : iterations;
+    });
+  }
+
   /** How many of the sweep's runs are in each status (all zero for an unknown sweep). */
   runCounts(sweepId: number): RunCounts {
     const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as RunCounts;
@@ -420,6 +513,127 @@ export class Store {
       counts[row.status] = row.n;
     }
     return counts;
+  }
+
+  // ---- worker machines ---------------------------------------------------------------------
+
+  /**
+   * Stores a new worker machine, created now. It is validated first (checkWorkerMachine): omitted
+   * settings are stored as null (the driver's default), an omitted strictHostKeyChecking as `yes`.
+   *
+   * @returns the machine as stored
+   * @throws InputError naming the field (also in `location.field`) when the machine is invalid
+   *   (see checkWorkerMachine), or naming the machine and the command that removes it when a
+   *   machine of that name exists; nothing is stored then
+   */
+  addWorkerMachine(m: NewWorkerMachine): WorkerMachine {
+    const machine = checkWorkerMachine(m);
+    const add = this.db.transaction((): WorkerMachine => {
+      const { name } = machine;
+      if (this.stmts.machineByName.get(name) !== undefined) {
+        throw new InputError(
+          `machine "${name}" already exists; remove it first with \`schedbench machines remove ${name}\``,
+          { field: 'name' },
+        );
+      }
+      this.stmts.insertMachine.run(
+        name,
+        machine.kind,
+        machine.python,
+        machine.host,
+        machine.user,
+        machine.port,
+        machine.identityFile,
+        machine.knownHostsFile,
+        machine.strictHostKeyChecking,
+        now(),
+      );
+      return workerMachineFromDb(this.stmts.machineByName.get(name) as WorkerMachineDbRow);
+    });
+    return add.immediate();
+  }
+
+  /** The worker machine with this name (names are case-sensitive), if stored. */
+  getWorkerMachine(name: string): WorkerMachine | undefined {
+    const row = this.stmts.machineByName.get(name) as WorkerMachineDbRow | undefined;
+    return row === undefined ? undefined : workerMachineFromDb(row);
+  }
+
+  /** Every worker machine, by name (byte order of the UTF-8 names: uppercase before lowercase). */
+  listWorkerMachines(): WorkerMachine[] {
+    return (this.stmts.allMachines.all() as WorkerMachineDbRow[]).map(workerMachineFromDb);
+  }
+
+  /**
+   * Deletes a worker machine. Its calibrations and the runs that executed on it are kept (they
+   * name the machine, they do not reference it).
+   *
+   * @returns false when no such machine existed
+   */
+  removeWorkerMachine(name: string): boolean {
+    return this.db.transaction(() => this.stmts.deleteMachine.run(name).changes > 0).immediate();
+  }
+
+  // ---- calibrations -----------------------------------------------------------------------
+
+  /**
+   * Stores a calibration, created now. The machine need not be a stored worker machine (see
+   * NewCalibration.machine).
+   *
+   * @returns the calibration as stored, with its id and createdAt
+   * @throws Error naming the field when the calibration is invalid (see checkCalibration: an
+   *   empty string field, a count that is not a positive integer, a fit that is not a JSON
+   *   object); nothing is stored then
+   */
+  addCalibration(c: NewCalibration): CalibrationRow {
+    const fitJson = checkCalibration(c);
+    const add = this.db.transaction((): CalibrationRow => {
+      const id = this.stmts.insertCalibration.run(
+        c.machine,
+        c.model,
+        c.dtype,
+        c.device,
+        c.gpuName,
+        c.gpuMemoryBytes,
+        c.torch,
+        c.python,
+        c.kvBlocks,
+        c.blockSize,
+        fitJson,
+        now(),
+      ).lastInsertRowid;
+      return calibrationFromDb(this.stmts.calibrationById.get(id) as CalibrationDbRow);
+    });
+    return add.immediate();
+  }
+
+  /**
+   * The newest calibration of a model on a machine (latest createdAt, then highest id).
+   *
+   * @param machine worker machine name
+   * @param model model name, as stored
+   * @param dtype only calibrations of this dtype; any dtype when omitted
+   * @returns undefined when there is none
+   */
+  latestCalibration(machine: string, model: string, dtype?: string): CalibrationRow | undefined {
+    const row = (
+      dtype === undefined
+        ? this.stmts.latestCalibration.get(machine, model)
+        : this.stmts.latestCalibrationOfDtype.get(machine, model, dtype)
+    ) as CalibrationDbRow | undefined;
+    return row === undefined ? undefined : calibrationFromDb(row);
+  }
+
+  /**
+   * Stored calibrations, newest first (latest createdAt, then highest id).
+   *
+   * @param machine only the calibrations of this machine; all when omitted
+   */
+  listCalibrations(machine?: string): CalibrationRow[] {
+    const rows = (
+      machine === undefined ? this.stmts.allCalibrations.all() : this.stmts.machineCalibrations.all(machine)
+    ) as CalibrationDbRow[];
+    return rows.map(calibrationFromDb);
   }
 
   // ---- helpers ----------------------------------------------------------------------------
@@ -502,6 +716,41 @@ function sweepFromDb(row: SweepDbRow | undefined): SweepRow | undefined {
     machineJson: row.machine_json,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
+  };
+}
+
+/** Maps a `worker_machines` row to a WorkerMachine. */
+function workerMachineFromDb(row: WorkerMachineDbRow): WorkerMachine {
+  return {
+    name: row.name,
+    kind: row.kind,
+    python: row.python,
+    host: row.host,
+    user: row.user,
+    port: row.port,
+    identityFile: row.identity_file,
+    knownHostsFile: row.known_hosts_file,
+    strictHostKeyChecking: row.strict_host_key_checking,
+    createdAt: row.created_at,
+  };
+}
+
+/** Maps a `calibrations` row to a CalibrationRow, parsing fit_json. */
+function calibrationFromDb(row: CalibrationDbRow): CalibrationRow {
+  return {
+    id: row.id,
+    machine: row.machine,
+    model: row.model,
+    dtype: row.dtype,
+    device: row.device,
+    gpuName: row.gpu_name,
+    gpuMemoryBytes: row.gpu_memory_bytes,
+    torch: row.torch,
+    python: row.python,
+    kvBlocks: row.kv_blocks,
+    blockSize: row.block_size,
+    fit: JSON.parse(row.fit_json) as Record<string, unknown>,
+    createdAt: row.created_at,
   };
 }
 

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { simulate } from '../engine/replica-engine.js';
 import type { RunResult } from '../engine/run-result.js';
 import type { TokenModel } from '../engine/token-model.js';
-import { resolveMachine, type Machine, type MachineRef } from '../latency/machine.js';
+import { resolveMachine, type Machine, type ResolvedMachineRef } from '../latency/machine.js';
+import type { WorkerMachineRef } from '../latency/worker-machine-ref.js';
 import type { PromptType } from '../fluid/prompt-type.js';
 import type { SchedulerContext } from '../schedulers/scheduler-context.js';
 import { computeRunMetrics } from '../metrics/run-metrics.js';
@@ -14,7 +15,8 @@ import type { RequestList } from '../workloads/request-list.js';
 export interface RunTask {
   runId: number;
   requests: RequestList;
-  machine: MachineRef;
+  /** The machine (plain data); a worker reference only for GPU-worker runs, which executeRun refuses. */
+  machine: ResolvedMachineRef | WorkerMachineRef;
   policy: PolicySpec;
   tokenModel: TokenModel;
   /** Time horizon, seconds, or null for none. */
@@ -51,6 +53,9 @@ export function schedulerContextOf(task: RunTask, machine: Machine): SchedulerCo
  *   infeasible workload (already excluded by planSweep)
  */
 export function executeRun(task: RunTask): RunResult {
+  if (typeof task.machine === 'object' && 'worker' in task.machine) {
+    throw new Error(`run ${task.runId} executes on GPU worker ${task.machine.worker}, not in the simulator`);
+  }
   const machine = resolveMachine(task.machine);
   const started = performance.now();
   const output = simulate(

@@ -5,7 +5,10 @@ import type { RunResult } from '../engine/run-result.js';
 import { stableJson } from '../stable-json.js';
 import type { NewRun, RunRow } from '../store/run-row.js';
 import type { Store } from '../store/store.js';
+import { WorkerSession } from '../workers/worker-session.js';
+import { describeWorkerMachine } from '../workers/start-worker.js';
 import { executeRun, type RunTask } from './run-task.js';
+import { executeRunOnWorker } from './worker-run.js';
 import { runTaskOf, type PlannedRun, type SweepPlan } from './sweep-plan.js';
 
 /** A progress event of a running sweep. */
@@ -96,6 +99,15 @@ export async function executeSweep(
         iterationTime: plan.machine.iterationTime.describe(),
         linear: plan.machine.linear,
         tokenModel: plan.spec.tokenModel,
+        ...(plan.machine.worker
+          ? {
+              worker: {
+                ...plan.machine.worker,
+                machine: plan.machine.worker.machine.name,
+                reachedBy: describeWorkerMachine(plan.machine.worker.machine),
+              },
+            }
+          : {}),
       }),
       runs: newRuns,
     });
@@ -150,11 +162,17 @@ export async function executeSweep(
   };
 
   // Runs execute in `lanes` concurrent loops: in this thread for one lane, else on worker threads.
-  const lanes = Math.max(1, Math.min(opts.jobs, total));
+  // A GPU worker serves one run at a time, in this thread.
+  const session = plan.machine.worker ? new WorkerSession(plan.machine.worker) : undefined;
+  const lanes = session ? 1 : Math.max(1, Math.min(opts.jobs, total));
   const pool =
     lanes > 1 ? new Piscina({ filename: workerUrl(), minThreads: lanes, maxThreads: lanes }) : undefined;
   const execute = async (task: RunTask): Promise<RunResult> =>
-    pool ? ((await pool.run(task)) as RunResult) : executeRun(task);
+    session
+      ? executeRunOnWorker(task, plan.machine, session)
+      : pool
+        ? ((await pool.run(task)) as RunResult)
+        : executeRun(task);
   try {
     let next = 0;
     const lane = async (): Promise<void> => {
@@ -174,6 +192,7 @@ export async function executeSweep(
     await Promise.all(Array.from({ length: lanes }, lane));
   } finally {
     await pool?.destroy();
+    await session?.close();
   }
   store.finishSweep(sweepId);
   return { sweepId, resumed: existing !== undefined, alreadyDone, done: total - failed, failed };

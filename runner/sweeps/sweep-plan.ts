@@ -4,7 +4,14 @@ import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { findRequestThatCannotFit } from '../engine/replica-engine.js';
 import { InputError } from '../errors.js';
-import { resolveMachine, type Machine } from '../latency/machine.js';
+import {
+  resolveMachine,
+  resolvedRefOf,
+  type Machine,
+  type MachineRegistry,
+  type ResolvedMachineRef,
+} from '../latency/machine.js';
+import type { WorkerMachineRef } from '../latency/worker-machine-ref.js';
 import { stableJson } from '../stable-json.js';
 import { createScheduler, PolicySpecSchema, type PolicySpec } from '../schedulers/policy-spec.js';
 import {
@@ -49,6 +56,11 @@ export interface SweepPlan {
   /** Hash of the validated spec and its directory: re-running the same spec resumes the same sweep. */
   specHash: string;
   machine: Machine;
+  /**
+   * The machine as run tasks carry it (no database needed): the spec's reference, a `profile:`
+   * name replaced by its calibration; the spec's worker reference for GPU-worker runs.
+   */
+  taskMachine: ResolvedMachineRef | WorkerMachineRef;
   workloads: PlannedWorkload[];
   runs: PlannedRun[];
   /** Request list of each (workload index, seed), shared by every policy (common random numbers). */
@@ -62,7 +74,7 @@ export interface SweepPlan {
  * @param runId the stored run's id (0 before it is stored)
  */
 export function runTaskOf(
-  plan: Pick<SweepPlan, 'spec' | 'workloads' | 'requestLists'>,
+  plan: Pick<SweepPlan, 'spec' | 'workloads' | 'requestLists' | 'taskMachine'>,
   run: PlannedRun,
   runId: number,
 ): RunTask {
@@ -70,7 +82,7 @@ export function runTaskOf(
   return {
     runId,
     requests: plan.requestLists.get(requestListKey(run.workloadIndex, run.seed))!,
-    machine: plan.spec.machine,
+    machine: plan.taskMachine,
     policy: run.policy,
     tokenModel: plan.spec.tokenModel,
     horizonS: plan.spec.horizon ?? null,
@@ -92,9 +104,11 @@ const RATE_AXES = new Set(['rate', 'arrival.rate']);
  * and policy grid point, the machine, every trace or lengths file (all rows), and that every
  * request of every run can fit in the machine's KV cache. Nothing is stored.
  * @param file path of the YAML spec; relative paths inside it resolve against its directory
+ * @param options.registry opens the database where worker machines and calibrations are looked
+ *   up; called only when the spec's machine is `profile:...` or a worker
  * @throws InputError naming the file and the line or field of the first problem found
  */
-export function planSweep(file: string): SweepPlan {
+export function planSweep(file: string, options: { registry?: () => MachineRegistry } = {}): SweepPlan {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -112,7 +126,14 @@ export function planSweep(file: string): SweepPlan {
     );
   }
   const spec = validate(doc, SweepSpecSchema, doc.value, (p) => p);
-  const machine = resolveOrLocate(doc, () => resolveMachine(spec.machine), ['machine']);
+  const needsRegistry =
+    typeof spec.machine === 'string' ? spec.machine.startsWith('profile:') : 'worker' in spec.machine;
+  const registry = needsRegistry ? options.registry?.() : undefined;
+  const machine = resolveOrLocate(doc, () => resolveMachine(spec.machine, registry), ['machine']);
+  const taskMachine =
+    typeof spec.machine !== 'string' && 'worker' in spec.machine
+      ? spec.machine
+      : resolvedRefOf(spec.machine, machine, registry);
   const specDir = dirname(resolve(file));
 
   const workloads: PlannedWorkload[] = [];
@@ -169,7 +190,7 @@ export function planSweep(file: string): SweepPlan {
       requestLists.set(requestListKey(wi, seed), list);
       for (const { spec: policy, entry } of policies) {
         const run: PlannedRun = { runKey: '', workloadIndex: wi, policy, seed };
-        const task = runTaskOf({ spec, workloads, requestLists }, run, 0);
+        const task = runTaskOf({ spec, workloads, requestLists, taskMachine }, run, 0);
         const scheduler = resolveOrLocate(
           doc,
           () => createScheduler(policy, schedulerContextOf(task, machine)),
@@ -214,6 +235,7 @@ export function planSweep(file: string): SweepPlan {
     spec,
     specHash: sha256(stableJson({ spec, specDir })),
     machine,
+    taskMachine,
     workloads,
     runs,
     requestLists,

@@ -62,9 +62,13 @@ describe('schedbench fluid', () => {
 
 describe('schedbench machines', () => {
   it('lists each preset with GPU, model, KV capacity, term sources and the linear fit', () => {
-    const r = runCli(['machines', '--format', 'json']);
+    const db = join(mkdtempSync(join(tmpdir(), 'schedbench-machines-')), 'm.db');
+    const r = runCli(['machines', '--format', 'json', '--db', db]);
     expect(r.code, r.stderr).toBe(0);
-    const machines = JSON.parse(r.stdout) as {
+    const listed = JSON.parse(r.stdout) as { simulated: unknown; workers: unknown[]; calibrations: unknown[] };
+    expect(listed.workers).toEqual([]);
+    expect(listed.calibrations).toEqual([]);
+    const machines = listed.simulated as {
       name: string;
       gpu: string;
       kv_capacity_blocks: number;
@@ -94,7 +98,7 @@ describe('schedbench machines', () => {
     expect(machines.slice(0, 2).map((m) => m.kv_capacity_blocks)).toEqual([7424, 7424]);
     expect(machines.find((m) => m.name === 'h100-llama2-7b')?.sources.attention).toMatch(/^APPROXIMATE/);
     expect(machines[0].linear.exact).toBe(false);
-    expect(runCli(['machines']).stdout).toMatch(
+    expect(runCli(['machines', 'list', '--db', db]).stdout).toMatch(
       /a100-llama2-7b +A100-80GB +meta-llama\/Llama-2-7b-hf +profile +7424/,
     );
   });

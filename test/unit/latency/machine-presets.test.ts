@@ -35,7 +35,8 @@ describe('built-in machines', () => {
   it('names the known machines when a spec asks for an unknown one', () => {
     expect(() => resolveMachine('h100-llama9')).toThrow(InputError);
     expect(() => resolveMachine('h100-llama9')).toThrow(
-      `unknown machine "h100-llama9" (built-in: ${Object.keys(BUILT_IN_MACHINES).join(', ')})`,
+      `unknown machine "h100-llama9" (built-in: ${Object.keys(BUILT_IN_MACHINES).join(', ')}; ` +
+        'or profile:MACHINE/MODEL for a calibrated GPU, or {worker: NAME, model: MODEL})',
     );
   });
 });

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunResult } from '../../../runner/engine/run-result.js';
+import type { IterationRecords, RunResult } from '../../../runner/engine/run-result.js';
 import { METRIC_KEYS } from '../../../runner/metrics/metric-keys.js';
 import type { RunMetrics } from '../../../runner/metrics/metric-keys.js';
 import type { StabilityResult } from '../../../runner/metrics/stability.js';
@@ -157,4 +157,30 @@ export function sampleResult(n: number, samples = 50): RunResult {
     stability: sampleStability(true),
     warnings: ['prompt 3 exceeds the batch token limit'],
   };
+}
+
+/**
+ * `n` measured iterations of a GPU-worker run with awkward doubles (thirds, multiples of pi,
+ * subnormal-scale and very large times) and every third iteration decode-only.
+ */
+export function sampleIterations(n: number): IterationRecords {
+  const startS = new Float64Array(n);
+  const timeS = new Float64Array(n);
+  const wallS = new Float64Array(n);
+  const numPrefills = new Int32Array(n);
+  const prefillTokens = new Int32Array(n);
+  const numDecodes = new Int32Array(n);
+  const decodeKvTokens = new Int32Array(n);
+  let clock = 1 / 3;
+  for (let i = 0; i < n; i++) {
+    startS[i] = clock;
+    timeS[i] = i === 1 ? 5e-324 : i === 2 ? 1e300 : ((i % 13) + 1) * (Math.PI / 1000);
+    wallS[i] = timeS[i] + 1e-4 / 3;
+    clock += i === 2 ? 0.1 : timeS[i];
+    numPrefills[i] = i % 3 === 0 ? 0 : 1 + (i % 4);
+    prefillTokens[i] = numPrefills[i] * (1 + ((i * 37) % 2048));
+    numDecodes[i] = i % 57;
+    decodeKvTokens[i] = numDecodes[i] * (100 + i);
+  }
+  return { startS, timeS, wallS, numPrefills, prefillTokens, numDecodes, decodeKvTokens };
 }

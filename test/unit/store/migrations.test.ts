@@ -10,7 +10,14 @@ import { MigrationError } from '../../../runner/store/migration-error.js';
 import { readMigrationFiles, resolveMigrationsDir } from '../../../runner/store/migration-files.js';
 import { openDatabase } from '../../../runner/store/open-database.js';
 import { Store } from '../../../runner/store/store.js';
-import { newSweep, sampleMetrics, sampleResult, sampleStability, tempDir } from './fixtures.js';
+import {
+  newSweep,
+  sampleIterations,
+  sampleMetrics,
+  sampleResult,
+  sampleStability,
+  tempDir,
+} from './fixtures.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const REPO_MIGRATIONS = join(REPO, 'migrations');
@@ -80,12 +87,15 @@ describe('openDatabase', () => {
       .all();
     expect(tables).toEqual(
       expect.arrayContaining([
+        'calibrations',
         'runs',
+        'run_iterations',
         'run_metrics',
         'run_requests',
         'run_time_series',
         'schema_migrations',
         'sweeps',
+        'worker_machines',
       ]),
     );
     expect(reports).toEqual([{ from: 0, to: known, applied: expect.arrayContaining(['0001_initial.sql']) }]);
@@ -185,6 +195,46 @@ describe('openDatabase', () => {
       store.completeRun(2, { ...sampleResult(3, 2), stability: sampleStability(false) });
       expect(store.getRun(2)).toMatchObject({ stable: false, stability: sampleStability(false) });
       expect(store.listRuns({ sweepId: 1 }).map((r) => r.stable)).toEqual([null, false]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('upgrades a 0002 database to worker machines: old done runs have no iterations', () => {
+    const file = join(dir, 'from-0002.db');
+    const v2 = migrationsDir('v2', {
+      '0002_run_stability.sql': readFileSync(join(REPO_MIGRATIONS, '0002_run_stability.sql'), 'utf8'),
+    });
+    // A database as a build with 0001 and 0002 left it: a sweep with a done run and a queued one.
+    const old = openDatabase(file, { migrationsDir: v2 });
+    old.exec(`
+      INSERT INTO sweeps (id, name, spec_yaml, spec_json, spec_hash, machine_json, created_at)
+        VALUES (1, 'old', 'name: old', '{}', 'h-old', '{"name":"sim"}', '2025-01-01T00:00:00.000Z');
+      INSERT INTO runs (id, sweep_id, run_key, workload, workload_json, policy, params_json, seed, rate,
+          machine, status, warnings_json, created_at, started_at, finished_at)
+        VALUES (1, 1, 'k1', 'w', '{}', 'fcfs', '{}', 1, 2, 'sim', 'done', '[]',
+          '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:01.000Z', '2025-01-01T00:00:02.000Z'),
+        (2, 1, 'k2', 'w', '{}', 'vllm', '{}', 1, 2, 'gpu1', 'queued', NULL, '2025-01-01T00:00:00.000Z', NULL, NULL);
+      INSERT INTO run_metrics (run_id, metrics_json) VALUES (1, '${JSON.stringify(sampleMetrics())}');
+      INSERT INTO run_requests (run_id, idx, arrival_s, prompt_tokens, output_tokens, generated_tokens,
+          evictions, preemptions, recomputed_tokens) VALUES (1, 0, 0.5, 10, 4, 0, 0, 0, 0);
+    `);
+    expect(old.pragma('user_version', { simple: true })).toBe(2);
+    old.close();
+    const done = 1;
+    const gpu = 2;
+
+    const reports: MigrationReport[] = [];
+    const store = Store.open(file, { onMigrated: (r) => reports.push(r) });
+    try {
+      expect(reports[0].from).toBe(2);
+      expect(reports[0].applied).toContain('0003_worker_machines.sql');
+      expect(store.getIterations(done)).toBeUndefined();
+      expect(store.getRequestRecords(done).arrival.length).toBe(1);
+      expect(store.listWorkerMachines()).toEqual([]);
+      expect(store.listCalibrations()).toEqual([]);
+      store.completeRun(gpu, { ...sampleResult(3, 2), iterations: sampleIterations(4) });
+      expect(store.getIterations(gpu)?.startS).toEqual(sampleIterations(4).startS);
     } finally {
       store.close();
     }

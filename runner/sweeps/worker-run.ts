@@ -1,0 +1,72 @@
+import { performance } from 'node:perf_hooks';
+import { simulateOn } from '../engine/replica-engine.js';
+import type { RunResult } from '../engine/run-result.js';
+import type { Machine } from '../latency/machine.js';
+import { computeRunMetrics } from '../metrics/run-metrics.js';
+import { assessStability } from '../metrics/stability.js';
+import { createScheduler } from '../schedulers/policy-spec.js';
+import { WorkerError } from '../workers/worker-client.js';
+import { WorkerIterationExecutor } from '../workers/worker-executor.js';
+import type { WorkerSession } from '../workers/worker-session.js';
+import { schedulerContextOf, type RunTask } from './run-task.js';
+
+/**
+ * Executes one run GPU-in-the-loop (issue 6): the same engine, policy, metrics and stability
+ * verdict as executeRun, with every iteration's batch run on the session's worker
+ * (WorkerIterationExecutor) and the clock advanced by the measured time. The result carries the
+ * measured iterations. The worker's KV is freed at the end, so the next run starts empty.
+ *
+ * @param machine the plan's resolved worker machine (Machine.worker set)
+ * @throws Error with the worker's reason and its stderr tail when the worker dies, times out or
+ *   answers out of step (the session then discards that worker); PolicyViolationError as executeRun
+ */
+export async function executeRunOnWorker(
+  task: RunTask,
+  machine: Machine,
+  session: WorkerSession,
+): Promise<RunResult> {
+  const run = machine.worker;
+  if (!run) throw new Error(`machine ${machine.name} is not a GPU worker`);
+  const { client, loaded } = await session.ready();
+  const executor = new WorkerIterationExecutor(client, task.requests, {
+    vocabSize: loaded.config.vocab_size,
+    seed: task.seed,
+    clock: run.clock,
+    stepTimeoutMs: run.stepTimeoutS * 1000,
+  });
+  const started = performance.now();
+  try {
+    const output = await simulateOn(
+      task.requests,
+      {
+        kvCapacityBlocks: machine.kvCapacityBlocks,
+        blockSize: machine.blockSize,
+        tokenModel: task.tokenModel,
+        horizonS: task.horizonS ?? undefined,
+      },
+      createScheduler(task.policy, schedulerContextOf(task, machine)),
+      executor,
+    );
+    await executor.releaseAll();
+    const wall = (performance.now() - started) / 1000;
+    return {
+      metrics: computeRunMetrics(output, wall),
+      requests: output.records,
+      timeSeries: output.timeSeries,
+      stability: assessStability(output.records, { endS: output.totals.endS }),
+      warnings: output.warnings,
+      iterations: executor.iterations(),
+    };
+  } catch (error) {
+    if (!(error instanceof WorkerError)) {
+      // The engine or the policy failed; the worker is fine once it holds nothing.
+      await executor.releaseAll().catch(() => session.discard());
+      throw error;
+    }
+    const tail = client.stderrTail();
+    await session.discard();
+    const message =
+      error.kind === 'exit' || !tail ? error.message : `${error.message}; worker stderr tail:\n${tail}`;
+    throw new Error(`GPU worker ${run.machine.name}: ${message}`, { cause: error });
+  }
+}
