@@ -4,6 +4,7 @@ import { formatNumber } from '../reports/format-number.js';
 import { stableJson } from '../stable-json.js';
 import type { RunRow } from '../store/run-row.js';
 import type { Store } from '../store/store.js';
+import { PROFILE_MACHINE_PREFIX } from '../latency/worker-machine-ref.js';
 
 /** Formats of `schedbench compare`. */
 export const COMPARE_FORMATS = ['table', 'json'] as const;
@@ -16,11 +17,51 @@ export function percentChange(base: number | null, value: number | null): number
 }
 
 /**
- * `schedbench compare RUN_ID RUN_ID...`: the runs' metrics side by side, each with its change
- * relative to the first run (the baseline).
- * @throws InputError for an unknown run id or a run without results
+ * The simulated twin of a GPU-in-the-loop run (issue 6, the sim-vs-real gap): the newest done run
+ * of the same workload, policy, seed and engine settings (same run key, same request count) on
+ * the machine `profile:W/M` calibrated from the run's worker machine `W/M`.
+ * @returns its id, or undefined when there is none
  */
-export function compareCommand(store: Store, ids: number[], format: CompareFormat): string {
+export function simulatedTwinOf(store: Store, run: RunRow): number | undefined {
+  const requests = (sweep: number): unknown =>
+    (JSON.parse(store.getSweep(sweep)?.specJson ?? '{}') as { requests?: unknown }).requests;
+  const twins = store
+    .listRuns({ runKey: run.runKey })
+    .filter(
+      (r) =>
+        r.status === 'done' &&
+        r.machine === `${PROFILE_MACHINE_PREFIX}${run.machine}` &&
+        requests(r.sweepId) === requests(run.sweepId),
+    );
+  return twins.at(-1)?.id;
+}
+
+/**
+ * `schedbench compare RUN_ID RUN_ID...`: the runs' metrics side by side, each with its change
+ * relative to the first run (the baseline). With `twins`, each GPU-in-the-loop run is followed by
+ * its simulated twin (simulatedTwinOf) when one is stored.
+ * @throws InputError for an unknown run id, a run without results, or `twins` when no run has a twin
+ */
+export function compareCommand(
+  store: Store,
+  requested: number[],
+  format: CompareFormat,
+  options: { twins?: boolean } = {},
+): string {
+  let ids = requested;
+  if (options.twins) {
+    ids = requested.flatMap((id) => {
+      const run = store.getRun(id);
+      const twin = run ? simulatedTwinOf(store, run) : undefined;
+      return twin === undefined ? [id] : [id, twin];
+    });
+    if (ids.length === requested.length) {
+      throw new InputError(
+        `no simulated twin found for run(s) ${requested.join(', ')}: run the same spec with machine: profile:WORKER/MODEL (the calibration of the GPU run's worker) first`,
+        { field: '--twins' },
+      );
+    }
+  }
   const runs: RunRow[] = ids.map((id) => {
     const run = store.getRun(id);
     if (!run) throw new InputError(`no run with id ${id} in ${store.file}`, { field: 'RUN_ID' });

@@ -75,11 +75,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('metrics of runs side by side, with the change relative to the first run')
     .argument('<runIds...>', 'run ids (the first is the baseline)')
     .option('--format <format>', `output format: ${COMPARE_FORMATS.join(', ')}`, 'table')
+    .option('--twins', 'put each GPU-in-the-loop run beside its simulated twin on profile:WORKER/MODEL')
     .addOption(dbOption())
-    .action((ids: string[], o: { format: string; db?: string }) => {
+    .action((ids: string[], o: { format: string; twins?: boolean; db?: string }) => {
       const format = oneOf<CompareFormat>('--format', o.format, COMPARE_FORMATS);
       const runIds = ids.map((id) => positiveInt('RUN_ID', id));
-      process.stdout.write(withStore(o.db, (store) => compareCommand(store, runIds, format)));
+      process.stdout.write(
+        withStore(o.db, (store) => compareCommand(store, runIds, format, { twins: o.twins === true })),
+      );
     });
 
   program

@@ -11,7 +11,14 @@ import { MACHINE_PRESETS } from './machine-presets.js';
 import { modelArchitecture } from './model-architectures.js';
 import { loadOperatorProfile } from './operator-profile.js';
 import { A100_LLAMA2_7B_ATTENTION, ProfileIterationTimeModel } from './profile-model.js';
-import { parseProfileMachine, WorkerMachineRefSchema, type WorkerMachineRef } from './worker-machine-ref.js';
+import {
+  parseProfileMachine,
+  PROFILE_MACHINE_PREFIX,
+  ProfileMachineRefSchema,
+  WorkerMachineRefSchema,
+  type ProfileMachineRef,
+  type WorkerMachineRef,
+} from './worker-machine-ref.js';
 
 /** A simulated machine: an iteration-time model and a KV cache. */
 export interface Machine {
@@ -186,7 +193,12 @@ export const InlineMachineSchema = z
  * The `machine` field of a spec: a built-in name, `profile:MACHINE/MODEL` (a calibration), an
  * inline linear machine, or a GPU worker (`{worker: NAME, model: ...}`).
  */
-export const MachineRefSchema = z.union([z.string().min(1), InlineMachineSchema, WorkerMachineRefSchema]);
+export const MachineRefSchema = z.union([
+  z.string().min(1),
+  InlineMachineSchema,
+  WorkerMachineRefSchema,
+  ProfileMachineRefSchema,
+]);
 
 /** A validated `machine` field. */
 export type MachineRef = z.infer<typeof MachineRefSchema>;
@@ -195,7 +207,9 @@ export type MachineRef = z.infer<typeof MachineRefSchema>;
  * A machine reference that needs no database: what a run task carries to a worker thread. A
  * `profile:` name is replaced by the calibration it resolved to.
  */
-export type ResolvedMachineRef = Exclude<MachineRef, WorkerMachineRef> | { calibration: CalibrationRow };
+export type ResolvedMachineRef =
+  | Exclude<MachineRef, WorkerMachineRef | ProfileMachineRef>
+  | { calibration: CalibrationRow; kvBlocks?: number; blockSize?: number };
 
 /** An iteration-time model for a worker machine without calibration: runs there are timed on the GPU. */
 const MEASURED_ON_WORKER = {
@@ -241,7 +255,9 @@ export function resolveMachine(ref: MachineRef | ResolvedMachineRef, registry?: 
     }
     return make();
   }
-  if ('calibration' in ref) return calibratedMachine(ref.calibration);
+  if ('calibration' in ref) return withCapacity(calibratedMachine(ref.calibration), ref);
+  if ('profile' in ref)
+    return withCapacity(resolveMachine(`${PROFILE_MACHINE_PREFIX}${ref.profile}`, registry), ref);
   if ('worker' in ref) return workerMachine(ref, registry);
   const blocks = ref.kvCapacityBlocks ?? Math.floor((ref.kvCapacityTokens ?? 0) / ref.blockSize);
   if (blocks < 1)
@@ -275,7 +291,25 @@ export function resolvedRefOf(
   }
   if ('worker' in ref)
     throw new Error(`machine ${machine.name} runs on a GPU worker, not in a simulation task`);
+  if ('profile' in ref) {
+    const profile = profileRef(`${PROFILE_MACHINE_PREFIX}${ref.profile}`)!;
+    const { profile: _name, ...capacity } = ref;
+    return { calibration: registry!.latestCalibration(profile.machine, profile.model)!, ...capacity };
+  }
   return ref;
+}
+
+/** A calibrated machine with the KV capacity of a `{profile, kvBlocks, blockSize}` reference. */
+function withCapacity(machine: Machine, ref: { kvBlocks?: number; blockSize?: number }): Machine {
+  if (ref.kvBlocks === undefined && ref.blockSize === undefined) return machine;
+  const kvCapacityBlocks = ref.kvBlocks ?? machine.kvCapacityBlocks;
+  const blockSize = ref.blockSize ?? machine.blockSize;
+  return {
+    ...machine,
+    kvCapacityBlocks,
+    blockSize,
+    description: `${machine.description.replace(/; \d+ KV blocks of \d+ tokens$/, '')}; ${kvCapacityBlocks} KV blocks of ${blockSize} tokens (set in the spec)`,
+  };
 }
 
 function profileRef(ref: string): { machine: string; model: string } | null {

@@ -54,3 +54,21 @@ export function parseProfileMachine(ref: string): { machine: string; model: stri
   }
   return { machine, model };
 }
+
+/**
+ * `machine: {profile: NAME/MODEL, kvBlocks: N}`: a calibrated machine with another KV capacity
+ * than the calibration's, e.g. the simulated twin of a GPU-in-the-loop run with a fixed kvBlocks.
+ */
+export const ProfileMachineRefSchema = z
+  .object({
+    /** `NAME/MODEL` of a calibration (the part after `profile:`). */
+    profile: z.string().min(3),
+    /** KV capacity, blocks (default: the calibration's). */
+    kvBlocks: z.number().int().positive().optional(),
+    /** Tokens per KV block (default: the calibration's). */
+    blockSize: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** A validated `{profile: ...}` machine. */
+export type ProfileMachineRef = z.infer<typeof ProfileMachineRefSchema>;

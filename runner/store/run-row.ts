@@ -71,6 +71,8 @@ export interface RunFilter {
   readonly sweepId?: number;
   /** Only these ids (ids not in the database are skipped); an empty list selects nothing. */
   readonly runIds?: readonly number[];
+  /** Only runs with this run key (the same workload, policy, seed and engine settings; any sweep). */
+  readonly runKey?: string;
 }
 
 /** How many runs of a sweep are in each status. */

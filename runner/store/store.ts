@@ -454,7 +454,7 @@ export class Store {
   }
 
   /**
-   * Runs matching a filter (see RunFilter: by sweep, by ids, both, or all), in id order, each
+   * Runs matching a filter (see RunFilter: by sweep, by ids, by run key, any combination, or all), in id order, each
    * with its parsed params, warnings and, when done, metrics and stability verdict.
    */
   listRuns(filter: RunFilter = {}): RunRow[] {
@@ -463,6 +463,10 @@ export class Store {
     if (filter.sweepId !== undefined) {
       where.push('r.sweep_id = ?');
       params.push(filter.sweepId);
+    }
+    if (filter.runKey !== undefined) {
+      where.push('r.run_key = ?');
+      params.push(filter.runKey);
     }
     if (filter.runIds !== undefined) {
       if (filter.runIds.length === 0) return [];

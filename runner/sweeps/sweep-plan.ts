@@ -127,7 +127,9 @@ export function planSweep(file: string, options: { registry?: () => MachineRegis
   }
   const spec = validate(doc, SweepSpecSchema, doc.value, (p) => p);
   const needsRegistry =
-    typeof spec.machine === 'string' ? spec.machine.startsWith('profile:') : 'worker' in spec.machine;
+    typeof spec.machine === 'string'
+      ? spec.machine.startsWith('profile:')
+      : 'worker' in spec.machine || 'profile' in spec.machine;
   const registry = needsRegistry ? options.registry?.() : undefined;
   const machine = resolveOrLocate(doc, () => resolveMachine(spec.machine, registry), ['machine']);
   const taskMachine =

@@ -97,6 +97,25 @@ export interface ProfileRequest {
   warmup?: number;
 }
 
+/**
+ * `roofline`: the device's memory copy bandwidth and matrix-multiply rate (added to protocol 1).
+ * Works with or without a loaded model and leaves it untouched.
+ */
+export interface RooflineRequest {
+  type: 'roofline';
+  id?: unknown;
+  /** Default: the loaded model's dtype on its device, else float16 on CUDA, float32 on CPU. */
+  dtype?: 'float32' | 'float16' | 'bfloat16';
+  /** `"cpu"` or `"cuda"` (default: the loaded model's device, else `hello.device`). */
+  device?: 'cpu' | 'cuda';
+  /** Copy buffer, bytes (default 1 GiB on CUDA, 64 MiB on CPU). */
+  copy_bytes?: number;
+  /** Size n of the n x n matrices multiplied (default 8,192 on CUDA, 512 on CPU). */
+  matmul_n?: number;
+  /** Timed runs of each measurement, after one untimed run (default 5). */
+  repeats?: number;
+}
+
 /** `shutdown`: the worker replies `bye` and exits with status 0. */
 export interface ShutdownRequest {
   type: 'shutdown';
@@ -105,7 +124,13 @@ export interface ShutdownRequest {
 
 /** Any protocol-v1 request. */
 export type WorkerRequest =
-  HelloRequest | LoadRequest | StepRequest | FreeRequest | ProfileRequest | ShutdownRequest;
+  | HelloRequest
+  | LoadRequest
+  | StepRequest
+  | FreeRequest
+  | ProfileRequest
+  | RooflineRequest
+  | ShutdownRequest;
 
 // ---- replies -------------------------------------------------------------------------------------
 
@@ -207,6 +232,32 @@ export const ProfileResultReplySchema = z.object({
 });
 export type ProfileResultReply = z.infer<typeof ProfileResultReplySchema>;
 
+/**
+ * Reply to `roofline`. Rates come from the median of the timed runs: copy bandwidth counts the
+ * read and the write (2 x copy_bytes / time), the matrix-multiply rate 2 n^3 FLOPs per product.
+ */
+export const RooflineReplySchema = z.object({
+  type: z.literal('roofline'),
+  id: MessageIdSchema,
+  device: z.enum(['cpu', 'cuda']),
+  dtype: z.string(),
+  /** Timed runs of each measurement. */
+  repeats: z.number().int().positive(),
+  /** Bytes of the buffer copied (whole elements of the dtype). */
+  copy_bytes: z.number().int().positive(),
+  /** Memory bandwidth, bytes per second (read + write). */
+  copy_bytes_per_s: z.number().positive(),
+  /** The timed copies, seconds. */
+  copy_times_s: z.array(z.number().nonnegative()),
+  /** Size n of the n x n matrices. */
+  matmul_n: z.number().int().positive(),
+  /** Matrix-multiply rate in the dtype, FLOP per second. */
+  matmul_flops_per_s: z.number().positive(),
+  /** The timed products, seconds. */
+  matmul_times_s: z.array(z.number().nonnegative()),
+});
+export type RooflineReply = z.infer<typeof RooflineReplySchema>;
+
 /** Reply to `shutdown`. */
 export const ByeReplySchema = z.object({ type: z.literal('bye'), id: MessageIdSchema });
 export type ByeReply = z.infer<typeof ByeReplySchema>;
@@ -229,6 +280,7 @@ export const WorkerReplySchema = z.discriminatedUnion('type', [
   StepResultReplySchema,
   FreedReplySchema,
   ProfileResultReplySchema,
+  RooflineReplySchema,
   ByeReplySchema,
   ErrorReplySchema,
 ]);
@@ -241,6 +293,7 @@ export interface ReplyByRequest {
   step: StepResultReply;
   free: FreedReply;
   profile: ProfileResultReply;
+  roofline: RooflineReply;
   shutdown: ByeReply;
 }
 
@@ -254,5 +307,6 @@ export const REPLY_TYPE: { [K in keyof ReplyByRequest]: ReplyByRequest[K]['type'
   step: 'step_result',
   free: 'freed',
   profile: 'profile_result',
+  roofline: 'roofline',
   shutdown: 'bye',
 };
