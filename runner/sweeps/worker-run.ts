@@ -27,7 +27,19 @@ export async function executeRunOnWorker(
 ): Promise<RunResult> {
   const run = machine.worker;
   if (!run) throw new Error(`machine ${machine.name} is not a GPU worker`);
-  const { client, loaded } = await session.ready();
+  let worker: Awaited<ReturnType<WorkerSession['ready']>>;
+  try {
+    worker = await session.ready();
+  } catch (error) {
+    // The worker could not start or load the model: the same prefix as failures during the run.
+    throw new Error(
+      `GPU worker ${run.machine.name}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const { client, loaded } = worker;
   const executor = new WorkerIterationExecutor(client, task.requests, {
     vocabSize: loaded.config.vocab_size,
     seed: task.seed,
