@@ -124,13 +124,7 @@ export interface ShutdownRequest {
 
 /** Any protocol-v1 request. */
 export type WorkerRequest =
-  | HelloRequest
-  | LoadRequest
-  | StepRequest
-  | FreeRequest
-  | ProfileRequest
-  | RooflineRequest
-  | ShutdownRequest;
+  HelloRequest | LoadRequest | StepRequest | FreeRequest | ProfileRequest | RooflineRequest | ShutdownRequest;
 
 // ---- replies -------------------------------------------------------------------------------------
 

@@ -214,7 +214,7 @@ class Executor:
         ]
         last = torch.tensor([off + n - 1 for off, n, _, _ in spans], dtype=torch.long, device=dev)
 
-        timer = _Timer(dev)
+        timer = Timer(dev)
         timer.start()
         cfg = self.cfg
         x = self.weights.model.embed_tokens(tok_t)
@@ -246,8 +246,12 @@ class Executor:
         )
 
 
-class _Timer:
-    """Iteration timer: CUDA events on a GPU, ``time.perf_counter`` on CPU. Result in seconds."""
+class Timer:
+    """Interval timer: CUDA events on a GPU, ``time.perf_counter`` on CPU. Result in seconds.
+
+    Used for iterations (:meth:`Executor.step`) and for the roofline measurements
+    (:mod:`roofline`). Reusable: each ``start``/``stop`` pair measures one interval.
+    """
 
     def __init__(self, device: torch.device) -> None:
         self.cuda = device.type == "cuda"

@@ -13,6 +13,7 @@ import os
 import platform
 import statistics
 import sys
+from dataclasses import asdict
 from typing import Any, Callable, Dict, List, Optional, TextIO
 
 import torch
@@ -20,6 +21,7 @@ import torch
 from . import PROTOCOL_VERSION
 from .executor import Decode, Executor, PrefillChunk
 from .model import PRESETS, LlamaConfig, LlamaWeights, WorkerError, load_checkpoint_config
+from .roofline import DEFAULT_REPEATS, default_copy_bytes, default_matmul_n, measure_roofline
 
 Message = Dict[str, Any]
 
@@ -79,6 +81,7 @@ class Worker:
             "step": self.step,
             "free": self.free,
             "profile": self.profile,
+            "roofline": self.roofline,
             "shutdown": self.shutdown,
         }
 
@@ -148,15 +151,8 @@ class Worker:
     def load(self, msg: Message) -> Message:
         """Load a preset or checkpoint, initialise weights, preallocate the KV cache."""
         model = _field(msg, "model", str)
-        device_name = _field(msg, "device", str, default_device())
-        if device_name not in ("cpu", "cuda"):
-            raise WorkerError(f"device must be 'cpu' or 'cuda', got {device_name!r}")
-        if device_name == "cuda" and not torch.cuda.is_available():
-            raise WorkerError("device 'cuda' requested but no CUDA device is available")
-        allowed = CUDA_DTYPES if device_name == "cuda" else CPU_DTYPES
-        dtype_name = _field(msg, "dtype", str, "float16" if device_name == "cuda" else "float32")
-        if dtype_name not in allowed:
-            raise WorkerError(f"dtype {dtype_name!r} not supported on {device_name}; supported: {', '.join(allowed)}")
+        device_name = _device_field(msg, default_device())
+        dtype_name = _dtype_field(msg, device_name, None)
         block_size = _field(msg, "block_size", int, 16)
         kv_blocks = _field(msg, "kv_blocks", (int, str))
         seed = _field(msg, "seed", int, 0)
@@ -301,10 +297,59 @@ class Worker:
             )
         return {"type": "profile_result", "results": results}
 
+    def roofline(self, msg: Message) -> Message:
+        """Measure the device's copy bandwidth and matrix-multiply rate (see :mod:`roofline`).
+
+        Device and dtype default to the loaded model's, else to ``hello``'s device and its default
+        dtype. A loaded model and its requests are untouched.
+        """
+        ex = self.executor
+        device_name = _device_field(msg, ex.device.type if ex is not None else default_device())
+        model_dtype = None
+        if ex is not None and ex.device.type == device_name:
+            model_dtype = next(name for name, dt in DTYPES.items() if dt == ex.dtype)
+        dtype_name = _dtype_field(msg, device_name, model_dtype)
+        device = torch.device(device_name)
+        copy_bytes = _field(msg, "copy_bytes", int, default_copy_bytes(device))
+        matmul_n = _field(msg, "matmul_n", int, default_matmul_n(device))
+        repeats = _field(msg, "repeats", int, DEFAULT_REPEATS)
+        if copy_bytes <= 0 or matmul_n <= 0 or repeats <= 0:
+            raise WorkerError("copy_bytes, matmul_n and repeats must be positive")
+        result = measure_roofline(device, DTYPES[dtype_name], copy_bytes, matmul_n, repeats)
+        return {"type": "roofline", "device": device_name, "dtype": dtype_name, "repeats": repeats, **asdict(result)}
+
     def shutdown(self, msg: Message) -> Message:
         """Acknowledge and stop after this reply."""
         self.running = False
         return {"type": "bye"}
+
+
+def _device_field(msg: Message, default: str) -> str:
+    """``msg["device"]`` (default ``default``): ``"cpu"``, or ``"cuda"`` when a CUDA device is visible.
+
+    Raises :class:`WorkerError` otherwise.
+    """
+    device_name = _field(msg, "device", str, default)
+    if device_name not in ("cpu", "cuda"):
+        raise WorkerError(f"device must be 'cpu' or 'cuda', got {device_name!r}")
+    if device_name == "cuda" and not torch.cuda.is_available():
+        raise WorkerError("device 'cuda' requested but no CUDA device is available")
+    return device_name
+
+
+def _dtype_field(msg: Message, device_name: str, default: Optional[str]) -> str:
+    """``msg["dtype"]``, one of the dtypes supported on ``device_name``.
+
+    The default is ``default`` when given, else float16 on CUDA and float32 on CPU. Raises
+    :class:`WorkerError` for a dtype the device does not support.
+    """
+    if default is None:
+        default = "float16" if device_name == "cuda" else "float32"
+    allowed = CUDA_DTYPES if device_name == "cuda" else CPU_DTYPES
+    dtype_name = _field(msg, "dtype", str, default)
+    if dtype_name not in allowed:
+        raise WorkerError(f"dtype {dtype_name!r} not supported on {device_name}; supported: {', '.join(allowed)}")
+    return dtype_name
 
 
 def _listdir(path: str) -> List[str]:
