@@ -46,6 +46,11 @@ export interface RunRow {
   /** Requests per second, or null. */
   readonly rate: number | null;
   readonly machine: string;
+  /**
+   * Host name of the machine the run's sweep ran on (SweepRow.originHost): this host for local
+   * sweeps, the other machine's for sweeps imported from its database (importDatabase).
+   */
+  readonly originHost: string | null;
   readonly status: RunStatus;
   /** Why the run failed; null unless `failed`. */
   readonly error: string | null;

@@ -1,9 +1,11 @@
 import type Database from 'better-sqlite3';
+import { hostname } from 'node:os';
 import type { IterationRecords, RequestRecords, RunResult, TimeSeries } from '../engine/run-result.js';
 import { InputError } from '../errors.js';
 import { checkCalibration } from './calibration-check.js';
 import type { CalibrationRow, NewCalibration } from './calibration-row.js';
 import type { ColumnarTable } from './columnar-table.js';
+import type { DatabaseIdentity } from './database-identity.js';
 import { iterationRecordsTable } from './iteration-records-table.js';
 import { decodeMetrics, encodeMetrics } from './metrics-json.js';
 import { decodeStability, encodeStability } from './stability-json.js';
@@ -23,7 +25,7 @@ import type {
   WorkerMachineKind,
 } from './worker-machine-row.js';
 
-/** A `sweeps` row as SQLite returns it. */
+/** A `sweeps` row as SQLite returns it, with the host it ran on (see SWEEP_SELECT). */
 interface SweepDbRow {
   id: number;
   name: string;
@@ -34,6 +36,11 @@ interface SweepDbRow {
   machine_json: string;
   created_at: string;
   finished_at: string | null;
+  origin_db: string | null;
+  origin_sweep_id: number | null;
+  origin_host: string | null;
+  /** origin_host, or this database's host when NULL (sweeps stored before schema 4). */
+  sweep_host: string | null;
 }
 
 /** A `runs` row joined with its `run_metrics` (metrics and stability), as SQLite returns it. */
@@ -54,10 +61,19 @@ interface RunDbRow {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** The host its sweep ran on (SweepDbRow.sweep_host). */
+  sweep_host: string | null;
   metrics_json: string | null;
   /** 1, 0 or NULL (no verdict, not done, or stored before migration 0002). */
   stable: number | null;
   stability_json: string | null;
+}
+
+/** A `database_identity` row as SQLite returns it. */
+interface IdentityDbRow {
+  id: string;
+  host: string | null;
+  created_at: string;
 }
 
 /** A `worker_machines` row as SQLite returns it. */
@@ -91,8 +107,14 @@ interface CalibrationDbRow {
   created_at: string;
 }
 
+/** The host a sweep `s` ran on: its origin_host, or this database's host (sweeps stored before schema 4). */
+const SWEEP_HOST = 'coalesce(s.origin_host, (SELECT host FROM database_identity)) AS sweep_host';
+
+const SWEEP_SELECT = `SELECT s.*, ${SWEEP_HOST} FROM sweeps s`;
+
 const RUN_SELECT =
-  'SELECT r.*, m.metrics_json, m.stable, m.stability_json FROM runs r LEFT JOIN run_metrics m ON m.run_id = r.id';
+  `SELECT r.*, ${SWEEP_HOST}, m.metrics_json, m.stable, m.stability_json FROM runs r ` +
+  'JOIN sweeps s ON s.id = r.sweep_id LEFT JOIN run_metrics m ON m.run_id = r.id';
 
 const RUN_INSERT_COLUMNS =
   'INSERT INTO runs (sweep_id, run_key, workload, workload_json, policy, params_json, seed, rate, machine, ' +
@@ -101,6 +123,16 @@ const RUN_INSERT_COLUMNS =
 /** The current time as ISO 8601 UTC, the format of every stored timestamp. */
 function now(): string {
   return new Date().toISOString();
+}
+
+/** Options of {@link Store.open}: those of openDatabase, and this machine's host name. */
+export interface StoreOptions extends OpenDatabaseOptions {
+  /**
+   * Host name of this machine: recorded as the database's host (DatabaseIdentity.host) when it
+   * has none yet, and as the host of every sweep created through this Store (SweepRow.originHost).
+   * os.hostname() by default; tests pass their own to tell two databases' machines apart.
+   */
+  host?: string;
 }
 
 /**
@@ -131,18 +163,20 @@ export class Store {
     private readonly db: Database.Database,
     /** The database file (absolute path) or `:memory:`. */
     readonly file: string,
+    /** This machine's host name (StoreOptions.host); null when it is empty. */
+    readonly host: string | null,
   ) {
     this.requests = requestRecordsTable(db);
     this.timeSeries = timeSeriesTable(db);
     this.iterations = iterationRecordsTable(db);
     this.stmts = {
-      sweepById: db.prepare('SELECT * FROM sweeps WHERE id = ?'),
-      sweepByHash: db.prepare('SELECT * FROM sweeps WHERE spec_hash = ?'),
-      latestSweep: db.prepare('SELECT * FROM sweeps ORDER BY id DESC LIMIT 1'),
-      allSweeps: db.prepare('SELECT * FROM sweeps ORDER BY id DESC'),
+      sweepById: db.prepare(`${SWEEP_SELECT} WHERE s.id = ?`),
+      sweepByHash: db.prepare(`${SWEEP_SELECT} WHERE s.spec_hash = ? AND s.origin_db IS NULL`),
+      latestSweep: db.prepare(`${SWEEP_SELECT} ORDER BY s.id DESC LIMIT 1`),
+      allSweeps: db.prepare(`${SWEEP_SELECT} ORDER BY s.id DESC`),
       insertSweep: db.prepare(
-        'INSERT INTO sweeps (name, spec_yaml, spec_json, spec_hash, spec_path, machine_json, created_at) ' +
-          'VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO sweeps (name, spec_yaml, spec_json, spec_hash, spec_path, machine_json, created_at, ' +
+          'origin_host) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       deleteSweep: db.prepare('DELETE FROM sweeps WHERE id = ?'),
       finishSweep: db.prepare(
@@ -198,23 +232,29 @@ export class Store {
       machineCalibrations: db.prepare(
         'SELECT * FROM calibrations WHERE machine = ? ORDER BY created_at DESC, id DESC',
       ),
+      identity: db.prepare('SELECT id, host, created_at FROM database_identity'),
     };
+    if (host !== null && (this.stmts.identity.get() as IdentityDbRow).host === null) {
+      db.prepare('UPDATE database_identity SET host = ? WHERE host IS NULL').run(host);
+    }
   }
 
   /**
    * Opens the database file, creating it and its parent folders if needed, and migrates it to
-   * the current schema (see openDatabase for the connection settings).
+   * the current schema (see openDatabase for the connection settings). A database whose identity
+   * has no host yet (new, or just upgraded to schema 4) gets this machine's (`opts.host`).
    *
    * @param file path of the database file, or `:memory:`
    * @param opts `migrationsDir` to migrate with another folder (tests), `onMigrated` to learn
-   *   what was applied
+   *   what was applied, `host` for this machine's host name (see StoreOptions)
    * @throws InputError when the file is not a SQLite database
    * @throws MigrationError when the schema cannot be brought up to date
    */
-  static open(file: string, opts: OpenDatabaseOptions = {}): Store {
+  static open(file: string, opts: StoreOptions = {}): Store {
     const db = openDatabase(file, opts);
     try {
-      return new Store(db, db.name);
+      const host = opts.host ?? hostname();
+      return new Store(db, db.name, host.length > 0 ? host : null);
     } catch (err) {
       db.close();
       throw err;
@@ -226,21 +266,47 @@ export class Store {
     this.db.close();
   }
 
+  /** This database's identity (id, host, creation time): the one row of `database_identity`. */
+  databaseIdentity(): DatabaseIdentity {
+    const row = this.stmts.identity.get() as IdentityDbRow;
+    return { id: row.id, host: row.host, createdAt: row.created_at };
+  }
+
+  /**
+   * Runs `fn` in one IMMEDIATE transaction of this store's connection (it takes the write lock up
+   * front, waiting up to the busy timeout) and returns what `fn` returns; when `fn` throws,
+   * everything it wrote is rolled back and the error is rethrown.
+   *
+   * Internal to runner/store: for store modules that write several tables with their own SQL
+   * (importDatabase); everything else uses the Store's methods. `fn` must keep the Store's
+   * invariants (a run is `done` exactly when its results are stored, ...), must not keep the
+   * connection after it returns, and must not start or end transactions itself (the Store's own
+   * methods may be called: their transactions nest as savepoints).
+   */
+  writeTransaction<T>(fn: (db: Database.Database) => T): T {
+    return this.db.transaction((): T => fn(this.db)).immediate();
+  }
+
   // ---- sweeps -----------------------------------------------------------------------------
 
-  /** The sweep whose spec hash is `hash`, if one is stored. */
+  /**
+   * This database's own sweep whose spec hash is `hash`, if one is stored: the sweep running the
+   * same spec resumes. Imported sweeps (SweepRow.originDb set) are never found, even with the same
+   * spec hash: they ran elsewhere.
+   */
   findSweepByHash(hash: string): SweepRow | undefined {
     return sweepFromDb(this.stmts.sweepByHash.get(hash) as SweepDbRow | undefined);
   }
 
   /**
-   * Stores a new sweep and all of its runs (status `queued`) in one transaction: either all of
-   * it is stored or nothing.
+   * Stores a new sweep of this database and all of its runs (status `queued`) in one transaction:
+   * either all of it is stored or nothing. Its originHost is this Store's host.
    *
    * @returns the new sweep's id
    * @throws Error naming the run key when two runs share a run key or a run is invalid (seed
    *   not a safe integer, rate not null or a finite number > 0, params not a JSON object, ...),
-   *   or naming the hash when a sweep with the same spec hash exists; nothing is stored then
+   *   or naming the hash when a sweep of this database with the same spec hash exists (imported
+   *   sweeps do not count); nothing is stored then
    */
   createSweep(input: NewSweep): number {
     const create = this.db.transaction((): number => {
@@ -256,6 +322,7 @@ export class Store {
             input.specPath,
             input.machineJson,
             created,
+            this.host,
           ).lastInsertRowid,
         );
       } catch (err) {
@@ -720,6 +787,9 @@ function sweepFromDb(row: SweepDbRow | undefined): SweepRow | undefined {
     machineJson: row.machine_json,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
+    originDb: row.origin_db,
+    originSweepId: row.origin_sweep_id,
+    originHost: row.sweep_host,
   };
 }
 
@@ -771,6 +841,7 @@ function runFromDb(row: RunDbRow): RunRow {
     seed: row.seed,
     rate: row.rate,
     machine: row.machine,
+    originHost: row.sweep_host,
     status: row.status,
     error: row.error,
     warnings: row.warnings_json === null ? [] : (JSON.parse(row.warnings_json) as string[]),

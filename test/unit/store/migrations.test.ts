@@ -88,6 +88,7 @@ describe('openDatabase', () => {
     expect(tables).toEqual(
       expect.arrayContaining([
         'calibrations',
+        'database_identity',
         'runs',
         'run_iterations',
         'run_metrics',
@@ -237,6 +238,114 @@ describe('openDatabase', () => {
       expect(store.getIterations(gpu)?.startS).toEqual(sampleIterations(4).startS);
     } finally {
       store.close();
+    }
+  });
+
+  it('upgrades a 0003 database to database origins, keeping every sweep, run and result', () => {
+    const file = join(dir, 'from-0003.db');
+    const v3 = migrationsDir('v3', {
+      '0002_run_stability.sql': readFileSync(join(REPO_MIGRATIONS, '0002_run_stability.sql'), 'utf8'),
+      '0003_worker_machines.sql': readFileSync(join(REPO_MIGRATIONS, '0003_worker_machines.sql'), 'utf8'),
+    });
+    // A database as a build with 0001..0003 left it: two sweeps, runs in every status, results.
+    const old = openDatabase(file, { migrationsDir: v3 });
+    old.exec(`
+      INSERT INTO sweeps (id, name, spec_yaml, spec_json, spec_hash, spec_path, machine_json, created_at,
+          finished_at)
+        VALUES (1, 'first', 'name: first', '{}', 'h-1', '/specs/first.yaml', '{"name":"sim"}',
+          '2025-01-01T00:00:00.000Z', '2025-01-01T01:00:00.000Z'),
+        (3, 'gpu', 'name: gpu', '{"a":1}', 'h-3', NULL, '{"name":"gpu1"}', '2025-01-02T00:00:00.000Z', NULL);
+      INSERT INTO runs (id, sweep_id, run_key, workload, workload_json, policy, params_json, seed, rate,
+          machine, status, error, warnings_json, created_at, started_at, finished_at)
+        VALUES (1, 1, 'k1', 'w', '{}', 'fcfs', '{}', 1, 2, 'sim', 'done', NULL, '["w"]',
+          '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:01.000Z', '2025-01-01T00:00:02.000Z'),
+        (2, 1, 'k2', 'w', '{}', 'vllm', '{}', 1, NULL, 'sim', 'failed', 'boom', NULL,
+          '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:01.000Z', '2025-01-01T00:00:03.000Z'),
+        (5, 3, 'k1', 'w', '{}', 'fcfs', '{}', 7, 1.5, 'gpu1/llama-2-7b', 'done', NULL, '[]',
+          '2025-01-02T00:00:00.000Z', '2025-01-02T00:00:01.000Z', '2025-01-02T00:00:02.000Z'),
+        (6, 3, 'k2', 'w', '{}', 'fcfs', '{}', 8, 1.5, 'gpu1/llama-2-7b', 'queued', NULL, NULL,
+          '2025-01-02T00:00:00.000Z', NULL, NULL);
+      INSERT INTO run_metrics (run_id, metrics_json, stable, stability_json)
+        VALUES (1, '${JSON.stringify(sampleMetrics())}', NULL, NULL),
+        (5, '${JSON.stringify(sampleMetrics())}', 1, '${JSON.stringify(sampleStability(true))}');
+      INSERT INTO run_requests (run_id, idx, arrival_s, prompt_tokens, output_tokens, generated_tokens,
+          evictions, preemptions, recomputed_tokens) VALUES (1, 0, 0.5, 10, 4, 0, 0, 0, 0),
+        (5, 0, 0.25, 3, 2, 2, 0, 0, 0);
+      INSERT INTO run_time_series (run_id, idx, t_s, queue_length, running, kv_blocks, prefill_tokens,
+          decode_count) VALUES (5, 0, 0.5, 1, 1, 2, 3, 0);
+      INSERT INTO run_iterations (run_id, idx, start_s, time_s, wall_s, num_prefills, prefill_tokens,
+          num_decodes, decode_kv_tokens) VALUES (5, 0, 0.25, 0.0125, 0.013, 1, 3, 0, 0),
+        (5, 1, 0.2625, 0.01, 0.011, 0, 0, 1, 4);
+      INSERT INTO worker_machines (name, kind, created_at) VALUES ('gpu1', 'local', '2025-01-01T00:00:00.000Z');
+    `);
+    expect(old.pragma('user_version', { simple: true })).toBe(3);
+    const tables = ['sweeps', 'runs', 'run_metrics', 'run_requests', 'run_time_series', 'run_iterations'];
+    const rowsBefore = Object.fromEntries(
+      tables.map((t) => [t, old.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()]),
+    );
+    old.close();
+
+    const reports: MigrationReport[] = [];
+    const store = Store.open(file, { host: 'workstation', onMigrated: (r) => reports.push(r) });
+    try {
+      expect(reports[0]).toMatchObject({ from: 3, applied: ['0004_database_origin.sql'] });
+      expect(store.databaseIdentity()).toMatchObject({
+        id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        host: 'workstation',
+      });
+      expect(
+        store.listSweeps().map((s) => [s.id, s.name, s.originDb, s.originSweepId, s.originHost]),
+      ).toEqual([
+        [3, 'gpu', null, null, 'workstation'],
+        [1, 'first', null, null, 'workstation'],
+      ]);
+      expect(store.getSweep(1)).toMatchObject({
+        specHash: 'h-1',
+        specPath: '/specs/first.yaml',
+        finishedAt: '2025-01-01T01:00:00.000Z',
+      });
+      expect(store.listRuns().map((r) => [r.id, r.sweepId, r.runKey, r.status, r.originHost])).toEqual([
+        [1, 1, 'k1', 'done', 'workstation'],
+        [2, 1, 'k2', 'failed', 'workstation'],
+        [5, 3, 'k1', 'done', 'workstation'],
+        [6, 3, 'k2', 'queued', 'workstation'],
+      ]);
+      expect(store.getIterations(5)?.numDecodes).toEqual(Int32Array.from([0, 1]));
+      expect(store.findSweepByHash('h-3')?.id).toBe(3);
+      expect(() => store.createSweep(newSweep({ specHash: 'h-1' }))).toThrow(
+        'a sweep with spec hash h-1 already exists (sweep 1)',
+      );
+      expect(store.listWorkerMachines().map((m) => m.name)).toEqual(['gpu1']);
+    } finally {
+      store.close();
+    }
+
+    const after = new Database(file);
+    try {
+      for (const t of tables) {
+        const rows = after.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all() as Record<string, unknown>[];
+        const kept =
+          t === 'sweeps'
+            ? rows.map(({ origin_db: _a, origin_sweep_id: _b, origin_host: _c, ...r }) => r)
+            : rows;
+        expect(kept, t).toEqual(rowsBefore[t]);
+      }
+      expect(after.pragma('foreign_key_check')).toEqual([]);
+      expect(
+        after
+          .prepare(
+            "SELECT name FROM sqlite_schema WHERE tbl_name = 'sweeps' AND type = 'index' ORDER BY name",
+          )
+          .pluck()
+          .all(),
+      ).toEqual(['sweeps_local_spec_hash', 'sweeps_origin']);
+      // runs still reference the rebuilt sweeps: deleting a sweep deletes its runs and results.
+      after.pragma('foreign_keys = ON');
+      after.exec('DELETE FROM sweeps WHERE id = 3');
+      expect(after.prepare('SELECT id FROM runs ORDER BY id').pluck().all()).toEqual([1, 2]);
+      expect(after.prepare('SELECT count(*) FROM run_iterations').pluck().get()).toBe(0);
+    } finally {
+      after.close();
     }
   });
 
