@@ -42,7 +42,12 @@ export class SweepProgressReporter {
       return;
     }
     if (p.kind === 'start') return;
-    const detail = p.kind === 'done' ? `${(p.simWallS ?? 0).toFixed(2)} s` : `FAILED: ${p.error}`;
+    const detail =
+      p.kind === 'done'
+        ? `${(p.simWallS ?? 0).toFixed(2)} s`
+        : p.kind === 'requeued'
+          ? 'interrupted, queued again'
+          : `FAILED: ${p.error}`;
     this.stream.write(`[${p.ended}/${p.total}] run ${p.runId} ${p.label}: ${detail}\n`);
   }
 

@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import type { BatchShape } from '../latency/batch-shape.js';
 import type { IterationTimeModel } from '../latency/iteration-time-model.js';
 import type { RequestList } from '../workloads/request-list.js';
+import type { EngineProgress, EngineProgressSink } from './engine-progress.js';
 import type { IterationBatch, IterationExecutor } from './iteration-executor.js';
 import { blocksFor } from './kv-blocks.js';
 import { PolicyViolationError, type EngineRule } from './policy-violation.js';
@@ -27,6 +28,12 @@ export interface EngineConfig {
   timeSeriesPoints?: number;
   /** Safety stop for livelocked policies (default 200,000,000 iterations). */
   maxIterations?: number;
+  /**
+   * Live progress: a report every `everyIterations` iterations and one at the end (see
+   * EngineProgressSink). Off by default; when off, the loop pays one integer comparison per
+   * iteration.
+   */
+  progress?: EngineProgressSink;
 }
 
 /** Engine-level totals of one run, from which run metrics are derived (runner/metrics/). */
@@ -90,10 +97,13 @@ export function findRequestThatCannotFit(
  * advance the clock by the iteration-time model, then apply the batch: prefill chunks fill KV,
  * decodes produce one token each, finished requests free their blocks. When the policy schedules
  * nothing, the clock jumps to the next arrival. All request state lives here in typed arrays;
- * policies only decide.
+ * policies only decide. With `config.progress` set, the run's live state is reported every few
+ * iterations and at the end (EngineProgressSink); the output is the same with or without it.
  *
  * @throws InputError when a request can never fit in the KV cache (see findRequestThatCannotFit)
  * @throws PolicyViolationError when the policy breaks an engine rule
+ * @throws RangeError when `config.progress.everyIterations` is not a positive integer; whatever
+ *   `config.progress.report` throws (the run is abandoned)
  */
 export function simulate(requests: RequestList, config: EngineConfig, scheduler: Scheduler): EngineOutput {
   return new ReplicaEngine(requests, config, scheduler).run();
@@ -102,7 +112,7 @@ export function simulate(requests: RequestList, config: EngineConfig, scheduler:
 /**
  * The same replica as {@link simulate}, with each batch executed by `executor` (a GPU worker)
  * instead of timed by an iteration-time model: the clock advances by what `execute` returns.
- * Policies, validation, records and metrics are exactly those of simulate.
+ * Policies, validation, records, metrics and progress reports are exactly those of simulate.
  *
  * @param config as for simulate, without `iterationTime`
  * @throws InputError, PolicyViolationError as simulate; RangeError when the executor returns a
@@ -174,6 +184,10 @@ class ReplicaEngine implements EngineView {
   private numReleased = 0;
   private onIdle: ((t: number) => void) | undefined;
   private readonly idleWaits: Promise<void>[] = [];
+  // live progress: the iteration of the next report (-1: never), output tokens of finished requests
+  private readonly progress: EngineProgressSink | undefined;
+  private nextProgress = -1;
+  private finishedOutputTokens = 0;
 
   constructor(
     requests: RequestList,
@@ -253,6 +267,14 @@ class ReplicaEngine implements EngineView {
       this.tokenModel,
     );
     if (cannotFit) throw new InputError(`policy ${scheduler.name}: ${cannotFit}`);
+    this.progress = config.progress;
+    if (this.progress) {
+      const every = this.progress.everyIterations;
+      if (!(Number.isSafeInteger(every) && every >= 1)) {
+        throw new RangeError(`progress.everyIterations must be a positive integer, got ${every}`);
+      }
+      this.nextProgress = every;
+    }
   }
 
   /** Runs to the end with the machine's iteration-time model (the simulator's loop). */
@@ -260,7 +282,7 @@ class ReplicaEngine implements EngineView {
     const model = this.config.iterationTime;
     if (!model) throw new RangeError('simulate needs an iteration-time model in the engine config');
     while (this.nextBatch()) this.completeIteration(model.iterationTime(this.shape));
-    return this.result();
+    return this.finalResult();
   }
 
   /** Runs to the end with each batch executed (and timed) by `executor`. */
@@ -285,7 +307,7 @@ class ReplicaEngine implements EngineView {
       batch.numReleased = this.numReleased;
       this.completeIteration(await executor.execute(batch));
     }
-    return this.result();
+    return this.finalResult();
   }
 
   /**
@@ -341,6 +363,7 @@ class ReplicaEngine implements EngineView {
   /**
    * Applies the planned batch after it took `dt` seconds: advances the clock, fills KV with the
    * prefill chunks, emits decode tokens, records the time series and finishes completed requests.
+   * Reports progress when this iteration is due for a report.
    * @throws RangeError when dt is not a positive finite number of seconds
    */
   private completeIteration(dt: number): void {
@@ -389,6 +412,32 @@ class ReplicaEngine implements EngineView {
       }
     }
     this.end = t;
+    if (this.iteration === this.nextProgress) {
+      this.nextProgress += this.progress!.everyIterations;
+      this.progress!.report(this.progressAt(t));
+    }
+  }
+
+  /** The run's output, after the final progress report (when progress is on). */
+  private finalResult(): EngineOutput {
+    const output = this.result();
+    this.progress?.report(this.progressAt(output.totals.endS));
+    return output;
+  }
+
+  private progressAt(nowS: number): EngineProgress {
+    return {
+      nowS,
+      startS: this.start,
+      iterations: this.iteration,
+      arrived: this.arrived,
+      finished: this.finished,
+      total: this.n,
+      queueLength: this.arrived - this.active - this.finished,
+      running: this.active,
+      kvBlocks: this.used,
+      outputTokens: this.finishedOutputTokens,
+    };
   }
 
   private result(): EngineOutput {
@@ -440,6 +489,7 @@ class ReplicaEngine implements EngineView {
     this.blocks[id] = 0;
     this.active--;
     this.finished++;
+    this.finishedOutputTokens += this.output[id];
     this.released[this.numReleased++] = id;
     this.scheduler.onFinish(id, this);
   }

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { EngineProgress } from '../engine/engine-progress.js';
 import { simulate } from '../engine/replica-engine.js';
 import type { RunResult } from '../engine/run-result.js';
 import type { TokenModel } from '../engine/token-model.js';
@@ -10,6 +11,7 @@ import { computeRunMetrics } from '../metrics/run-metrics.js';
 import { assessStability } from '../metrics/stability.js';
 import { createScheduler, type PolicySpec } from '../schedulers/policy-spec.js';
 import type { RequestList } from '../workloads/request-list.js';
+import { throttledRunProgress } from './run-progress.js';
 
 /** Everything one run needs; plain data, so it crosses to a worker thread by structured clone. */
 export interface RunTask {
@@ -49,10 +51,12 @@ export function schedulerContextOf(task: RunTask, machine: Machine): SchedulerCo
  * Simulates one run and computes its metrics and its stability verdict (assessStability with
  * the default settings; arrivals after the end of a run stopped by a horizon are left out).
  * Pure: no I/O, so it runs in the CLI's process or in a worker thread alike.
+ * @param onProgress receives the run's live progress, about 4 times per second of wall time at
+ *   most (throttledRunProgress); the result is the same with or without it
  * @throws PolicyViolationError when the policy breaks an engine rule; InputError for an
- *   infeasible workload (already excluded by planSweep)
+ *   infeasible workload (already excluded by planSweep); whatever `onProgress` throws
  */
-export function executeRun(task: RunTask): RunResult {
+export function executeRun(task: RunTask, onProgress?: (p: EngineProgress) => void): RunResult {
   if (typeof task.machine === 'object' && 'worker' in task.machine) {
     throw new Error(`run ${task.runId} executes on GPU worker ${task.machine.worker}, not in the simulator`);
   }
@@ -66,6 +70,7 @@ export function executeRun(task: RunTask): RunResult {
       iterationTime: machine.iterationTime,
       tokenModel: task.tokenModel,
       horizonS: task.horizonS ?? undefined,
+      progress: onProgress ? throttledRunProgress(onProgress) : undefined,
     },
     createScheduler(task.policy, schedulerContextOf(task, machine)),
   );

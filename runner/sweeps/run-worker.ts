@@ -2,9 +2,25 @@
  * Worker-thread entry for parallel sweeps (piscina loads the compiled `run-worker.js`).
  * The thread only simulates; the main thread owns SQLite and stores each result.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { RunResult } from '../engine/run-result.js';
 import { executeRun, type RunTask } from './run-task.js';
 
-export default function runInWorker(task: RunTask): RunResult {
-  return executeRun(task);
+/** What the main thread sends a worker thread for one run. */
+export interface WorkerTask {
+  task: RunTask;
+  /**
+   * Where the run's live progress goes (EngineProgress messages, about 4 per second at most; see
+   * executeRun), when the main thread wants it: one end of a MessageChannel, moved to the worker
+   * in piscina's transferList. Closed when the run ends.
+   */
+  progress?: MessagePort;
+}
+
+export default function runInWorker({ task, progress }: WorkerTask): RunResult {
+  try {
+    return executeRun(task, progress ? (p) => progress.postMessage(p) : undefined);
+  } finally {
+    progress?.close();
+  }
 }

@@ -1,20 +1,27 @@
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import type { EngineProgress } from '../engine/engine-progress.js';
 import type { RunResult } from '../engine/run-result.js';
+import { repositoryPath } from '../repository-path.js';
 import { stableJson } from '../stable-json.js';
 import type { NewRun, RunRow } from '../store/run-row.js';
 import type { Store } from '../store/store.js';
 import { WorkerSession } from '../workers/worker-session.js';
 import { describeWorkerMachine } from '../workers/start-worker.js';
 import { executeRun, type RunTask } from './run-task.js';
+import type { WorkerTask } from './run-worker.js';
 import { executeRunOnWorker } from './worker-run.js';
 import { runTaskOf, type PlannedRun, type SweepPlan } from './sweep-plan.js';
 
-/** A progress event of a running sweep. */
+/**
+ * A progress event of a running sweep: a run started, ended (`done` or `failed`), or was
+ * interrupted by a cancel (`requeued`: it goes back to the queue, nothing of it is stored).
+ */
 export interface SweepProgress {
-  kind: 'start' | 'done' | 'failed';
-  /** Runs of the sweep to execute in this invocation, and how many of them have ended. */
+  kind: 'start' | 'done' | 'failed' | 'requeued';
+  /** Runs of the sweep to execute in this invocation, and how many of them have ended (done or failed). */
   total: number;
   ended: number;
   failed: number;
@@ -34,17 +41,51 @@ export interface SweepOutcome {
   resumed: boolean;
   /** Runs already done before this invocation. */
   alreadyDone: number;
+  /** Runs of this invocation that ended done, and failed. */
   done: number;
   failed: number;
+  /**
+   * True when the signal stopped the invocation before every run ended: the runs it interrupted
+   * and those it never started are `queued`, and the sweep is not marked finished.
+   */
+  cancelled: boolean;
 }
 
 /** Options of executeSweep. */
 export interface ExecuteOptions {
   /** Runs simulated at once; 1 runs in this thread, more use worker threads. */
   jobs: number;
-  /** Called once the runs to execute are known, before the first starts. */
-  onBegin?: (info: { sweepId: number; resumed: boolean; alreadyDone: number; total: number }) => void;
+  /**
+   * Simulate on worker threads even with one job, so that this thread stays responsive and a
+   * cancel interrupts a run at once (a long-running process sets it). Needs the build, as jobs > 1.
+   */
+  workerThreads?: boolean;
+  /**
+   * Cancels the invocation: no run starts after it fires; runs simulating on worker threads are
+   * interrupted (their thread is terminated), a GPU worker is stopped (its run is interrupted),
+   * and a run simulating in this thread finishes first (nothing can interrupt it). Interrupted
+   * runs go back to `queued`, never `failed`; a run that ended is stored as usual.
+   */
+  signal?: AbortSignal;
+  /**
+   * Called once the runs to execute are known, before the first starts; `lanes` is how many run
+   * at once.
+   */
+  onBegin?: (info: {
+    sweepId: number;
+    resumed: boolean;
+    alreadyDone: number;
+    total: number;
+    lanes: number;
+  }) => void;
   onProgress?: (p: SweepProgress) => void;
+  /**
+   * Live progress of each running run (EngineProgress), about 4 times per second per run at most;
+   * a report can arrive shortly after the run's `done` event (worker threads), which callers
+   * ignore. Runs simulating in this thread report while they block it: the callback runs, but
+   * nothing else does until the run ends. Whatever it throws fails the run.
+   */
+  onRunProgress?: (runId: number, p: EngineProgress) => void;
 }
 
 /** How a planned run is stored. */
@@ -66,10 +107,13 @@ export function newRunOf(plan: SweepPlan, run: PlannedRun): NewRun {
 /**
  * Stores a sweep (or finds the one with the same spec hash) and executes every run not done
  * yet: queued runs, failed runs (retried), and runs a killed process left `running`. Each result
- * is stored in one transaction that also marks its run done, so a sweep killed at any point
- * resumes with no run lost or duplicated.
- * @param plan a validated plan (planSweep)
+ * is stored in one transaction that also marks its run done, so a sweep killed (or cancelled
+ * with `opts.signal`) at any point resumes with no run lost or duplicated. The sweep is marked
+ * finished (finishSweep) when every run ended, not when the invocation was cancelled.
+ * @param plan a validated plan (planSweep, planSweepText)
  * @param store an open store; this process must be its only writer for this sweep
+ * @throws Error when worker threads are needed and the build is missing (nothing has run then),
+ *   or when the store rejects a write
  */
 export async function executeSweep(
   plan: SweepPlan,
@@ -89,7 +133,7 @@ export async function executeSweep(
       specYaml: plan.specYaml,
       specJson: stableJson(plan.spec),
       specHash: plan.specHash,
-      specPath: plan.file,
+      specPath: plan.specPath,
       machineJson: stableJson({
         name: plan.machine.name,
         description: plan.machine.description,
@@ -119,7 +163,14 @@ export async function executeSweep(
   let ended = 0;
   let failed = 0;
   let running = 0;
-  opts.onBegin?.({ sweepId, resumed: existing !== undefined, alreadyDone, total });
+  const signal = opts.signal;
+
+  // Runs execute in `lanes` concurrent loops: on worker threads for more than one lane (or when
+  // asked), else in this thread. A GPU worker serves one run at a time, driven from this thread.
+  const lanes = plan.machine.worker ? 1 : Math.max(1, Math.min(opts.jobs, total));
+  const threads = !plan.machine.worker && total > 0 && (lanes > 1 || opts.workerThreads === true);
+  const filename = threads ? workerUrl() : undefined;
+  opts.onBegin?.({ sweepId, resumed: existing !== undefined, alreadyDone, total, lanes });
 
   const taskOf = (row: RunRow): RunTask => runTaskOf(plan, byKey.get(row.runKey)!, row.id);
   const labelOf = (row: RunRow): string =>
@@ -160,51 +211,113 @@ export async function executeSweep(
       });
     }
   };
+  const interrupted = (row: RunRow): void => {
+    running--;
+    opts.onProgress?.({
+      kind: 'requeued',
+      total,
+      ended,
+      failed,
+      running,
+      runId: row.id,
+      label: labelOf(row),
+    });
+  };
 
-  // Runs execute in `lanes` concurrent loops: in this thread for one lane, else on worker threads.
-  // A GPU worker serves one run at a time, in this thread.
   const session = plan.machine.worker ? new WorkerSession(plan.machine.worker) : undefined;
-  const lanes = session ? 1 : Math.max(1, Math.min(opts.jobs, total));
-  const pool =
-    lanes > 1 ? new Piscina({ filename: workerUrl(), minThreads: lanes, maxThreads: lanes }) : undefined;
-  const execute = async (task: RunTask): Promise<RunResult> =>
-    session
-      ? executeRunOnWorker(task, plan.machine, session)
-      : pool
-        ? ((await pool.run(task)) as RunResult)
-        : executeRun(task);
+  const pool = filename ? new Piscina({ filename, minThreads: lanes, maxThreads: lanes }) : undefined;
+  // Stopping the GPU worker interrupts its run (the run's request fails, the run is requeued).
+  const stopWorker = (): void => void session?.discard();
+  if (session) signal?.addEventListener('abort', stopWorker, { once: true });
+  const execute = async (row: RunRow): Promise<RunResult> => {
+    const task = taskOf(row);
+    const report = opts.onRunProgress;
+    const onProgress = report ? (p: EngineProgress) => report(row.id, p) : undefined;
+    if (session) return executeRunOnWorker(task, plan.machine, session, onProgress);
+    if (pool) return runOnThread(pool, task, signal, onProgress);
+    return executeRun(task, onProgress);
+  };
   try {
     let next = 0;
     const lane = async (): Promise<void> => {
-      while (next < pending.length) {
+      while (next < pending.length && !signal?.aborted) {
         const row = pending[next++];
         started(row);
         let result: RunResult | undefined;
         let error: unknown;
         try {
-          result = await execute(taskOf(row));
+          result = await execute(row);
         } catch (e) {
           error = e;
         }
-        finished(row, result, error);
+        if (result === undefined && signal?.aborted) interrupted(row);
+        else finished(row, result, error);
       }
     };
     await Promise.all(Array.from({ length: lanes }, lane));
   } finally {
+    signal?.removeEventListener('abort', stopWorker);
     await pool?.destroy();
     await session?.close();
   }
-  store.finishSweep(sweepId);
-  return { sweepId, resumed: existing !== undefined, alreadyDone, done: total - failed, failed };
+  const cancelled = ended < total;
+  // Only this invocation executes the sweep: its `running` runs are the ones it interrupted.
+  if (cancelled) store.requeueInterruptedRuns(sweepId);
+  else store.finishSweep(sweepId);
+  return {
+    sweepId,
+    resumed: existing !== undefined,
+    alreadyDone,
+    done: ended - failed,
+    failed,
+    cancelled,
+  };
 }
 
-/** The compiled worker next to this module; parallel sweeps need the build (dist/). */
+/**
+ * Simulates one run on a worker thread of `pool`; an abort of `signal` terminates the thread
+ * (the promise then rejects with piscina's AbortError). With `onProgress`, the thread posts the
+ * run's progress on a MessageChannel whose other end calls it; what `onProgress` throws is kept
+ * (not thrown on the event loop) and fails the run when it ends, as in this thread.
+ */
+async function runOnThread(
+  pool: Piscina,
+  task: RunTask,
+  signal: AbortSignal | undefined,
+  onProgress: ((p: EngineProgress) => void) | undefined,
+): Promise<RunResult> {
+  if (!onProgress) return (await pool.run({ task } satisfies WorkerTask, { signal })) as RunResult;
+  const { port1, port2 } = new MessageChannel();
+  let failure: { error: unknown } | undefined;
+  port1.on('message', (p: EngineProgress) => {
+    if (failure) return;
+    try {
+      onProgress(p);
+    } catch (error) {
+      failure = { error };
+    }
+  });
+  try {
+    const work: WorkerTask = { task, progress: port2 };
+    const result = (await pool.run(work, { signal, transferList: [port2] })) as RunResult;
+    if (failure) throw failure.error;
+    return result;
+  } finally {
+    port1.close();
+  }
+}
+
+/**
+ * The compiled worker next to this module (dist/runner/sweeps/); from the TypeScript sources
+ * (tests under vitest), the build's worker in dist/, which must be current (`npm test` builds first).
+ * @throws Error when there is no build
+ */
 function workerUrl(): string {
   const url = new URL('./run-worker.js', import.meta.url);
-  if (!existsSync(fileURLToPath(url))) {
-    throw new Error(
-      `parallel sweeps need the compiled worker ${fileURLToPath(url)}: run \`npm run build\`, or use --jobs 1`,
-    );
-  }
-  return url.href;
+  if (existsSync(fileURLToPath(url))) return url.href;
+  const built = repositoryPath('dist', 'runner', 'sweeps', 'run-worker.js');
+  if (existsSync(built)) return pathToFileURL(built).href;
+  throw new Error(
+    `parallel sweeps need the compiled worker ${fileURLToPath(url)}: run \`npm run build\`, or use --jobs 1`,
+  );
 }

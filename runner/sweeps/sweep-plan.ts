@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { findRequestThatCannotFit } from '../engine/replica-engine.js';
 import { InputError } from '../errors.js';
@@ -50,7 +50,16 @@ export interface PlannedRun {
 
 /** A fully validated sweep, ready to store and execute. */
 export interface SweepPlan {
+  /** The spec's file as given (planSweep), or the label of a spec text (planSweepText); used in messages. */
   file: string;
+  /** The spec's directory, absolute: relative paths inside the spec resolve against it. */
+  dir: string;
+  /**
+   * Where the sweep records its spec came from (SweepRow.specPath): `file` when it lies in `dir`
+   * (always for planSweep), else `file`'s name placed in `dir`, so that the directory of the
+   * stored path is always the spec's directory and a stored sweep can be planned again.
+   */
+  specPath: string;
   specYaml: string;
   spec: SweepSpec;
   /** Hash of the validated spec and its directory: re-running the same spec resumes the same sweep. */
@@ -115,6 +124,32 @@ export function planSweep(file: string, options: { registry?: () => MachineRegis
   } catch {
     throw new InputError(`${file}: spec file not found or unreadable`, { file });
   }
+  return planSweepText(text, { file, dir: dirname(resolve(file)), registry: options.registry });
+}
+
+/** Options of {@link planSweepText}. */
+export interface PlanTextOptions {
+  /**
+   * Label of the spec in messages (`editor.yaml:12: ...`), which may name no real file; stored
+   * with the sweep as its spec path (see SweepPlan.specPath).
+   */
+  file: string;
+  /** Directory that relative paths inside the spec (traces, lengths files) resolve against. */
+  dir: string;
+  /** As for planSweep. */
+  registry?: () => MachineRegistry;
+}
+
+/**
+ * planSweep for a spec held in memory (an editor's text): the same validation and expansion,
+ * the same plan and spec hash as planSweep gives for a file with this text in `options.dir`.
+ * Nothing is stored.
+ * @param text the YAML spec
+ * @throws InputError naming `options.file` and the line or field of the first problem found
+ */
+export function planSweepText(text: string, options: PlanTextOptions): SweepPlan {
+  const { file } = options;
+  const specDir = resolve(options.dir);
   const doc = SpecDocument.parse(file, text);
   if (doc.value === null || typeof doc.value !== 'object' || Array.isArray(doc.value)) {
     throw new InputError(
@@ -136,7 +171,6 @@ export function planSweep(file: string, options: { registry?: () => MachineRegis
     typeof spec.machine !== 'string' && 'worker' in spec.machine
       ? spec.machine
       : resolvedRefOf(spec.machine, machine, registry);
-  const specDir = dirname(resolve(file));
 
   const workloads: PlannedWorkload[] = [];
   const warnings: string[] = [];
@@ -233,6 +267,8 @@ export function planSweep(file: string, options: { registry?: () => MachineRegis
 
   return {
     file,
+    dir: specDir,
+    specPath: dirname(resolve(file)) === specDir ? file : join(specDir, basename(file)),
     specYaml: text,
     spec,
     specHash: sha256(stableJson({ spec, specDir })),

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { EngineProgress } from '../engine/engine-progress.js';
 import { simulateOn } from '../engine/replica-engine.js';
 import type { RunResult } from '../engine/run-result.js';
 import type { Machine } from '../latency/machine.js';
@@ -8,6 +9,7 @@ import { createScheduler } from '../schedulers/policy-spec.js';
 import { WorkerError } from '../workers/worker-client.js';
 import { WorkerIterationExecutor } from '../workers/worker-executor.js';
 import type { WorkerSession } from '../workers/worker-session.js';
+import { throttledRunProgress } from './run-progress.js';
 import { schedulerContextOf, type RunTask } from './run-task.js';
 
 /**
@@ -17,6 +19,8 @@ import { schedulerContextOf, type RunTask } from './run-task.js';
  * measured iterations. The worker's KV is freed at the end, so the next run starts empty.
  *
  * @param machine the plan's resolved worker machine (Machine.worker set)
+ * @param onProgress receives the run's live progress, about 4 times per second at most (checked
+ *   after every iteration: throttledRunProgress with everyIterations 1)
  * @throws Error with the worker's reason and its stderr tail when the worker dies, times out or
  *   answers out of step (the session then discards that worker); PolicyViolationError as executeRun
  */
@@ -24,6 +28,7 @@ export async function executeRunOnWorker(
   task: RunTask,
   machine: Machine,
   session: WorkerSession,
+  onProgress?: (p: EngineProgress) => void,
 ): Promise<RunResult> {
   const run = machine.worker;
   if (!run) throw new Error(`machine ${machine.name} is not a GPU worker`);
@@ -55,6 +60,7 @@ export async function executeRunOnWorker(
         blockSize: machine.blockSize,
         tokenModel: task.tokenModel,
         horizonS: task.horizonS ?? undefined,
+        progress: onProgress ? throttledRunProgress(onProgress, 1) : undefined,
       },
       createScheduler(task.policy, schedulerContextOf(task, machine)),
       executor,

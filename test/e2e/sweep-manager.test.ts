@@ -1,0 +1,269 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as StoreModule from '../../runner/store/store.js';
+import type * as ManagerModule from '../../runner/sweeps/sweep-manager.js';
+import type { SweepEnded, SweepSnapshot } from '../../runner/sweeps/sweep-manager.js';
+import type * as PlanModule from '../../runner/sweeps/sweep-plan.js';
+import { REPO } from '../helpers/cli.js';
+
+/**
+ * The SweepManager as the desktop app's runner uses it: from the build (dist/, made by `npm test`'s
+ * pretest step), because its runs simulate on worker threads that load dist/runner/sweeps/run-worker.js.
+ */
+async function fromDist<T>(path: string): Promise<T> {
+  return (await import(pathToFileURL(join(REPO, 'dist/runner', path)).href)) as T;
+}
+
+const ARXIV = join(
+  REPO,
+  'data/vidur/data/processed_traces/arxiv_summarization_stats_llama2_tokenizer_filtered_v2.csv',
+);
+const REQUESTS = 10_000;
+const RUNS = 12; // 2 rates x 2 seeds x 3 policies
+
+const SPEC = [
+  'name: manager',
+  'machine: a100-llama2-7b',
+  `requests: ${REQUESTS}`,
+  'seeds: [1, 2]',
+  'workloads:',
+  '  - name: arxiv',
+  '    lengths: { path: lengths.csv }',
+  '    arrival: { process: poisson, rate: [3, 4] }',
+  'policies: [{ policy: vllm }, { policy: sarathi }, { policy: fcfs }]',
+  '',
+].join('\n');
+
+/** What the database holds for each run: status, results stored, and a digest of them. */
+interface StoredRun {
+  status: string;
+  runKey: string;
+  finishedAt: string | null;
+  metricsRows: number;
+  requestRows: number;
+  seriesRows: number;
+  metrics: string | null;
+  finish: string;
+}
+
+function storedRuns(db: string): Map<number, StoredRun> {
+  const conn = new Database(db, { readonly: true });
+  try {
+    const rows = conn
+      .prepare(
+        `SELECT r.id, r.status, r.run_key, r.finished_at, m.metrics_json,
+           (SELECT count(*) FROM run_metrics WHERE run_id = r.id) AS metrics_rows,
+           (SELECT count(*) FROM run_requests WHERE run_id = r.id) AS request_rows,
+           (SELECT count(*) FROM run_time_series WHERE run_id = r.id) AS series_rows
+         FROM runs r LEFT JOIN run_metrics m ON m.run_id = r.id ORDER BY r.id`,
+      )
+      .all() as {
+      id: number;
+      status: string;
+      run_key: string;
+      finished_at: string | null;
+      metrics_json: string | null;
+      metrics_rows: number;
+      request_rows: number;
+      series_rows: number;
+    }[];
+    const finish = conn.prepare('SELECT finish_s FROM run_requests WHERE run_id = ? ORDER BY idx').pluck();
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          status: r.status,
+          runKey: r.run_key,
+          finishedAt: r.finished_at,
+          metricsRows: r.metrics_rows,
+          requestRows: r.request_rows,
+          seriesRows: r.series_rows,
+          metrics: r.metrics_json,
+          finish: JSON.stringify(finish.all(r.id)),
+        },
+      ]),
+    );
+  } finally {
+    conn.close();
+  }
+}
+
+/** Every run's results are stored whole (done) or not at all (any other status). */
+function expectNothingHalfStored(runs: Map<number, StoredRun>): void {
+  for (const [id, run] of runs) {
+    if (run.status === 'done') {
+      expect([id, run.metricsRows, run.requestRows]).toEqual([id, 1, REQUESTS]);
+      expect(run.seriesRows, `run ${id}`).toBeGreaterThan(0);
+    } else {
+      expect([id, run.metricsRows, run.requestRows, run.seriesRows]).toEqual([id, 0, 0, 0]);
+    }
+  }
+}
+
+function statusCounts(runs: Map<number, StoredRun>): Record<string, number> {
+  const counts: Record<string, number> = { queued: 0, running: 0, done: 0, failed: 0 };
+  for (const run of runs.values()) counts[run.status]++;
+  return counts;
+}
+
+let Store: typeof StoreModule.Store;
+let SweepManager: typeof ManagerModule.SweepManager;
+let planSweep: typeof PlanModule.planSweep;
+let planSweepText: typeof PlanModule.planSweepText;
+const cleanup: string[] = [];
+
+beforeAll(async () => {
+  ({ Store } = await fromDist<typeof StoreModule>('store/store.js'));
+  ({ SweepManager } = await fromDist<typeof ManagerModule>('sweeps/sweep-manager.js'));
+  ({ planSweep, planSweepText } = await fromDist<typeof PlanModule>('sweeps/sweep-plan.js'));
+});
+afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('SweepManager: background sweeps with live progress, cancel and resume', () => {
+  it('runs a sweep in the background, cancels it mid-way, resumes it to the end, refuses a changed trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'schedbench-manager-'));
+    cleanup.push(dir);
+    writeFileSync(join(dir, 'lengths.csv'), readFileSync(ARXIV));
+    const specFile = join(dir, 'manager.yaml');
+    writeFileSync(specFile, SPEC);
+    const db = join(dir, 'manager.db');
+
+    const plan = planSweep(specFile);
+    expect(planSweepText(SPEC, { file: 'editor.yaml', dir }).specHash).toBe(plan.specHash);
+
+    const store = Store.open(db);
+    const manager = new SweepManager(store, { jobs: 2 });
+    const events: { at: number; snapshot: SweepSnapshot }[] = [];
+    const ended: SweepEnded[] = [];
+    manager.on('progress', (snapshot) => events.push({ at: performance.now(), snapshot }));
+    manager.on('ended', (e) => ended.push(e));
+    const next = (predicate: (s: SweepSnapshot) => boolean, what: string): Promise<SweepSnapshot> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no progress event with ${what} in 90 s`)), 90_000);
+        const listener = (s: SweepSnapshot): void => {
+          if (!predicate(s)) return;
+          clearTimeout(timer);
+          manager.off('progress', listener);
+          resolve(s);
+        };
+        manager.on('progress', listener);
+      });
+
+    // Start: resolves once the sweep is stored and its runs are starting.
+    const started = await manager.start(plan);
+    expect(started).toEqual({ sweepId: 1, resumed: false });
+    expect(manager.activeSweeps()).toEqual([1]);
+    expect(manager.snapshot(1)).toMatchObject({ sweepId: 1, name: 'manager', active: true, total: RUNS });
+    await expect(manager.start(plan)).rejects.toMatchObject({ name: 'SweepStateError', reason: 'active' });
+    await expect(manager.resume(1)).rejects.toMatchObject({ name: 'SweepStateError', reason: 'active' });
+
+    // Live progress of the running runs, then cancel once 3 runs are done and others run.
+    const midway = await next((s) => s.done >= 3 && s.live.some((l) => l.finished > 0), '3 runs done');
+    expect(midway.etaS).toBeGreaterThan(0);
+    const runningBefore = midway.live.map((l) => l.runId);
+    expect(await manager.cancel(1)).toBe(true);
+    expect(await manager.cancel(1)).toBe(false);
+    expect(manager.activeSweeps()).toEqual([]);
+    expect(ended).toEqual([{ sweepId: 1, cancelled: true, done: ended[0]?.done, failed: 0 }]);
+
+    const cancelled = storedRuns(db);
+    const counts = statusCounts(cancelled);
+    expect(counts.done).toBeGreaterThanOrEqual(3);
+    expect(counts.done).toBeLessThan(RUNS);
+    expect(counts).toEqual({ queued: RUNS - counts.done, running: 0, done: counts.done, failed: 0 });
+    expect(ended[0].done).toBe(counts.done);
+    // A run that was simulating when the cancel came was interrupted and queued again.
+    expect(runningBefore.some((id) => cancelled.get(id)?.status === 'queued')).toBe(true);
+    expectNothingHalfStored(cancelled);
+    expect(store.getSweep(1)?.finishedAt).toBeNull();
+    expect(manager.snapshot(1)).toMatchObject({ active: false, etaS: null, live: [], running: 0 });
+
+    // Resume: plans the stored spec again and executes the runs not done.
+    expect(await manager.resume(1)).toEqual({ sweepId: 1, resumed: true });
+    await next((s) => !s.active, 'the end of the resumed execution');
+    expect(ended.at(-1)).toEqual({ sweepId: 1, cancelled: false, done: RUNS, failed: 0 });
+    const resumed = storedRuns(db);
+    expect(statusCounts(resumed)).toEqual({ queued: 0, running: 0, done: RUNS, failed: 0 });
+    expect(new Set([...resumed.values()].map((r) => r.runKey)).size).toBe(RUNS);
+    expectNothingHalfStored(resumed);
+    for (const [id, run] of cancelled) {
+      if (run.status === 'done') expect(resumed.get(id), `run ${id}`).toEqual(run);
+    }
+    expect(store.getSweep(1)?.finishedAt).not.toBeNull();
+
+    // Starting the same spec again resumes the sweep with nothing to run: `ended` comes after start.
+    const endedBefore = ended.length;
+    const finished = next((s) => !s.active, 'the end of an empty execution');
+    expect(await manager.start(plan)).toEqual({ sweepId: 1, resumed: true });
+    expect(ended).toHaveLength(endedBefore);
+    await finished;
+    expect(ended.slice(endedBefore)).toEqual([{ sweepId: 1, cancelled: false, done: RUNS, failed: 0 }]);
+    expect(storedRuns(db)).toEqual(resumed);
+
+    // The progress events: live runs with their queue and throughput, an ETA once runs ended,
+    // and at most 4 per second apart from those at run ends.
+    const live = events.flatMap((e) => e.snapshot.live);
+    expect(live.length).toBeGreaterThan(0);
+    expect(live.some((l) => l.throughputTokS > 0 && l.finished > 0 && l.simTimeS > 0)).toBe(true);
+    expect(live.some((l) => l.queueLength > 0)).toBe(true);
+    expect(live.every((l) => l.total === REQUESTS && l.finished <= l.total)).toBe(true);
+    expect(live.some((l) => l.kvBlocks > 0 && l.running > 0)).toBe(true);
+    for (let i = 1; i < events.length; i++) {
+      const [a, b] = [events[i - 1], events[i]];
+      const runEnded = b.snapshot.done + b.snapshot.failed !== a.snapshot.done + a.snapshot.failed;
+      if (a.snapshot.active && b.snapshot.active && !runEnded) {
+        expect(b.at - a.at, `events ${i - 1} and ${i}`).toBeGreaterThanOrEqual(200);
+      }
+    }
+
+    // The trace changed since: resuming (or starting the same spec) is refused, nothing runs.
+    const rows = readFileSync(join(dir, 'lengths.csv'), 'utf8').trimEnd().split('\n');
+    const edited = rows.map((row, i) => {
+      if (i === 0) return row;
+      const [prefill, decode, ...rest] = row.split(',');
+      return [prefill, String(Number(decode) + 1), ...rest].join(',');
+    });
+    writeFileSync(join(dir, 'lengths.csv'), `${edited.join('\n')}\n`);
+    await expect(manager.resume(1)).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringMatching(/sweep 1 cannot be resumed: .*a trace or lengths file it reads changed/),
+    });
+    await expect(manager.start(planSweep(specFile))).rejects.toMatchObject({ name: 'InputError' });
+    expect(manager.activeSweeps()).toEqual([]);
+    expect(statusCounts(storedRuns(db))).toEqual({ queued: 0, running: 0, done: RUNS, failed: 0 });
+    await expect(manager.resume(99)).rejects.toMatchObject({ name: 'SweepStateError', reason: 'not-found' });
+
+    await manager.close();
+    await expect(manager.start(plan)).rejects.toMatchObject({ reason: 'closed' });
+    store.close();
+  }, 180_000);
+
+  it('close() cancels every active sweep and leaves its runs queued', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'schedbench-manager-close-'));
+    cleanup.push(dir);
+    writeFileSync(join(dir, 'lengths.csv'), readFileSync(ARXIV));
+    const store = Store.open(join(dir, 'close.db'));
+    const manager = new SweepManager(store, { jobs: 1 });
+    const ended: SweepEnded[] = [];
+    manager.on('ended', (e) => ended.push(e));
+    const { sweepId } = await manager.start(planSweepText(SPEC, { file: 'editor.yaml', dir }));
+    expect(store.getSweep(sweepId)?.specPath).toBe(join(dir, 'editor.yaml'));
+    await manager.close();
+    expect(manager.activeSweeps()).toEqual([]);
+    expect(ended).toEqual([{ sweepId, cancelled: true, done: 0, failed: 0 }]);
+    expect(store.runCounts(sweepId)).toEqual({ queued: RUNS, running: 0, done: 0, failed: 0 });
+    expectNothingHalfStored(storedRuns(join(dir, 'close.db')));
+
+    // A new manager (after a restart) resumes the editor's sweep from its stored text and directory.
+    const after = new SweepManager(store, { jobs: 2 });
+    const done = new Promise<SweepEnded>((resolve) => after.once('ended', resolve));
+    expect(await after.resume(sweepId)).toEqual({ sweepId, resumed: true });
+    expect(await done).toEqual({ sweepId, cancelled: false, done: RUNS, failed: 0 });
+    await after.close();
+    store.close();
+  }, 180_000);
+});
