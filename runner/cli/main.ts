@@ -9,6 +9,9 @@ import { COMPARE_FORMATS, compareCommand, type CompareFormat } from './compare-c
 import { defaultDatabasePath } from './default-database.js';
 import { FLUID_FORMATS, fluidCommand, type FluidFormat } from './fluid-command.js';
 import { MACHINES_FORMATS, machinesCommand, type MachinesFormat } from './machines-command.js';
+import { availableParallelism } from 'node:os';
+import { API_OPS } from '../api/api-contract.js';
+import { apiCommand } from './api-command.js';
 import { ExitCode } from './exit-codes.js';
 import { profileCommand, type ProfileCommandOptions } from './profile-command.js';
 import {
@@ -18,9 +21,10 @@ import {
   workerMachinesSection,
   type AddMachineOptions,
 } from './worker-machines-command.js';
-import { nonNegativeInt, oneOf, positiveInt } from './parse-options.js';
+import { nonNegativeInt, oneOf, positiveInt, tcpPort } from './parse-options.js';
 import { chooseSweep, REPORT_FORMATS, writeSweepReport, type ReportFormat } from './report-command.js';
 import { RUNS_FORMATS, runsCommand, type RunsFormat } from './runs-command.js';
+import { DEFAULT_SERVE_PORT, serveCommand } from './serve-command.js';
 import { sweepCommand } from './sweep-command.js';
 import { SUMMARY_FORMATS, summaryCommand, type SummaryFormat } from './summary-command.js';
 
@@ -264,6 +268,39 @@ function buildProgram(setExit: (code: number) => void): Command {
         return writeSweepReport(store, sweepId, o.out ?? `schedbench-sweep-${sweepId}.${format}`, format);
       });
       process.stdout.write(`${path}\n`);
+    });
+
+  program
+    .command('serve')
+    .description(
+      'serve the runs browser and the API over HTTP on 127.0.0.1 only, behind a random token; prints the URL to open last (reach it from elsewhere through an SSH tunnel)',
+    )
+    .option('--port <n>', `TCP port on 127.0.0.1, 0 for any free port (default ${DEFAULT_SERVE_PORT})`)
+    .option('--jobs <n>', 'runs simulated in parallel per sweep (default: number of cores)')
+    .addOption(dbOption())
+    .action(async (o: { port?: string; jobs?: string; db?: string }) => {
+      const port = o.port === undefined ? DEFAULT_SERVE_PORT : tcpPort('--port', o.port);
+      const jobs = o.jobs === undefined ? undefined : positiveInt('--jobs', o.jobs);
+      setExit(await serveCommand({ db: o.db ?? defaultDatabasePath(), port, jobs }));
+    });
+
+  program
+    .command('api')
+    .description(
+      `call one operation of the runner's API (the desktop app's contract) with a JSON input; prints the JSON output. Operations: ${API_OPS.join(', ')}`,
+    )
+    .argument('<op>', 'operation, e.g. runs.list')
+    .argument('[json]', 'input as JSON (default {})')
+    .option('--jobs <n>', 'runs simulated in parallel (default: number of cores)')
+    .addOption(dbOption())
+    .action(async (op: string, json: string | undefined, o: { jobs?: string; db?: string }) => {
+      const jobs = o.jobs === undefined ? availableParallelism() : positiveInt('--jobs', o.jobs);
+      const store = Store.open(o.db ?? defaultDatabasePath());
+      try {
+        setExit(await apiCommand(store, op, json, { jobs, cwd: process.cwd() }));
+      } finally {
+        store.close();
+      }
     });
   return program;
 }

@@ -16,6 +16,17 @@ export function nonNegativeInt(option: string, raw: string): number {
   return raw.trim() === '0' ? 0 : positiveIntOr(option, raw, 'a non-negative integer');
 }
 
+/**
+ * Parses a TCP port to listen on: 0 (any free port) to 65535.
+ * @throws InputError naming the option
+ */
+export function tcpPort(option: string, raw: string): number {
+  const port = nonNegativeInt(option, raw);
+  if (port > 65_535)
+    throw new InputError(`${option} must be a TCP port (0 to 65535), got "${raw}"`, { field: option });
+  return port;
+}
+
 function positiveIntOr(option: string, raw: string, what: string): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1) {

@@ -50,7 +50,53 @@ interface StoredMachine {
 export function loadReportData(store: Store, sweepId: number): ReportData {
   const sweep = store.getSweep(sweepId);
   if (!sweep) throw new InputError(`no sweep with id ${sweepId} in ${store.file}`, { field: 'ID' });
-  const rows = store.listRuns({ sweepId });
+  return assembleReportData(
+    store,
+    sweep,
+    store.listRuns({ sweepId }),
+    `Schedbench sweep ${sweep.id}: ${sweep.name}`,
+  );
+}
+
+/**
+ * A report of chosen runs (the desktop's Compare export), from one sweep or several. With runs of
+ * one sweep it is that sweep's report restricted to them; across sweeps the spec and machine of
+ * the first run's sweep are shown, the other machines are named, and the fluid overlay is drawn
+ * only when every run shares the first sweep's machine.
+ * @param runIds run ids, in the order given
+ * @throws InputError when a run id does not exist
+ */
+export function loadRunsReportData(store: Store, runIds: readonly number[]): ReportData {
+  const rows = store.listRuns({ runIds });
+  const found = new Set(rows.map((r) => r.id));
+  const missing = runIds.find((id) => !found.has(id));
+  if (missing !== undefined)
+    throw new InputError(`no run with id ${missing} in ${store.file}`, { field: 'RUN_ID' });
+  const sweep = store.getSweep(rows[0].sweepId)!;
+  const sweeps = new Set(rows.map((r) => r.sweepId));
+  const machines = [...new Set(rows.map((r) => r.machine))];
+  const title =
+    sweeps.size === 1
+      ? `Schedbench sweep ${sweep.id}: ${sweep.name} (${rows.length} run${rows.length === 1 ? '' : 's'})`
+      : `Schedbench comparison of ${rows.length} runs from ${sweeps.size} sweeps`;
+  const data = assembleReportData(store, sweep, rows, title);
+  if (machines.length > 1) {
+    data.machine = {
+      ...data.machine,
+      name: machines.join(', '),
+      description: `runs on ${machines.length} machines; details below are those of ${data.machine.name} (sweep ${sweep.id})`,
+    };
+    delete data.fluid;
+  }
+  return data;
+}
+
+function assembleReportData(
+  store: Store,
+  sweep: NonNullable<ReturnType<Store['getSweep']>>,
+  rows: RunRow[],
+  title: string,
+): ReportData {
   const distributions: ReportData['distributions'] = {};
   const records = new Map<number, RequestRecords>();
   for (const row of rows) {
@@ -71,7 +117,7 @@ export function loadReportData(store: Store, sweepId: number): ReportData {
   }
   const machine = JSON.parse(sweep.machineJson) as StoredMachine;
   const data: ReportData = {
-    title: `Schedbench sweep ${sweep.id}: ${sweep.name}`,
+    title,
     generatedAt: new Date().toISOString(),
     sweep: { id: sweep.id, name: sweep.name, specYaml: sweep.specYaml, createdAt: sweep.createdAt },
     machine: {
@@ -89,8 +135,10 @@ export function loadReportData(store: Store, sweepId: number): ReportData {
     runs: rows.map(toReportRun),
     distributions,
   };
-  if (machine.linear && machine.tokenModel) {
-    data.fluid = fluidOverlays(rows, (id) => records.get(id), machine.linear, machine.tokenModel);
+  // An uncalibrated GPU worker has no linear model (stored as null d0/d1): no overlay.
+  const linear = machine.linear;
+  if (linear && Number.isFinite(linear.d0) && Number.isFinite(linear.d1) && machine.tokenModel) {
+    data.fluid = fluidOverlays(rows, (id) => records.get(id), linear, machine.tokenModel);
   }
   return data;
 }

@@ -24,7 +24,11 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts `schedbench ...args` without waiting; for tests that kill it. */
-export function startCli(args: string[]) {
-  return spawn(process.execPath, [BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `schedbench ...args` without waiting; for tests that kill it (or signal it to stop). */
+export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  return spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? REPO,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }

@@ -1,0 +1,383 @@
+import { z } from 'zod';
+import type { RunMetrics } from '../metrics/metric-keys.js';
+
+/**
+ * The runner's API: everything the desktop UI (and the browser mode) does, as named operations
+ * with a validated input and a typed output, plus pushed events. One contract, three transports:
+ * Electron IPC (electron/ relays it to the runner process), the CLI (`schedbench api OP JSON`) and
+ * HTTP (`schedbench serve`: `POST /api/OP`, events as server-sent events on `GET /api/events`).
+ *
+ * Inputs are zod schemas (strict: unknown fields are refused), checked by every transport before
+ * the operation runs (ApiService.call). Outputs are plain JSON (no typed arrays, no NaN: a missing
+ * value is null). Units follow the field suffixes: `_s`/`S` seconds, `TokS` tokens per second.
+ * This module imports nothing from Node, so the renderer bundles it.
+ */
+
+/** Version of this contract; a client checks `health.apiVersion`. */
+export const API_VERSION = 1;
+
+const id = z.number().int().positive();
+const runIds = z.array(id).min(1).max(5000);
+
+/** Filters of `runs.list` (all optional; values within one filter are OR-ed, filters AND-ed). */
+export const RunQuerySchema = z
+  .object({
+    sweepIds: z.array(id).optional(),
+    policies: z.array(z.string()).optional(),
+    workloads: z.array(z.string()).optional(),
+    machines: z.array(z.string()).optional(),
+    statuses: z.array(z.enum(['queued', 'running', 'done', 'failed'])).optional(),
+    /** Arrival rate range, requests per second (inclusive). */
+    rateMin: z.number().optional(),
+    rateMax: z.number().optional(),
+    /** Creation date range, ISO 8601 (inclusive). */
+    createdAfter: z.string().optional(),
+    createdBefore: z.string().optional(),
+    /** Sort key: a RunSummary field or a metric key; default `id`. */
+    sortBy: z.string().optional(),
+    descending: z.boolean().optional(),
+    limit: z.number().int().positive().max(100_000).optional(),
+  })
+  .strict();
+export type RunQuery = z.infer<typeof RunQuerySchema>;
+
+/** Input schemas of every operation. */
+export const API_INPUTS = {
+  /** Versions and the database in use. */
+  health: z.object({}).strict(),
+  /** Every sweep with its run counts, newest first. */
+  'sweeps.list': z.object({}).strict(),
+  /** One sweep with its spec text and machine. */
+  'sweeps.get': z.object({ sweepId: id }).strict(),
+  /**
+   * Validates a spec without storing anything: the run count and machine, or the first error
+   * with its line and field. `dir` resolves relative paths (default: the runner's working dir).
+   */
+  'sweeps.validate': z.object({ yaml: z.string(), dir: z.string().optional() }).strict(),
+  /** Validates, stores and starts a sweep in the background (a known spec resumes its sweep). */
+  'sweeps.start': z.object({ yaml: z.string(), dir: z.string().optional() }).strict(),
+  /** Executes the runs of a stored sweep that are not done (after a restart, or a cancel). */
+  'sweeps.resume': z.object({ sweepId: id }).strict(),
+  /** Stops a running sweep: no new run starts, running runs go back to the queue. */
+  'sweeps.cancel': z.object({ sweepId: id }).strict(),
+  /** Progress of a sweep: counts, ETA, and the live state of its running runs. */
+  'sweeps.progress': z.object({ sweepId: id }).strict(),
+  /** Runs across sweeps and machines, filtered and sorted. */
+  'runs.list': RunQuerySchema,
+  /** Per-request records of a done run, decimated to at most `maxPoints` requests. */
+  'runs.requests': z
+    .object({ runId: id, maxPoints: z.number().int().min(10).max(1_000_000).default(20_000) })
+    .strict(),
+  /** The bounded time series of a done run (queue, running, KV, batch composition). */
+  'runs.timeSeries': z.object({ runId: id }).strict(),
+  /**
+   * Runs side by side: differing parameters, metrics with their change against the baseline
+   * (default the first run), seed-to-seed spread, and the data of every comparison chart.
+   */
+  'runs.compare': z
+    .object({ runIds, baselineId: id.optional(), maxPointsPerRun: z.number().int().min(10).default(2_000) })
+    .strict(),
+  /** A report of runs: self-contained HTML, CSV or JSON, returned as text. */
+  'export.report': z.object({ runIds, format: z.enum(['html', 'csv', 'json']) }).strict(),
+  /** Simulated machines, GPU worker machines and calibrations. */
+  'machines.list': z.object({}).strict(),
+  /** Merges the sweeps and runs of another Schedbench database (see importDatabase). */
+  'database.import': z.object({ path: z.string().min(1) }).strict(),
+} as const;
+
+/** Name of an API operation. */
+export type ApiOp = keyof typeof API_INPUTS;
+
+/** Every operation name. */
+export const API_OPS = Object.keys(API_INPUTS) as ApiOp[];
+
+/** Validated input of an operation (defaults applied). */
+export type ApiInput<Op extends ApiOp> = z.output<(typeof API_INPUTS)[Op]>;
+/** Input of an operation as a client sends it (defaults optional). */
+export type ApiRequest<Op extends ApiOp> = z.input<(typeof API_INPUTS)[Op]>;
+
+// ---- outputs ------------------------------------------------------------------------------------
+
+/** Run counts by status. */
+export interface RunCountsOut {
+  queued: number;
+  running: number;
+  done: number;
+  failed: number;
+}
+
+/** One sweep in `sweeps.list`. */
+export interface SweepSummary {
+  id: number;
+  name: string;
+  /** Machine name of the sweep's runs. */
+  machine: string;
+  createdAt: string;
+  finishedAt: string | null;
+  /** Host the sweep ran on (another machine's for an imported sweep). */
+  originHost: string | null;
+  /** Whether it came from another database (`database.import`). */
+  imported: boolean;
+  counts: RunCountsOut;
+  /** Whether this runner is executing it now. */
+  active: boolean;
+}
+
+/** `sweeps.get`. */
+export interface SweepDetail extends SweepSummary {
+  specYaml: string;
+  specPath: string | null;
+  /** The machine description stored with the sweep (name, KV capacity, iteration-time model). */
+  machineInfo: Record<string, unknown>;
+}
+
+/** A problem with a spec, located where possible. */
+export interface SpecProblem {
+  message: string;
+  /** 1-based line in the YAML text. */
+  line: number | null;
+  field: string | null;
+}
+
+/** `sweeps.validate`. */
+export type ValidateOut =
+  | { ok: true; runs: number; machine: string; workloads: string[]; policies: string[]; warnings: string[] }
+  | { ok: false; problem: SpecProblem };
+
+/** A running run's live state (from the engine's progress reports). */
+export interface LiveRunOut {
+  runId: number;
+  label: string;
+  /** Simulated clock, seconds since the first arrival. */
+  simTimeS: number;
+  finished: number;
+  total: number;
+  queueLength: number;
+  running: number;
+  /** Output tokens of completed requests per simulated second so far. */
+  throughputTokS: number;
+}
+
+/** `sweeps.progress` and the `progress` event. */
+export interface SweepProgressOut {
+  sweepId: number;
+  name: string;
+  active: boolean;
+  counts: RunCountsOut;
+  total: number;
+  /** Estimated seconds to the end; null before the first run of this execution ended. */
+  etaS: number | null;
+  live: LiveRunOut[];
+}
+
+/** One run in `runs.list`. */
+export interface RunSummary {
+  id: number;
+  sweepId: number;
+  sweepName: string;
+  policy: string;
+  params: Record<string, unknown>;
+  workload: string;
+  rate: number | null;
+  seed: number;
+  machine: string;
+  originHost: string | null;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  error: string | null;
+  createdAt: string;
+  stable: boolean | null;
+  metrics: RunMetrics | null;
+}
+
+/** `runs.requests`: per-request columns (null where the event never happened). */
+export interface RunRequestsOut {
+  runId: number;
+  /** Requests in the run. */
+  count: number;
+  /** Whether `points` holds a subset (every k-th request, the slowest E2E kept). */
+  decimated: boolean;
+  /** Request indices of the rows returned. */
+  index: number[];
+  arrivalS: number[];
+  promptTokens: number[];
+  outputTokens: number[];
+  ttftS: (number | null)[];
+  e2eS: (number | null)[];
+  tpotS: (number | null)[];
+  evictions: number[];
+  preemptions: number[];
+}
+
+/** `runs.timeSeries`. */
+export interface RunTimeSeriesOut {
+  runId: number;
+  tS: number[];
+  queueLength: number[];
+  running: number[];
+  kvBlocks: number[];
+  /** KV capacity, blocks (for a fraction axis). */
+  kvCapacityBlocks: number | null;
+  prefillTokens: number[];
+  decodeCount: number[];
+}
+
+/** A metric row of `runs.compare`. */
+export interface CompareMetricRow {
+  key: string;
+  values: (number | null)[];
+  /** Change against the baseline, percent (null for the baseline or where undefined). */
+  changePct: (number | null)[];
+  /**
+   * Seed-to-seed spread of each run's configuration: the standard deviation of this metric over
+   * the selected runs that differ from it only in seed; null when it has no such sibling.
+   */
+  seedSpread: (number | null)[];
+}
+
+/** A chart series: points (x, y) with a label. */
+export interface SeriesOut {
+  label: string;
+  /** Run ids the points come from, in point order (for tooltips). */
+  runIds: number[];
+  x: number[];
+  y: (number | null)[];
+}
+
+/** `runs.compare`. */
+export interface CompareOut {
+  baselineId: number;
+  runs: RunSummary[];
+  /** Parameters (policy params, workload, rate, seed, machine) whose values differ across runs. */
+  differing: { key: string; values: string[] }[];
+  metrics: CompareMetricRow[];
+  charts: {
+    /** Per policy (and machine when several): metric vs arrival rate, one point per rate (mean over seeds). */
+    latencyVsRate: { mean: SeriesOut[]; p99: SeriesOut[] };
+    throughputVsRate: SeriesOut[];
+    /** The fluid Throughput* per workload where the sweep's machine has a linear model, tokens/s. */
+    fluidBound: SeriesOut[];
+    /** Empirical CDFs per run, decimated (x seconds, y fraction). */
+    ttftCdf: SeriesOut[];
+    e2eCdf: SeriesOut[];
+    /** Per run over time (x seconds). */
+    kvUsage: SeriesOut[];
+    queueLength: SeriesOut[];
+    batchPrefillTokens: SeriesOut[];
+    batchDecodes: SeriesOut[];
+  };
+}
+
+/** `export.report`. */
+export interface ExportOut {
+  filename: string;
+  mime: string;
+  content: string;
+}
+
+/** `machines.list`. */
+export interface MachinesOut {
+  simulated: {
+    name: string;
+    description: string;
+    gpu: string | null;
+    model: string | null;
+    kvCapacityBlocks: number;
+    blockSize: number;
+    iterationTime: Record<string, number | string>;
+    linear: { d0: number | null; d1: number | null; exact: boolean; r2: number | null };
+  }[];
+  workers: { name: string; kind: 'local' | 'ssh'; reachedBy: string; createdAt: string }[];
+  calibrations: {
+    id: number;
+    machineRef: string;
+    dtype: string;
+    gpu: string;
+    torch: string;
+    kvBlocks: number;
+    heldOutErrorPct: number | null;
+    createdAt: string;
+  }[];
+}
+
+/** `database.import`. */
+export interface ImportOut {
+  summary: Record<string, number>;
+}
+
+/** `health`. */
+export interface HealthOut {
+  apiVersion: number;
+  database: string;
+  host: string;
+  node: string;
+}
+
+/** Output of every operation. */
+export interface ApiOutputs {
+  health: HealthOut;
+  'sweeps.list': SweepSummary[];
+  'sweeps.get': SweepDetail;
+  'sweeps.validate': ValidateOut;
+  'sweeps.start': { sweepId: number; resumed: boolean };
+  'sweeps.resume': { sweepId: number };
+  'sweeps.cancel': { cancelled: boolean };
+  'sweeps.progress': SweepProgressOut;
+  'runs.list': RunSummary[];
+  'runs.requests': RunRequestsOut;
+  'runs.timeSeries': RunTimeSeriesOut;
+  'runs.compare': CompareOut;
+  'export.report': ExportOut;
+  'machines.list': MachinesOut;
+  'database.import': ImportOut;
+}
+
+/** Output of an operation. */
+export type ApiOutput<Op extends ApiOp> = ApiOutputs[Op];
+
+/** Events the runner pushes to subscribers. */
+export interface ApiEvents {
+  /** A sweep's progress changed (throttled to a few per second per sweep). */
+  progress: SweepProgressOut;
+  /** A sweep's execution ended (all runs ended, or cancelled). */
+  ended: { sweepId: number; cancelled: boolean; done: number; failed: number };
+}
+
+/** Name of an event. */
+export type ApiEventName = keyof ApiEvents;
+
+/**
+ * How an operation failed, on every transport: `bad-input` (the input or the spec is wrong;
+ * fix it), `not-found` (no such sweep or run), `conflict` (e.g. the sweep is already running),
+ * `internal` (a bug: the message says what).
+ */
+export interface ApiErrorOut {
+  code: 'bad-input' | 'not-found' | 'conflict' | 'internal';
+  message: string;
+  line?: number;
+  field?: string;
+}
+
+/** Parses an operation's input. @returns the validated input or a `bad-input` error naming the field */
+export function parseApiInput<Op extends ApiOp>(
+  op: Op,
+  input: unknown,
+): { ok: true; value: ApiInput<Op> } | { ok: false; error: ApiErrorOut } {
+  const schema = API_INPUTS[op] as z.ZodType;
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return { ok: true, value: result.data as ApiInput<Op> };
+  const issue = result.error.issues[0];
+  const field = issue.path.map(String).join('.');
+  return {
+    ok: false,
+    error: {
+      code: 'bad-input',
+      message: `${op}: ${field ? `${field}: ` : ''}${issue.message}`,
+      ...(field ? { field } : {}),
+    },
+  };
+}
+
+/** Whether `op` names an operation of this contract. */
+export function isApiOp(op: unknown): op is ApiOp {
+  return typeof op === 'string' && Object.prototype.hasOwnProperty.call(API_INPUTS, op);
+}

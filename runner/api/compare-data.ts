@@ -1,0 +1,239 @@
+import type { RequestRecords, TimeSeries } from '../engine/run-result.js';
+import type { TokenModel } from '../engine/token-model.js';
+import { METRIC_KEYS, type MetricKey } from '../metrics/metric-keys.js';
+import { empiricalCdf } from '../reports/empirical-cdf.js';
+import { fluidOverlays } from '../reports/load-report-data.js';
+import { stableJson } from '../stable-json.js';
+import type { RunRow } from '../store/run-row.js';
+import type { CompareMetricRow, CompareOut, RunSummary, SeriesOut } from './api-contract.js';
+
+/** What compareData needs besides the runs: their stored results and each sweep's machine. */
+export interface CompareSources {
+  records(runId: number): RequestRecords;
+  timeSeries(runId: number): TimeSeries;
+  /** The sweep's stored machine JSON fields the fluid bound needs (null when absent). */
+  machineOf(sweepId: number): {
+    name: string;
+    kvCapacityBlocks: number;
+    linear?: { d0: number | null; d1: number | null; exact?: boolean };
+    tokenModel?: TokenModel;
+  };
+}
+
+/** Points per run of the CDF and time-series charts, so that 200 runs stay light to draw. */
+export function pointsPerRun(runs: number, requested: number): number {
+  return Math.max(50, Math.min(requested, Math.floor(200_000 / Math.max(1, runs))));
+}
+
+/**
+ * Everything the Compare view shows for chosen runs (desktop issue, "Compare"): the parameters
+ * that differ, every metric with its change against the baseline and its seed-to-seed spread,
+ * and the data of each chart: latency (E2E mean and p99) and throughput vs arrival rate per
+ * policy (mean over seeds; with the machine in the label when runs span machines), the fluid
+ * Throughput* bound where the sweep's machine has a linear model, TTFT and E2E empirical CDFs,
+ * and per run over time: KV usage (fraction of capacity), queue length and batch composition.
+ * Per-run series are decimated to pointsPerRun points (CDFs at evenly spaced ranks, time series
+ * by stride keeping the last sample).
+ *
+ * @param runs the runs, in display order; runs[0] unless baselineId says otherwise is the baseline
+ * @param summaries the same runs as RunSummary (same order)
+ * @throws RangeError when baselineId is not among the runs
+ */
+export function compareData(
+  runs: readonly RunRow[],
+  summaries: RunSummary[],
+  baselineId: number | undefined,
+  maxPointsPerRun: number,
+  sources: CompareSources,
+): CompareOut {
+  const baseIndex = baselineId === undefined ? 0 : runs.findIndex((r) => r.id === baselineId);
+  if (baseIndex < 0) throw new RangeError(`baseline run ${baselineId} is not among the compared runs`);
+  const base = runs[baseIndex];
+  const machines = new Set(runs.map((r) => r.machine));
+  const perRun = pointsPerRun(runs.length, maxPointsPerRun);
+
+  // Parameters that differ.
+  const describe = (r: RunRow): Record<string, string> => ({
+    policy: r.policy,
+    ...Object.fromEntries(Object.entries(r.params).map(([k, v]) => [`${r.policy}.${k}`, paramText(v)])),
+    workload: r.workload,
+    rate: r.rate === null ? 'trace' : String(r.rate),
+    seed: String(r.seed),
+    machine: r.machine,
+  });
+  const described = runs.map(describe);
+  const keys = [...new Set(described.flatMap((d) => Object.keys(d)))];
+  const differing = keys
+    .map((key) => ({ key, values: described.map((d) => d[key] ?? '-') }))
+    .filter((row) => new Set(row.values).size > 1);
+
+  // Metrics with change and seed spread.
+  const configOf = (r: RunRow): string =>
+    stableJson({ p: r.policy, params: r.params, w: r.workloadJson, rate: r.rate, m: r.machine });
+  const groups = new Map<string, RunRow[]>();
+  for (const r of runs) groups.set(configOf(r), [...(groups.get(configOf(r)) ?? []), r]);
+  const metrics: CompareMetricRow[] = METRIC_KEYS.map((key) => {
+    const values = runs.map((r) => finiteOrNull(r.metrics?.[key]));
+    const b = values[baseIndex];
+    return {
+      key,
+      values,
+      changePct: values.map((v, i) =>
+        i === baseIndex || v === null || b === null || b === 0 ? null : ((v - b) / Math.abs(b)) * 100,
+      ),
+      seedSpread: runs.map((r) => spread(groups.get(configOf(r))!, key)),
+    };
+  });
+
+  // Metric vs rate, one series per policy (+ params) (+ machine when several).
+  const workloadsDiffer = new Set(runs.map((x) => x.workload)).size > 1;
+  // Per policy, the parameters whose values differ among that policy's runs (they name its series).
+  const paramsVaryingWithin = new Map<string, string[]>();
+  for (const policy of new Set(runs.map((r) => r.policy))) {
+    const own = runs.filter((r) => r.policy === policy);
+    const names = [...new Set(own.flatMap((r) => Object.keys(r.params)))].sort();
+    paramsVaryingWithin.set(
+      policy,
+      names.filter((k) => new Set(own.map((r) => paramText(r.params[k]))).size > 1),
+    );
+  }
+  const seriesKey = (r: RunRow): string => {
+    const own = (paramsVaryingWithin.get(r.policy) ?? []).map((k) => `${k}=${paramText(r.params[k])}`);
+    return [
+      r.policy,
+      ...own,
+      workloadsDiffer ? `· ${r.workload}` : '',
+      machines.size > 1 ? `@ ${r.machine}` : '',
+    ]
+      .filter((part) => part !== '')
+      .join(' ');
+  };
+  const byRate = (metric: MetricKey): SeriesOut[] => {
+    const series = new Map<string, Map<number, RunRow[]>>();
+    for (const r of runs) {
+      if (r.rate === null || r.metrics === null) continue;
+      const s = series.get(seriesKey(r)) ?? new Map<number, RunRow[]>();
+      s.set(r.rate, [...(s.get(r.rate) ?? []), r]);
+      series.set(seriesKey(r), s);
+    }
+    return [...series].map(([label, points]) => {
+      const rates = [...points.keys()].sort((a, c) => a - c);
+      return {
+        label,
+        runIds: rates.map((rate) => points.get(rate)![0].id),
+        x: rates,
+        y: rates.map((rate) => mean(points.get(rate)!.map((r) => finiteOrNull(r.metrics![metric])))),
+      };
+    });
+  };
+
+  // Fluid bound per sweep and workload, where the machine has a linear model.
+  const fluidBound: SeriesOut[] = [];
+  for (const sweepId of new Set(runs.map((r) => r.sweepId))) {
+    const machine = sources.machineOf(sweepId);
+    const linear = machine.linear;
+    if (!linear || linear.d0 === null || linear.d1 === null || !machine.tokenModel) continue;
+    const rows = runs.filter((r) => r.sweepId === sweepId);
+    const overlays = fluidOverlays(
+      rows,
+      (id) => sources.records(id),
+      { d0: linear.d0, d1: linear.d1, exact: linear.exact ?? false },
+      machine.tokenModel,
+    );
+    for (const [workload, overlay] of Object.entries(overlays)) {
+      fluidBound.push({
+        label: `Throughput* ${workload}${machines.size > 1 ? ` @ ${machine.name}` : ''}`,
+        runIds: [],
+        x: overlay.points.map((p) => p.rate),
+        y: overlay.points.map((p) => p.lineTokS),
+      });
+    }
+  }
+
+  // Per-run distributions and time series.
+  const labelOf = (r: RunRow): string =>
+    `run ${r.id}: ${seriesKey(r)} rate=${r.rate ?? 'trace'} seed=${r.seed}`;
+  const done = runs.filter((r) => r.status === 'done');
+  const ttftCdf: SeriesOut[] = [];
+  const e2eCdf: SeriesOut[] = [];
+  const kvUsage: SeriesOut[] = [];
+  const queueLength: SeriesOut[] = [];
+  const batchPrefillTokens: SeriesOut[] = [];
+  const batchDecodes: SeriesOut[] = [];
+  for (const r of done) {
+    const rec = sources.records(r.id);
+    const ttft: number[] = [];
+    const e2e: number[] = [];
+    for (let i = 0; i < rec.arrival.length; i++) {
+      if (Number.isNaN(rec.finish[i])) continue;
+      ttft.push(rec.firstToken[i] - rec.arrival[i]);
+      e2e.push(rec.finish[i] - rec.arrival[i]);
+    }
+    const cdf = (samples: number[]): SeriesOut => {
+      const points = samples.length > 0 ? empiricalCdf(samples, Math.max(2, perRun)) : [];
+      return { label: labelOf(r), runIds: [r.id], x: points.map((p) => p.x), y: points.map((p) => p.y) };
+    };
+    ttftCdf.push(cdf(ttft));
+    e2eCdf.push(cdf(e2e));
+    const ts = sources.timeSeries(r.id);
+    const capacity = sources.machineOf(r.sweepId).kvCapacityBlocks;
+    const pick = strideIndices(ts.t.length, perRun);
+    const over = (values: ArrayLike<number>, scale = 1): SeriesOut => ({
+      label: labelOf(r),
+      runIds: [r.id],
+      x: pick.map((i) => ts.t[i]),
+      y: pick.map((i) => values[i] * scale),
+    });
+    kvUsage.push(over(ts.kvBlocks, capacity > 0 ? 1 / capacity : 1));
+    queueLength.push(over(ts.queueLength));
+    batchPrefillTokens.push(over(ts.prefillTokens));
+    batchDecodes.push(over(ts.decodeCount));
+  }
+
+  return {
+    baselineId: base.id,
+    runs: summaries,
+    differing,
+    metrics,
+    charts: {
+      latencyVsRate: { mean: byRate('e2e_mean_s'), p99: byRate('e2e_p99_s') },
+      throughputVsRate: byRate('throughput_tok_s'),
+      fluidBound,
+      ttftCdf,
+      e2eCdf,
+      kvUsage,
+      queueLength,
+      batchPrefillTokens,
+      batchDecodes,
+    },
+  };
+}
+
+/** At most `max` indices of [0, n), evenly spaced, always including the first and the last. */
+export function strideIndices(n: number, max: number): number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  const out: number[] = [];
+  for (let j = 0; j < max; j++) out.push(Math.round((j * (n - 1)) / (max - 1)));
+  return out;
+}
+
+function paramText(v: unknown): string {
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+}
+
+function finiteOrNull(v: number | null | undefined): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function mean(values: (number | null)[]): number | null {
+  const xs = values.filter((v): v is number => v !== null);
+  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Sample standard deviation of a metric over runs that differ only in seed; null for fewer than 2. */
+function spread(group: RunRow[], key: MetricKey): number | null {
+  const xs = group.map((r) => finiteOrNull(r.metrics?.[key])).filter((v): v is number => v !== null);
+  if (xs.length < 2) return null;
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+}
