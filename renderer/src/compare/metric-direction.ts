@@ -1,0 +1,46 @@
+import type { MetricKey } from '../../../runner/metrics/metric-keys.js';
+
+/**
+ * Which way a metric improves (docs/metrics.md): `up` (throughputs, completed requests), `down`
+ * (latencies, queueing, preemptions, evictions, recomputation, unfinished requests), or
+ * `neutral` where a change is neither good nor bad by itself (request count, KV occupancy,
+ * batch size, iteration count, makespan, simulator wall time).
+ */
+export type MetricDirection = 'up' | 'down' | 'neutral';
+
+const UP = new Set<string>([
+  'completed',
+  'throughput_tok_s',
+  'request_throughput_rps',
+  'total_token_throughput_tok_s',
+]);
+const NEUTRAL = new Set<string>([
+  'requests',
+  'makespan_s',
+  'kv_peak_frac',
+  'kv_mean_frac',
+  'batch_size_mean',
+  'iterations',
+  'sim_wall_s',
+]);
+
+/** The direction in which `key` improves. */
+export function metricDirection(key: MetricKey | string): MetricDirection {
+  if (UP.has(key)) return 'up';
+  if (NEUTRAL.has(key)) return 'neutral';
+  return 'down';
+}
+
+/**
+ * How a change reads: `better`, `worse`, or `neutral` (a metric without a direction), `none`
+ * (no change or no value). The sign is shown as text beside the color.
+ */
+export function changeVerdict(
+  key: string,
+  changePct: number | null,
+): 'better' | 'worse' | 'neutral' | 'none' {
+  if (changePct === null || changePct === 0 || !Number.isFinite(changePct)) return 'none';
+  const direction = metricDirection(key);
+  if (direction === 'neutral') return 'neutral';
+  return changePct > 0 === (direction === 'up') ? 'better' : 'worse';
+}

@@ -1,0 +1,127 @@
+import { h } from '../dom.js';
+import { formatDate } from '../format.js';
+import type { Page } from '../page.js';
+import { routeHash } from '../router.js';
+import { sweepTotal } from '../sweeps/sweeps-table.js';
+import { cancelSweep, ProgressPanels, resumeSweep } from './sweeps-page.js';
+
+/**
+ * One sweep, `#/sweeps/ID` (`sweeps.get`): its counts and state, Cancel / Resume, live progress
+ * while it runs, links to its runs (table and Compare), the machine stored with it and its spec.
+ */
+export const sweepDetailPage: Page = async (ctx) => {
+  const sweepId = Number(ctx.route.rest[0]);
+  const head = h('div', { class: 'page-head' }, h('h1', {}, `Sweep #${sweepId}`));
+  const summary = h('div', { 'aria-busy': 'true' });
+  const reload = async (): Promise<void> => {
+    const sweep = await ctx.api.call('sweeps.get', { sweepId });
+    if (!ctx.active) return;
+    const total = sweepTotal(sweep);
+    const state = sweep.active ? 'active' : sweep.counts.done === total ? 'complete' : 'incomplete';
+    head.replaceChildren(
+      h('h1', {}, `${sweep.name} `, h('small', {}, `sweep #${sweep.id}`)),
+      h('span', { class: `badge badge-${state}` }, state),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h(
+          'a',
+          { href: routeHash('runs', { sweep: String(sweep.id) }), role: 'button', class: 'secondary' },
+          'Show its runs',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            'data-action': 'compare-all',
+            onclick: () => void compareAll(),
+          },
+          'Compare its runs',
+        ),
+        sweep.active
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                'data-action': 'cancel',
+                onclick: () => void cancelSweep(ctx, sweep.id),
+              },
+              'Cancel',
+            )
+          : null,
+        !sweep.active && sweep.counts.done < total
+          ? h(
+              'button',
+              {
+                type: 'button',
+                'data-action': 'resume',
+                onclick: () =>
+                  void resumeSweep(ctx, sweep.id).then((ok) => {
+                    if (ok)
+                      void panels
+                        .load(sweep.id)
+                        .then(reload)
+                        .catch((e: unknown) => ctx.showError(e));
+                  }),
+              },
+              'Resume',
+            )
+          : null,
+      ),
+    );
+    summary.removeAttribute('aria-busy');
+    summary.replaceChildren(
+      h(
+        'dl',
+        { class: 'facts' },
+        fact('Machine', sweep.machine),
+        fact(
+          'Runs',
+          `${sweep.counts.done} done, ${sweep.counts.failed} failed, ${sweep.counts.running} running, ${sweep.counts.queued} queued (${total} in all)`,
+        ),
+        fact('Created', formatDate(sweep.createdAt)),
+        fact('Finished', formatDate(sweep.finishedAt)),
+        fact('Origin host', sweep.originHost ?? '-'),
+        fact('Imported', sweep.imported ? 'yes' : 'no'),
+        fact('Spec file', sweep.specPath ?? '(sent through the API)'),
+      ),
+      h(
+        'div',
+        { class: 'grid detail-grid' },
+        h('section', {}, h('h2', {}, 'Spec'), h('pre', { class: 'spec' }, sweep.specYaml)),
+        h(
+          'section',
+          {},
+          h('h2', {}, 'Machine'),
+          h('pre', { class: 'machine-info' }, JSON.stringify(sweep.machineInfo, null, 2)),
+        ),
+      ),
+    );
+  };
+  const compareAll = async (): Promise<void> => {
+    try {
+      const runs = await ctx.api.call('runs.list', { sweepIds: [sweepId], statuses: ['done'] });
+      if (runs.length === 0) {
+        ctx.showError(new Error(`sweep #${sweepId} has no finished run to compare yet`));
+        return;
+      }
+      ctx.navigate(routeHash('compare', { runs: runs.map((r) => r.id).join(',') }));
+    } catch (e) {
+      ctx.showError(e, 'listing the runs of the sweep');
+    }
+  };
+  const panels = new ProgressPanels(
+    ctx,
+    (id) => id === sweepId,
+    () => void reload().catch((e: unknown) => ctx.showError(e)),
+  );
+  ctx.root.replaceChildren(head, panels.element, summary);
+  await reload();
+  await panels.load(sweepId);
+};
+
+function fact(term: string, value: string): HTMLElement[] {
+  return [h('dt', {}, term), h('dd', {}, value)];
+}

@@ -1,0 +1,427 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CompareOut, RunSummary, SeriesOut } from '../../runner/api/api-contract.js';
+import { REPO, runCli } from '../helpers/cli.js';
+import { inspectCharts } from './chart-inspection.js';
+import { chromiumMissing, launchChromium } from './chromium.js';
+import { openOffline } from './offline-page.js';
+import { startServe, type ServeProcess } from './serve-process.js';
+
+/**
+ * The renderer (dist/renderer, built by `npm run build`) in Debian's Chromium, served by the
+ * real `schedbench serve` on a small database: the Runs page lists and filters the runs and
+ * selects some; Compare shows what differs and draws charts whose data is the API's
+ * `runs.compare` output; a sweep made with the New sweep form is validated (a problem marked at
+ * its line), started, followed to its end and its runs appear; the exported HTML report opens
+ * offline; API errors reach the banner. Screenshots of every page go to
+ * test-artifacts/screenshots/ (look at them when the layout changes).
+ */
+const SHOTS = join(REPO, 'test-artifacts', 'screenshots');
+
+/** A spec of 2 policies x 2 rates x 2 seeds of `requests` synthetic requests: 8 runs. */
+function tinySpec(name: string, requests: number): string {
+  return [
+    `name: ${name}`,
+    'machine: a100-llama2-7b-linear',
+    `requests: ${requests}`,
+    'seeds: [1, 2]',
+    'workloads:',
+    '  - name: synth',
+    '    promptTokens: { dist: uniform, min: 50, max: 400 }',
+    '    outputTokens: { dist: uniform, min: 20, max: 200 }',
+    '    arrival: { process: poisson, rate: [4, 8] }',
+    'policies:',
+    '  - { policy: vllm }',
+    '  - { policy: sarathi, chunkSize: 256 }',
+    '',
+  ].join('\n');
+}
+
+/** What one canvas's Chart.js instance holds: its datasets' labels and points (before decimation). */
+interface DrawnChart {
+  name: string;
+  datasets: { label: string; points: [number, number][] }[];
+}
+
+/** Every `canvas[data-chart]` of the page with its chart's data (the decimation plugin's `_data` when set). */
+function drawnCharts(page: Page): Promise<DrawnChart[]> {
+  return page.evaluate((): DrawnChart[] => {
+    interface Point {
+      x: number;
+      y: number;
+    }
+    interface DatasetLike {
+      label: string;
+      data: Point[];
+      _data?: Point[];
+    }
+    interface CanvasLike {
+      dataset: Record<string, string | undefined>;
+    }
+    const g = globalThis as unknown as {
+      document: { querySelectorAll(s: string): ArrayLike<CanvasLike> };
+      Chart: { getChart(c: CanvasLike): { data: { datasets: DatasetLike[] } } | undefined };
+    };
+    return Array.from(g.document.querySelectorAll('canvas[data-chart]')).map((canvas) => ({
+      name: canvas.dataset.chart ?? '',
+      datasets: (g.Chart.getChart(canvas)?.data.datasets ?? []).map((d) => ({
+        label: d.label,
+        points: (d._data ?? d.data).map((p): [number, number] => [p.x, p.y]),
+      })),
+    }));
+  });
+}
+
+/** The charts the Compare page must draw from a runs.compare output, as DrawnChart. */
+function expectedCharts(out: CompareOut): DrawnChart[] {
+  const of = (name: string, list: SeriesOut[]): DrawnChart => ({
+    name,
+    datasets: list.map((s) => ({
+      label: s.label,
+      points: s.x.flatMap((x, i): [number, number][] => (s.y[i] === null ? [] : [[x, s.y[i] as number]])),
+    })),
+  });
+  const c = out.charts;
+  return [
+    of('latency-mean', c.latencyVsRate.mean),
+    of('latency-p99', c.latencyVsRate.p99),
+    of('throughput', [...c.throughputVsRate, ...c.fluidBound]),
+    of('ttft-cdf', c.ttftCdf),
+    of('e2e-cdf', c.e2eCdf),
+    of('kv-usage', c.kvUsage),
+    of('queue-length', c.queueLength),
+    of('batch-prefill', c.batchPrefillTokens),
+    of('batch-decodes', c.batchDecodes),
+  ];
+}
+
+describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
+  'renderer in Chromium (schedbench serve)',
+  () => {
+    let dir: string;
+    let serve: ServeProcess;
+    let browser: Browser;
+    let context: BrowserContext;
+    let page: Page;
+    const consoleErrors: string[] = [];
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      if (!existsSync(join(REPO, 'dist', 'renderer', 'index.html'))) {
+        throw new Error('dist/renderer is not built: run `npm run build` (npm test does it first)');
+      }
+      mkdirSync(SHOTS, { recursive: true });
+      dir = mkdtempSync(join(tmpdir(), 'schedbench-renderer-'));
+      const db = join(dir, 'ui.db');
+      writeFileSync(join(dir, 'tiny.yaml'), tinySpec('tiny', 300));
+      const sweep = runCli(['sweep', join(dir, 'tiny.yaml'), '--db', db, '--jobs', '2']);
+      expect(sweep.code, sweep.stderr).toBe(0);
+      serve = await startServe(db, ['--jobs', '2']);
+      browser = await launchChromium();
+      context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+      page = await context.newPage();
+      page.on('console', (m) => {
+        if (m.type() === 'error') consoleErrors.push(m.text());
+      });
+      page.on('pageerror', (e) => pageErrors.push(String(e)));
+      // The ready URL sets the sign-in cookie and redirects to `/` (the Runs page).
+      await page.goto(serve.readyUrl);
+      expect(new URL(page.url()).search).toBe('');
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await serve?.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('lists every run on the Runs page, with the key metrics', async () => {
+      await page.waitForSelector('.runs-table[data-ready]');
+      const runs = await serve.call<RunSummary[]>('runs.list', {});
+      expect(runs).toHaveLength(8);
+      await expect.poll(() => page.locator('.runs-count').textContent()).toBe('8 runs');
+      const ids = await page
+        .locator('.tabulator-row .tabulator-cell[tabulator-field="id"]')
+        .allTextContents();
+      expect(ids.map(Number).sort((a, b) => a - b)).toEqual(runs.map((r) => r.id).sort((a, b) => a - b));
+      // Newest first; the throughput column shows the stored metric.
+      const first = runs.find((r) => r.id === 8)!;
+      const row = page.locator('.tabulator-row').first();
+      expect(await row.locator('[tabulator-field="policy"]').textContent()).toBe(first.policy);
+      expect(Number(await row.locator('[tabulator-field="throughput_tok_s"]').textContent())).toBeCloseTo(
+        first.metrics!.throughput_tok_s!,
+        0,
+      );
+      await page.screenshot({ path: join(SHOTS, 'runs.png') });
+    });
+
+    it('filters by policy, selects with checkbox and shift-click, and opens Compare', async () => {
+      const pick = async (policy: string): Promise<void> => {
+        await page.locator('.tabulator-col[tabulator-field="policy"] .tabulator-header-filter input').click();
+        await page
+          .locator('.tabulator-edit-list .tabulator-edit-list-item', { hasText: new RegExp(`^${policy}$`) })
+          .click();
+        await expect.poll(() => page.locator('.runs-count').textContent()).toBe('4 of 8 runs shown');
+        const policies = await page.locator('.tabulator-row [tabulator-field="policy"]').allTextContents();
+        expect(policies).toEqual([policy, policy, policy, policy]);
+        const boxes = page.locator('.tabulator-row input.row-select');
+        await boxes.first().click();
+        await boxes.last().click({ modifiers: ['Shift'] });
+        expect(
+          await boxes.evaluateAll((list) => list.map((b) => (b as unknown as { checked: boolean }).checked)),
+        ).toEqual([true, true, true, true]);
+      };
+      await pick('vllm');
+      expect(await page.locator('.selected-count').textContent()).toBe('4 selected');
+      await page.screenshot({ path: join(SHOTS, 'runs-filtered.png') });
+      await page.click('[data-action="clear-filters"]');
+      await expect.poll(() => page.locator('.runs-count').textContent()).toBe('8 runs');
+      await pick('sarathi');
+      // The vllm runs stayed selected while hidden by the filter.
+      expect(await page.locator('.selected-count').textContent()).toBe('8 selected');
+
+      const compareResponse = page.waitForResponse((r) => r.url().endsWith('/api/runs.compare'));
+      await page.click('[data-action="compare"]');
+      await page.waitForSelector('[data-compare-state="ready"]');
+      expect(new URL(page.url()).hash).toBe('#/compare?runs=1,2,3,4,5,6,7,8');
+      const response = await compareResponse;
+      const shown = ((await response.json()) as { value: CompareOut }).value;
+      // The page's data is the API's: the same call from here gives the same answer.
+      const request = JSON.parse(response.request().postData() ?? '{}') as { runIds: number[] };
+      expect(request.runIds).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(await serve.call<CompareOut>('runs.compare', request)).toEqual(shown);
+
+      // Parameters that differ: policy, the policies' own parameters, rate, seed (not workload).
+      const keys = await page.locator('.compare-params thead th').allTextContents();
+      expect(keys).toEqual(['run', ...shown.differing.map((d) => d.key)]);
+      expect(keys).toEqual(expect.arrayContaining(['policy', 'rate', 'seed', 'sarathi.chunkSize']));
+      expect(keys).not.toContain('workload');
+      // Metrics: a row per metric; seeds 1 and 2 of each configuration give a spread.
+      const throughputRow = page.locator('.compare-metrics tr[data-metric="throughput_tok_s"]');
+      expect(await page.locator('.compare-metrics tbody tr').count()).toBe(shown.metrics.length);
+      expect(await throughputRow.locator('.spread').count()).toBe(8);
+      expect(await throughputRow.locator('.change').count()).toBe(7);
+      expect(await page.locator('.compare-params tr.baseline').getAttribute('data-run')).toBe('1');
+
+      // Charts: one canvas each, drawn, holding exactly the API's series.
+      const canvases = await inspectCharts(page);
+      const names = expectedCharts(shown).map((c) => c.name);
+      expect(canvases.map((c) => c.name)).toEqual(names);
+      for (const canvas of canvases) {
+        expect(canvas.hasChart, canvas.name).toBe(true);
+        expect(canvas.paintedPixels, canvas.name).toBeGreaterThan(0.01 * canvas.width * canvas.height);
+      }
+      const drawn = await drawnCharts(page);
+      expect(drawn).toEqual(expectedCharts(shown));
+      const throughput = drawn.find((c) => c.name === 'throughput')!;
+      expect(throughput.datasets).toHaveLength(3); // vllm, sarathi, the fluid bound
+      expect(drawn.find((c) => c.name === 'ttft-cdf')!.datasets).toHaveLength(8);
+      // Throughput at a rate is the mean over the seeds of the runs' stored metric.
+      const runs = await serve.call<RunSummary[]>('runs.list', {});
+      const vllmAt4 = runs
+        .filter((r) => r.policy === 'vllm' && r.rate === 4)
+        .map((r) => r.metrics!.throughput_tok_s!);
+      expect(vllmAt4).toHaveLength(2);
+      const vllmLine = throughput.datasets.find((d) => d.label.startsWith('vllm'))!;
+      expect(vllmLine.points[0][0]).toBe(4);
+      expect(vllmLine.points[0][1]).toBeCloseTo((vllmAt4[0] + vllmAt4[1]) / 2, 9);
+      await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });
+
+      // Another baseline: the changes are recomputed against it.
+      await page.selectOption('select[name="baseline"]', '5');
+      await expect
+        .poll(() => page.locator('.compare-metrics thead th.baseline').getAttribute('data-run'))
+        .toBe('5');
+      const against5 = await serve.call<CompareOut>('runs.compare', {
+        runIds: request.runIds,
+        baselineId: 5,
+      });
+      const row = against5.metrics.find((m) => m.key === 'throughput_tok_s')!;
+      const changes = await throughputRow
+        .locator('td')
+        .evaluateAll((cells) =>
+          cells.map(
+            (c) =>
+              (c as unknown as { querySelector(s: string): { textContent: string } | null }).querySelector(
+                '.change',
+              )?.textContent ?? null,
+          ),
+        );
+      // The table puts the baseline first; the API keeps the runs in their order.
+      const columns = (
+        await page
+          .locator('.compare-metrics thead th[data-run]')
+          .evaluateAll((ths) => ths.map((t) => (t as unknown as { dataset: { run: string } }).dataset.run))
+      ).map(Number);
+      expect(columns[0]).toBe(5);
+      const expected = columns.map(
+        (id) => row.changePct[against5.runs.findIndex((r) => r.id === id)] !== null,
+      );
+      expect(changes.map((c) => c !== null)).toEqual(expected);
+      expect(new URL(page.url()).hash).toBe('#/compare?runs=1,2,3,4,5,6,7,8&baseline=5');
+    });
+
+    it('exports the HTML report (it opens offline) and the CSV', async () => {
+      const [html] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('[data-action="export-html"]'),
+      ]);
+      expect(html.suggestedFilename()).toMatch(/^schedbench-.*\.html$/);
+      const file = join(dir, 'exported.html');
+      await html.saveAs(file);
+      const opened = await openOffline(browser, file);
+      try {
+        expect(opened.blockedRequests).toEqual([]);
+        expect(opened.consoleErrors).toEqual([]);
+        expect(opened.pageErrors).toEqual([]);
+        const charts = await inspectCharts(opened.page);
+        expect(charts.length).toBeGreaterThan(0);
+        for (const chart of charts) expect(chart.paintedPixels, chart.name).toBeGreaterThan(0);
+        expect(await opened.page.locator('table.runs tr.run').count()).toBe(8);
+      } finally {
+        await opened.close();
+      }
+      const [csv] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('[data-action="export-csv"]'),
+      ]);
+      const csvFile = join(dir, 'exported.csv');
+      await csv.saveAs(csvFile);
+      const lines = readFileSync(csvFile, 'utf8').trim().split('\n');
+      expect(lines).toHaveLength(1 + 8);
+    });
+
+    it('makes a sweep with the form, marks a spec problem at its line, runs it to the end', async () => {
+      await page.goto(`${serve.base}/#/sweeps`);
+      await page.waitForSelector('.new-sweep-form');
+      // Watch the events as the page gets them.
+      await page.evaluate(() => {
+        const g = globalThis as unknown as {
+          EventSource: new (url: string) => {
+            addEventListener(name: string, f: (e: { data: string }) => void): void;
+          };
+          seen: { event: string; data: unknown }[];
+        };
+        g.seen = [];
+        const source = new g.EventSource('/api/events');
+        for (const name of ['progress', 'ended']) {
+          source.addEventListener(name, (e) => g.seen.push({ event: name, data: JSON.parse(e.data) }));
+        }
+      });
+      const form = page.locator('.new-sweep-form');
+      await form.locator('input[name="name"]').fill('ui-sweep');
+      await form.locator('input[name="requests"]').fill('20000');
+      await form.locator('input[name="seeds"]').fill('1');
+      await form.locator('input[name="source"][value="poisson"]').check();
+      await form.locator('input[name="rates"]').fill('3, 6');
+      await form.locator('input[name="promptTokens"]').fill('100..300');
+      await form.locator('input[name="outputTokens"]').fill('50..150');
+      await form.locator('input[name="policy"][value="sarathi"]').uncheck();
+      await form.locator('input[name="policy"][value="fcfs"]').check();
+
+      // To the YAML editor; break the arrival process there.
+      await page.click('[data-tab="yaml"]');
+      const textarea = page.locator('textarea[name="yaml"]');
+      const yaml = await textarea.inputValue();
+      expect(yaml).toContain('requests: 20000');
+      expect(yaml).toContain('arrival: { process: poisson, rate: [3, 6] }');
+      expect(yaml).toContain('- { policy: fcfs, maxNumSeqs: 128 }');
+      const broken = yaml.replace('process: poisson', 'process: poison');
+      await textarea.fill(broken);
+      await page.click('[data-action="validate"]');
+      const badLine = broken.split('\n').findIndex((l) => l.includes('poison')) + 1;
+      await page.waitForSelector(`.yaml-editor[data-error-line="${badLine}"]`);
+      expect(await page.locator('.yaml-editor').getAttribute('data-error-field')).toBe(
+        'workloads[0].arrival.process',
+      );
+      expect(await page.locator('.yaml-gutter .error').textContent()).toBe(String(badLine));
+      expect(await page.locator('.yaml-problem').textContent()).toMatch(
+        /Line \d+ — field workloads\[0\]\.arrival\.process/,
+      );
+      const selected = await textarea.evaluate((t) => {
+        const area = t as unknown as { value: string; selectionStart: number; selectionEnd: number };
+        return area.value.slice(area.selectionStart, area.selectionEnd);
+      });
+      expect(selected).toContain('process: poison');
+      await page.screenshot({ path: join(SHOTS, 'sweeps-validate.png'), fullPage: true });
+
+      await textarea.fill(yaml);
+      await page.click('[data-action="validate"]');
+      await expect
+        .poll(() => page.locator('.validate-result.ok').textContent())
+        .toMatch(/Valid: 4 runs on a100-llama2-7b/);
+      await page.click('[data-action="start"]');
+      await page.waitForSelector('.validate-result [data-started="2"]');
+
+      // The progress panel follows the events to the end; the table shows the sweep complete.
+      const panel = page.locator('.sweep-progress[data-sweep="2"]');
+      // While it runs: counts, a progress bar, and the live runs' throughput and queue length.
+      await panel
+        .locator('.live-runs tr[data-run] [data-live="throughput"]')
+        .first()
+        .waitFor({ timeout: 60_000 });
+      expect(await panel.locator('progress').getAttribute('max')).toBe('4');
+      expect(await panel.locator('[data-count="running"]').textContent()).toMatch(/^running [12]$/);
+      await page.screenshot({ path: join(SHOTS, 'sweeps-running.png') });
+      await panel.locator('xpath=self::*[@data-state="ended"]').waitFor({ timeout: 60_000 });
+      expect(await panel.locator('[data-count="done"]').textContent()).toBe('done 4');
+      expect(await panel.locator('[data-count="failed"]').textContent()).toBe('failed 0');
+      await page.waitForSelector('tr[data-sweep="2"][data-state="complete"]');
+      expect(await page.locator('tr[data-sweep="2"] .counts').getAttribute('data-counts')).toBe('4/4');
+      const seen = (await page.evaluate(() => (globalThis as unknown as { seen: unknown[] }).seen)) as {
+        event: string;
+        data: { sweepId: number; counts?: { done: number }; total?: number; done?: number };
+      }[];
+      const progress = seen.filter((e) => e.event === 'progress' && e.data.sweepId === 2);
+      expect(progress.length).toBeGreaterThan(0);
+      expect(progress.every((e) => e.data.total === 4)).toBe(true);
+      const ended = seen.find((e) => e.event === 'ended' && e.data.sweepId === 2);
+      expect(ended?.data.done).toBe(4);
+      await page.screenshot({ path: join(SHOTS, 'sweeps.png'), fullPage: true });
+
+      // Its runs appear on the Runs page.
+      await page.click('a[data-nav="runs"]');
+      await page.waitForSelector('.runs-table[data-ready]');
+      await expect.poll(() => page.locator('.runs-count').textContent()).toBe('12 runs');
+      const sweeps = await page.locator('.tabulator-row [tabulator-field="sweep"]').allTextContents();
+      expect(sweeps.filter((s) => s === 'ui-sweep (#2)')).toHaveLength(4);
+    });
+
+    it('shows a sweep, the machines and the datasets placeholder', async () => {
+      await page.goto(`${serve.base}/#/sweeps/2`);
+      await page.waitForSelector('pre.spec');
+      expect(await page.locator('pre.spec').textContent()).toContain('name: ui-sweep');
+      await page.screenshot({ path: join(SHOTS, 'sweep-detail.png'), fullPage: true });
+
+      await page.click('a[data-nav="machines"]');
+      await page.waitForSelector('table.machines');
+      expect(
+        await page.locator('tr[data-machine="a100-llama2-7b-linear"] .linear-fit').textContent(),
+      ).toMatch(/d0 = 11\.25 ms/);
+      await page.screenshot({ path: join(SHOTS, 'machines.png'), fullPage: true });
+
+      await page.click('a[data-nav="datasets"]');
+      expect(await page.locator('.placeholder').textContent()).toMatch(/dataset browser comes next/);
+      await page.screenshot({ path: join(SHOTS, 'datasets.png') });
+    });
+
+    it('shows API errors in the banner', async () => {
+      await page.goto(`${serve.base}/#/compare?runs=999`);
+      const banner = page.locator('#error-banner');
+      await banner.waitFor({ state: 'visible' });
+      expect(await banner.textContent()).toMatch(/\[not-found\] no run with id 999/);
+      await page.screenshot({ path: join(SHOTS, 'error-banner.png') });
+      await banner.locator('button').click();
+      expect(await banner.isVisible()).toBe(false);
+    });
+
+    it('had no page errors and no CSP violations', () => {
+      expect(pageErrors).toEqual([]);
+      // The only console errors: the 404 of the deliberate not-found call.
+      expect(consoleErrors.filter((m) => !/status of 404/.test(m))).toEqual([]);
+    });
+  },
+);
