@@ -13,8 +13,6 @@
  */
 import { InputError } from '../errors.js';
 import { generateArrivals } from './arrival-process.js';
-import { readAzureTrace } from './azure-trace.js';
-import { genericTraceOptions, readGenericTrace } from './generic-trace.js';
 import { resolveInputPath } from './input-file.js';
 import {
   prepareLengthDistribution,
@@ -23,7 +21,7 @@ import {
 } from './length-distribution.js';
 import { DEFAULT_LENGTH_COLUMNS, readLengthsFile } from './lengths-file.js';
 import { applyMaxTokens } from './max-tokens.js';
-import { readMooncakeTrace } from './mooncake-trace.js';
+import { readTrace } from './read-trace.js';
 import { createUniform, RandomStream } from './random-streams.js';
 import type { RequestList } from './request-list.js';
 import { sampleRows } from './row-sampling.js';
@@ -95,12 +93,7 @@ export function loadWorkload(spec: WorkloadSpec, opts: { specDir: string }): Loa
     case 'trace': {
       const trace = spec.trace!;
       const file = resolve(trace.path);
-      const table =
-        trace.format === 'azure'
-          ? readAzureTrace(file, 'trace.path')
-          : trace.format === 'mooncake'
-            ? readMooncakeTrace(file, 'trace.path')
-            : readGenericTrace(file, genericTraceOptions(trace), 'trace.path', 'trace.columns');
+      const table = readTrace(trace, file);
       const loaded: LoadedTraceWorkload = {
         kind: 'trace',
         spec,

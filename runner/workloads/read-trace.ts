@@ -1,0 +1,25 @@
+import { readAzureTrace } from './azure-trace.js';
+import { genericTraceOptions, readGenericTrace } from './generic-trace.js';
+import { readMooncakeTrace } from './mooncake-trace.js';
+import type { TraceTable } from './trace-table.js';
+import type { TraceSpec } from './workload-spec.js';
+
+/**
+ * Reads the trace a spec's `trace` entry names, with the reader of its format (azure, mooncake,
+ * or a generic csv/jsonl with its columns and timestamp settings).
+ * @param trace the entry, validated by TraceSpecSchema
+ * @param file the trace's absolute path (trace.path resolved against the spec's directory)
+ * @returns the trace, arrival times in seconds from the first row
+ * @throws InputError naming `trace.path` for a missing file, `trace.columns` for a missing column,
+ *   and the file, line and column for a bad row (see readGenericTrace)
+ */
+export function readTrace(trace: TraceSpec, file: string): TraceTable {
+  switch (trace.format) {
+    case 'azure':
+      return readAzureTrace(file, 'trace.path');
+    case 'mooncake':
+      return readMooncakeTrace(file, 'trace.path');
+    default:
+      return readGenericTrace(file, genericTraceOptions(trace), 'trace.path', 'trace.columns');
+  }
+}
