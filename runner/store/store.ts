@@ -6,6 +6,7 @@ import { checkCalibration } from './calibration-check.js';
 import type { CalibrationRow, NewCalibration } from './calibration-row.js';
 import type { ColumnarTable } from './columnar-table.js';
 import type { DatabaseIdentity } from './database-identity.js';
+import { DatasetsTable } from './datasets-table.js';
 import { iterationRecordsTable } from './iteration-records-table.js';
 import { decodeMetrics, encodeMetrics } from './metrics-json.js';
 import { decodeStability, encodeStability } from './stability-json.js';
@@ -158,6 +159,8 @@ export class Store {
   private readonly timeSeries: ColumnarTable<TimeSeries>;
   private readonly iterations: ColumnarTable<IterationRecords>;
   private readonly stmts;
+  /** Traces the user imported (migrations/0005_datasets.sql). */
+  readonly datasets: DatasetsTable;
 
   private constructor(
     private readonly db: Database.Database,
@@ -169,6 +172,7 @@ export class Store {
     this.requests = requestRecordsTable(db);
     this.timeSeries = timeSeriesTable(db);
     this.iterations = iterationRecordsTable(db);
+    this.datasets = new DatasetsTable(db);
     this.stmts = {
       sweepById: db.prepare(`${SWEEP_SELECT} WHERE s.id = ?`),
       sweepByHash: db.prepare(`${SWEEP_SELECT} WHERE s.spec_hash = ? AND s.origin_db IS NULL`),
