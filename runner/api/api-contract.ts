@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { DatasetSummary } from '../datasets/dataset-summary.js';
+import type { TracePreview } from '../datasets/trace-preview.js';
 import type { RunMetrics } from '../metrics/metric-keys.js';
 
 /**
@@ -41,6 +43,13 @@ export const RunQuerySchema = z
   .strict();
 export type RunQuery = z.infer<typeof RunQuerySchema>;
 
+const fieldName = z.string().min(1);
+/** Field names of a trace: arrival time, prompt tokens, output tokens. */
+const traceColumns = z.object({ arrival: fieldName, prompt: fieldName, output: fieldName }).strict();
+const traceFormat = z.enum(['csv', 'jsonl']);
+const timestampFormat = z.enum(['seconds', 'datetime']);
+const timeUnit = z.enum(['s', 'ms', 'us']);
+
 /** Input schemas of every operation. */
 export const API_INPUTS = {
   /** Versions and the database in use. */
@@ -81,6 +90,39 @@ export const API_INPUTS = {
   'export.report': z.object({ runIds, format: z.enum(['html', 'csv', 'json']) }).strict(),
   /** Simulated machines, GPU worker machines and calibrations. */
   'machines.list': z.object({}).strict(),
+  /**
+   * The built-in datasets and the imported traces, with their summaries (token distributions,
+   * arrival rate); `summaries: false` skips reading the files (a form that only lists them).
+   */
+  'datasets.list': z.object({ summaries: z.boolean().default(true) }).strict(),
+  /**
+   * A user's trace (CSV with a header or JSON Lines; `path` on the runner's machine, relative to
+   * its working directory) before import: its fields and first rows, the mapping (the given
+   * choices, the rest guessed) and, when the mapping is complete, the whole file read with it.
+   */
+  'datasets.preview': z
+    .object({
+      path: z.string().min(1),
+      format: traceFormat.optional(),
+      columns: traceColumns.partial().optional(),
+      timestampFormat: timestampFormat.optional(),
+      timeUnit: timeUnit.optional(),
+    })
+    .strict(),
+  /**
+   * Imports a trace with a complete mapping: every row is read (a bad one refuses the import with
+   * its line and column), the file is copied beside the database, and the dataset is listed.
+   */
+  'datasets.import': z
+    .object({
+      name: z.string().min(1).max(80),
+      path: z.string().min(1),
+      format: traceFormat,
+      columns: traceColumns,
+      timestampFormat: timestampFormat.default('seconds'),
+      timeUnit: timeUnit.optional(),
+    })
+    .strict(),
   /** Merges the sweeps and runs of another Schedbench database (see importDatabase). */
   'database.import': z.object({ path: z.string().min(1) }).strict(),
 } as const;
@@ -299,6 +341,33 @@ export interface MachinesOut {
   }[];
 }
 
+/** A dataset of `datasets.list`. */
+export interface DatasetOut {
+  /** Unique; the default workload name. */
+  name: string;
+  label: string;
+  /** Origin, license, what to cite; or how it was imported. */
+  description: string;
+  builtIn: boolean;
+  kind: 'trace' | 'lengths';
+  /** The file, absolute, on the runner's machine. */
+  path: string;
+  /** The workload entry that uses it in a sweep spec: `{ trace: {...} }` or `{ lengths: {...} }`. */
+  workload: Record<string, unknown>;
+  /** Where an imported trace came from, and when it was imported (ISO 8601); null for built-ins. */
+  importedFrom: string | null;
+  importedAt: string | null;
+  /**
+   * Requests, token distributions and (traces) arrival rate; null when the file cannot be read, or
+   * when `summaries: false` was asked.
+   */
+  summary: DatasetSummary | null;
+  /** Why the file cannot be read (moved, edited into an invalid trace); null when it can. */
+  problem: string | null;
+}
+
+export type { DatasetSummary, TracePreview };
+
 /** `database.import`. */
 export interface ImportOut {
   summary: Record<string, number>;
@@ -328,6 +397,9 @@ export interface ApiOutputs {
   'runs.compare': CompareOut;
   'export.report': ExportOut;
   'machines.list': MachinesOut;
+  'datasets.list': DatasetOut[];
+  'datasets.preview': TracePreview;
+  'datasets.import': DatasetOut;
   'database.import': ImportOut;
 }
 

@@ -1,5 +1,13 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import {
+  DatasetSummaries,
+  datasetCatalog,
+  importedDataset,
+  type CatalogDataset,
+} from '../datasets/dataset-catalog.js';
+import { importDataset } from '../datasets/import-dataset.js';
+import { previewTrace } from '../datasets/trace-preview.js';
 import { InputError } from '../errors.js';
 import { BUILT_IN_MACHINES, type MachineRegistry } from '../latency/machine.js';
 import { PROFILE_MACHINE_PREFIX } from '../latency/worker-machine-ref.js';
@@ -24,6 +32,7 @@ import {
   type ApiInput,
   type ApiOp,
   type ApiOutputs,
+  type DatasetOut,
   type MachinesOut,
   type RunQuery,
   type RunRequestsOut,
@@ -123,6 +132,31 @@ export function createApiService(
       createdAt: r.createdAt,
       stable: r.stable,
       metrics: r.metrics,
+    };
+  };
+  const summaries = new DatasetSummaries();
+  const datasetOut = (d: CatalogDataset, withSummary = true): DatasetOut => {
+    let summary: DatasetOut['summary'] = null;
+    let problem: string | null = null;
+    try {
+      if (withSummary) summary = summaries.get(d.source);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      problem = e.message;
+    }
+    const { source } = d;
+    return {
+      name: d.name,
+      label: d.label,
+      description: d.description,
+      builtIn: d.builtIn,
+      kind: source.kind,
+      path: source.kind === 'trace' ? source.trace.path : source.lengths.path,
+      workload: source.kind === 'trace' ? { trace: source.trace } : { lengths: source.lengths },
+      importedFrom: d.importedFrom,
+      importedAt: d.importedAt,
+      summary,
+      problem,
     };
   };
   const machineJsonOf = (sweepId: number): ReturnType<CompareSources['machineOf']> =>
@@ -250,6 +284,14 @@ export function createApiService(
       return { filename: `schedbench-${stamp}.json`, mime: 'application/json', content: toJson(data.runs) };
     },
     'machines.list': () => machinesOut(store),
+    'datasets.list': ({ summaries: withSummaries }) =>
+      datasetCatalog(store).map((d) => datasetOut(d, withSummaries)),
+    'datasets.preview': ({ path, ...choices }) =>
+      previewTrace({ path: resolve(options.cwd, path), ...choices }),
+    'datasets.import': ({ path, ...rest }) => {
+      const { dataset } = importDataset(store, { ...rest, path: resolve(options.cwd, path) });
+      return datasetOut(importedDataset(dataset));
+    },
     'database.import': ({ path }) => ({
       summary: { ...importDatabase(store, resolve(options.cwd, path)) } as unknown as Record<string, number>,
     }),

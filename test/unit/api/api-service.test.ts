@@ -212,6 +212,42 @@ describe('the API service on a real database', () => {
     expect(m.calibrations).toEqual([]);
   });
 
+  it('lists the datasets, with or without reading their files, and refuses bad dataset input by field', async () => {
+    const full = await ok<ApiOutputs['datasets.list']>(api.call('datasets.list', {}));
+    const light = await ok<ApiOutputs['datasets.list']>(api.call('datasets.list', { summaries: false }));
+    expect(light.map((d) => d.name)).toEqual(full.map((d) => d.name));
+    expect(full.every((d) => d.summary !== null && d.problem === null)).toBe(true);
+    expect(light.every((d) => d.summary === null && d.problem === null)).toBe(true);
+    const azure = full.find((d) => d.name === 'azure-code')!;
+    expect(azure.workload).toEqual({ trace: { path: azure.path, format: 'azure' } });
+    expect(azure.summary?.requests).toBe(8_819);
+
+    // A relative path resolves in the service's directory (here the repository).
+    const preview = await ok<ApiOutputs['datasets.preview']>(
+      api.call('datasets.preview', { path: 'data/vidur/data/processed_traces/splitwise_code.csv' }),
+    );
+    expect(preview.mapping.columns).toEqual({
+      arrival: 'arrived_at',
+      prompt: 'num_prefill_tokens',
+      output: 'num_decode_tokens',
+    });
+    expect(preview.check?.ok && preview.check.summary.requests).toBe(8_819);
+
+    expect(await api.call('datasets.preview', { path: 'no/such/trace.csv' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-input', message: expect.stringMatching(/no\/such\/trace\.csv: file not found/) },
+    });
+    expect(
+      await api.call('datasets.import', {
+        name: 'x',
+        path: 'a.csv',
+        format: 'csv',
+        columns: { arrival: 't' },
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'columns.prompt' } });
+    expect(await api.call('datasets.list', {})).toMatchObject({ ok: true });
+  });
+
   it('starting the same spec again resumes its sweep and runs nothing new', async () => {
     const again = await ok<ApiOutputs['sweeps.start']>(api.call('sweeps.start', { yaml: SPEC }));
     expect(again).toEqual({ sweepId, resumed: true });
