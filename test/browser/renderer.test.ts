@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CompareOut, RunSummary, SeriesOut } from '../../runner/api/api-contract.js';
+import type { CompareOut, DatasetOut, RunSummary, SeriesOut } from '../../runner/api/api-contract.js';
 import { REPO, runCli } from '../helpers/cli.js';
 import { inspectCharts } from './chart-inspection.js';
 import { chromiumMissing, launchChromium } from './chromium.js';
@@ -71,6 +71,27 @@ function drawnCharts(page: Page): Promise<DrawnChart[]> {
         label: d.label,
         points: (d._data ?? d.data).map((p): [number, number] => [p.x, p.y]),
       })),
+    }));
+  });
+}
+
+/** Every `canvas[data-chart]` with the y values of its chart's first dataset (bars or points). */
+function chartData(page: Page): Promise<{ name: string; values: number[] }[]> {
+  return page.evaluate(() => {
+    interface CanvasLike {
+      dataset: Record<string, string | undefined>;
+    }
+    const g = globalThis as unknown as {
+      document: { querySelectorAll(s: string): ArrayLike<CanvasLike> };
+      Chart: {
+        getChart(c: CanvasLike): { data: { datasets: { data: (number | { y: number })[] }[] } } | undefined;
+      };
+    };
+    return Array.from(g.document.querySelectorAll('canvas[data-chart]')).map((canvas) => ({
+      name: canvas.dataset.chart ?? '',
+      values: (g.Chart.getChart(canvas)?.data.datasets[0]?.data ?? []).map((v) =>
+        typeof v === 'number' ? v : v.y,
+      ),
     }));
   });
 }
@@ -390,7 +411,7 @@ describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
       expect(sweeps.filter((s) => s === 'ui-sweep (#2)')).toHaveLength(4);
     });
 
-    it('shows a sweep, the machines and the datasets placeholder', async () => {
+    it('shows a sweep and the machines', async () => {
       await page.goto(`${serve.base}/#/sweeps/2`);
       await page.waitForSelector('pre.spec');
       expect(await page.locator('pre.spec').textContent()).toContain('name: ui-sweep');
@@ -402,10 +423,118 @@ describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
         await page.locator('tr[data-machine="a100-llama2-7b-linear"] .linear-fit').textContent(),
       ).toMatch(/d0 = 11\.25 ms/);
       await page.screenshot({ path: join(SHOTS, 'machines.png'), fullPage: true });
+    });
 
+    it('shows the built-in datasets with their histograms and arrival rate', async () => {
       await page.click('a[data-nav="datasets"]');
-      expect(await page.locator('.placeholder').textContent()).toMatch(/dataset browser comes next/);
-      await page.screenshot({ path: join(SHOTS, 'datasets.png') });
+      await page.waitForSelector('.scroll-box[data-ready] table.datasets');
+      const listed = await serve.call<DatasetOut[]>('datasets.list', {});
+      const rows = await page
+        .locator('table.datasets tbody tr')
+        .evaluateAll((trs) =>
+          trs.map((tr) => (tr as unknown as { dataset: { dataset: string } }).dataset.dataset),
+        );
+      expect(rows).toEqual(listed.map((d) => d.name));
+      expect(rows).toEqual(
+        expect.arrayContaining(['azure-conv', 'azure-code', 'mooncake-conv', 'sharegpt', 'bwb', 'arxiv']),
+      );
+      // The first dataset is shown in full: its charts hold the API's summary.
+      const azure = listed.find((d) => d.name === 'azure-conv')!;
+      expect(azure.summary!.requests).toBe(19_366);
+      await page.waitForSelector(
+        '.dataset-detail[data-dataset="azure-conv"] canvas[data-chart="arrival-rate"]',
+      );
+      expect(await page.locator('.dataset-detail [data-stat="requests"]').textContent()).toBe('19,366');
+      const charts = await chartData(page);
+      expect(charts.map((c) => c.name)).toEqual(['prompt-histogram', 'output-histogram', 'arrival-rate']);
+      expect(charts[0].values).toEqual(azure.summary!.promptTokens.histogram.counts);
+      expect(charts[1].values).toEqual(azure.summary!.outputTokens.histogram.counts);
+      expect(charts[2].values).toEqual(azure.summary!.arrival!.rateRps);
+      for (const canvas of await inspectCharts(page)) {
+        expect(canvas.paintedPixels, canvas.name).toBeGreaterThan(0.01 * canvas.width * canvas.height);
+      }
+      await page.screenshot({ path: join(SHOTS, 'datasets.png'), fullPage: true });
+
+      // A length file has no arrival-rate chart.
+      await page.click('table.datasets tr[data-dataset="sharegpt"] a');
+      await page.waitForSelector(
+        '.dataset-detail[data-dataset="sharegpt"] canvas[data-chart="output-histogram"]',
+      );
+      expect((await chartData(page)).map((c) => c.name)).toEqual(['prompt-histogram', 'output-histogram']);
+    });
+
+    it('imports a BurstGPT-style trace with a column mapping, then makes a sweep on it', async () => {
+      const lines = ['Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type'];
+      for (let i = 0; i < 300; i++) {
+        const prompt = 50 + ((i * 37) % 900);
+        const output = i % 50 === 7 ? 0 : 10 + ((i * 13) % 300);
+        lines.push(`${i * 2},ChatGPT,${prompt},${output},${prompt + output},Conversation log`);
+      }
+      const trace = join(dir, 'burstgpt-export.csv');
+      writeFileSync(trace, `${lines.join('\n')}\n`);
+
+      await page.goto(`${serve.base}/#/datasets`);
+      await page.waitForSelector('.scroll-box[data-ready]');
+      await page.fill('.trace-import-form input[name="path"]', trace);
+      await page.click('[data-action="preview"]');
+      await page.waitForSelector('.check-result');
+      // The guesses: BurstGPT's names, relative seconds; the whole file reads.
+      const mapping = page.locator('.trace-mapping');
+      expect(await mapping.locator('select[name="column-arrival"]').inputValue()).toBe('Timestamp');
+      expect(await mapping.locator('select[name="column-prompt"]').inputValue()).toBe('Request tokens');
+      expect(await mapping.locator('select[name="column-output"]').inputValue()).toBe('Response tokens');
+      expect(await mapping.locator('select[name="timestamps"]').inputValue()).toBe('s');
+      expect(await page.locator('.preview-rows tbody tr').count()).toBe(10);
+      expect(await page.locator('.check-result').getAttribute('data-check')).toBe('ok');
+      expect(await page.locator('.check-result').getAttribute('data-requests')).toBe('300');
+
+      // A wrong mapping is refused at its line and column, shown at once.
+      await mapping.locator('select[name="column-output"]').selectOption('Log Type');
+      await page.waitForSelector('.check-result[data-check="problem"]');
+      expect(await page.locator('.check-result').getAttribute('data-line')).toBe('2');
+      expect(await page.locator('.check-result').getAttribute('data-column')).toBe('Log Type');
+      expect(await page.locator('.preview-rows tr.bad-row').getAttribute('data-line')).toBe('2');
+      expect(await page.locator('[data-action="import"]').isDisabled()).toBe(true);
+      await page.screenshot({ path: join(SHOTS, 'datasets-import-problem.png'), fullPage: true });
+      await mapping.locator('select[name="column-output"]').selectOption('Response tokens');
+      await page.waitForSelector('.check-result[data-check="ok"]');
+      await page.screenshot({ path: join(SHOTS, 'datasets-import.png'), fullPage: true });
+
+      await page.fill('input[name="name"]', 'burst-export');
+      await page.click('[data-action="import"]');
+      await page.waitForSelector(
+        '.dataset-detail[data-dataset="burst-export"] canvas[data-chart="arrival-rate"]',
+      );
+      expect(new URL(page.url()).hash).toBe('#/datasets?name=burst-export');
+      const imported = (await serve.call<DatasetOut[]>('datasets.list', {})).find(
+        (d) => d.name === 'burst-export',
+      )!;
+      expect(imported).toMatchObject({ builtIn: false, importedFrom: trace, kind: 'trace' });
+      expect(imported.summary).toMatchObject({ requests: 300, zeroOutputRows: 6 });
+      expect(imported.path).not.toBe(trace); // the copy beside the database
+      expect(readFileSync(imported.path, 'utf8')).toBe(readFileSync(trace, 'utf8'));
+      expect(await page.locator('table.datasets tr.chosen').getAttribute('data-dataset')).toBe(
+        'burst-export',
+      );
+
+      // A sweep on it, from the dataset's link: the form has it chosen; the spec names the copy.
+      await page.click('[data-action="new-sweep"]');
+      await page.waitForSelector('.new-sweep-form');
+      expect(await page.locator('.new-sweep-form select[name="trace"]').inputValue()).toBe('burst-export');
+      // Empty rates: replayed as recorded; empty requests: every request of the trace.
+      await page.locator('.new-sweep-form input[name="rates"]').fill('');
+      await page.locator('.new-sweep-form input[name="requests"]').fill('');
+      await page.click('[data-tab="yaml"]');
+      const yaml = await page.locator('textarea[name="yaml"]').inputValue();
+      expect(yaml).not.toMatch(/^requests:/m);
+      expect(yaml).toContain(`path: ${imported.path}`);
+      expect(yaml).toContain(
+        'columns: { arrival: Timestamp, prompt: Request tokens, output: Response tokens }',
+      );
+      await page.click('[data-action="validate"]');
+      await expect
+        .poll(() => page.locator('.validate-result').textContent())
+        .toMatch(/Valid: 2 runs on a100-llama2-7b/);
     });
 
     it('shows API errors in the banner', async () => {

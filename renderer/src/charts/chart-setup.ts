@@ -1,4 +1,7 @@
 import {
+  BarController,
+  BarElement,
+  CategoryScale,
   Chart,
   Decimation,
   Legend,
@@ -12,10 +15,22 @@ import {
 
 /**
  * Chart.js with only what the renderer draws (line charts on linear axes, decimation, legend,
- * tooltip), registered once. `window.Chart` is set so that tests and the developer console can
+ * tooltip; bar charts on a category axis for histograms), registered once. `window.Chart` is set so that tests and the developer console can
  * read a chart's data with `Chart.getChart(canvas)`, as they do in the HTML report.
  */
-Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Title, Decimation);
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  Legend,
+  Tooltip,
+  Title,
+  Decimation,
+  BarController,
+  BarElement,
+  CategoryScale,
+);
 Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily || 'system-ui, sans-serif';
 Chart.defaults.font.size = 11;
 Chart.defaults.color = '#3b4252';

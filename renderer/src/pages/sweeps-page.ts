@@ -134,22 +134,30 @@ export const sweepsPage: Page = async (ctx) => {
     h('section', { class: 'new-sweep-section' }, h('h2', {}, 'New sweep'), newBox),
   );
 
-  const [sweeps, machines] = await Promise.all([
+  const [sweeps, machines, datasets] = await Promise.all([
     ctx.api.call('sweeps.list', {}),
     ctx.api.call('machines.list', {}),
+    ctx.api.call('datasets.list', { summaries: false }),
   ]);
   if (!ctx.active) return;
   await refresh();
   for (const s of sweeps.filter((x) => x.active)) {
     await panels.load(s.id).catch((e: unknown) => ctx.showError(e));
   }
-  const editor = new NewSweepEditor(ctx.api, machines, {
-    started: (sweepId) => {
-      void panels.load(sweepId).catch(() => undefined); // it may have ended already
-      void refresh();
+  const editor = new NewSweepEditor(
+    ctx.api,
+    machines,
+    datasets,
+    {
+      started: (sweepId) => {
+        void panels.load(sweepId).catch(() => undefined); // it may have ended already
+        void refresh();
+      },
+      showError: (e, context) => ctx.showError(e, context),
     },
-    showError: (e, context) => ctx.showError(e, context),
-  });
+    ctx.route.params.get('dataset') ?? undefined,
+  );
   newBox.removeAttribute('aria-busy');
   newBox.replaceChildren(editor.element);
+  if (ctx.route.params.has('dataset')) newBox.scrollIntoView({ block: 'start' });
 };

@@ -1,6 +1,6 @@
 import type { ApiClient } from '../api-client.js';
 import { ApiError } from '../api-client.js';
-import type { MachinesOut } from '../../../runner/api/api-contract.js';
+import type { DatasetOut, MachinesOut } from '../../../runner/api/api-contract.js';
 import { h, replace } from '../dom.js';
 import { routeHash } from '../router.js';
 import { NewSweepForm } from './new-sweep-form.js';
@@ -28,16 +28,27 @@ export class NewSweepEditor {
   private mode: 'form' | 'yaml' = 'form';
   private formChanged = true;
 
+  /**
+   * @param datasets `datasets.list` output, for the form's traces and length files
+   * @param initialDataset a dataset the form chooses at the start (`#/sweeps?dataset=NAME`)
+   */
   constructor(
     private readonly api: ApiClient,
     machines: MachinesOut,
+    datasets: DatasetOut[],
     private readonly events: NewSweepEvents,
+    initialDataset?: string,
   ) {
-    this.form = new NewSweepForm(machines, () => {
-      this.formChanged = true;
-      this.form.markInvalid(null);
-      this.clearResult();
-    });
+    this.form = new NewSweepForm(
+      machines,
+      datasets,
+      () => {
+        this.formChanged = true;
+        this.form.markInvalid(null);
+        this.clearResult();
+      },
+      initialDataset,
+    );
     this.editor = new YamlEditor(() => this.clearResult());
     this.result = h('div', { class: 'validate-result', 'aria-live': 'polite' });
     const tab = (mode: 'form' | 'yaml', label: string) =>
@@ -82,7 +93,7 @@ export class NewSweepEditor {
         h(
           'p',
           { class: 'hint' },
-          'The full sweep spec (docs/sweep-spec.schema.json); paths are relative to the directory the runner was started in.',
+          'The full sweep spec (docs/sweep-spec.schema.json); relative paths resolve in the directory the runner was started in (the form writes absolute ones).',
         ),
         this.editor.element,
       ),

@@ -1,6 +1,5 @@
-import type { MachinesOut } from '../../../runner/api/api-contract.js';
+import type { DatasetOut, MachinesOut } from '../../../runner/api/api-contract.js';
 import { h } from '../dom.js';
-import { BUILT_IN_LENGTHS, BUILT_IN_TRACES } from './built-in-inputs.js';
 import { oneOrList, parseNumberList } from './number-list.js';
 import { POLICY_CHOICES } from './policy-choices.js';
 import { specYaml, type SpecDocument, type YamlValue } from './spec-yaml.js';
@@ -10,15 +9,26 @@ export type FormSpec = { ok: true; yaml: string } | { ok: false; field: string; 
 
 /**
  * The "New sweep" form: a name, a machine (`machines.list`: simulated machines and calibrated
- * profiles), one workload (a built-in trace, rescaled to the given rates or replayed as
- * recorded, or Poisson arrivals at the given rates with fixed, uniform or file lengths),
+ * profiles), one workload (a trace of `datasets.list`, built-in or imported, rescaled to the
+ * given rates or replayed as recorded; or Poisson arrivals at the given rates with fixed,
+ * uniform or a length file's lengths),
  * policies with their main parameter, seeds and requests per run. It writes the sweep spec as
  * YAML (specYaml); the YAML editor takes it from there.
  */
 export class NewSweepForm {
   readonly element: HTMLFormElement;
+  private readonly traces: DatasetOut[];
+  private readonly lengthFiles: DatasetOut[];
 
-  constructor(machines: MachinesOut, onChange: () => void) {
+  /**
+   * @param datasets `datasets.list` (summaries not needed): its traces and length files are offered
+   * @param initialDataset the name of a dataset to choose at the start (`#/sweeps?dataset=NAME`)
+   */
+  constructor(machines: MachinesOut, datasets: DatasetOut[], onChange: () => void, initialDataset?: string) {
+    const usable = datasets.filter((d) => d.problem === null);
+    this.traces = usable.filter((d) => d.kind === 'trace');
+    this.lengthFiles = usable.filter((d) => d.kind === 'lengths');
+    const initial = usable.find((d) => d.name === initialDataset);
     const machineOptions = [
       ...machines.simulated.map((m) =>
         h(
@@ -81,6 +91,7 @@ export class NewSweepForm {
         field(
           'Requests per run',
           h('input', { name: 'requests', type: 'number', min: 1, step: 1, value: 500 }),
+          'empty: all of the trace',
         ),
         field(
           'Seeds',
@@ -95,8 +106,8 @@ export class NewSweepForm {
         h(
           'div',
           { class: 'source-choice' },
-          sourceRadio('trace', 'Built-in trace', true),
-          sourceRadio('poisson', 'Synthetic, Poisson arrivals', false),
+          sourceRadio('trace', 'Recorded trace', initial?.kind !== 'lengths'),
+          sourceRadio('poisson', 'Poisson arrivals', initial?.kind === 'lengths'),
         ),
         h(
           'div',
@@ -119,7 +130,13 @@ export class NewSweepForm {
             h(
               'select',
               { name: 'trace' },
-              BUILT_IN_TRACES.map((t) => h('option', { value: t.id }, t.label)),
+              this.traces.map((t) =>
+                h(
+                  'option',
+                  { value: t.name, selected: t.name === initial?.name },
+                  t.builtIn ? t.label : `${t.label} (imported)`,
+                ),
+              ),
             ),
           ),
         ),
@@ -132,7 +149,9 @@ export class NewSweepForm {
               'select',
               { name: 'lengths' },
               h('option', { value: 'synthetic' }, 'Synthetic (below)'),
-              BUILT_IN_LENGTHS.map((l) => h('option', { value: l.id }, l.label)),
+              this.lengthFiles.map((l) =>
+                h('option', { value: l.name, selected: l.name === initial?.name }, l.label),
+              ),
             ),
           ),
           field(
@@ -199,8 +218,10 @@ export class NewSweepForm {
     const fail = (fieldName: string, message: string): FormSpec => ({ ok: false, field: fieldName, message });
     const name = this.value('name');
     if (!name) return fail('name', 'give the sweep a name');
-    const requests = Number(this.value('requests'));
-    if (!Number.isInteger(requests) || requests < 1)
+    // Empty: every request of a trace (a Poisson workload needs a count).
+    const requestsText = this.value('requests');
+    const requests = requestsText === '' ? undefined : Number(requestsText);
+    if (requests !== undefined && (!Number.isInteger(requests) || requests < 1))
       return fail('requests', 'requests per run: a positive integer');
     const seeds = parseNumberList(this.value('seeds'), { integer: true, min: 0 });
     if (!seeds.ok) return fail('seeds', `seeds: ${seeds.message}`);
@@ -212,19 +233,21 @@ export class NewSweepForm {
     const rateValues = rates?.ok ? rates.values : null;
     let workload: Record<string, YamlValue | undefined>;
     if (source === 'trace') {
-      const trace = BUILT_IN_TRACES.find((t) => t.id === this.value('trace')) ?? BUILT_IN_TRACES[0];
+      const trace = this.traces.find((t) => t.name === this.value('trace'));
+      if (!trace) return fail('trace', 'no trace to choose: import one on the Datasets page');
       workload = {
-        name: this.value('workloadName') || trace.id,
-        trace: { path: trace.path, format: trace.format },
+        name: this.value('workloadName') || trace.name,
+        ...(trace.workload as Record<string, YamlValue>),
         rate: rateValues ? oneOrList(rateValues) : undefined,
       };
     } else {
       if (!rateValues) return fail('rates', 'rates: Poisson arrivals need at least one rate');
+      if (requests === undefined) return fail('requests', 'requests per run: Poisson arrivals need a count');
       const lengthsId = this.value('lengths');
-      const file = BUILT_IN_LENGTHS.find((l) => l.id === lengthsId);
+      const file = this.lengthFiles.find((l) => l.name === lengthsId);
       let lengths: Record<string, YamlValue | undefined>;
       if (file) {
-        lengths = { lengths: { path: file.path } };
+        lengths = file.workload as Record<string, YamlValue>;
       } else {
         const prompt = lengthDistribution(this.value('promptTokens'));
         if (typeof prompt === 'string') return fail('promptTokens', `prompt tokens: ${prompt}`);
@@ -233,7 +256,7 @@ export class NewSweepForm {
         lengths = { promptTokens: prompt, outputTokens: output };
       }
       workload = {
-        name: this.value('workloadName') || (file ? file.id : 'synthetic'),
+        name: this.value('workloadName') || (file ? file.name : 'synthetic'),
         ...lengths,
         arrival: { process: 'poisson', rate: oneOrList(rateValues) },
       };
@@ -262,7 +285,7 @@ export class NewSweepForm {
     const doc: SpecDocument = {
       name,
       machine: this.value('machine'),
-      requests,
+      ...(requests === undefined ? {} : { requests }),
       seeds: seeds.values,
       workloads: [workload],
       policies,
