@@ -8,6 +8,7 @@ import { WorkerError } from '../workers/worker-client.js';
 import { COMPARE_FORMATS, compareCommand, type CompareFormat } from './compare-command.js';
 import { defaultDatabasePath } from './default-database.js';
 import { FLUID_FORMATS, fluidCommand, type FluidFormat } from './fluid-command.js';
+import { IMPORT_FORMATS, importCommand, type ImportFormat } from './import-command.js';
 import { MACHINES_FORMATS, machinesCommand, type MachinesFormat } from './machines-command.js';
 import { availableParallelism } from 'node:os';
 import { API_OPS } from '../api/api-contract.js';
@@ -268,6 +269,19 @@ function buildProgram(setExit: (code: number) => void): Command {
         return writeSweepReport(store, sweepId, o.out ?? `schedbench-sweep-${sweepId}.${format}`, format);
       });
       process.stdout.write(`${path}\n`);
+    });
+
+  program
+    .command('import')
+    .description(
+      'merge the sweeps and runs of another schedbench database (one copied from a GPU server, say) into this one, all or nothing; importing it again adds nothing',
+    )
+    .argument('<file>', 'the schedbench database to import (it is only read)')
+    .option('--format <format>', `output format: ${IMPORT_FORMATS.join(', ')}`, 'text')
+    .addOption(dbOption())
+    .action((file: string, o: { format: string; db?: string }) => {
+      const format = oneOf<ImportFormat>('--format', o.format, IMPORT_FORMATS);
+      process.stdout.write(withStore(o.db, (store) => importCommand(store, file, format)));
     });
 
   program
