@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: simulation speed on the issue's reference workload: 10,000 requests with the
- * arXiv-summarization lengths, Poisson 2 req/s, under `vllm` on `a100-llama2-7b`.
+ * `npm run bench:engine` (also the first part of `npm run bench`): simulation speed on the issue's
+ * reference workload: 10,000 requests with the arXiv-summarization lengths, Poisson 2 req/s, under
+ * `vllm` on `a100-llama2-7b`.
  *  1. one run in this process (best of 3, after a warm-up run);
  *  2. a sweep of 8 such runs (seeds 1-8) over 2 worker threads, stored in a temporary SQLite file.
  * Prints wall seconds, iterations and request-iterations per second. Numbers only; no assertion.
