@@ -65,7 +65,11 @@ describe('schedbench machines', () => {
     const db = join(mkdtempSync(join(tmpdir(), 'schedbench-machines-')), 'm.db');
     const r = runCli(['machines', '--format', 'json', '--db', db]);
     expect(r.code, r.stderr).toBe(0);
-    const listed = JSON.parse(r.stdout) as { simulated: unknown; workers: unknown[]; calibrations: unknown[] };
+    const listed = JSON.parse(r.stdout) as {
+      simulated: unknown;
+      workers: unknown[];
+      calibrations: unknown[];
+    };
     expect(listed.workers).toEqual([]);
     expect(listed.calibrations).toEqual([]);
     const machines = listed.simulated as {
