@@ -1,20 +1,12 @@
+import { formatNumber as formatReportNumber } from '../../runner/reports/format-number.js';
+
 /**
- * A number as people read it in tables (the same rule as the HTML report's, runner/reports/
+ * A number as people read it in tables, by the HTML report's rule (runner/reports/
  * format-number.ts): integers in full, others with 4 significant digits, 10,000 and more as
- * integers, tiny or huge ones in exponent form; `null` gives `-`.
+ * integers, tiny or huge ones in exponent form; `null` or `undefined` gives `-`.
  */
 export function formatNumber(value: number | null | undefined): string {
-  if (value === null || value === undefined) return '-';
-  if (Number.isNaN(value)) return 'NaN';
-  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
-  const abs = Math.abs(value);
-  if (abs >= 1e15) return value.toExponential(3);
-  if (Number.isInteger(value)) return String(value);
-  if (abs >= 1e-3) {
-    const text = value.toPrecision(4);
-    return text.includes('e') ? Math.round(value).toFixed(0) : text;
-  }
-  return value.toExponential(3);
+  return formatReportNumber(value ?? null);
 }
 
 /** A signed percentage: `+12.3 %`, `-0.4 %`, `-` for null. */
