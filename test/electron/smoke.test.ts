@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../electron/content-security-policy.js';
 import { REPO } from '../helpers/cli.js';
 import { argvOf, goneWithin, processesWhere } from '../helpers/processes.js';
+import { tinyTypedSpec } from '../helpers/tiny-spec.js';
 
 /**
  * The desktop app for real: the Electron binary runs dist/electron/main.js (built by
@@ -25,17 +26,7 @@ const ELECTRON_PACKAGE = join(REPO, 'node_modules/electron');
 const MAIN = join(REPO, 'dist/electron/main.js');
 const RUNNER = join(REPO, 'dist/runner/api/runner-process.js');
 
-const TINY_SPEC = [
-  'name: electron-smoke',
-  'machine: a100-llama2-7b',
-  'requests: 40',
-  'seeds: [1]',
-  'workloads:',
-  '  - name: typed',
-  '    types: [{ prompt: 20, output: 20, rate: 5 }]',
-  'policies: [{ policy: fcfs }]',
-  '',
-].join('\n');
+const TINY_SPEC = tinyTypedSpec('electron-smoke');
 
 /** The Electron executable, or why there is none (node_modules/electron/index.js finds it the same way). */
 function electronBinary(): { path: string } | { reason: string } {

@@ -7,6 +7,7 @@ import { forkNodeRunner } from '../../../electron/node-runner-channel.js';
 import { RunnerSupervisor, type RestartPolicy } from '../../../electron/runner-supervisor.js';
 import { REPO } from '../../helpers/cli.js';
 import { alive, goneWithin } from '../../helpers/processes.js';
+import { tinyTypedSpec } from '../../helpers/tiny-spec.js';
 
 /**
  * The supervisor driving the REAL runner process (dist/runner/api/runner-process.js, built by
@@ -14,17 +15,7 @@ import { alive, goneWithin } from '../../helpers/processes.js';
  */
 const RUNNER = join(REPO, 'dist/runner/api/runner-process.js');
 
-const TINY_SPEC = [
-  'name: supervised',
-  'machine: a100-llama2-7b',
-  'requests: 40',
-  'seeds: [1]',
-  'workloads:',
-  '  - name: typed',
-  '    types: [{ prompt: 20, output: 20, rate: 5 }]',
-  'policies: [{ policy: fcfs }]',
-  '',
-].join('\n');
+const TINY_SPEC = tinyTypedSpec('supervised');
 
 const dir = mkdtempSync(join(tmpdir(), 'schedbench-supervisor-'));
 const supervisors: RunnerSupervisor[] = [];
