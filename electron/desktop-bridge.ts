@@ -57,6 +57,7 @@ const suggestedName = z
 /** Inputs of the desktop-only invoke channels. */
 export const DESKTOP_INPUTS = {
   'schedbench:open-spec': z.object({}).strict(),
+  'schedbench:choose-trace': z.object({}).strict(),
   'schedbench:save-file': z
     .object({
       suggestedName,
@@ -82,6 +83,12 @@ export interface SchedbenchBridge {
   onEvent(listener: (event: string, data: unknown) => void): () => void;
   /** Shows the Open dialog for a spec (YAML); null when cancelled. */
   openSpec(): Promise<SpecFile | null>;
+  /**
+   * Shows the Open dialog for a trace (CSV, JSON Lines); resolves with the chosen file's absolute
+   * path, or null when cancelled. The file is not read here: the page previews and imports it
+   * through the runner (`datasets.preview`, `datasets.import`), as it does a typed path.
+   */
+  chooseTrace(): Promise<string | null>;
   /** Shows the Save dialog and writes `content` (UTF-8) where the user chose. */
   saveFile(request: DesktopInput<'schedbench:save-file'>): Promise<SaveResult>;
   /** Prints the current page to PDF (A4 landscape, backgrounds) and saves it where the user chose. */

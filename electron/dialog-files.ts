@@ -20,6 +20,15 @@ export const SPEC_FILTERS: FileFilter[] = [
   { name: 'All files', extensions: ['*'] },
 ];
 
+/**
+ * Filters of the Choose trace dialog (Datasets › Import a trace): the formats `datasets.preview`
+ * reads, CSV with a header and JSON Lines (`.json` too, as exports often name them).
+ */
+export const TRACE_FILTERS: FileFilter[] = [
+  { name: 'Trace (CSV, JSON Lines)', extensions: ['csv', 'jsonl', 'ndjson', 'json'] },
+  { name: 'All files', extensions: ['*'] },
+];
+
 /** Filters of the Import database dialog. */
 export const DATABASE_FILTERS: FileFilter[] = [
   { name: 'Schedbench database (SQLite)', extensions: ['db', 'sqlite', 'sqlite3'] },

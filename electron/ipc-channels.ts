@@ -8,6 +8,8 @@ export const IPC_CHANNELS = {
   call: 'schedbench:call',
   /** invoke: the Open dialog for a sweep spec → SpecFile or null. */
   openSpec: 'schedbench:open-spec',
+  /** invoke: the Open dialog for a trace to import → its path, or null. */
+  chooseTrace: 'schedbench:choose-trace',
   /** invoke: the Save dialog for a text file (a report) → SaveResult. */
   saveFile: 'schedbench:save-file',
   /** invoke: print the sender's page to PDF, then the Save dialog → SaveResult. */
@@ -24,6 +26,7 @@ export const IPC_CHANNELS = {
 export const INVOKE_CHANNELS = [
   IPC_CHANNELS.call,
   IPC_CHANNELS.openSpec,
+  IPC_CHANNELS.chooseTrace,
   IPC_CHANNELS.saveFile,
   IPC_CHANNELS.savePdf,
 ] as const;

@@ -36,6 +36,7 @@ import {
   readSpecFile,
   saveFilters,
   SPEC_FILTERS,
+  TRACE_FILTERS,
   writeFileAtomically,
 } from './dialog-files.js';
 import { externalLinkTarget } from './external-links.js';
@@ -219,6 +220,11 @@ async function run(): Promise<void> {
     if (!guarded.ok) throw new Error(guarded.error.message);
     return chooseSpec(windowOf(event));
   });
+  ipcMain.handle(IPC_CHANNELS.chooseTrace, async (event, input: unknown): Promise<string | null> => {
+    const guarded = guardDesktopCall(senderOf(event), 'schedbench:choose-trace', input);
+    if (!guarded.ok) throw new Error(guarded.error.message);
+    return chooseTrace(windowOf(event));
+  });
   ipcMain.handle(IPC_CHANNELS.saveFile, async (event, input: unknown): Promise<SaveResult> => {
     const guarded = guardDesktopCall(senderOf(event), 'schedbench:save-file', input);
     if (!guarded.ok) throw new Error(guarded.error.message);
@@ -240,6 +246,20 @@ async function run(): Promise<void> {
       : await dialog.showOpenDialog(options);
     const path = choice.canceled ? undefined : choice.filePaths[0];
     return path ? readSpecFile(path) : null;
+  }
+
+  /** The trace the user picked, by its absolute path; null when cancelled. */
+  async function chooseTrace(parent: BrowserWindow | null): Promise<string | null> {
+    const options = {
+      title: 'Choose a trace to import',
+      properties: ['openFile' as const],
+      filters: TRACE_FILTERS,
+    };
+    const choice = parent
+      ? await dialog.showOpenDialog(parent, options)
+      : await dialog.showOpenDialog(options);
+    const path = choice.canceled ? undefined : choice.filePaths[0];
+    return path || null;
   }
 
   async function saveWithDialog(

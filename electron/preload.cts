@@ -32,6 +32,7 @@ const bridge: SchedbenchBridge = {
   call: (op, input) => ipcRenderer.invoke('schedbench:call', op, input),
   onEvent: (listener) => subscribe('schedbench:event', listener),
   openSpec: () => ipcRenderer.invoke('schedbench:open-spec', {}),
+  chooseTrace: () => ipcRenderer.invoke('schedbench:choose-trace', {}),
   saveFile: (request) => ipcRenderer.invoke('schedbench:save-file', request),
   savePdf: (request) => ipcRenderer.invoke('schedbench:save-pdf', request),
   onMenu: (listener) => subscribe('schedbench:menu', listener),

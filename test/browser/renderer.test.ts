@@ -475,6 +475,8 @@ describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
 
       await page.goto(`${serve.base}/#/datasets`);
       await page.waitForSelector('.scroll-box[data-ready]');
+      // Browse… is the desktop app's native dialog; a browser has none to offer.
+      expect(await page.locator('[data-action="browse"]').count()).toBe(0);
       await page.fill('.trace-import-form input[name="path"]', trace);
       await page.click('[data-action="preview"]');
       await page.waitForSelector('.check-result');

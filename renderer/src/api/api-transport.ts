@@ -19,10 +19,16 @@ export interface ApiTransport {
   subscribe(listener: RawEventListener): () => void;
 }
 
-/** What the Electron preload exposes as `window.schedbench` (contextBridge). */
+/**
+ * What the Electron preload exposes as `window.schedbench` (contextBridge; its full shape is
+ * electron/desktop-bridge.ts, SchedbenchBridge). Only the members the renderer uses are declared;
+ * the desktop extras are optional, so a page checks for them before offering what they do.
+ */
 export interface PreloadApi {
   call(op: string, input: unknown): Promise<ApiResult>;
   onEvent(listener: RawEventListener): () => void;
+  /** Shows the native Open dialog for a trace; the chosen file's absolute path, or null when cancelled. */
+  chooseTrace?(): Promise<string | null>;
 }
 
 declare global {

@@ -49,22 +49,43 @@ export class TraceImportPanel {
       { type: 'submit', class: 'secondary', 'data-action': 'preview' },
       'Preview',
     );
+    const pathInput = h('input', {
+      name: 'path',
+      placeholder: '/data/burstgpt.csv',
+      required: true,
+      autocomplete: 'off',
+      spellcheck: 'false',
+    });
+    const pathHint = h(
+      'small',
+      {},
+      'CSV with a header, or JSON Lines; a path on the machine the runner runs on',
+    );
+    // The desktop app also offers its native Open dialog; a browser cannot name a file's path.
+    const chooseTrace = window.schedbench?.chooseTrace?.bind(window.schedbench);
+    let pathField: HTMLElement;
+    if (chooseTrace) {
+      pathInput.id = 'trace-import-path';
+      const browseButton: HTMLButtonElement = h(
+        'button',
+        { type: 'button', class: 'secondary outline', 'data-action': 'browse' },
+        'Browse\u2026',
+      );
+      browseButton.addEventListener('click', () => void this.browse(chooseTrace, pathInput));
+      pathField = h(
+        'div',
+        {},
+        h('label', { for: pathInput.id }, 'Trace file'),
+        h('fieldset', { role: 'group' }, pathInput, browseButton),
+        pathHint,
+      );
+    } else {
+      pathField = h('label', {}, 'Trace file', pathInput, pathHint);
+    }
     this.form = h(
       'form',
       { class: 'trace-import-form grid' },
-      h(
-        'label',
-        {},
-        'Trace file',
-        h('input', {
-          name: 'path',
-          placeholder: '/data/burstgpt.csv',
-          required: true,
-          autocomplete: 'off',
-          spellcheck: 'false',
-        }),
-        h('small', {}, 'CSV with a header, or JSON Lines; a path on the machine the runner runs on'),
-      ),
+      pathField,
       h(
         'label',
         {},
@@ -96,6 +117,23 @@ export class TraceImportPanel {
       this.form,
       this.previewBox,
     );
+  }
+
+  /**
+   * Desktop only: lets the user pick the trace in the native Open dialog, puts its path in the
+   * form and previews it, as Preview does.
+   */
+  private async browse(chooseTrace: () => Promise<string | null>, input: HTMLInputElement): Promise<void> {
+    let path: string | null;
+    try {
+      path = await chooseTrace();
+    } catch (e) {
+      this.events.showError(e, 'choosing a trace');
+      return;
+    }
+    if (!path) return;
+    input.value = path;
+    await this.load(true);
   }
 
   private field(name: string): string {

@@ -20,6 +20,8 @@ export const fake = {
   permissionRequestHandler: null,
   permissionCheckHandler: null,
   nextOpenDialog: { canceled: true, filePaths: [] },
+  /** The last Open dialog shown: its parent window (or null) and its options. */
+  lastOpenDialog: null,
   nextSaveDialog: { canceled: true },
   quitRequests: 0,
   quit: false,
@@ -163,7 +165,12 @@ export const dialog = {
   showErrorBox(title, message) {
     fake.errors.push([title, message]);
   },
-  async showOpenDialog() {
+  async showOpenDialog(parentOrOptions, maybeOptions) {
+    const parented = parentOrOptions instanceof BrowserWindow;
+    fake.lastOpenDialog = {
+      parent: parented ? parentOrOptions : null,
+      options: parented ? maybeOptions : parentOrOptions,
+    };
     return fake.nextOpenDialog;
   },
   async showSaveDialog() {

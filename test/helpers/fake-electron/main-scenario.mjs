@@ -143,6 +143,32 @@ async function scenario(out) {
   writeFileSync(specPath, SPEC);
   fake.nextOpenDialog = { canceled: false, filePaths: [specPath] };
   out.openSpec = await fake.ipcHandlers.get('schedbench:open-spec')(from(appFrame, wc), {});
+  const chooseTrace = fake.ipcHandlers.get('schedbench:choose-trace');
+  const tracePath = join(dir, 'trace.csv');
+  fake.nextOpenDialog = { canceled: false, filePaths: [tracePath] };
+  out.chooseTrace = { chosen: await chooseTrace(from(appFrame, wc), {}) };
+  out.chooseTrace.dialog = {
+    parentIsWindow: fake.lastOpenDialog.parent === win,
+    options: fake.lastOpenDialog.options,
+  };
+  fake.nextOpenDialog = { canceled: true, filePaths: [] };
+  out.chooseTrace.cancelled = await chooseTrace(from(appFrame, wc), {});
+  fake.nextOpenDialog = { canceled: false, filePaths: [tracePath] };
+  fake.lastOpenDialog = null;
+  const refusal = async (event, input) => {
+    try {
+      await chooseTrace(event, input);
+      return null;
+    } catch (err) {
+      return err.message;
+    }
+  };
+  out.chooseTrace.foreignRefused = await refusal(
+    from({ url: 'https://evil.example/', parent: null, isDestroyed: () => false }, wc),
+    {},
+  );
+  out.chooseTrace.badInputRefused = await refusal(from(appFrame, wc), { defaultPath: '/etc' });
+  out.chooseTrace.refusedShowedDialog = fake.lastOpenDialog !== null;
   fake.nextSaveDialog = { canceled: false, filePath: join(dir, 'report.csv') };
   out.saveFile = await fake.ipcHandlers.get('schedbench:save-file')(from(appFrame, wc), {
     suggestedName: 'report.csv',

@@ -6,6 +6,7 @@ import {
   MAX_SPEC_BYTES,
   readSpecFile,
   saveFilters,
+  TRACE_FILTERS,
   writeFileAtomically,
 } from '../../../electron/dialog-files.js';
 import { stderrSummary } from '../../../electron/stderr-summary.js';
@@ -35,6 +36,13 @@ describe('dialog files', () => {
     await writeFileAtomically(ok, new Uint8Array([0x63, 0x0a]));
     expect(readFileSync(ok, 'utf8')).toBe('c\n');
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('offers the trace formats the runner reads, then all files', () => {
+    expect(TRACE_FILTERS).toEqual([
+      { name: 'Trace (CSV, JSON Lines)', extensions: ['csv', 'jsonl', 'ndjson', 'json'] },
+      { name: 'All files', extensions: ['*'] },
+    ]);
   });
 
   it('offers the kind’s filter first', () => {

@@ -93,6 +93,26 @@ describe('guardDesktopCall', () => {
     expect(guardDesktopCall(APP, 'schedbench:open-spec', undefined)).toEqual({ ok: true, input: {} });
   });
 
+  it('accepts a trace dialog request from the app only, with no arguments', () => {
+    expect(guardDesktopCall(APP, 'schedbench:choose-trace', {})).toEqual({ ok: true, input: {} });
+    expect(guardDesktopCall(APP, 'schedbench:choose-trace', undefined)).toEqual({ ok: true, input: {} });
+    for (const frameUrl of ['https://evil.example/', 'file:///tmp/x.html', 'app://other/index.html']) {
+      const r = guardDesktopCall({ frameUrl, isMainFrame: true }, 'schedbench:choose-trace', {});
+      expect(r, frameUrl).toMatchObject({
+        ok: false,
+        error: { code: 'bad-input', message: expect.stringMatching(/not the app/) },
+      });
+    }
+    expect(
+      guardDesktopCall({ frameUrl: APP_ENTRY_URL, isMainFrame: false }, 'schedbench:choose-trace', {}).ok,
+    ).toBe(false);
+    // The renderer cannot name the folder or the file: any argument is refused.
+    for (const input of [{ path: '/etc/passwd' }, { defaultPath: '/' }, 'x', 42, []]) {
+      const r = guardDesktopCall(APP, 'schedbench:choose-trace', input);
+      expect(r, JSON.stringify(input)).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+    }
+  });
+
   it('refuses a path as a suggested name, unknown fields, and foreign senders', () => {
     for (const suggestedName of ['../x.html', '/etc/passwd', 'a\\b', '..', '', 'x\0y']) {
       const r = guardDesktopCall(APP, 'schedbench:save-pdf', { suggestedName });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../../electron/content-security-policy.js';
+import { TRACE_FILTERS } from '../../../electron/dialog-files.js';
 import { REPO } from '../../helpers/cli.js';
 import { processesWhere } from '../../helpers/processes.js';
 
@@ -94,6 +95,7 @@ describe('main process wiring (fake Electron, real runner)', () => {
   it('relays guarded IPC calls to the runner', () => {
     expect(scenario.ipcChannels).toEqual([
       'schedbench:call',
+      'schedbench:choose-trace',
       'schedbench:open-spec',
       'schedbench:save-file',
       'schedbench:save-pdf',
@@ -143,6 +145,21 @@ describe('main process wiring (fake Electron, real runner)', () => {
       path: join(dir, 'spec.yaml'),
       dir,
       yaml: expect.stringContaining('name: wiring'),
+    });
+    expect(scenario.chooseTrace).toEqual({
+      chosen: join(dir, 'trace.csv'),
+      cancelled: null,
+      dialog: {
+        parentIsWindow: true,
+        options: {
+          title: 'Choose a trace to import',
+          properties: ['openFile'],
+          filters: TRACE_FILTERS,
+        },
+      },
+      foreignRefused: expect.stringMatching(/not the app/),
+      badInputRefused: expect.stringMatching(/^schedbench:choose-trace: /),
+      refusedShowedDialog: false,
     });
     expect(scenario.saveFile).toEqual({ saved: true, path: join(dir, 'report.csv') });
     expect(scenario.savedText).toBe('a,b\n');

@@ -78,7 +78,16 @@ describe('preload (sandboxed, compiled)', () => {
     const { exposed } = loadPreload();
     expect([...exposed.keys()]).toEqual(['schedbench']);
     expect(Object.keys(exposed.get('schedbench')!).sort()).toEqual(
-      ['call', 'onEvent', 'onMenu', 'onRunnerStatus', 'openSpec', 'saveFile', 'savePdf'].sort(),
+      [
+        'call',
+        'chooseTrace',
+        'onEvent',
+        'onMenu',
+        'onRunnerStatus',
+        'openSpec',
+        'saveFile',
+        'savePdf',
+      ].sort(),
     );
   });
 
@@ -87,11 +96,13 @@ describe('preload (sandboxed, compiled)', () => {
     const api = exposed.get('schedbench')!;
     await api.call!('runs.list', { limit: 5 });
     await api.openSpec!();
+    await api.chooseTrace!();
     await api.saveFile!({ suggestedName: 'r.csv', content: 'a,b', kind: 'csv' });
     await api.savePdf!({ suggestedName: 'compare.pdf' });
     expect(invoked).toEqual([
       ['schedbench:call', 'runs.list', { limit: 5 }],
       ['schedbench:open-spec', {}],
+      ['schedbench:choose-trace', {}],
       ['schedbench:save-file', { suggestedName: 'r.csv', content: 'a,b', kind: 'csv' }],
       ['schedbench:save-pdf', { suggestedName: 'compare.pdf' }],
     ]);
