@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DatasetSummary } from '../datasets/dataset-summary.js';
+import type { DatasetRemoval } from '../datasets/remove-dataset.js';
 import type { TracePreview } from '../datasets/trace-preview.js';
 import type { RunMetrics } from '../metrics/metric-keys.js';
 
@@ -123,6 +124,11 @@ export const API_INPUTS = {
       timeUnit: timeUnit.optional(),
     })
     .strict(),
+  /**
+   * Removes an imported dataset; its copy is deleted unless a stored sweep or another dataset
+   * still names it (runner/datasets/remove-dataset.ts). Built-in datasets cannot be removed.
+   */
+  'datasets.remove': z.object({ name: z.string().min(1) }).strict(),
   /** Merges the sweeps and runs of another Schedbench database (see importDatabase). */
   'database.import': z.object({ path: z.string().min(1) }).strict(),
 } as const;
@@ -366,7 +372,7 @@ export interface DatasetOut {
   problem: string | null;
 }
 
-export type { DatasetSummary, TracePreview };
+export type { DatasetRemoval, DatasetSummary, TracePreview };
 
 /** `database.import`. */
 export interface ImportOut {
@@ -400,6 +406,7 @@ export interface ApiOutputs {
   'datasets.list': DatasetOut[];
   'datasets.preview': TracePreview;
   'datasets.import': DatasetOut;
+  'datasets.remove': DatasetRemoval;
   'database.import': ImportOut;
 }
 

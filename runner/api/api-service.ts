@@ -7,6 +7,7 @@ import {
   type CatalogDataset,
 } from '../datasets/dataset-catalog.js';
 import { importDataset } from '../datasets/import-dataset.js';
+import { removeDataset } from '../datasets/remove-dataset.js';
 import { previewTrace } from '../datasets/trace-preview.js';
 import { InputError } from '../errors.js';
 import { BUILT_IN_MACHINES, type MachineRegistry } from '../latency/machine.js';
@@ -292,6 +293,7 @@ export function createApiService(
       const { dataset } = importDataset(store, { ...rest, path: resolve(options.cwd, path) });
       return datasetOut(importedDataset(dataset));
     },
+    'datasets.remove': ({ name }) => removeDataset(store, name),
     'database.import': ({ path }) => ({
       summary: { ...importDatabase(store, resolve(options.cwd, path)) } as unknown as Record<string, number>,
     }),

@@ -537,6 +537,21 @@ describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
       await expect
         .poll(() => page.locator('.validate-result').textContent())
         .toMatch(/Valid: 2 runs on a100-llama2-7b/);
+
+      // Removed again (after a confirmation); no sweep names it, so its copy goes too.
+      await page.goto(`${serve.base}/#/datasets?name=burst-export`);
+      await page.waitForSelector('.dataset-detail[data-dataset="burst-export"]');
+      expect(
+        await page
+          .locator('.dataset-detail[data-dataset="azure-conv"] [data-action="remove-dataset"]')
+          .count(),
+      ).toBe(0);
+      page.once('dialog', (d) => void d.accept());
+      await page.click('[data-action="remove-dataset"]');
+      await page.waitForSelector('.dataset-detail[data-dataset="azure-conv"]');
+      expect(await page.locator('table.datasets tr[data-dataset="burst-export"]').count()).toBe(0);
+      expect(existsSync(imported.path)).toBe(false);
+      expect(existsSync(trace)).toBe(true); // the user's own file is never touched
     });
 
     it('shows API errors in the banner', async () => {

@@ -14,9 +14,13 @@ const RATE_COLOR = '#59a14f';
 /**
  * One dataset in full: where it comes from, its statistics, the histograms of its prompt and
  * output tokens, its arrival rate over time (traces), the workload entry that uses it in a spec,
- * and a link to a new sweep on it. Returns the element and `destroy` for its charts.
+ * a link to a new sweep on it, and for an imported dataset a Remove button (`onRemove`).
+ * Returns the element and `destroy` for its charts.
  */
-export function datasetDetail(d: DatasetOut): { element: HTMLElement; destroy(): void } {
+export function datasetDetail(
+  d: DatasetOut,
+  onRemove: (d: DatasetOut) => void,
+): { element: HTMLElement; destroy(): void } {
   const charts: { destroy(): void }[] = [];
   const grid = h('div', { class: 'chart-grid' });
   const card = (name: string, title: string, note: string): HTMLCanvasElement => {
@@ -68,6 +72,18 @@ export function datasetDetail(d: DatasetOut): { element: HTMLElement; destroy():
           { href: routeHash('sweeps', { dataset: d.name }), role: 'button', 'data-action': 'new-sweep' },
           'New sweep with this dataset',
         ),
+        d.builtIn
+          ? null
+          : h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary outline remove-dataset',
+                'data-action': 'remove-dataset',
+                onclick: () => onRemove(d),
+              },
+              'Remove from the list',
+            ),
       ),
       d.importedFrom
         ? h(

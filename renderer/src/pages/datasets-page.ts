@@ -43,7 +43,14 @@ export const datasetsPage: Page = async (ctx) => {
   replace(listBox, datasetsTable(datasets, chosen?.name));
   listBox.dataset.ready = '';
   if (chosen) {
-    const detail = datasetDetail(chosen);
+    const detail = datasetDetail(chosen, (d) => {
+      const question = `Remove the imported dataset "${d.name}" from the list? Its copy is deleted unless a stored sweep still needs it; the results of runs on it stay.`;
+      if (!window.confirm(question)) return;
+      ctx.api
+        .call('datasets.remove', { name: d.name })
+        .then(() => ctx.navigate(routeHash('datasets')))
+        .catch((e: unknown) => ctx.showError(e, `removing ${d.name}`));
+    });
     destroyDetail = detail.destroy.bind(detail);
     replace(detailBox, detail.element);
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { datasetCatalog, DatasetSummaries } from '../../../runner/datasets/dataset-catalog.js';
 import { importDataset, type DatasetImport } from '../../../runner/datasets/import-dataset.js';
+import { removeDataset } from '../../../runner/datasets/remove-dataset.js';
 import { Store } from '../../../runner/store/store.js';
 import { executeSweep } from '../../../runner/sweeps/sweep-executor.js';
 import { planSweepText } from '../../../runner/sweeps/sweep-plan.js';
@@ -119,6 +120,23 @@ describe('importing a trace', () => {
     expect(readdirSync(join(dir, 'db', 'datasets'))).toHaveLength(1);
   });
 
+  it('removes an imported dataset and its copy, keeping a copy another dataset shares', () => {
+    const a = importDataset(store, request({ name: 'a' })).dataset;
+    importDataset(store, request({ name: 'b' }));
+    expect(removeDataset(store, 'a')).toEqual({
+      name: 'a',
+      path: a.path,
+      fileDeleted: false,
+      keptForSweeps: [],
+    });
+    expect(existsSync(a.path)).toBe(true); // b still reads it
+    expect(removeDataset(store, 'b')).toMatchObject({ fileDeleted: true });
+    expect(existsSync(a.path)).toBe(false);
+    expect(store.datasets.list()).toEqual([]);
+    expect(() => removeDataset(store, 'b')).toThrow(/name: no imported dataset named "b"/);
+    expect(() => removeDataset(store, 'sharegpt')).toThrow(/built-in dataset; only imported ones/);
+  });
+
   it('is a workload a sweep runs: every request of the trace completes', async () => {
     const { dataset } = importDataset(store, request());
     const entry = datasetCatalog(store).find((d) => d.name === dataset.name)!;
@@ -141,5 +159,12 @@ describe('importing a trace', () => {
       expect(run.metrics?.completed).toBe(5);
       expect(store.getRequestRecords(run.id).promptTokens).toEqual(Int32Array.from([120, 80, 400, 64, 900]));
     }
+    // Removing the dataset keeps the copy the sweep names, so the sweep can still be resumed.
+    expect(removeDataset(store, dataset.name)).toMatchObject({
+      fileDeleted: false,
+      keptForSweeps: [outcome.sweepId],
+    });
+    expect(existsSync(dataset.path)).toBe(true);
+    expect(datasetCatalog(store).some((d) => d.name === dataset.name)).toBe(false);
   });
 });
