@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import {
   DatasetSummaries,
   datasetCatalog,
+  datasetPath,
   importedDataset,
   type CatalogDataset,
 } from '../datasets/dataset-catalog.js';
@@ -152,7 +153,7 @@ export function createApiService(
       description: d.description,
       builtIn: d.builtIn,
       kind: source.kind,
-      path: source.kind === 'trace' ? source.trace.path : source.lengths.path,
+      path: datasetPath(source),
       workload: source.kind === 'trace' ? { trace: source.trace } : { lengths: source.lengths },
       importedFrom: d.importedFrom,
       importedAt: d.importedAt,
@@ -290,8 +291,10 @@ export function createApiService(
     'datasets.preview': ({ path, ...choices }) =>
       previewTrace({ path: resolve(options.cwd, path), ...choices }),
     'datasets.import': ({ path, ...rest }) => {
-      const { dataset } = importDataset(store, { ...rest, path: resolve(options.cwd, path) });
-      return datasetOut(importedDataset(dataset));
+      const { dataset, summary } = importDataset(store, { ...rest, path: resolve(options.cwd, path) });
+      const entry = importedDataset(dataset);
+      summaries.remember(entry.source, summary);
+      return datasetOut(entry);
     },
     'datasets.remove': ({ name }) => removeDataset(store, name),
     'database.import': ({ path }) => ({

@@ -58,14 +58,22 @@ export class DatasetSummaries {
   private readonly cache = new Map<string, DatasetSummary>();
 
   /**
+   * Keeps a summary just computed from the file (an import reads it anyway), so that the next
+   * `get` of this file version does not read it again.
+   */
+  remember(source: DatasetSource, summary: DatasetSummary): void {
+    const key = this.keyOf(source);
+    if (key !== undefined) this.cache.set(key, summary);
+  }
+
+  /**
    * The summary of a dataset's file.
    * @throws InputError naming the file when it is missing or a row is bad
    */
   get(source: DatasetSource): DatasetSummary {
-    const path = source.kind === 'trace' ? source.trace.path : source.lengths.path;
-    const stat = statSync(path, { throwIfNoEntry: false });
-    if (stat === undefined) throw new InputError(`${path}: file not found`, { file: path });
-    const key = `${JSON.stringify(source)}\0${stat.size}\0${stat.mtimeMs}`;
+    const path = datasetPath(source);
+    const key = this.keyOf(source);
+    if (key === undefined) throw new InputError(`${path}: file not found`, { file: path });
     let summary = this.cache.get(key);
     if (summary === undefined) {
       const table =
@@ -77,4 +85,15 @@ export class DatasetSummaries {
     }
     return summary;
   }
+
+  /** The cache key of the file's current version; undefined when the file is missing. */
+  private keyOf(source: DatasetSource): string | undefined {
+    const stat = statSync(datasetPath(source), { throwIfNoEntry: false });
+    return stat === undefined ? undefined : `${JSON.stringify(source)}\0${stat.size}\0${stat.mtimeMs}`;
+  }
+}
+
+/** The file a dataset reads. */
+export function datasetPath(source: DatasetSource): string {
+  return source.kind === 'trace' ? source.trace.path : source.lengths.path;
 }

@@ -6,13 +6,13 @@
  * the database lives, whatever happens to the original.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { checkDatasetName, type DatasetRow } from '../store/datasets-table.js';
 import type { Store } from '../store/store.js';
 import { parseTraceText } from '../workloads/generic-trace.js';
-import { readInputText } from '../workloads/input-file.js';
+import { decodeInputText, readInputBytes } from '../workloads/input-file.js';
 import type { TimeUnit } from '../workloads/timestamp.js';
 import type { TraceColumns } from '../workloads/workload-spec.js';
 import { builtInDatasets } from './built-in-datasets.js';
@@ -66,10 +66,9 @@ export function importDataset(
     });
   }
   const timeUnit = input.timestampFormat === 'datetime' ? null : (input.timeUnit ?? 's');
-  const text = readInputText(input.path, 'path'); // a missing or unreadable file: its message
-  const bytes = readFileSync(input.path);
+  const bytes = readInputBytes(input.path, 'path'); // read once: parsed, hashed and copied
   const table = parseTraceText(
-    text,
+    decodeInputText(bytes),
     input.path,
     {
       format: input.format,

@@ -19,16 +19,15 @@ export function resolveInputPath(specDir: string, path: string): string {
 }
 
 /**
- * Reads a whole text file (UTF-8; a leading byte-order mark is removed).
+ * Reads a whole file as bytes.
  * @param file absolute path (see {@link resolveInputPath})
  * @param field the spec field that named the file, e.g. `trace.path`, for the message
- * @returns the file's text
+ * @returns the file's bytes
  * @throws InputError naming the path when the file is missing, is a directory or cannot be read
  */
-export function readInputText(file: string, field?: string): string {
-  let text: string;
+export function readInputBytes(file: string, field?: string): Buffer {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
@@ -42,5 +41,21 @@ export function readInputText(file: string, field?: string): string {
     const named = field === undefined ? '' : ` (named by \`${field}\`)`;
     throw new InputError(`${file}: ${why}${named}`, { file, field });
   }
+}
+
+/** A file's bytes as text: UTF-8, a leading byte-order mark removed. */
+export function decodeInputText(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * Reads a whole text file (UTF-8; a leading byte-order mark is removed).
+ * @param file absolute path (see {@link resolveInputPath})
+ * @param field the spec field that named the file, e.g. `trace.path`, for the message
+ * @returns the file's text
+ * @throws InputError naming the path when the file is missing, is a directory or cannot be read
+ */
+export function readInputText(file: string, field?: string): string {
+  return decodeInputText(readInputBytes(file, field));
 }
