@@ -1,5 +1,5 @@
 /**
- * APPROXIMATE attention for (GPU, model) pairs without attention data (issue 4 item 3).
+ * APPROXIMATE attention for (GPU, model) pairs without attention data.
  *
  * The shared Vidur data has token-wise operator profiles (`mlp.csv`) for A100, A40 and H100 x
  * several models, but attention measurements (closed-form fits, data/vidur/ATTENTION.md) only

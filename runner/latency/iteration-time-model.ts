@@ -2,7 +2,7 @@ import type { BatchShape } from './batch-shape.js';
 
 /**
  * Predicts how long one iteration (one batch) takes on a machine. Implementations: `linear`
- * (PAPER.md section 1.4, eq. time_consump). Later: profile-based (Vidur operator tables) and
+ * (arXiv 2504.11320v2 §2, eq. time_consump). Later: profile-based (Vidur operator tables) and
  * fitted-from-a-GPU-worker models implement the same interface.
  */
 export interface IterationTimeModel {

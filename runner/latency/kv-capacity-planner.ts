@@ -68,7 +68,7 @@ export interface KvPlan {
 const fmtGiB = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;
 
 /**
- * KV-cache capacity of one GPU serving one model (issue 4 item 2), in one of two documented modes.
+ * KV-cache capacity of one GPU serving one model, in one of two documented modes.
  *
  * `vidur` — Vidur's `MemoryPlanner` (vidur/scheduler/utils/memory_planner.py) and the replica
  * scheduler that uses it (vidur/scheduler/replica_scheduler/base_replica_scheduler.py):

@@ -2,12 +2,12 @@ import type { BatchShape } from './batch-shape.js';
 import type { IterationTimeModel } from './iteration-time-model.js';
 
 /**
- * The paper's linear iteration time (PAPER.md section 1.4, eq. time_consump):
+ * The paper's linear iteration time (arXiv 2504.11320v2 §2, eq. time_consump):
  *
  *   tau = d0 + d1 * (prompt tokens prefilled in the batch + KV tokens of every decoding request)
  *
  * d0 is the fixed per-iteration overhead (seconds), d1 the time per KV token touched (seconds per
- * token). Exact for decode-only batches, an approximation for mixed batches (the paper, §1.4).
+ * token). Exact for decode-only batches, an approximation for mixed batches (the paper, §2).
  */
 export class LinearIterationTimeModel implements IterationTimeModel {
   readonly kind = 'linear';

@@ -1,6 +1,6 @@
 /**
  * Shapes of the models that have Vidur operator profiles
- * (`../shared/datasets/vidur/data/profiling/compute/<gpu>/<hf-id>/mlp.csv`). Every number comes
+ * (`data/vidur/data/profiling/compute/<gpu>/<hf-id>/mlp.csv`, from microsoft/vidur). Every number comes
  * from the model's published Hugging Face `config.json` (URL on each entry, branch `main`); the
  * `mlp.csv` columns `n_head, n_kv_head, n_embd, n_expanded_embd` repeat four of them and a test
  * checks that they agree, and `vocab_size` too (Vidur pads Llama-2's 32,000 to 32,768 there).

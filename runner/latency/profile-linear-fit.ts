@@ -34,7 +34,7 @@ export function loadTokenWiseProfile(csvPath: string): (tokens: number) => numbe
 }
 
 /**
- * Fits the paper's linear iteration-time model (PAPER.md §1.4, eq. time_consump) for Llama-2-7B
+ * Fits the paper's linear iteration-time model (arXiv 2504.11320v2 §2, eq. time_consump) for Llama-2-7B
  * on A100 by ordinary least squares over a grid of decode batches (FIT_BATCH_SIZES x
  * FIT_KV_LENGTHS). Each point's iteration time is 32 layers x (token-wise operators at `batch`
  * tokens from Vidur's profile + decode attention from the closed-form fit + output reshape);

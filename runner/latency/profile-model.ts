@@ -128,7 +128,7 @@ export const TOKEN_ROUNDING = 8;
 export const KV_GRANULARITY = 64;
 
 /**
- * Vidur-style iteration time from measured per-operator profiles (issue 4 item 1): per layer,
+ * Vidur-style iteration time from measured per-operator profiles: per layer,
  * the nine token-wise operators at the batch's token count, plus attention, times the layers.
  *
  * Rules, as Vidur commit 7d47513 applies them (`vidur/entities/batch.py`,

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IterationBatch, IterationExecutor } from '../engine/iteration-executor.js';
-import type { IterationRecords } from '../engine/run-result.js';
+import type { IterationRecords } from '../engine/run-records.js';
 import type { RequestList } from '../workloads/request-list.js';
 import { WorkerError, type WorkerClient } from './worker-client.js';
 import type { DecodeItem, PrefillChunk, StepResultReply } from './worker-protocol.js';
@@ -59,7 +59,7 @@ class IterationLog {
 }
 
 /**
- * Executes the engine's batches on a loaded GPU worker (issue 6, "GPU-in-the-loop runs"): each
+ * Executes the engine's batches on a loaded GPU worker (GPU-in-the-loop runs): each
  * iteration becomes one protocol `step` (docs/worker-protocol.md), preceded by `free` for every
  * request whose KV the engine dropped (finished or evicted), and the run's clock advances by the
  * worker's measured iteration time (or the wall time, with clock `wall`).

@@ -1,7 +1,7 @@
-import type { WorkerRun } from '../latency/machine.js';
 import { startWorker } from './start-worker.js';
 import type { WorkerClient } from './worker-client.js';
 import type { LoadedReply } from './worker-protocol.js';
+import type { WorkerRun } from './worker-run.js';
 
 /** A started worker with the run's model loaded. */
 export interface LoadedWorker {

@@ -2,19 +2,21 @@ import { describe, expect, it } from 'vitest';
 import type { BatchShape } from '../../../runner/latency/batch-shape.js';
 import {
   CalibratedIterationTimeModel,
+  MIN_ITERATION_S,
+  type CalibratedModelParameters,
+} from '../../../runner/latency/calibrated-model.js';
+import {
   calibratedModelOf,
   calibrationBatchShape,
   calibrationKnots,
   calibrationPointOf,
   fitCalibration,
-  MIN_ITERATION_S,
-  type CalibratedModelParameters,
   type CalibrationFit,
   type CalibrationPoint,
-} from '../../../runner/latency/calibrated-model.js';
-import { calibrationGrid, type CalibrationGridOptions } from '../../../runner/latency/calibration-grid.js';
+} from '../../../runner/machines/calibration-fit.js';
+import { calibrationGrid, type CalibrationGridOptions } from '../../../runner/machines/calibration-grid.js';
 import type { IterationTimeModel } from '../../../runner/latency/iteration-time-model.js';
-import { resolveMachine } from '../../../runner/latency/machine.js';
+import { resolveMachine } from '../../../runner/machines/resolve-machine.js';
 import { fitLeastSquaresLine } from '../../../runner/latency/profile-linear-fit.js';
 import { ProfileResultReplySchema, type ProfileShape } from '../../../runner/workers/worker-protocol.js';
 import { decodeBatch, prefillBatch } from '../../helpers/batch-shapes.js';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_MACHINES, A100_LLAMA2_7B_LINEAR } from '../../../runner/latency/machine.js';
+import { BUILT_IN_MACHINES, A100_LLAMA2_7B_LINEAR } from '../../../runner/machines/built-in-machines.js';
 import { decodeBatch } from '../../helpers/batch-shapes.js';
 import { fitLinearFromProfile, loadTokenWiseProfile } from '../../../runner/latency/profile-linear-fit.js';
 

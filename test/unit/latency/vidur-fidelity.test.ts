@@ -4,7 +4,7 @@ import type { RunMetrics } from '../../../runner/metrics/metric-keys.js';
 import { executeRun } from '../../../runner/sweeps/run-task.js';
 import { planSweep, runTaskOf } from '../../../runner/sweeps/sweep-plan.js';
 
-/** Vidur (commit 7d47513) on the reference of docs/fidelity.md, as given in the issue. */
+/** Vidur (commit 7d47513) on the reference workload of docs/fidelity.md. */
 const VIDUR = {
   vllm: { makespan_s: 1947.0, ttft_p50_s: 0.244, e2e_p50_s: 3.54 },
   sarathi: { makespan_s: 1946.6, ttft_p50_s: 0.269, e2e_p50_s: 3.23 },

@@ -1,7 +1,7 @@
 /**
  * Machine presets for every (GPU, model) pair with a Vidur operator profile in
- * data/vidur/data/profiling/compute/<gpu>/<hf-id>/mlp.csv (issue 4 item 3), merged into
- * BUILT_IN_MACHINES by machine.ts.
+ * data/vidur/data/profiling/compute/<gpu>/<hf-id>/mlp.csv, merged into
+ * BUILT_IN_MACHINES by built-in-machines.ts.
  *
  * Naming: `<gpu>-<short model>`, the GPU's profile folder (`a100`, `a40`, `h100`) and the short
  * model name of {@link PRESET_MODELS} (`llama2-7b`, `llama3-8b`, `codellama-34b`,
@@ -12,7 +12,7 @@
  * (runner/latency/approximate-attention.ts); KV capacity from planKvCapacity in `vidur` mode
  * (4,096-token slots, block 16, 90 % of Vidur's device memory); linear fit from the model's
  * `linearFit()` (exact: false). `a100-llama2-7b` itself is the measured (non-approximate) preset
- * defined in machine.ts and is not repeated here.
+ * defined in built-in-machines.ts and is not repeated here.
  *
  * Offered only where the model fits on ONE GPU with at least {@link MIN_KV_SLOTS} request slots.
  * Not offered (computed by {@link NOT_OFFERED_PRESETS}; a test checks this list):
@@ -25,12 +25,12 @@
  * A40 and H100 have no Llama-3 profiles, so there are no a40/h100 Llama-3 presets.
  */
 import { repositoryPath } from '../repository-path.js';
-import { createApproximateAttention, GPU_SPECS } from './approximate-attention.js';
-import { planKvCapacity, VIDUR_DEVICE_MEMORY_GIB, type KvPlan } from './kv-capacity-planner.js';
+import { createApproximateAttention, GPU_SPECS } from '../latency/approximate-attention.js';
+import { planKvCapacity, VIDUR_DEVICE_MEMORY_GIB, type KvPlan } from '../latency/kv-capacity-planner.js';
+import { modelArchitecture } from '../latency/model-architectures.js';
+import { loadOperatorProfile } from '../latency/operator-profile.js';
+import { ProfileIterationTimeModel } from '../latency/profile-model.js';
 import type { Machine } from './machine.js';
-import { modelArchitecture } from './model-architectures.js';
-import { loadOperatorProfile } from './operator-profile.js';
-import { ProfileIterationTimeModel } from './profile-model.js';
 
 /** Fewest 4,096-token request slots a preset must hold ("at least a few"). */
 export const MIN_KV_SLOTS = 4;
@@ -127,7 +127,7 @@ function makePreset(gpu: GpuKey, model: string, plan: KvPlan): Machine {
 
 /**
  * The offered presets by name (factories; building one reads its profile). Excludes
- * `a100-llama2-7b`, defined with measured attention in machine.ts.
+ * `a100-llama2-7b`, defined with measured attention in built-in-machines.ts.
  */
 export const MACHINE_PRESETS: Readonly<Record<string, () => Machine>> = Object.fromEntries(
   PROFILED_PAIRS.flatMap(({ gpu, model }) => {

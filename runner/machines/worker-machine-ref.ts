@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The `machine` of a GPU-in-the-loop spec (issue 6): a registered worker machine
+ * The `machine` of a GPU-in-the-loop spec: a registered worker machine
  * (`schedbench machines add`) and the model it runs. Every iteration's batch executes on the
  * worker; the run's clock advances by the measured iteration time (`clock: virtual`, default) or
  * by the wall time (`clock: wall`, local workers only, for validation).

@@ -7,14 +7,15 @@ import {
 } from '../../../runner/latency/approximate-attention.js';
 import type { BatchShape } from '../../../runner/latency/batch-shape.js';
 import { planKvCapacity, VIDUR_DEVICE_MEMORY_GIB } from '../../../runner/latency/kv-capacity-planner.js';
-import { BUILT_IN_MACHINES, resolveMachine } from '../../../runner/latency/machine.js';
+import { BUILT_IN_MACHINES } from '../../../runner/machines/built-in-machines.js';
+import { resolveMachine } from '../../../runner/machines/resolve-machine.js';
 import {
   MACHINE_PRESETS,
   MIN_KV_SLOTS,
   NOT_OFFERED_PRESETS,
   PROFILED_PAIRS,
   presetName,
-} from '../../../runner/latency/machine-presets.js';
+} from '../../../runner/machines/machine-presets.js';
 import { modelArchitecture } from '../../../runner/latency/model-architectures.js';
 import { ProfileIterationTimeModel } from '../../../runner/latency/profile-model.js';
 

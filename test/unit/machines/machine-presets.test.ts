@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../runner/errors.js';
-import { BUILT_IN_MACHINES, resolveMachine } from '../../../runner/latency/machine.js';
+import { BUILT_IN_MACHINES } from '../../../runner/machines/built-in-machines.js';
+import { resolveMachine } from '../../../runner/machines/resolve-machine.js';
 import { decodeBatch, prefillBatch } from '../../helpers/batch-shapes.js';
 
 describe('built-in machines', () => {

@@ -29,7 +29,7 @@ const LADDER_START = 16;
 
 /**
  * The batch shapes a GPU worker's `profile` message times to calibrate a simulated machine
- * (runner/latency/calibrated-model.ts fits them). Deterministic; no shape appears twice, and no
+ * (fitCalibration in runner/machines/calibration-fit.ts fits them). Deterministic; no shape appears twice, and no
  * held-out shape is a train shape. Shapes that break a limit are left out, not shrunk.
  *
  * Train:

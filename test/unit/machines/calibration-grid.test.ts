@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrationGrid, type CalibrationGridOptions } from '../../../runner/latency/calibration-grid.js';
+import { calibrationGrid, type CalibrationGridOptions } from '../../../runner/machines/calibration-grid.js';
 import type { ProfileShape } from '../../../runner/workers/worker-protocol.js';
 
 const SMALL: CalibrationGridOptions = {

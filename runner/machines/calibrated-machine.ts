@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import type { CalibrationRow } from '../store/calibration-row.js';
-import { CalibratedIterationTimeModel, type CalibrationFit } from './calibrated-model.js';
+import { CalibratedIterationTimeModel } from '../latency/calibrated-model.js';
+import type { CalibrationFit } from './calibration-fit.js';
 import type { Machine } from './machine.js';
 import { PROFILE_MACHINE_PREFIX } from './worker-machine-ref.js';
 
@@ -39,7 +40,7 @@ export function calibrationFitOf(row: CalibrationRow): CalibrationFit {
 }
 
 /**
- * The simulated machine `profile:MACHINE/MODEL` of a calibration (`schedbench profile`, issue 6):
+ * The simulated machine `profile:MACHINE/MODEL` of a calibration (`schedbench profile`):
  * the fitted profile-style iteration time (CalibratedIterationTimeModel), the KV capacity the
  * worker allocated, and the fitted linear model d0/d1 for the fluid benchmark and the paper's
  * threshold rules.

@@ -1,0 +1,170 @@
+import { InputError } from '../errors.js';
+import { LinearIterationTimeModel } from '../latency/linear-model.js';
+import { BUILT_IN_MACHINES } from './built-in-machines.js';
+import { calibratedMachine } from './calibrated-machine.js';
+import type { Machine } from './machine.js';
+import type { MachineRef, ResolvedMachineRef } from './machine-ref.js';
+import type { MachineRegistry } from './machine-registry.js';
+import { parseProfileMachine, PROFILE_MACHINE_PREFIX, type WorkerMachineRef } from './worker-machine-ref.js';
+
+/** An iteration-time model for a worker machine without calibration: runs there are timed on the GPU. */
+const MEASURED_ON_WORKER = {
+  kind: 'measured',
+  iterationTime(): number {
+    throw new Error('this machine has no iteration-time model: its iterations are timed on the GPU worker');
+  },
+  describe(): Record<string, string> {
+    return { model: 'measured on the worker (no calibration)' };
+  },
+};
+
+/**
+ * Resolves a spec's machine (or a run task's resolved reference).
+ * @param registry where worker machines and calibrations are found; required for `profile:`
+ *   names and worker machines
+ * @throws InputError for an unknown machine name, an unknown worker machine or calibration, an
+ *   inline capacity below one block, `kvBlocks: auto` without a calibration, or `clock: wall` on
+ *   an ssh machine
+ */
+export function resolveMachine(ref: MachineRef | ResolvedMachineRef, registry?: MachineRegistry): Machine {
+  if (typeof ref === 'string') {
+    const profile = profileRef(ref);
+    if (profile) {
+      const row = registry?.latestCalibration(profile.machine, profile.model);
+      if (!row) {
+        throw new InputError(
+          `no calibration of worker machine "${profile.machine}" for model "${profile.model}"` +
+            (registry ? '' : ' (no database to look it up in)') +
+            `: run \`schedbench profile ${profile.machine} --model ${profile.model}\` first`,
+          { field: 'machine' },
+        );
+      }
+      return calibratedMachine(row);
+    }
+    const make = BUILT_IN_MACHINES[ref];
+    if (!make) {
+      throw new InputError(
+        `unknown machine "${ref}" (built-in: ${Object.keys(BUILT_IN_MACHINES).join(', ')}; ` +
+          `or profile:MACHINE/MODEL for a calibrated GPU, or {worker: NAME, model: MODEL})`,
+        { field: 'machine' },
+      );
+    }
+    return make();
+  }
+  if ('calibration' in ref) return withCapacity(calibratedMachine(ref.calibration), ref);
+  if ('profile' in ref)
+    return withCapacity(resolveMachine(`${PROFILE_MACHINE_PREFIX}${ref.profile}`, registry), ref);
+  if ('worker' in ref) return workerMachine(ref, registry);
+  const blocks = ref.kvCapacityBlocks ?? Math.floor((ref.kvCapacityTokens ?? 0) / ref.blockSize);
+  if (blocks < 1)
+    throw new InputError(`machine: kvCapacityTokens is smaller than one block of ${ref.blockSize}`, {
+      field: 'machine.kvCapacityTokens',
+    });
+  return {
+    name: ref.name ?? 'inline',
+    description: `linear d0=${ref.d0} s, d1=${ref.d1} s/token, ${blocks} KV blocks of ${ref.blockSize} tokens`,
+    iterationTime: new LinearIterationTimeModel(ref.d0, ref.d1),
+    kvCapacityBlocks: blocks,
+    blockSize: ref.blockSize,
+    linear: { d0: ref.d0, d1: ref.d1, exact: true },
+  };
+}
+
+/**
+ * The reference a run task carries for a resolved machine: `profile:` names become their
+ * calibration, others are unchanged.
+ * @throws Error for a worker machine (its runs execute in the sweep's own process)
+ */
+export function resolvedRefOf(
+  ref: MachineRef,
+  machine: Machine,
+  registry?: MachineRegistry,
+): ResolvedMachineRef {
+  if (typeof ref === 'string') {
+    const profile = profileRef(ref);
+    if (profile) return { calibration: registry!.latestCalibration(profile.machine, profile.model)! };
+    return ref;
+  }
+  if ('worker' in ref)
+    throw new Error(`machine ${machine.name} runs on a GPU worker, not in a simulation task`);
+  if ('profile' in ref) {
+    const profile = profileRef(`${PROFILE_MACHINE_PREFIX}${ref.profile}`)!;
+    const { profile: _name, ...capacity } = ref;
+    return { calibration: registry!.latestCalibration(profile.machine, profile.model)!, ...capacity };
+  }
+  return ref;
+}
+
+/** A calibrated machine with the KV capacity of a `{profile, kvBlocks, blockSize}` reference. */
+function withCapacity(machine: Machine, ref: { kvBlocks?: number; blockSize?: number }): Machine {
+  if (ref.kvBlocks === undefined && ref.blockSize === undefined) return machine;
+  const kvCapacityBlocks = ref.kvBlocks ?? machine.kvCapacityBlocks;
+  const blockSize = ref.blockSize ?? machine.blockSize;
+  return {
+    ...machine,
+    kvCapacityBlocks,
+    blockSize,
+    description: `${machine.description.replace(/; \d+ KV blocks of \d+ tokens$/, '')}; ${kvCapacityBlocks} KV blocks of ${blockSize} tokens (set in the spec)`,
+  };
+}
+
+function profileRef(ref: string): { machine: string; model: string } | null {
+  try {
+    return parseProfileMachine(ref);
+  } catch (e) {
+    throw new InputError((e as Error).message, { field: 'machine' });
+  }
+}
+
+function workerMachine(ref: WorkerMachineRef, registry: MachineRegistry | undefined): Machine {
+  const machine = registry?.getWorkerMachine(ref.worker);
+  if (!machine) {
+    const known = registry?.listWorkerMachines().map((m) => m.name) ?? [];
+    throw new InputError(
+      `unknown worker machine "${ref.worker}" (registered: ${known.length > 0 ? known.join(', ') : 'none'}); ` +
+        `add it with \`schedbench machines add ${ref.worker} --local\` or \`--ssh USER@HOST\``,
+      { field: 'machine.worker' },
+    );
+  }
+  if (ref.clock === 'wall' && machine.kind !== 'local') {
+    throw new InputError(
+      `clock: wall needs a local worker; "${machine.name}" is reached over ssh, whose network latency would enter the results (use clock: virtual)`,
+      { field: 'machine.clock' },
+    );
+  }
+  const calibration = registry!.latestCalibration(ref.worker, ref.model, ref.dtype);
+  if (ref.kvBlocks === 'auto' && !calibration) {
+    throw new InputError(
+      `kvBlocks: auto takes the KV capacity of the latest calibration of "${ref.worker}" for "${ref.model}"` +
+        `${ref.dtype ? ` (${ref.dtype})` : ''}, and there is none: run \`schedbench profile ${ref.worker} --model ${ref.model}\` or give kvBlocks a number`,
+      { field: 'machine.kvBlocks' },
+    );
+  }
+  const calibrated = calibration ? calibratedMachine(calibration) : undefined;
+  const kvBlocks = ref.kvBlocks === 'auto' ? calibration!.kvBlocks : ref.kvBlocks;
+  const blockSize = ref.kvBlocks === 'auto' ? calibration!.blockSize : ref.blockSize;
+  const dtype = ref.dtype ?? (calibration?.dtype as WorkerMachineRef['dtype']);
+  const where = machine.kind === 'ssh' ? `${machine.user}@${machine.host}` : 'this host';
+  return {
+    name: `${ref.worker}/${ref.model}`,
+    description:
+      `${ref.model}${dtype ? ` (${dtype})` : ''} on GPU worker ${ref.worker} (${machine.kind}, ${where}), ` +
+      `${ref.clock} clock, ${kvBlocks} KV blocks of ${blockSize} tokens`,
+    iterationTime: calibrated?.iterationTime ?? MEASURED_ON_WORKER,
+    kvCapacityBlocks: kvBlocks,
+    blockSize,
+    linear: calibrated?.linear ?? { d0: NaN, d1: NaN, exact: false },
+    ...(calibrated?.hardware ? { hardware: calibrated.hardware } : {}),
+    worker: {
+      machine,
+      model: ref.model,
+      dtype,
+      kvBlocks,
+      blockSize,
+      clock: ref.clock,
+      stepTimeoutS: ref.stepTimeoutS,
+      modelSeed: ref.modelSeed,
+      calibrationId: calibration?.id ?? null,
+    },
+  };
+}
