@@ -7,7 +7,7 @@ import type { IterationBatch, IterationExecutor } from './iteration-executor.js'
 import { blocksFor } from './kv-blocks.js';
 import { PolicyViolationError, type EngineRule } from './policy-violation.js';
 import { RequestStatus, statusName } from './request-status.js';
-import type { RequestRecords, TimeSeries } from './run-result.js';
+import type { RequestRecords, TimeSeries } from './run-records.js';
 import type { EngineView, Scheduler } from './scheduler.js';
 import { TimeSeriesRecorder } from './time-series-recorder.js';
 import type { TokenModel } from './token-model.js';
@@ -91,7 +91,7 @@ export function findRequestThatCannotFit(
 }
 
 /**
- * Discrete-event simulation of one inference replica (DESIGN.md "Engine").
+ * Discrete-event simulation of one inference replica.
  *
  * Each iteration: deliver arrivals, ask the policy for a batch (validated decision by decision),
  * advance the clock by the iteration-time model, then apply the batch: prefill chunks fill KV,

@@ -1,5 +1,5 @@
 /**
- * Lifecycle of a request in the engine (DESIGN.md "Engine"):
+ * Lifecycle of a request in the engine:
  * FUTURE (not yet arrived) -> WAITING (arrived, no KV cache; evicted requests return here)
  * -> ACTIVE (holds KV cache: prefilling, decoding, or paused) -> FINISHED (KV freed).
  */

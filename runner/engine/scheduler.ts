@@ -84,7 +84,8 @@ export interface Scheduler {
   /**
    * KV blocks a request can never use under the policy (vLLM's watermark, plus the free block
    * vLLM V0 keeps for every decode); the engine uses it to reject up front a workload whose
-   * largest request could never complete.
+   * largest request could never complete. A pure function of the capacity: the sweep planner
+   * calls it too, so it must not configure the policy.
    * @param kvCapacityBlocks the machine's capacity, blocks
    */
   reservedBlocks(kvCapacityBlocks: number): number;

@@ -1,4 +1,4 @@
-import type { TimeSeries } from './run-result.js';
+import type { TimeSeries } from './run-records.js';
 
 /**
  * Records one sample per iteration into a buffer of bounded size: when the buffer is full,

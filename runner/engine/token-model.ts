@@ -7,7 +7,7 @@
  *   produced and re-prefills prompt + produced tokens (recompute), then continues decoding.
  *   Sources: vLLM V0 `vllm/core/scheduler.py` (preemption by recompute), Vidur
  *   `vidur/entities/request.py` (`restart`, first decode token at prefill completion).
- * - `paper`: PAPER.md section 1.3: stage 0 is the prefill (no token), decode stage s = 1..l'
+ * - `paper`: arXiv 2504.11320v2 §2 (docs/paper-model.md): stage 0 is the prefill (no token), decode stage s = 1..l'
  *   produces token s and the prompt then occupies l + s; an evicted prompt restarts from stage 0
  *   and produces all of its output tokens again.
  */

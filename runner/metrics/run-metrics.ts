@@ -4,12 +4,12 @@ import { mean, percentileSorted } from './percentile.js';
 
 /**
  * Computes the stored metrics of one run from the engine's per-request records and totals.
- * Definitions and sources: docs/metrics.md (PAPER.md section 1.5; vLLM `bench serve`).
+ * Definitions and sources: docs/metrics.md (arXiv 2504.11320v2 §2.5; vLLM `bench serve`).
  *
  * - Latency metrics (TTFT, TPOT, E2E, queue delay) are over COMPLETED requests.
  * - TPOT of a request = (finish - first token) / (output tokens - 1), for output tokens > 1 (vLLM).
  * - makespan = end of the run (last completion, or the horizon stop) - first arrival.
- * - throughput_tok_s = output tokens of completed requests / makespan (PAPER.md §1.5: counted at completion).
+ * - throughput_tok_s = output tokens of completed requests / makespan (§2.5 of the paper: counted at completion).
  *
  * @param output the engine's output for the run
  * @param simWallS wall-clock seconds the simulation took

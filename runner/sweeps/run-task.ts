@@ -1,10 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { EngineProgress } from '../engine/engine-progress.js';
 import { simulate } from '../engine/replica-engine.js';
-import type { RunResult } from '../engine/run-result.js';
+import type { RunResult } from '../metrics/run-result.js';
 import type { TokenModel } from '../engine/token-model.js';
-import { resolveMachine, type Machine, type ResolvedMachineRef } from '../latency/machine.js';
-import type { WorkerMachineRef } from '../latency/worker-machine-ref.js';
+import { resolveMachine } from '../machines/resolve-machine.js';
+import type { Machine } from '../machines/machine.js';
+import type { ResolvedMachineRef } from '../machines/machine-ref.js';
+import type { WorkerMachineRef } from '../machines/worker-machine-ref.js';
 import type { PromptType } from '../fluid/prompt-type.js';
 import type { SchedulerContext } from '../schedulers/scheduler-context.js';
 import { computeRunMetrics } from '../metrics/run-metrics.js';

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultDatabasePath } from '../../../runner/cli/default-database.js';
+import { defaultDatabasePath } from '../../../runner/store/default-database.js';
 
 describe('default database location', () => {
   it('prefers $SCHEDBENCH_DB, then $XDG_DATA_HOME, then ~/.local/share', () => {

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { EngineProgress } from '../engine/engine-progress.js';
 import { simulateOn } from '../engine/replica-engine.js';
-import type { RunResult } from '../engine/run-result.js';
-import type { Machine } from '../latency/machine.js';
+import type { RunResult } from '../metrics/run-result.js';
+import type { Machine } from '../machines/machine.js';
 import { computeRunMetrics } from '../metrics/run-metrics.js';
 import { assessStability } from '../metrics/stability.js';
 import { createScheduler } from '../schedulers/policy-spec.js';
@@ -13,7 +13,7 @@ import { throttledRunProgress } from './run-progress.js';
 import { schedulerContextOf, type RunTask } from './run-task.js';
 
 /**
- * Executes one run GPU-in-the-loop (issue 6): the same engine, policy, metrics and stability
+ * Executes one run GPU-in-the-loop: the same engine, policy, metrics and stability
  * verdict as executeRun, with every iteration's batch run on the session's worker
  * (WorkerIterationExecutor) and the clock advanced by the measured time. The result carries the
  * measured iterations. The worker's KV is freed at the end, so the next run starts empty.

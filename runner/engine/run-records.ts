@@ -1,6 +1,9 @@
-import type { RunMetrics } from '../metrics/metric-keys.js';
-import type { StabilityResult } from '../metrics/stability.js';
-
+/**
+ * The engine's raw per-run output records (struct-of-arrays): per-request records, the sampled
+ * time series, and the measured iterations of a run executed on a GPU worker. The engine and the
+ * worker executor fill them; a RunResult (runner/metrics/run-result.ts), assembled above the
+ * engine, carries them with the run's metrics and stability verdict.
+ */
 /**
  * Per-request records of one run, struct-of-arrays indexed like the run's RequestList.
  * Times are seconds of simulated (or measured) time since the start of the run; a time is NaN
@@ -67,20 +70,4 @@ export interface IterationRecords {
   readonly numDecodes: Int32Array;
   /** Sum over decodes of their KV tokens including the token written this iteration. */
   readonly decodeKvTokens: Int32Array;
-}
-
-/** Everything one simulated run produces; what the store persists for a done run. */
-export interface RunResult {
-  readonly metrics: RunMetrics;
-  readonly requests: RequestRecords;
-  readonly timeSeries: TimeSeries;
-  /**
-   * Whether the run was stable: the trend test of runner/metrics/stability.ts on the number of
-   * requests in system over the arrival window (docs/metrics.md, "Stability").
-   */
-  readonly stability: StabilityResult;
-  /** Human-readable notes about the run (for example prompts that exceeded a batch token limit). */
-  readonly warnings: string[];
-  /** Measured iterations of a run executed on a GPU worker; absent for simulated runs. */
-  readonly iterations?: IterationRecords;
 }
