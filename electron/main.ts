@@ -1,5 +1,5 @@
 /**
- * The desktop app's main process (DESIGN.md "Processes"): windows, menus, dialogs, and the relay
+ * The desktop app's main process (docs/architecture.md): windows, menus, dialogs, and the relay
  * between the renderer and the runner process. No domain logic: every decision lives in a small
  * module of this folder that runs under plain Node and is tested there (app-protocol,
  * ipc-guard, navigation-policy, external-links, runner-supervisor, runner-launch,
@@ -27,7 +27,9 @@ import {
 } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultDatabasePath } from '../runner/cli/default-database.js';
+import type { ImportOut } from '../runner/api/api-contract.js';
+import { defaultDatabasePath } from '../runner/store/default-database.js';
+import { importSummaryText } from '../runner/store/import-summary.js';
 import { APP_ENTRY_URL, APP_SCHEME, appRouteUrl } from './app-origin.js';
 import { appProtocolResponse } from './app-protocol.js';
 import type { ApiResult, RunnerStatus, SaveResult, SpecFile } from './desktop-bridge.js';
@@ -300,10 +302,7 @@ async function run(): Promise<void> {
       return;
     }
     parent.webContents.send(IPC_CHANNELS.menu, 'database-imported', result.value);
-    const summary = (result.value as { summary?: Record<string, number> }).summary ?? {};
-    const detail = Object.entries(summary)
-      .map(([key, count]) => `${key}: ${count}`)
-      .join('\n');
+    const detail = importSummaryText((result.value as ImportOut).summary, databasePath);
     await dialog.showMessageBox(parent, { type: 'info', message: `Imported ${path}`, detail });
   }
 

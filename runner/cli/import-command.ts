@@ -1,4 +1,5 @@
-import { importDatabase, type ImportSummary } from '../store/import-database.js';
+import { importDatabase } from '../store/import-database.js';
+import { importSummaryText } from '../store/import-summary.js';
 import type { Store } from '../store/store.js';
 
 /** Formats of `schedbench import`. */
@@ -24,24 +25,5 @@ export type ImportFormat = (typeof IMPORT_FORMATS)[number];
  */
 export function importCommand(store: Store, file: string, format: ImportFormat): string {
   const summary = importDatabase(store, file);
-  return format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : importText(summary, store.file);
-}
-
-/** The `text` format of {@link importCommand}: what was merged from where into where. */
-function importText(s: ImportSummary, into: string): string {
-  const host = s.source.host === null ? 'unknown host' : `host ${s.source.host}`;
-  const kept =
-    s.machinesSkipped === 0 ? '' : ` (same name, other settings here, kept: ${s.skippedMachines.join(', ')})`;
-  const nothingNew =
-    s.sweepsAdded + s.runsAdded + s.runsCompleted + s.calibrationsAdded + s.machinesAdded === 0;
-  return [
-    `imported ${s.file} (database ${s.source.id}, created on ${host}) into ${into}`,
-    `  sweeps:          ${s.sweepsAdded} new, ${s.sweepsMerged} already here (merged into)`,
-    `  runs:            ${s.runsAdded} new, ${s.runsCompleted} completed with its results, ` +
-      `${s.runsSkipped} already here (left as they are)`,
-    `  calibrations:    ${s.calibrationsAdded} new`,
-    `  worker machines: ${s.machinesAdded} new, ${s.machinesSkipped} not imported${kept}`,
-    ...(nothingNew ? ['nothing new: everything in it was here already'] : []),
-    '',
-  ].join('\n');
+  return format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : importSummaryText(summary, store.file);
 }

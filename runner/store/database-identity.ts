@@ -15,3 +15,18 @@ export interface DatabaseIdentity {
   /** When the identity was created (the database's creation, or its upgrade to schema 4), ISO 8601 UTC. */
   readonly createdAt: string;
 }
+
+/** The `database_identity` row as SQLite returns it. */
+export interface DatabaseIdentityDbRow {
+  id: string;
+  host: string | null;
+  created_at: string;
+}
+
+/** Selects the `database_identity` row (a database of schema 4 or later has exactly one). */
+export const SELECT_DATABASE_IDENTITY_SQL = 'SELECT id, host, created_at FROM database_identity';
+
+/** Maps the `database_identity` row to a DatabaseIdentity. */
+export function databaseIdentityFromDb(row: DatabaseIdentityDbRow): DatabaseIdentity {
+  return { id: row.id, host: row.host, createdAt: row.created_at };
+}

@@ -2,45 +2,26 @@ import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
-import type { DatabaseIdentity } from './database-identity.js';
-import { iterationRecordsTable } from './iteration-records-table.js';
+import { CALIBRATION_COLUMNS, INSERT_CALIBRATION_SQL } from './calibrations-table.js';
+import type { CalibrationValues } from './calibrations-table.js';
+import { databaseIdentityFromDb, SELECT_DATABASE_IDENTITY_SQL } from './database-identity.js';
+import type { DatabaseIdentity, DatabaseIdentityDbRow } from './database-identity.js';
+import type { ImportSummary } from './import-summary.js';
 import { BUSY_TIMEOUT_MS } from './open-database.js';
-import { requestRecordsTable } from './request-records-table.js';
 import type { RunStatus } from './run-row.js';
+import { RunResultsTables } from './run-results-tables.js';
+import { sqliteErrorCode } from './sqlite-error-code.js';
 import type { Store } from './store.js';
-import { timeSeriesTable } from './time-series-table.js';
+import { INSERT_RUN_SQL, INSERT_SWEEP_SQL, RUN_COLUMNS, SWEEP_COLUMNS } from './sweeps-and-runs-tables.js';
+import type { RunDbRow, RunValues, SweepDbRow, SweepValues } from './sweeps-and-runs-tables.js';
+import {
+  INSERT_WORKER_MACHINE_SQL,
+  WORKER_MACHINE_COLUMNS,
+  WORKER_MACHINE_SETTINGS,
+} from './worker-machines-table.js';
+import type { WorkerMachineDbRow } from './worker-machines-table.js';
 
-/** What {@link importDatabase} did; every count is 0 when the source had nothing new. */
-export interface ImportSummary {
-  /** The source database file, absolute path. */
-  readonly file: string;
-  /** The source database's identity (its id and host). */
-  readonly source: DatabaseIdentity;
-  /** Sweeps of the source stored here as new sweeps, with their origin. */
-  readonly sweepsAdded: number;
-  /**
-   * Sweeps of the source that were here already (imported before, from it or from another
-   * database that had them, or this database's own sweeps coming back) and were merged into.
-   */
-  readonly sweepsMerged: number;
-  /** Runs stored here for the first time (into added or merged sweeps). */
-  readonly runsAdded: number;
-  /** Runs here that were not done and got the source's results (done in the source). */
-  readonly runsCompleted: number;
-  /** Runs of the source that were here already and were left as they are. */
-  readonly runsSkipped: number;
-  /** Calibrations stored (those not here already: same machine, model, dtype and createdAt). */
-  readonly calibrationsAdded: number;
-  /** Worker machines stored (none of that name was here). */
-  readonly machinesAdded: number;
-  /**
-   * Worker machines of the source not stored because a machine of that name with other settings
-   * is here (this database's is kept); a machine here with the same settings is not counted.
-   */
-  readonly machinesSkipped: number;
-  /** The names of the skipped machines (machinesSkipped of them), sorted. */
-  readonly skippedMachines: string[];
-}
+export type { ImportSummary } from './import-summary.js';
 
 /**
  * The first schema with a database identity (migrations/0004_database_origin.sql). An older
@@ -48,41 +29,6 @@ export interface ImportSummary {
  * not be told apart from importing two databases.
  */
 const FIRST_IMPORTABLE_SCHEMA = 4;
-
-/** A `sweeps` row of the source, as SQLite returns it. */
-interface SourceSweep {
-  id: number;
-  name: string;
-  spec_yaml: string;
-  spec_json: string;
-  spec_hash: string;
-  spec_path: string | null;
-  machine_json: string;
-  created_at: string;
-  finished_at: string | null;
-  origin_db: string | null;
-  origin_sweep_id: number | null;
-  origin_host: string | null;
-}
-
-/** A `runs` row of the source, as SQLite returns it. */
-interface SourceRun {
-  id: number;
-  run_key: string;
-  workload: string;
-  workload_json: string;
-  policy: string;
-  params_json: string;
-  seed: number;
-  rate: number | null;
-  machine: string;
-  status: RunStatus;
-  error: string | null;
-  warnings_json: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
 
 /** A `schema_migrations` row (both databases). */
 interface SchemaMigration {
@@ -92,100 +38,13 @@ interface SchemaMigration {
 }
 
 /** A sweep here, with what tells two sweeps with the same origin apart. */
-interface SweepIdentity {
-  id: number;
-  spec_hash: string;
-  created_at: string;
-}
-
-/** A `worker_machines` row, as SQLite returns it (both databases). */
-interface MachineRow {
-  name: string;
-  kind: string;
-  python: string | null;
-  host: string | null;
-  user: string | null;
-  port: number | null;
-  identity_file: string | null;
-  known_hosts_file: string | null;
-  strict_host_key_checking: string;
-  created_at: string;
-}
-
-/** The settings of a worker machine: what must match for a machine here to be the same one. */
-const MACHINE_SETTINGS = [
-  'kind',
-  'python',
-  'host',
-  'user',
-  'port',
-  'identity_file',
-  'known_hosts_file',
-  'strict_host_key_checking',
-] as const;
-
-/** The columns of `worker_machines` copied as they are. */
-const MACHINE_COLUMNS = ['name', ...MACHINE_SETTINGS, 'created_at'] as const;
-
-/** The columns of `calibrations` copied as they are (all but the id). */
-const CALIBRATION_COLUMNS = [
-  'machine',
-  'model',
-  'dtype',
-  'device',
-  'gpu_name',
-  'gpu_memory_bytes',
-  'torch',
-  'python',
-  'kv_blocks',
-  'block_size',
-  'fit_json',
-  'created_at',
-] as const;
-
-/** A `calibrations` row of the source without its id, as SQLite returns it. */
-type CalibrationValues = Record<(typeof CALIBRATION_COLUMNS)[number], unknown>;
-
-/** The columns of `sweeps` copied as they are (all but the id and the origin). */
-const SWEEP_COLUMNS = [
-  'name',
-  'spec_yaml',
-  'spec_json',
-  'spec_hash',
-  'spec_path',
-  'machine_json',
-  'created_at',
-  'finished_at',
-] as const;
-
-/** The columns of `runs` copied as they are (all but the id and the sweep id). */
-const RUN_COLUMNS = [
-  'run_key',
-  'workload',
-  'workload_json',
-  'policy',
-  'params_json',
-  'seed',
-  'rate',
-  'machine',
-  'status',
-  'error',
-  'warnings_json',
-  'created_at',
-  'started_at',
-  'finished_at',
-] as const;
+type SweepIdentity = Pick<SweepDbRow, 'id' | 'spec_hash' | 'created_at'>;
 
 /** Where a sweep was created: the database (identity id), its id there, the host it ran on. */
 interface Origin {
   readonly db: string;
   readonly sweepId: number;
   readonly host: string | null;
-}
-
-/** `INSERT INTO table (columns) VALUES (?, ...)` for constant table and column names. */
-function insertSql(table: string, columns: readonly string[]): string {
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
 }
 
 /**
@@ -275,8 +134,8 @@ function openSource(file: string): Database.Database {
  * SQLITE_CORRUPT*, SQLITE_IOERR*), or undefined for any other error.
  */
 function unreadable(err: unknown, file: string): InputError | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return undefined;
+  const code = sqliteErrorCode(err);
+  if (code === undefined) return undefined;
   if (code === 'SQLITE_NOTADB') return new InputError(`${file}: not a SQLite database`, { file });
   if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_IOERR')) {
     return new InputError(
@@ -357,17 +216,13 @@ function checkSource(
       { file },
     );
   }
-  const rows = source.prepare('SELECT id, host, created_at FROM database_identity').all() as {
-    id: string;
-    host: string | null;
-    created_at: string;
-  }[];
+  const rows = source.prepare(SELECT_DATABASE_IDENTITY_SQL).all() as DatabaseIdentityDbRow[];
   if (rows.length !== 1) {
     throw new InputError(`${file}: damaged database (${rows.length} database identities, 1 expected)`, {
       file,
     });
   }
-  const identity = { id: rows[0].id, host: rows[0].host, createdAt: rows[0].created_at };
+  const identity = databaseIdentityFromDb(rows[0]);
   if (identity.id === targetId) {
     throw new InputError(
       `${file} is this database or a copy of it (both have database identity ${targetId}); nothing to import`,
@@ -400,50 +255,29 @@ class DatabaseImport {
     private readonly targetId: string,
   ) {
     this.stmts = {
-      sourceSweeps: source.prepare(
-        `SELECT id, ${SWEEP_COLUMNS.join(', ')}, origin_db, origin_sweep_id, origin_host FROM sweeps ORDER BY id`,
-      ),
+      sourceSweeps: source.prepare(`SELECT id, ${SWEEP_COLUMNS.join(', ')} FROM sweeps ORDER BY id`),
       sourceRuns: source.prepare(
         `SELECT id, ${RUN_COLUMNS.join(', ')} FROM runs WHERE sweep_id = ? ORDER BY id`,
       ),
-      sourceMetrics: source
-        .prepare('SELECT metrics_json, stable, stability_json FROM run_metrics WHERE run_id = ?')
-        .raw(true),
       localSweep: db.prepare(
         'SELECT id, spec_hash, created_at FROM sweeps WHERE id = ? AND origin_db IS NULL',
       ),
       sweepByOrigin: db.prepare(
         'SELECT id, spec_hash, created_at FROM sweeps WHERE origin_db = ? AND origin_sweep_id = ?',
       ),
-      insertSweep: db.prepare(
-        insertSql('sweeps', [...SWEEP_COLUMNS, 'origin_db', 'origin_sweep_id', 'origin_host']),
-      ),
+      insertSweep: db.prepare(INSERT_SWEEP_SQL),
       updateFinished: db.prepare(
         'UPDATE sweeps SET finished_at = CASE WHEN EXISTS (SELECT 1 FROM runs WHERE sweep_id = sweeps.id ' +
           "AND status IN ('queued', 'running')) THEN NULL ELSE coalesce(finished_at, ?) END WHERE id = ?",
       ),
       runByKey: db.prepare('SELECT id, status FROM runs WHERE sweep_id = ? AND run_key = ?'),
-      insertRun: db.prepare(insertSql('runs', ['sweep_id', ...RUN_COLUMNS])),
+      insertRun: db.prepare(INSERT_RUN_SQL),
       markDone: db.prepare(
         "UPDATE runs SET status = 'done', error = NULL, warnings_json = ?, started_at = ?, finished_at = ? " +
           "WHERE id = ? AND status <> 'done'",
       ),
-      insertMetrics: db.prepare(
-        'INSERT INTO run_metrics (run_id, metrics_json, stable, stability_json) VALUES (?, ?, ?, ?)',
-      ),
     };
-    this.results = {
-      source: {
-        requests: requestRecordsTable(source),
-        timeSeries: timeSeriesTable(source),
-        iterations: iterationRecordsTable(source),
-      },
-      target: {
-        requests: requestRecordsTable(db),
-        timeSeries: timeSeriesTable(db),
-        iterations: iterationRecordsTable(db),
-      },
-    };
+    this.results = { source: new RunResultsTables(source), target: new RunResultsTables(db) };
   }
 
   /**
@@ -454,7 +288,7 @@ class DatabaseImport {
   run(identity: DatabaseIdentity): ImportSummary {
     const machines = this.importMachines();
     const calibrationsAdded = this.importCalibrations();
-    for (const sweep of this.stmts.sourceSweeps.all() as SourceSweep[]) {
+    for (const sweep of this.stmts.sourceSweeps.all() as SweepDbRow[]) {
       const origin: Origin = {
         db: sweep.origin_db ?? identity.id,
         sweepId: sweep.origin_sweep_id ?? sweep.id,
@@ -480,18 +314,18 @@ class DatabaseImport {
   /** Stores the source's worker machines whose name is free here. */
   private importMachines(): { added: number; skipped: string[] } {
     const byName = this.db.prepare('SELECT * FROM worker_machines WHERE name = ?');
-    const insert = this.db.prepare(insertSql('worker_machines', MACHINE_COLUMNS));
+    const insert = this.db.prepare(INSERT_WORKER_MACHINE_SQL);
     let added = 0;
     const skipped: string[] = [];
     const select = this.source.prepare(
-      `SELECT ${MACHINE_COLUMNS.join(', ')} FROM worker_machines ORDER BY name`,
+      `SELECT ${WORKER_MACHINE_COLUMNS.join(', ')} FROM worker_machines ORDER BY name`,
     );
-    for (const m of select.all() as MachineRow[]) {
-      const here = byName.get(m.name) as MachineRow | undefined;
+    for (const m of select.all() as WorkerMachineDbRow[]) {
+      const here = byName.get(m.name) as WorkerMachineDbRow | undefined;
       if (here === undefined) {
-        insert.run(MACHINE_COLUMNS.map((c) => m[c]));
+        insert.run(WORKER_MACHINE_COLUMNS.map((c) => m[c]));
         added++;
-      } else if (MACHINE_SETTINGS.some((c) => here[c] !== m[c])) {
+      } else if (WORKER_MACHINE_SETTINGS.some((c) => here[c] !== m[c])) {
         skipped.push(m.name);
       }
     }
@@ -503,7 +337,7 @@ class DatabaseImport {
     const exists = this.db.prepare(
       'SELECT 1 FROM calibrations WHERE machine = ? AND model = ? AND dtype = ? AND created_at = ?',
     );
-    const insert = this.db.prepare(insertSql('calibrations', CALIBRATION_COLUMNS));
+    const insert = this.db.prepare(INSERT_CALIBRATION_SQL);
     const select = this.source.prepare(
       `SELECT ${CALIBRATION_COLUMNS.join(', ')} FROM calibrations ORDER BY id`,
     );
@@ -518,22 +352,21 @@ class DatabaseImport {
   }
 
   /** Merges one source sweep and its runs into the sweep here with its origin, or adds it. */
-  private importSweep(sweep: SourceSweep, origin: Origin): void {
+  private importSweep(sweep: SweepDbRow, origin: Origin): void {
     let sweepId = this.findSweep(sweep, origin);
     if (sweepId === undefined) {
-      sweepId = Number(
-        this.stmts.insertSweep.run(
-          ...SWEEP_COLUMNS.map((c) => sweep[c]),
-          origin.db,
-          origin.sweepId,
-          origin.host,
-        ).lastInsertRowid,
-      );
+      const values: SweepValues = {
+        ...sweep,
+        origin_db: origin.db,
+        origin_sweep_id: origin.sweepId,
+        origin_host: origin.host,
+      };
+      sweepId = Number(this.stmts.insertSweep.run(SWEEP_COLUMNS.map((c) => values[c])).lastInsertRowid);
       this.sweepsAdded++;
     } else {
       this.sweepsMerged++;
     }
-    for (const run of this.stmts.sourceRuns.all(sweep.id) as SourceRun[]) this.importRun(sweepId, run);
+    for (const run of this.stmts.sourceRuns.all(sweep.id) as RunDbRow[]) this.importRun(sweepId, run);
     this.stmts.updateFinished.run(sweep.finished_at, sweepId);
   }
 
@@ -545,7 +378,7 @@ class DatabaseImport {
    * @returns its id, or undefined when it is not here
    * @throws InputError when a sweep here has the origin but another spec hash or creation time
    */
-  private findSweep(sweep: SourceSweep, origin: Origin): number | undefined {
+  private findSweep(sweep: SweepDbRow, origin: Origin): number | undefined {
     const same = (here: SweepIdentity): boolean =>
       here.spec_hash === sweep.spec_hash && here.created_at === sweep.created_at;
     if (origin.db === this.targetId) {
@@ -569,16 +402,16 @@ class DatabaseImport {
   }
 
   /** Adds a source run to sweep `sweepId` here, completes the run here with its results, or skips it. */
-  private importRun(sweepId: number, run: SourceRun): void {
+  private importRun(sweepId: number, run: RunDbRow): void {
     const here = this.stmts.runByKey.get(sweepId, run.run_key) as
       { id: number; status: RunStatus } | undefined;
     if (here === undefined) {
       // A run left running there never stored its results: it is queued (as requeueInterruptedRuns does).
-      const stored: SourceRun =
-        run.status === 'running' ? { ...run, status: 'queued', started_at: null, finished_at: null } : run;
-      const runId = Number(
-        this.stmts.insertRun.run(sweepId, ...RUN_COLUMNS.map((c) => stored[c])).lastInsertRowid,
-      );
+      const stored: RunValues =
+        run.status === 'running'
+          ? { ...run, sweep_id: sweepId, status: 'queued', started_at: null, finished_at: null }
+          : { ...run, sweep_id: sweepId };
+      const runId = Number(this.stmts.insertRun.run(RUN_COLUMNS.map((c) => stored[c])).lastInsertRowid);
       if (run.status === 'done') this.copyResults(run.id, runId);
       this.runsAdded++;
     } else if (here.status !== 'done' && run.status === 'done') {
@@ -592,14 +425,6 @@ class DatabaseImport {
 
   /** Copies the stored results of source run `from` to run `to` here (which has none). */
   private copyResults(from: number, to: number): void {
-    const metrics = this.stmts.sourceMetrics.get(from) as unknown[] | undefined;
-    if (metrics !== undefined) this.stmts.insertMetrics.run(to, ...metrics);
-    const { source, target } = this.results;
-    const requests = source.requests.read(from);
-    target.requests.insert(to, requests, requests.arrival.length);
-    const timeSeries = source.timeSeries.read(from);
-    target.timeSeries.insert(to, timeSeries, timeSeries.t.length);
-    const iterations = source.iterations.read(from);
-    target.iterations.insert(to, iterations, iterations.startS.length);
+    this.results.target.copyFrom(this.results.source, from, to);
   }
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { RequestRecords } from '../engine/run-result.js';
+import type { RequestRecords } from '../engine/run-records.js';
 import { ColumnarTable } from './columnar-table.js';
 import type { ColumnSpec } from './columnar-table.js';
 

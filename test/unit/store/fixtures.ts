@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IterationRecords, RunResult } from '../../../runner/engine/run-result.js';
+import type { IterationRecords } from '../../../runner/engine/run-records.js';
+import type { RunResult } from '../../../runner/metrics/run-result.js';
 import { METRIC_KEYS } from '../../../runner/metrics/metric-keys.js';
 import type { RunMetrics } from '../../../runner/metrics/metric-keys.js';
 import type { StabilityResult } from '../../../runner/metrics/stability.js';

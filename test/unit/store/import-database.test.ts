@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } fro
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunResult } from '../../../runner/engine/run-result.js';
+import type { RunResult } from '../../../runner/metrics/run-result.js';
 import { InputError } from '../../../runner/errors.js';
 import { importDatabase } from '../../../runner/store/import-database.js';
 import type { ImportSummary } from '../../../runner/store/import-database.js';

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { IterationRecords, RunResult } from '../../../runner/engine/run-result.js';
+import type { IterationRecords } from '../../../runner/engine/run-records.js';
+import type { RunResult } from '../../../runner/metrics/run-result.js';
 import { InputError } from '../../../runner/errors.js';
 import type { NewCalibration } from '../../../runner/store/calibration-row.js';
 import { Store } from '../../../runner/store/store.js';
