@@ -3,6 +3,7 @@ import type { DatasetSummary } from '../datasets/dataset-summary.js';
 import type { DatasetRemoval } from '../datasets/remove-dataset.js';
 import type { TracePreview } from '../datasets/trace-preview.js';
 import type { RunMetrics } from '../metrics/metric-keys.js';
+import type { ImportSummary } from '../store/import-summary.js';
 
 /**
  * The runner's API: everything the desktop UI (and the browser mode) does, as named operations
@@ -372,11 +373,16 @@ export interface DatasetOut {
   problem: string | null;
 }
 
-export type { DatasetRemoval, DatasetSummary, TracePreview };
+export type { DatasetRemoval, DatasetSummary, ImportSummary, TracePreview };
 
 /** `database.import`. */
 export interface ImportOut {
-  summary: Record<string, number>;
+  /**
+   * What the import did (runner/store/import-summary.ts): the source file and identity, sweeps
+   * added and merged, runs added, completed and skipped, calibrations and worker machines added,
+   * and the names of the worker machines skipped.
+   */
+  summary: ImportSummary;
 }
 
 /** `health`. */

@@ -1,5 +1,5 @@
-import type { RequestRecords, TimeSeries } from '../engine/run-result.js';
-import type { TokenModel } from '../engine/token-model.js';
+import type { RequestRecords, TimeSeries } from '../engine/run-records.js';
+import type { StoredMachineSpec } from '../machines/stored-machine-spec.js';
 import { METRIC_KEYS, type MetricKey } from '../metrics/metric-keys.js';
 import { empiricalCdf } from '../reports/empirical-cdf.js';
 import { fluidOverlays } from '../reports/load-report-data.js';
@@ -11,13 +11,11 @@ import type { CompareMetricRow, CompareOut, RunSummary, SeriesOut } from './api-
 export interface CompareSources {
   records(runId: number): RequestRecords;
   timeSeries(runId: number): TimeSeries;
-  /** The sweep's stored machine JSON fields the fluid bound needs (null when absent). */
-  machineOf(sweepId: number): {
-    name: string;
-    kvCapacityBlocks: number;
-    linear?: { d0: number | null; d1: number | null; exact?: boolean };
-    tokenModel?: TokenModel;
-  };
+  /**
+   * The sweep's stored machine (decodeStoredMachineSpec): its name, KV capacity (the KV usage
+   * fraction) and linear and token models (the fluid bound).
+   */
+  machineOf(sweepId: number): StoredMachineSpec;
 }
 
 /** Points per run of the CDF and time-series charts, so that 200 runs stay light to draw. */
@@ -26,7 +24,7 @@ export function pointsPerRun(runs: number, requested: number): number {
 }
 
 /**
- * Everything the Compare view shows for chosen runs (desktop issue, "Compare"): the parameters
+ * Everything the Compare view shows for chosen runs: the parameters
  * that differ, every metric with its change against the baseline and its seed-to-seed spread,
  * and the data of each chart: latency (E2E mean and p99) and throughput vs arrival rate per
  * policy (mean over seeds; with the machine in the label when runs span machines), the fluid
@@ -137,7 +135,7 @@ export function compareData(
     const overlays = fluidOverlays(
       rows,
       (id) => sources.records(id),
-      { d0: linear.d0, d1: linear.d1, exact: linear.exact ?? false },
+      { d0: linear.d0, d1: linear.d1, exact: linear.exact },
       machine.tokenModel,
     );
     for (const [workload, overlay] of Object.entries(overlays)) {

@@ -18,8 +18,8 @@ export interface MessageChannelLike {
 }
 
 /**
- * Serves the API over a message channel (DESIGN.md: "electron main <-> runner: message channel,
- * same protocol as the CLI uses"): each `{id, op, input}` request gets exactly one
+ * Serves the API over a message channel (electron main <-> runner, the same protocol as the CLI
+ * uses; docs/architecture.md): each `{id, op, input}` request gets exactly one
  * `{id, result}` reply (ApiResult: the output, or an ApiErrorOut), in completion order; every
  * API event is pushed as `{event, data}`. A message that is not a request gets a `bad-input`
  * reply when it has a numeric id, and is otherwise ignored.

@@ -1,5 +1,5 @@
 /**
- * Entry of the runner process that the desktop app starts (DESIGN.md "Processes"): opens the
+ * Entry of the runner process that the desktop app starts (docs/architecture.md): opens the
  * database and serves the API over the process's message channel until the channel closes.
  *
  * Channel, by what the process was started with:
@@ -11,7 +11,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
-import { defaultDatabasePath } from '../cli/default-database.js';
+import { defaultDatabasePath } from '../store/default-database.js';
 import { Store } from '../store/store.js';
 import { createApiService } from './api-service.js';
 import { serveApiOverMessages, type MessageChannelLike } from './message-server.js';

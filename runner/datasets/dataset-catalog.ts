@@ -52,18 +52,44 @@ export function importedDataset(row: DatasetRow): CatalogDataset {
 }
 
 /**
+ * Summaries the catalog keeps by default: more than the built-in datasets and a typical set of
+ * imported traces, so that listing the catalog again reads no file; a summary is a few kB
+ * (percentiles, about 30 histogram bins per token count, about 100 arrival-rate bins).
+ */
+export const DATASET_SUMMARY_CACHE_SIZE = 64;
+
+/**
  * Summaries of dataset files, computed once per file version (path, size and modification time).
+ * The cache is bounded for a long-running server: one summary per dataset (a new version of its
+ * file replaces the old one) and at most `capacity` datasets, the least recently used dropped
+ * first (and computed again when asked for).
  */
 export class DatasetSummaries {
-  private readonly cache = new Map<string, DatasetSummary>();
+  /** By dataset source (JSON): the file version summarised, and its summary; oldest use first. */
+  private readonly cache = new Map<string, { version: string; summary: DatasetSummary }>();
+
+  /**
+   * @param capacity datasets whose summaries are kept (>= 1)
+   * @throws RangeError when capacity is not a positive integer
+   */
+  constructor(private readonly capacity = DATASET_SUMMARY_CACHE_SIZE) {
+    if (!(Number.isSafeInteger(capacity) && capacity >= 1)) {
+      throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+    }
+  }
+
+  /** Datasets whose summary is kept now (at most the capacity). */
+  get size(): number {
+    return this.cache.size;
+  }
 
   /**
    * Keeps a summary just computed from the file (an import reads it anyway), so that the next
    * `get` of this file version does not read it again.
    */
   remember(source: DatasetSource, summary: DatasetSummary): void {
-    const key = this.keyOf(source);
-    if (key !== undefined) this.cache.set(key, summary);
+    const version = versionOf(source);
+    if (version !== undefined) this.keep(JSON.stringify(source), version, summary);
   }
 
   /**
@@ -72,25 +98,38 @@ export class DatasetSummaries {
    */
   get(source: DatasetSource): DatasetSummary {
     const path = datasetPath(source);
-    const key = this.keyOf(source);
-    if (key === undefined) throw new InputError(`${path}: file not found`, { file: path });
-    let summary = this.cache.get(key);
-    if (summary === undefined) {
-      const table =
-        source.kind === 'trace'
-          ? readTrace(source.trace, path)
-          : readLengthsFile(path, source.lengths.columns, 'lengths.path');
-      summary = summarizeDataset(table);
-      this.cache.set(key, summary);
+    const version = versionOf(source);
+    if (version === undefined) throw new InputError(`${path}: file not found`, { file: path });
+    const key = JSON.stringify(source);
+    const cached = this.cache.get(key);
+    if (cached !== undefined && cached.version === version) {
+      this.keep(key, version, cached.summary);
+      return cached.summary;
     }
+    const table =
+      source.kind === 'trace'
+        ? readTrace(source.trace, path)
+        : readLengthsFile(path, source.lengths.columns, 'lengths.path');
+    const summary = summarizeDataset(table);
+    this.keep(key, version, summary);
     return summary;
   }
 
-  /** The cache key of the file's current version; undefined when the file is missing. */
-  private keyOf(source: DatasetSource): string | undefined {
-    const stat = statSync(datasetPath(source), { throwIfNoEntry: false });
-    return stat === undefined ? undefined : `${JSON.stringify(source)}\0${stat.size}\0${stat.mtimeMs}`;
+  /** Stores an entry as the most recently used, dropping the least recently used beyond capacity. */
+  private keep(key: string, version: string, summary: DatasetSummary): void {
+    this.cache.delete(key);
+    this.cache.set(key, { version, summary });
+    for (const oldest of this.cache.keys()) {
+      if (this.cache.size <= this.capacity) break;
+      this.cache.delete(oldest);
+    }
   }
+}
+
+/** The version of a dataset's file now (size and modification time); undefined when it is missing. */
+function versionOf(source: DatasetSource): string | undefined {
+  const stat = statSync(datasetPath(source), { throwIfNoEntry: false });
+  return stat === undefined ? undefined : `${stat.size}\0${stat.mtimeMs}`;
 }
 
 /** The file a dataset reads. */

@@ -1,6 +1,7 @@
-import type { RequestRecords } from '../engine/run-result.js';
+import type { RequestRecords } from '../engine/run-records.js';
 import type { TokenModel } from '../engine/token-model.js';
 import type { PromptType } from '../fluid/prompt-type.js';
+import { decodeStoredMachineSpec } from '../machines/stored-machine-spec.js';
 import type { RunRow } from '../store/run-row.js';
 import type { Store } from '../store/store.js';
 import { InputError } from '../errors.js';
@@ -28,24 +29,13 @@ export function toReportRun(row: RunRow): ReportRun {
   };
 }
 
-/** The fields of the sweeps' machine JSON (sweep-executor.ts) a report reads. */
-interface StoredMachine {
-  name: string;
-  description: string;
-  kvCapacityBlocks: number;
-  blockSize: number;
-  iterationTime: Record<string, string | number>;
-  /** Recorded since the fluid benchmark; absent in older sweeps. */
-  linear?: { d0: number; d1: number; exact: boolean };
-  tokenModel?: TokenModel;
-}
-
 /**
  * Assembles everything a sweep report shows from the store: the sweep's spec and machine, all
  * its runs (with their stability verdicts), per done run the TTFT and E2E samples of completed
  * requests (downsampled to REPORT_MAX_SAMPLES evenly spaced order statistics), and per workload
  * the fluid-benchmark overlay (see {@link fluidOverlays}).
- * @throws InputError when the sweep does not exist
+ * @throws InputError when the sweep does not exist, or its stored machine JSON cannot be read
+ * (decodeStoredMachineSpec)
  */
 export function loadReportData(store: Store, sweepId: number): ReportData {
   const sweep = store.getSweep(sweepId);
@@ -64,7 +54,8 @@ export function loadReportData(store: Store, sweepId: number): ReportData {
  * the first run's sweep are shown, the other machines are named, and the fluid overlay is drawn
  * only when every run shares the first sweep's machine.
  * @param runIds run ids, in the order given
- * @throws InputError when a run id does not exist
+ * @throws InputError when a run id does not exist, or the first run's sweep's stored machine JSON
+ * cannot be read (decodeStoredMachineSpec)
  */
 export function loadRunsReportData(store: Store, runIds: readonly number[]): ReportData {
   const rows = store.listRuns({ runIds });
@@ -115,7 +106,7 @@ function assembleReportData(
       e2e: downsampleSamples(e2e, REPORT_MAX_SAMPLES),
     };
   }
-  const machine = JSON.parse(sweep.machineJson) as StoredMachine;
+  const machine = decodeStoredMachineSpec(sweep.machineJson, `sweep ${sweep.id}`);
   const data: ReportData = {
     title,
     generatedAt: new Date().toISOString(),
@@ -137,8 +128,9 @@ function assembleReportData(
   };
   // An uncalibrated GPU worker has no linear model (stored as null d0/d1): no overlay.
   const linear = machine.linear;
-  if (linear && Number.isFinite(linear.d0) && Number.isFinite(linear.d1) && machine.tokenModel) {
-    data.fluid = fluidOverlays(rows, (id) => records.get(id), linear, machine.tokenModel);
+  if (linear && linear.d0 !== null && linear.d1 !== null && machine.tokenModel) {
+    const fluidMachine = { d0: linear.d0, d1: linear.d1, exact: linear.exact };
+    data.fluid = fluidOverlays(rows, (id) => records.get(id), fluidMachine, machine.tokenModel);
   }
   return data;
 }

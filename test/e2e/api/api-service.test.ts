@@ -9,7 +9,9 @@ import { REPO } from '../../helpers/cli.js';
 
 /**
  * The runner's API on a real SQLite file: a sweep started through the API runs in the
- * background to the end, and every read operation answers from what it stored.
+ * background to the end, and every read operation answers from what it stored. Needs the build
+ * (dist/, made by `npm test`): the API's SweepManager simulates on worker threads, which load
+ * dist/runner/sweeps/run-worker.js.
  */
 const dir = mkdtempSync(join(tmpdir(), 'schedbench-api-'));
 const store = Store.open(join(dir, 'api.db'));

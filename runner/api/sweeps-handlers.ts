@@ -1,0 +1,133 @@
+/**
+ * The `sweeps.*` operations of the API (runner/api/api-contract.ts): list, read, validate, start,
+ * resume, cancel and watch sweeps, executed in the background by the context's SweepManager.
+ */
+import { resolve } from 'node:path';
+import { InputError } from '../errors.js';
+import { decodeStoredMachineSpec, storedMachineDocument } from '../machines/stored-machine-spec.js';
+import type { SweepRow } from '../store/sweep-row.js';
+import type { SweepSnapshot } from '../sweeps/sweep-manager.js';
+import { planSweepText } from '../sweeps/sweep-plan.js';
+import type { SweepProgressOut, SweepSummary } from './api-contract.js';
+import { ConflictError } from './api-errors.js';
+import { requireSweep, type HandlerContext, type OperationHandlers } from './handler-context.js';
+
+/** The operations this module handles. */
+export type SweepsOp =
+  | 'sweeps.list'
+  | 'sweeps.get'
+  | 'sweeps.validate'
+  | 'sweeps.start'
+  | 'sweeps.resume'
+  | 'sweeps.cancel'
+  | 'sweeps.progress';
+
+/**
+ * The `sweeps.*` handlers. A spec given as text plans against `dir` (default `.`) resolved
+ * against the context's working directory, with the context's registry.
+ * @throws (from the handlers) NotFoundError for an unknown sweep, ConflictError when a sweep to
+ *   start or resume is already running here, InputError for a bad spec (`sweeps.start`) or a
+ *   sweep whose stored machine JSON cannot be read
+ */
+export function sweepsHandlers(ctx: HandlerContext): OperationHandlers<SweepsOp> {
+  const { store, manager, registry } = ctx;
+  const plan = (yaml: string, dir: string | undefined): ReturnType<typeof planSweepText> =>
+    planSweepText(yaml, { file: 'spec.yaml', dir: resolve(ctx.cwd, dir ?? '.'), registry });
+  return {
+    'sweeps.list': () => store.listSweeps().map((sweep) => sweepSummary(ctx, sweep)),
+    'sweeps.get': ({ sweepId }) => {
+      const sweep = requireSweep(store, sweepId);
+      return {
+        ...sweepSummary(ctx, sweep),
+        specYaml: sweep.specYaml,
+        specPath: sweep.specPath,
+        machineInfo: storedMachineDocument(sweep.machineJson, `sweep ${sweep.id}`),
+      };
+    },
+    'sweeps.validate': ({ yaml, dir }) => {
+      try {
+        const planned = plan(yaml, dir);
+        return {
+          ok: true,
+          runs: planned.runs.length,
+          machine: planned.machine.name,
+          workloads: [...new Set(planned.workloads.map((w) => w.label))],
+          policies: [...new Set(planned.runs.map((r) => r.policy.policy))],
+          warnings: planned.warnings,
+        };
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        return {
+          ok: false,
+          problem: { message: e.message, line: e.location.line ?? null, field: e.location.field ?? null },
+        };
+      }
+    },
+    'sweeps.start': async ({ yaml, dir }) => {
+      const planned = plan(yaml, dir);
+      const existing = store.findSweepByHash(planned.specHash);
+      if (existing && manager.activeSweeps().includes(existing.id)) {
+        throw new ConflictError(`sweep ${existing.id} (${existing.name}) is already running`);
+      }
+      return manager.start(planned);
+    },
+    'sweeps.resume': async ({ sweepId }) => {
+      requireSweep(store, sweepId);
+      if (manager.activeSweeps().includes(sweepId))
+        throw new ConflictError(`sweep ${sweepId} is already running`);
+      const { sweepId: id } = await manager.resume(sweepId);
+      return { sweepId: id };
+    },
+    'sweeps.cancel': async ({ sweepId }) => {
+      requireSweep(store, sweepId);
+      return { cancelled: await manager.cancel(sweepId) };
+    },
+    'sweeps.progress': ({ sweepId }) => {
+      requireSweep(store, sweepId);
+      return progressOut(manager.snapshot(sweepId));
+    },
+  };
+}
+
+/**
+ * A stored sweep as `sweeps.list` reports it: its run counts, its machine's name (from the stored
+ * machine JSON) and whether this runner executes it now.
+ * @throws InputError when the sweep's stored machine JSON cannot be read
+ */
+function sweepSummary({ store, manager }: HandlerContext, sweep: SweepRow): SweepSummary {
+  const counts = store.runCounts(sweep.id);
+  const machine = decodeStoredMachineSpec(sweep.machineJson, `sweep ${sweep.id}`);
+  return {
+    id: sweep.id,
+    name: sweep.name,
+    machine: machine.name,
+    createdAt: sweep.createdAt,
+    finishedAt: sweep.finishedAt,
+    originHost: sweep.originHost,
+    imported: sweep.originDb !== null,
+    counts,
+    active: manager.activeSweeps().includes(sweep.id),
+  };
+}
+
+/** A SweepManager snapshot as `sweeps.progress` and the `progress` event report it. */
+export function progressOut(s: SweepSnapshot): SweepProgressOut {
+  return {
+    sweepId: s.sweepId,
+    name: s.name,
+    active: s.active,
+    counts: { queued: s.queued, running: s.running, done: s.done, failed: s.failed },
+    total: s.total,
+    etaS: s.etaS,
+    live: s.live.map((l) => ({
+      runId: l.runId,
+      label: l.label,
+      simTimeS: l.simTimeS,
+      finished: l.finished,
+      total: l.total,
+      queueLength: l.queueLength,
+      running: l.running,
+      throughputTokS: l.throughputTokS,
+    })),
+  };
+}
