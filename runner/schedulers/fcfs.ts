@@ -1,16 +1,27 @@
+import { z } from 'zod';
 import type { EngineView, Scheduler } from '../engine/scheduler.js';
 import { RequestDeque } from './request-deque.js';
 
-/** Parameters of the `fcfs` policy. */
-export interface FcfsParams {
-  /** Most requests holding KV cache at once (the paper compares policies at the same batch cap), default 128. */
-  maxNumSeqs: number;
-  /** Where an evicted request rejoins the waiting queue: `back` (as a new arrival, PAPER.md §1.3) or `front`. */
-  evictedTo: 'back' | 'front';
-}
+/**
+ * `fcfs` parameters in a sweep spec (see FcfsScheduler), zod 4, strict:
+ * - `maxNumSeqs`: most requests holding KV cache at once (the paper compares policies at the
+ *   same batch cap), positive integer, default 128;
+ * - `evictedTo`: where an evicted request rejoins the waiting queue: `back` (default; as a new
+ *   arrival, arXiv 2504.11320v2 §2) or `front`.
+ */
+export const FcfsSpecSchema = z
+  .object({
+    policy: z.literal('fcfs'),
+    maxNumSeqs: z.number().int().positive().default(128),
+    evictedTo: z.enum(['back', 'front']).default('back'),
+  })
+  .strict();
+
+/** A validated `fcfs` policy entry, defaults filled in (see FcfsSpecSchema). */
+export type FcfsSpec = z.infer<typeof FcfsSpecSchema>;
 
 /**
- * The paper's first-come-first-served strawman (PAPER.md sections 1.3, 3.2 and 10.6): admit
+ * The paper's first-come-first-served strawman (arXiv 2504.11320v2 §2 and §4.1; docs/paper-model.md#fcfs): admit
  * prompts in arrival order whenever memory permits, run every admitted prompt in every iteration
  * (whole-prompt prefill mixed with decodes), and when the KV cache overflows evict the most
  * recently admitted prompts (LIFO) until the rest fit; evicted prompts lose their KV cache and
@@ -26,7 +37,8 @@ export class FcfsScheduler implements Scheduler {
   /** Requests holding KV, in admission order (the last one is the most recently admitted). */
   private running: number[] = [];
 
-  constructor(private readonly params: FcfsParams) {}
+  /** @param params a validated `fcfs` entry (see FcfsSpecSchema) */
+  constructor(private readonly params: Omit<FcfsSpec, 'policy'>) {}
 
   reservedBlocks(): number {
     return 0;

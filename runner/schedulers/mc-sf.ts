@@ -12,7 +12,7 @@ import type { SchedulerContext } from './scheduler-context.js';
  *   `oracle`); a negative value is rejected with a message naming `epsilon`;
  * - `maxNumSeqs`: most requests holding KV cache at once, positive integer, default 128 (the batch
  *   cap the other policies share).
- * Source: PAPER.md section 10.1 (MC-SF, Jaillet et al., arXiv 2502.07115).
+ * Source: MC-SF, Jaillet et al., arXiv 2502.07115 (docs/paper-model.md#mc-sf).
  */
 export const McSfSpecSchema = z
   .object({
@@ -30,8 +30,8 @@ export const McSfSpecSchema = z
 export type McSfSpec = z.infer<typeof McSfSpecSchema>;
 
 /**
- * Memory-Constrained Shortest-First (MC-SF; PAPER.md section 10.1, Jaillet et al., arXiv
- * 2502.07115, as described by secondary summaries).
+ * Memory-Constrained Shortest-First (MC-SF; Jaillet et al., arXiv 2502.07115, as described by
+ * secondary summaries; docs/paper-model.md#mc-sf).
  *
  * Non-preemptive: a started request runs in every iteration until it finishes (its whole prompt
  * prefilled in its first iteration, then one decode per iteration). Each iteration:
@@ -71,7 +71,7 @@ export type McSfSpec = z.infer<typeof McSfSpecSchema>;
  * Under-predictions (noisy only): a request still running after its predicted last iteration is
  * treated as finishing after at least 1 more token, i.e. it counts in the current iteration's check
  * only. If the KV cache cannot hold this iteration's decodes, the most recently started requests are
- * evicted (LIFO, PAPER.md section 1.3) until the rest fit, and put back in the waiting list (ordered
+ * evicted (LIFO, as in arXiv 2504.11320v2 §2) until the rest fit, and put back in the waiting list (ordered
  * by their unchanged prediction õ). This is the only case MC-SF evicts; with oracle predictions it
  * never happens and no request is ever preempted.
  *

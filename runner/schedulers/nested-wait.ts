@@ -9,6 +9,7 @@ import {
   type NestedWaitSegmentPlan,
 } from '../fluid/nested-wait-segments.js';
 import type { SchedulerContext } from './scheduler-context.js';
+import { StageQueues } from './stage-queues.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -16,11 +17,12 @@ const positiveInt = z.number().int().positive();
  * `nested-wait` parameters in a sweep spec (see NestedWaitScheduler):
  * - `segments`: `{boundaries: [b_1, ..., b_m]}` (output tokens, strictly increasing, last >= the
  *   largest output length) or `{count: L}` equal-width segments of [1, largest output length];
- *   default `{count: 10}` (PAPER.md §7.4);
+ *   default `{count: 10}` (arXiv 2504.11320v2 §6.2);
  * - `thresholds`: `proportional` (default; n_k proportional to the tail rates, scaled to
  *   `batchCap`, then the margin rule of eq. nested_wait_thresholds) or one n_k per segment;
- * - `variant`: `paper` (default; Algorithm 2 as printed, PAPER.md §4.3) or `code` (the start rule
- *   of the authors' simulator, §7.6, with segment budgets); see NestedWaitScheduler;
+ * - `variant`: `paper` (default; Algorithm 2 as printed, arXiv 2504.11320v2 §5) or `code` (the
+ *   start rule of the authors' simulator, docs/paper-model.md#the-authors-simulator, with segment
+ *   budgets); see NestedWaitScheduler;
  * - `batchCap`: batch-size limit the proportional thresholds are scaled to, and that the `code`
  *   variant's segment budgets share out (with either threshold rule), default 128;
  * - `delta`: overflow probability of the memory bound (eq. nested_wait_memory_total), default 0.01;
@@ -62,7 +64,7 @@ export type NestedWaitVariant = NestedWaitSpec['variant'];
 const NONE = -1;
 
 /**
- * Nested WAIT (PAPER.md §4, Algorithm 2; §5.7 for L segments): scheduling without knowing output
+ * Nested WAIT (arXiv 2504.11320v2 §5, Algorithm 2; §7.2 for L segments): scheduling without knowing output
  * lengths. The decode range is cut into segments (runner/fluid/nested-wait-segments.ts); a prompt
  * classifies itself by finishing inside a segment or reaching the next one.
  *
@@ -73,11 +75,11 @@ const NONE = -1;
  * Each iteration:
  * 1. k* = the number of segments that run, always a prefix 1..k* (later segments pause). The two
  *    variants differ only in when a segment starts and in how many prompts its entry stage takes:
- *    - `paper` (default; PAPER.md §4.3, Algorithm 2 as printed, lines 11-13): k* = the largest k
+ *    - `paper` (default; Algorithm 2 as printed, lines 11-13): k* = the largest k
  *      such that every segment k' <= k has Q_{k',e_k'} >= n_{k'}; the entry stage takes up to n_k.
  *      So segment 1 runs only while stage 0 holds n_1 prompts: at light load nothing advances
  *      between arrivals, and every prompt moves one stage per arrival.
- *    - `code` (PAPER.md §7.6, what the authors' simulator does in
+ *    - `code` (docs/paper-model.md#the-authors-simulator, what the authors' simulator does in
  *      `general_nested_booking_limit_replica_scheduler.py`): segments are scanned in order;
  *      segment k starts iff Q_{k,e_k} >= min(n_k, B_k - I_k), otherwise it and all later segments
  *      are skipped; its entry stage takes up to max(0, min(n_k, B_k - I_k)) prompts, the other
@@ -93,13 +95,13 @@ const NONE = -1;
  *    Once every request of the run has arrived, the start tests stop blocking: k* = m and every
  *    segment runs with what it has, within the same per-stage limits (under `code`, entry stages
  *    within the budgets too). This drain replaces the authors' `force_clear`, which dropped such
- *    prompts (PAPER.md §7.6, §8.3): we never drop a request. Before the drain, k* = 0 schedules
+ *    prompts (docs/paper-model.md#the-authors-simulator): we never drop a request. Before the drain, k* = 0 schedules
  *    nothing and the engine waits for the next arrival.
  * 2. The batch takes the first min(limit, Q_{k,s}) prompts of every stage s of segments 1..k*, the
  *    limit being n_k (entry stages: as in 1); segments after k* pause with their KV caches kept.
  *    Start tests and entry limits use the queues as they were when the iteration began (except
  *    after evictions, below). Decodes are reserved first: if their new blocks exceed the free
- *    blocks, the most recently admitted prompts holding KV are evicted (LIFO, PAPER.md §1.3) until
+ *    blocks, the most recently admitted prompts holding KV are evicted (LIFO, arXiv 2504.11320v2 §2) until
  *    they fit, the growth recomputed after each victim. Under `code` the evicted prompts leave
  *    their segments' budgets, so the entry limits are then recomputed from the remaining prompts
  *    (they can only grow) and the reservation checked again. An evicted prompt re-enters stage 0
@@ -108,8 +110,9 @@ const NONE = -1;
  *    iteration that evicted it.
  * 3. Then the stage-0 prompts of the batch (at most segment 1's entry limit) are prefilled in
  *    queue order while their blocks fit; the first that does not fit stops admission for this
- *    iteration (head-of-line, as fcfs). Neither the paper nor the authors' code checks memory
- *    (§4.5, §7.6); this check and the LIFO eviction of 2 are ours, the same for both variants.
+ *    iteration (head-of-line, as fcfs). Neither the paper (its memory bound, eq.
+ *    nested_wait_memory_total, only makes overflow unlikely) nor the authors' code checks memory
+ *    (docs/paper-model.md#the-authors-simulator); this check and the LIFO eviction of 2 are ours, the same for both variants.
  * 4. Every scheduled prompt moves to the next stage at once; a prompt that produced its last token
  *    is finished by the engine (onFinish removes it), the others that leave segment k wait at the
  *    entry stage of segment k+1.
@@ -120,10 +123,11 @@ const NONE = -1;
  * Algorithm 2's conditions; they are checked for the `code` variant too (the paper states none
  * for it).
  *
- * Data structures are allocated once per run: intrusive doubly linked lists over request ids (one
- * per stage, plus the admission order of the prompts holding KV), a bitset of non-empty stages and
- * per-segment counts I_k kept up to date on every move, so an iteration costs
- * O(batch + stages / 32 + segments), plus O(batch) per eviction.
+ * Data structures are allocated once per run: the stage queues (StageQueues, stage-queues.ts:
+ * intrusive lists over request ids and a bitset of the non-empty stages, shared with WAIT), the
+ * admission order of the prompts holding KV (an intrusive list too) and per-segment counts I_k
+ * kept up to date on every move, so an iteration costs O(batch + stages / 32 + segments), plus
+ * O(batch) per eviction.
  */
 export class NestedWaitScheduler implements Scheduler {
   readonly name = 'nested-wait';
@@ -136,30 +140,32 @@ export class NestedWaitScheduler implements Scheduler {
 
   private readonly totalRequests: number;
   private readonly m: number;
+  /** n_k per segment. */
   private readonly thresholds: Int32Array;
+  /** Entry stage e_k of each segment. */
   private readonly firstStage: Int32Array;
+  /** Last stage of each segment. */
   private readonly lastStage: Int32Array;
-  /** n_k of the segment each stage belongs to (sink: 0). */
-  private readonly capOfStage: Int32Array;
-  /** Segment whose entry stage each stage is, or -1. */
-  private readonly entrySegment: Int32Array;
+  /**
+   * Most prompts each stage gives a batch: n_k of its segment, except at an entry stage e_k, where
+   * it is this iteration's entry limit (`paper`: always n_k; `code`: see activeSegments). Sink: 0.
+   */
+  private readonly stageLimit: Int32Array;
   /** Segment each stage past its segment's entry belongs to, or -1 (entry stages, sink). */
   private readonly innerSegment: Int32Array;
   /** B_k (`code`); unused under `paper`. */
   private readonly budgets: Int32Array;
   /** I_k: prompts queued past the entry stage of segment k. */
   private readonly inside: Int32Array;
-  /** This iteration's limit of each active segment's entry stage (`paper`: always n_k). */
-  private readonly entryLimit: Int32Array;
+  /** Prompts queued at stages >= 1: a bound of the decodes that is free to keep. */
+  private queuedPastStage0 = 0;
   private readonly tokenModel: TokenModel;
-  // Stage queues: intrusive doubly linked lists.
-  private readonly qHead: Int32Array;
-  private readonly qTail: Int32Array;
-  private readonly qCount: Int32Array;
-  private readonly nonEmpty: Uint32Array;
-  private readonly qPrev: Int32Array;
-  private readonly qNext: Int32Array;
+  /** Q_{k,s}: stage queue s holds the prompts at stage s (of the segment s belongs to). */
+  private readonly queues: StageQueues;
+  /** Stage queue of each request, or -1. */
   private readonly queuedAt: Int32Array;
+  /** This iteration's decodes: stages highest first, each queue front first. */
+  private readonly batch: Int32Array;
   /** Stage a prompt moves to when its prefill runs (1, or where a vllm re-prefill resumes). */
   private readonly resumeStage: Int32Array;
   /** Iteration in which a request was last evicted (0 = never). */
@@ -200,27 +206,20 @@ export class NestedWaitScheduler implements Scheduler {
     this.firstStage = Int32Array.from(plan.stages.first);
     this.lastStage = Int32Array.from(plan.stages.last);
     const sink = plan.stages.last[m - 1] + 1;
-    this.capOfStage = new Int32Array(sink + 1);
-    this.entrySegment = new Int32Array(sink + 1).fill(NONE);
+    this.stageLimit = new Int32Array(sink + 1);
     this.innerSegment = new Int32Array(sink + 1).fill(NONE);
     for (let k = 0; k < m; k++) {
-      this.entrySegment[plan.stages.first[k]] = k;
       for (let s = plan.stages.first[k]; s <= plan.stages.last[k]; s++) {
-        this.capOfStage[s] = plan.thresholds[k];
+        this.stageLimit[s] = plan.thresholds[k];
         if (s > plan.stages.first[k]) this.innerSegment[s] = k;
       }
     }
     this.budgets = Int32Array.from(plan.budgets);
     this.inside = new Int32Array(m);
-    this.entryLimit = Int32Array.from(plan.thresholds);
     this.tokenModel = ctx.tokenModel;
-    this.qHead = new Int32Array(sink + 1).fill(NONE);
-    this.qTail = new Int32Array(sink + 1).fill(NONE);
-    this.qCount = new Int32Array(sink + 1);
-    this.nonEmpty = new Uint32Array((sink >> 5) + 1);
-    this.qPrev = new Int32Array(n).fill(NONE);
-    this.qNext = new Int32Array(n).fill(NONE);
+    this.queues = new StageQueues(sink + 1);
     this.queuedAt = new Int32Array(n).fill(NONE);
+    this.batch = new Int32Array(n);
     this.resumeStage = new Int32Array(n).fill(1);
     this.evictedIn = new Int32Array(n);
     this.aPrev = new Int32Array(n).fill(NONE);
@@ -242,13 +241,14 @@ export class NestedWaitScheduler implements Scheduler {
     return 0;
   }
 
+  /** Algorithm 2 line 5: a new prompt enters segment 1 at stage 0. */
   onArrival(id: number): void {
     this.arrived++;
-    this.push(0, id);
+    this.enqueue(0, id);
   }
 
   onFinish(id: number): void {
-    if (this.queuedAt[id] !== NONE) this.unlink(id);
+    if (this.queuedAt[id] !== NONE) this.dequeue(id);
     if (this.holdsKv[id]) this.unadmit(id);
   }
 
@@ -262,57 +262,51 @@ export class NestedWaitScheduler implements Scheduler {
       }
       for (const w of this.warnings) view.warn(w);
     }
+    // Algorithm 2 lines 11-12: k*, the segments 1..k* that run (0: wait for the next arrival).
     const active = this.activeSegments();
     if (active === 0) return;
     const top = this.lastStage[active - 1];
 
-    // 1. Reserve the decode growth of the batch, evicting LIFO while it does not fit. The growth
-    // is recomputed after every victim: the victim's own decode leaves the batch (and another
-    // prompt of its stage may take its place), so subtracting only the blocks it held would
-    // evict too many, possibly every prompt holding KV (then nothing could run).
-    // `code`: evicted prompts no longer use their segment's budget, so the entry limits are
-    // recomputed after evictions (they can only grow, up to n_k), and the growth checked again.
-    // Without this, an iteration that evicted the prompts filling a budget could schedule nothing.
-    if (this.plannedDecodes(top) > view.freeBlocks()) {
-      do {
-        while (this.aTail !== NONE && this.decodeGrowth(view, top) > view.freeBlocks()) {
-          this.evict(view, this.aTail);
-        }
-      } while (this.variant === 'code' && this.refreshEntryLimits(active));
+    // Line 13: the batch, min(limit, Q_{k,s}) prompts of every stage s of segments 1..k*; first
+    // the decodes (stages >= 1). A decode needs at most one new block, so they fit when there are
+    // no more of them (counted only when the prompts past stage 0 alone could exceed the free
+    // blocks) than free blocks; otherwise the most recently admitted prompts are evicted until
+    // they do (ours, step 2). Then they are taken off their queues.
+    const free = view.freeBlocks();
+    if (this.queuedPastStage0 > free && this.queues.count(top, 1, this.stageLimit) > free) {
+      this.makeRoomForDecodes(view, active, top);
+    }
+    const batch = this.batch;
+    const decodes = this.queues.take(top, 1, this.stageLimit, batch);
+
+    // Line 14, then line 7: every decode advances one stage (the batch was taken from the queues
+    // as they were before any prompt moved).
+    for (let i = 0; i < decodes; i++) {
+      const id = batch[i];
+      const stage = this.queuedAt[id];
+      view.decode(id);
+      this.left(id);
+      this.enqueue(stage + 1, id);
     }
 
-    // 2. Decodes, highest stage first so that a prompt moved up is not scheduled twice.
-    let s = top;
-    while (s >= 1) {
-      s = this.highestNonEmptyAtMost(s);
-      if (s < 1) break;
-      const take = this.stageTake(s);
-      let id = this.qHead[s];
-      for (let i = 0; i < take; i++) {
-        const next = this.qNext[id];
-        view.decode(id);
-        this.unlink(id);
-        this.push(s + 1, id);
-        id = next;
-      }
-      s--;
-    }
-
-    // 3. Admissions: the first min(entry limit, Q_{1,0}) waiting prompts, in order, while they fit.
-    const take = this.stageTake(0);
+    // Line 13 at stage 0: the first min(entry limit, Q_{1,0}) waiting prompts are prefilled, in
+    // order, while their blocks fit (ours, step 3); a prompt evicted in this iteration waits.
+    const take = Math.min(this.stageLimit[0], this.queues.size(0));
     const iteration = view.iteration;
-    let id = this.qHead[0];
-    for (let i = 0; i < take && id !== NONE; i++) {
-      const next = this.qNext[id];
-      if (this.evictedIn[id] !== iteration) {
-        const tokens = view.remainingPrefill(id);
-        if (view.blocksToPrefill(id, tokens) > view.freeBlocks()) break;
-        view.prefill(id, tokens);
-        this.unlink(id);
-        this.push(this.resumeStage[id], id);
-        this.admit(id);
+    let position = 0;
+    for (let i = 0; i < take; i++) {
+      const id = this.queues.at(0, position);
+      if (this.evictedIn[id] === iteration) {
+        position++;
+        continue;
       }
-      id = next;
+      const tokens = view.remainingPrefill(id);
+      if (view.blocksToPrefill(id, tokens) > view.freeBlocks()) break;
+      view.prefill(id, tokens);
+      this.queues.removeAt(0, position);
+      this.left(id);
+      this.enqueue(this.resumeStage[id], id);
+      this.admit(id);
     }
   }
 
@@ -325,17 +319,53 @@ export class NestedWaitScheduler implements Scheduler {
     if (this.variant === 'paper') {
       if (draining) return this.m;
       let k = 0;
-      while (k < this.m && this.qCount[this.firstStage[k]] >= this.thresholds[k]) k++;
+      while (k < this.m && this.queues.size(this.firstStage[k]) >= this.thresholds[k]) k++;
       return k;
     }
     let k = 0;
     while (k < this.m) {
-      const limit = Math.min(this.thresholds[k], Math.max(0, this.budgets[k] - this.inside[k]));
-      if (!draining && this.qCount[this.firstStage[k]] < limit) break;
-      this.entryLimit[k] = limit;
+      const limit = this.codeEntryLimit(k);
+      if (!draining && this.queues.size(this.firstStage[k]) < limit) break;
+      this.stageLimit[this.firstStage[k]] = limit;
       k++;
     }
     return k;
+  }
+
+  /** `code`: entry limit of segment k, min(n_k, B_k - I_k), at least 0. */
+  private codeEntryLimit(k: number): number {
+    return Math.min(this.thresholds[k], Math.max(0, this.budgets[k] - this.inside[k]));
+  }
+
+  /**
+   * The decodes of this iteration as the queues stand: the first min(limit, Q_s) prompts of every
+   * non-empty stage s in 1..top, copied into `batch` (left in their queues).
+   * @returns how many
+   */
+  private selectDecodes(top: number): number {
+    return this.queues.select(top, 1, this.stageLimit, this.batch);
+  }
+
+  /**
+   * Evicts the most recently admitted prompts holding KV while the decodes' new blocks exceed the
+   * free blocks, re-selecting the decodes after each victim: the victim's own decode leaves the
+   * batch (and another prompt of its stage may take its place), so subtracting only the blocks it
+   * held would evict too many, possibly every prompt holding KV (then nothing could run).
+   * `code`: evicted prompts no longer use their segment's budget, so the entry limits are
+   * recomputed after evictions (they can only grow, up to n_k), and the growth checked again.
+   * Without this, an iteration that evicted the prompts filling a budget could schedule nothing.
+   * Uses `batch` as scratch; the decodes stay in their queues.
+   */
+  private makeRoomForDecodes(view: EngineView, active: number, top: number): void {
+    let decodes = this.selectDecodes(top);
+    for (;;) {
+      while (this.aTail !== NONE && this.decodeGrowth(view, decodes) > view.freeBlocks()) {
+        this.evict(view, this.aTail);
+        decodes = this.selectDecodes(top);
+      }
+      if (this.variant !== 'code' || !this.refreshEntryLimits(active)) return;
+      decodes = this.selectDecodes(top);
+    }
   }
 
   /**
@@ -345,49 +375,20 @@ export class NestedWaitScheduler implements Scheduler {
   private refreshEntryLimits(active: number): boolean {
     let changed = false;
     for (let k = 0; k < active; k++) {
-      const limit = Math.min(this.thresholds[k], Math.max(0, this.budgets[k] - this.inside[k]));
-      if (limit !== this.entryLimit[k]) {
-        this.entryLimit[k] = limit;
+      const limit = this.codeEntryLimit(k);
+      const entry = this.firstStage[k];
+      if (limit !== this.stageLimit[entry]) {
+        this.stageLimit[entry] = limit;
         changed = true;
       }
     }
     return changed;
   }
 
-  /** Prompts stage s gives this iteration: min(limit, Q_s), limit = n_k or the entry limit. */
-  private stageTake(s: number): number {
-    const k = this.entrySegment[s];
-    return Math.min(k === NONE ? this.capOfStage[s] : this.entryLimit[k], this.qCount[s]);
-  }
-
-  /** Upper bound of the blocks the decodes of stages 1..top need (each decode needs <= 1 block). */
-  private plannedDecodes(top: number): number {
+  /** Blocks the first `decodes` prompts of `batch` would allocate now. */
+  private decodeGrowth(view: EngineView, decodes: number): number {
     let total = 0;
-    let s = top;
-    while (s >= 1) {
-      s = this.highestNonEmptyAtMost(s);
-      if (s < 1) break;
-      total += this.stageTake(s);
-      s--;
-    }
-    return total;
-  }
-
-  /** Blocks the decodes of stages 1..top would allocate now. */
-  private decodeGrowth(view: EngineView, top: number): number {
-    let total = 0;
-    let s = top;
-    while (s >= 1) {
-      s = this.highestNonEmptyAtMost(s);
-      if (s < 1) break;
-      const take = this.stageTake(s);
-      let id = this.qHead[s];
-      for (let i = 0; i < take; i++) {
-        total += view.blocksToDecode(id);
-        id = this.qNext[id];
-      }
-      s--;
-    }
+    for (let i = 0; i < decodes; i++) total += view.blocksToDecode(this.batch[i]);
     return total;
   }
 
@@ -396,50 +397,31 @@ export class NestedWaitScheduler implements Scheduler {
     const stage = this.queuedAt[id];
     view.evict(id);
     this.unadmit(id);
-    this.unlink(id);
+    this.dequeue(id);
     this.resumeStage[id] = this.tokenModel === 'vllm' ? stage + 1 : 1;
     this.evictedIn[id] = view.iteration;
-    this.push(0, id);
+    this.enqueue(0, id);
   }
 
-  /** Highest non-empty stage <= s, or -1. */
-  private highestNonEmptyAtMost(s: number): number {
-    const bits = this.nonEmpty;
-    let w = s >> 5;
-    let word = bits[w] & (0xffffffff >>> (31 - (s & 31)));
-    while (word === 0) {
-      if (--w < 0) return -1;
-      word = bits[w];
-    }
-    return (w << 5) + 31 - Math.clz32(word);
-  }
-
-  private push(stage: number, id: number): void {
-    const tail = this.qTail[stage];
-    this.qPrev[id] = tail;
-    this.qNext[id] = NONE;
-    if (tail === NONE) {
-      this.qHead[stage] = id;
-      this.nonEmpty[stage >> 5] |= 1 << (stage & 31);
-    } else {
-      this.qNext[tail] = id;
-    }
-    this.qTail[stage] = id;
-    this.qCount[stage]++;
+  /** Queues a prompt at the back of stage `stage`, counting it in I_k. */
+  private enqueue(stage: number, id: number): void {
+    this.queues.pushBack(stage, id);
+    this.queuedAt[id] = stage;
+    if (stage > 0) this.queuedPastStage0++;
     const k = this.innerSegment[stage];
     if (k !== NONE) this.inside[k]++;
-    this.queuedAt[id] = stage;
   }
 
-  private unlink(id: number): void {
+  /** Takes a queued prompt off its stage queue, uncounting it from I_k. */
+  private dequeue(id: number): void {
+    this.queues.remove(this.queuedAt[id], id);
+    this.left(id);
+  }
+
+  /** Bookkeeping of a prompt already off its stage queue: uncounts it from I_k. */
+  private left(id: number): void {
     const stage = this.queuedAt[id];
-    const prev = this.qPrev[id];
-    const next = this.qNext[id];
-    if (prev === NONE) this.qHead[stage] = next;
-    else this.qNext[prev] = next;
-    if (next === NONE) this.qTail[stage] = prev;
-    else this.qPrev[next] = prev;
-    if (--this.qCount[stage] === 0) this.nonEmpty[stage >> 5] &= ~(1 << (stage & 31));
+    if (stage > 0) this.queuedPastStage0--;
     const k = this.innerSegment[stage];
     if (k !== NONE) this.inside[k]--;
     this.queuedAt[id] = NONE;

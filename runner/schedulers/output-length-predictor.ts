@@ -1,6 +1,6 @@
 /**
- * Output-length predictions for policies that schedule by predicted length (MC-SF, PAPER.md
- * section 10.1: "a prediction õ_i of the output length is available").
+ * Output-length predictions for policies that schedule by predicted length (MC-SF, arXiv
+ * 2502.07115: a prediction õ_i of each output length is available; docs/paper-model.md#mc-sf).
  *
  * - `oracle`: the true output length (õ_i = o_i), as in MC-SF's analysis with exact predictions.
  * - `noisy`: õ_i = max(1, round(o_i · f_i)) with f_i drawn uniformly from [1 − ε, 1 + ε]
@@ -8,22 +8,15 @@
  *   token). The secondary summaries of the paper report robustness runs with ε ∈ {0.2, 0.5, 0.8}
  *   but not the error distribution; the symmetric uniform factor is this project's choice.
  *
- * Randomness: one MT19937 stream (`@stdlib/random-base-mt19937`) seeded with the array
- * `[seed, PREDICTION_NOISE_STREAM]`, like the workload streams of runner/workloads/random-streams.ts
- * (which use stream ids 1..5), so predictions never share draws with the workload. One draw per
- * request in id (arrival) order, all at once: a request's prediction depends only on the seed,
- * ε and its id, never on the policy's decisions.
+ * Randomness: the run's `predictionNoise` stream of the random-stream registry
+ * (runner/workloads/random-streams.ts), so predictions never share draws with the workload. One
+ * draw per request in id (arrival) order, all at once: a request's prediction depends only on the
+ * seed, ε and its id, never on the policy's decisions.
  */
-import mt19937 from '@stdlib/random-base-mt19937';
+import { createUniform, MAX_SEED, RandomStream } from '../workloads/random-streams.js';
 
 /** Where output-length predictions come from (see the module comment). */
 export type OutputLengthPredictorKind = 'oracle' | 'noisy';
-
-/** Stream id mixed into the run seed for the prediction noise (workload streams use 1..5). */
-export const PREDICTION_NOISE_STREAM = 101;
-
-/** Largest run seed: MT19937 seeds are unsigned 32-bit integers. */
-const MAX_SEED = 4_294_967_295;
 
 /**
  * Predicts every request's output length once, for a whole run.
@@ -52,10 +45,7 @@ export function predictOutputLengths(
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
     throw new RangeError(`seed: ${seed} is not an integer between 0 and ${MAX_SEED}`);
   }
-  const generator = mt19937.factory({ seed: [seed, PREDICTION_NOISE_STREAM] }) as unknown as {
-    normalized: () => number;
-  };
-  const uniform = generator.normalized;
+  const uniform = createUniform(seed, RandomStream.predictionNoise);
   for (let i = 0; i < n; i++) {
     const factor = 1 + epsilon * (2 * uniform() - 1);
     predicted[i] = Math.max(1, Math.round(outputTokens[i] * factor));

@@ -1,71 +1,64 @@
 import { z } from 'zod';
 import type { Scheduler } from '../engine/scheduler.js';
 import type { SchedulerContext } from './scheduler-context.js';
-import { FcfsScheduler } from './fcfs.js';
-import { SarathiScheduler } from './sarathi.js';
-import { VllmScheduler } from './vllm.js';
-import { VllmV1Scheduler } from './vllm-v1.js';
+import { FcfsScheduler, FcfsSpecSchema } from './fcfs.js';
 import { McSfScheduler, McSfSpecSchema } from './mc-sf.js';
-import { WaitScheduler, WaitSpecSchema } from './wait.js';
 import { NestedWaitScheduler, NestedWaitSpecSchema } from './nested-wait.js';
+import { SarathiScheduler, SarathiSpecSchema } from './sarathi.js';
+import { VllmScheduler, VllmSpecSchema } from './vllm.js';
+import { VllmV1Scheduler, VllmV1SpecSchema } from './vllm-v1.js';
+import { WaitScheduler, WaitSpecSchema } from './wait.js';
 
-const positiveInt = z.number().int().positive();
-const watermark = z.number().min(0).max(0.5).default(0.01);
+/**
+ * The policy registry: every policy this build knows, as its sweep-spec schema (a strict zod
+ * object whose `policy` field is the policy's name, defined in the policy's own file next to its
+ * class) and its scheduler class. Adding a policy means one file and one line here.
+ */
 
-/** `vllm` parameters in a sweep spec (see VllmScheduler). */
-export const VllmSpecSchema = z
-  .object({
-    policy: z.literal('vllm'),
-    maxNumSeqs: positiveInt.default(128),
-    maxNumBatchedTokens: positiveInt.default(4096),
-    watermark,
-  })
-  .strict();
+/** The sweep-spec schema of one policy: a zod object whose `policy` field is a string literal. */
+type PolicySchema = z.ZodObject<{ policy: z.ZodLiteral<string> } & z.core.$ZodShape, z.core.$strict>;
 
-/** `sarathi` parameters in a sweep spec (see SarathiScheduler). */
-export const SarathiSpecSchema = z
-  .object({
-    policy: z.literal('sarathi'),
-    chunkSize: positiveInt.default(512),
-    maxNumSeqs: positiveInt.default(128),
-    watermark,
-  })
-  .strict();
+/** One registered policy: its spec schema and the scheduler it configures (one per run). */
+interface RegisteredPolicy<S extends PolicySchema> {
+  readonly schema: S;
+  /** Called as `new Scheduler(validated entry, the run's context)`. */
+  readonly Scheduler: new (spec: z.output<S>, context: SchedulerContext) => Scheduler;
+}
 
-/** `fcfs` parameters in a sweep spec (see FcfsScheduler). */
-export const FcfsSpecSchema = z
-  .object({
-    policy: z.literal('fcfs'),
-    maxNumSeqs: positiveInt.default(128),
-    evictedTo: z.enum(['back', 'front']).default('back'),
-  })
-  .strict();
+/** Pairs a policy's schema with its scheduler class, checking that the class takes the schema's output. */
+function register<S extends PolicySchema>(
+  schema: S,
+  Scheduler: new (spec: z.output<S>, context: SchedulerContext) => Scheduler,
+): RegisteredPolicy<S> {
+  return { schema, Scheduler };
+}
 
-/** `vllm-v1` parameters in a sweep spec (see VllmV1Scheduler). */
-export const VllmV1SpecSchema = z
-  .object({
-    policy: z.literal('vllm-v1'),
-    maxNumBatchedTokens: positiveInt.default(2048),
-    maxNumSeqs: positiveInt.default(128),
-    longPrefillTokenThreshold: z.number().int().nonnegative().default(0),
-  })
-  .strict();
+/** Registered policies; the order is the order of the union's options (and of the JSON Schema). */
+const REGISTRY = [
+  register(VllmSpecSchema, VllmScheduler),
+  register(SarathiSpecSchema, SarathiScheduler),
+  register(FcfsSpecSchema, FcfsScheduler),
+  register(VllmV1SpecSchema, VllmV1Scheduler),
+  register(WaitSpecSchema, WaitScheduler),
+  register(NestedWaitSpecSchema, NestedWaitScheduler),
+  register(McSfSpecSchema, McSfScheduler),
+] as const;
 
-/** Names of the policies this build knows. */
-export const POLICY_NAMES = ['vllm', 'sarathi', 'fcfs', 'vllm-v1', 'wait', 'nested-wait', 'mc-sf'] as const;
+/** The schemas of the registered policies, as a tuple (what z.discriminatedUnion takes). */
+type SchemasOf<R extends readonly unknown[]> = {
+  -readonly [K in keyof R]: R[K] extends RegisteredPolicy<infer S> ? S : never;
+};
 
-/** One fully expanded policy entry of a sweep spec, defaults filled in. */
+/** Names of the policies this build knows, in registry order. */
+export const POLICY_NAMES: readonly string[] = REGISTRY.map((p) => p.schema.shape.policy.value);
+
+/**
+ * One fully expanded policy entry of a sweep spec, defaults filled in. An unknown `policy` is
+ * rejected with `unknown policy "NAME" (known: vllm, sarathi, ...)`.
+ */
 export const PolicySpecSchema = z.discriminatedUnion(
   'policy',
-  [
-    VllmSpecSchema,
-    SarathiSpecSchema,
-    FcfsSpecSchema,
-    VllmV1SpecSchema,
-    WaitSpecSchema,
-    NestedWaitSpecSchema,
-    McSfSpecSchema,
-  ],
+  REGISTRY.map((p) => p.schema) as unknown as SchemasOf<typeof REGISTRY>,
   {
     error: (issue) =>
       issue.code === 'invalid_union'
@@ -77,26 +70,19 @@ export const PolicySpecSchema = z.discriminatedUnion(
 /** A validated policy entry. */
 export type PolicySpec = z.infer<typeof PolicySpecSchema>;
 
+const BY_NAME = new Map<string, RegisteredPolicy<PolicySchema>>(
+  REGISTRY.map((p) => [p.schema.shape.policy.value, p as unknown as RegisteredPolicy<PolicySchema>]),
+);
+
 /**
  * Creates a fresh scheduler for one run (schedulers hold per-run queues: never share one).
  * @param spec a validated policy entry
  * @param context what the run's policy may know besides engine state (see SchedulerContext)
+ * @throws InputError or RangeError from the policy's constructor (see each policy), Error for a
+ *   policy name that is not registered (impossible for an entry PolicySpecSchema validated)
  */
 export function createScheduler(spec: PolicySpec, context: SchedulerContext): Scheduler {
-  switch (spec.policy) {
-    case 'vllm':
-      return new VllmScheduler(spec);
-    case 'sarathi':
-      return new SarathiScheduler(spec);
-    case 'fcfs':
-      return new FcfsScheduler(spec);
-    case 'vllm-v1':
-      return new VllmV1Scheduler(spec);
-    case 'wait':
-      return new WaitScheduler(spec, context);
-    case 'nested-wait':
-      return new NestedWaitScheduler(spec, context);
-    case 'mc-sf':
-      return new McSfScheduler(spec, context);
-  }
+  const registered = BY_NAME.get(spec.policy);
+  if (!registered) throw new Error(`no scheduler registered for policy ${JSON.stringify(spec.policy)}`);
+  return new registered.Scheduler(spec, context);
 }

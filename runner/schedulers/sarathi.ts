@@ -1,21 +1,33 @@
+import { z } from 'zod';
 import type { EngineView, Scheduler } from '../engine/scheduler.js';
 import { ArrivalOrderedSet } from './arrival-ordered-set.js';
 import { makeRoomToDecode } from './make-room-to-decode.js';
 import { RequestDeque } from './request-deque.js';
-
-/** Parameters of the `sarathi` policy (defaults are Vidur's). */
-export interface SarathiParams {
-  /** Token budget of one iteration, shared by decodes (1 each) and prefill chunks (Vidur `chunk_size`), default 512. */
-  chunkSize: number;
-  /** Most requests holding KV cache at once, and most requests in one batch (Vidur `batch_size_cap`), default 128. */
-  maxNumSeqs: number;
-  /** Fraction of KV blocks kept free at admission, default 0.01. */
-  watermark: number;
-}
+import { watermarkBlocks, watermarkReservedBlocks, WatermarkSchema } from './watermark.js';
 
 /**
- * Sarathi-Serve chunked prefill with stall-free batching, as Vidur models it (PAPER.md
- * section 6.2). Source: Vidur `vidur/scheduler/replica_scheduler/sarathi_replica_scheduler.py`
+ * `sarathi` parameters in a sweep spec (see SarathiScheduler), zod 4, strict; defaults are Vidur's:
+ * - `chunkSize`: token budget of one iteration, shared by decodes (1 each) and prefill chunks
+ *   (Vidur `chunk_size`), positive integer, default 512;
+ * - `maxNumSeqs`: most requests holding KV cache at once, and most requests in one batch (Vidur
+ *   `batch_size_cap`), positive integer, default 128;
+ * - `watermark`: fraction of KV blocks kept free at admission (watermark.ts), default 0.01.
+ */
+export const SarathiSpecSchema = z
+  .object({
+    policy: z.literal('sarathi'),
+    chunkSize: z.number().int().positive().default(512),
+    maxNumSeqs: z.number().int().positive().default(128),
+    watermark: WatermarkSchema,
+  })
+  .strict();
+
+/** A validated `sarathi` policy entry, defaults filled in (see SarathiSpecSchema). */
+export type SarathiSpec = z.infer<typeof SarathiSpecSchema>;
+
+/**
+ * Sarathi-Serve chunked prefill with stall-free batching, as Vidur models it (a
+ * baseline of arXiv 2504.11320v2 §6). Source: Vidur `vidur/scheduler/replica_scheduler/sarathi_replica_scheduler.py`
  * (commit 7d47513); Agrawal et al., "Taming Throughput-Latency Tradeoff in LLM Inference with
  * Sarathi-Serve", OSDI 2024.
  *
@@ -34,15 +46,13 @@ export class SarathiScheduler implements Scheduler {
   private readonly waiting = new RequestDeque();
   private readonly running = new ArrivalOrderedSet();
   private readonly partialPrefills: number[] = [];
-  private watermarkBlocks = 0;
 
-  constructor(private readonly params: SarathiParams) {}
+  /** @param params a validated `sarathi` entry (see SarathiSpecSchema) */
+  constructor(private readonly params: Omit<SarathiSpec, 'policy'>) {}
 
+  /** The watermark blocks plus the free block every decode needs (see watermarkReservedBlocks). */
   reservedBlocks(kvCapacityBlocks: number): number {
-    this.watermarkBlocks = Math.floor(this.params.watermark * kvCapacityBlocks);
-    // A decode continues only while a block is free (makeRoomToDecode): a request alone on the
-    // machine can hold at most capacity - 1 blocks, else it evicts itself forever.
-    return this.watermarkBlocks + 1;
+    return watermarkReservedBlocks(this.params.watermark, kvCapacityBlocks);
   }
 
   onArrival(id: number): void {
@@ -87,10 +97,11 @@ export class SarathiScheduler implements Scheduler {
     }
 
     // 3. New requests, FIFO, whole prompt reserved at admission.
+    const watermark = watermarkBlocks(this.params.watermark, view.kvCapacityBlocks);
     while (this.waiting.size > 0 && this.running.size < maxNumSeqs && batched < maxNumSeqs) {
       const id = this.waiting.peekFront();
       const target = view.remainingPrefill(id);
-      if (view.freeBlocks() - view.blocksToPrefill(id, target) < this.watermarkBlocks) break;
+      if (view.freeBlocks() - view.blocksToPrefill(id, target) < watermark) break;
       const chunk = Math.min(target, chunkSize - budgetUsed);
       if (chunk <= 0) break;
       this.waiting.popFront();

@@ -1,15 +1,27 @@
+import { z } from 'zod';
 import type { EngineView, Scheduler } from '../engine/scheduler.js';
 import { RequestDeque } from './request-deque.js';
 
-/** Parameters of the `vllm-v1` policy. */
-export interface VllmV1Params {
-  /** Token budget of one iteration (vLLM `max_num_batched_tokens`; 2048 is vLLM's serving default on A100). */
-  maxNumBatchedTokens: number;
-  /** Most requests holding KV cache at once (vLLM `max_num_seqs`), default 128 like the other policies here. */
-  maxNumSeqs: number;
-  /** Largest prefill chunk of one request per iteration, 0 = no limit (vLLM `long_prefill_token_threshold`). */
-  longPrefillTokenThreshold: number;
-}
+/**
+ * `vllm-v1` parameters in a sweep spec (see VllmV1Scheduler), zod 4, strict:
+ * - `maxNumBatchedTokens`: token budget of one iteration (vLLM `max_num_batched_tokens`), positive
+ *   integer, default 2048 (vLLM's serving default on A100);
+ * - `maxNumSeqs`: most requests holding KV cache at once (vLLM `max_num_seqs`), positive integer,
+ *   default 128 like the other policies here;
+ * - `longPrefillTokenThreshold`: largest prefill chunk of one request per iteration, tokens, 0 =
+ *   no limit (vLLM `long_prefill_token_threshold`), integer >= 0, default 0.
+ */
+export const VllmV1SpecSchema = z
+  .object({
+    policy: z.literal('vllm-v1'),
+    maxNumBatchedTokens: z.number().int().positive().default(2048),
+    maxNumSeqs: z.number().int().positive().default(128),
+    longPrefillTokenThreshold: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+
+/** A validated `vllm-v1` policy entry, defaults filled in (see VllmV1SpecSchema). */
+export type VllmV1Spec = z.infer<typeof VllmV1SpecSchema>;
 
 /**
  * vLLM V1's scheduler (FCFS policy, chunked prefill, no prefix caching).
@@ -34,7 +46,8 @@ export class VllmV1Scheduler implements Scheduler {
   /** Requests holding KV cache, in admission order; the last is preempted first. */
   private readonly running: number[] = [];
 
-  constructor(private readonly params: VllmV1Params) {}
+  /** @param params a validated `vllm-v1` entry (see VllmV1SpecSchema) */
+  constructor(private readonly params: Omit<VllmV1Spec, 'policy'>) {}
 
   reservedBlocks(): number {
     return 0;

@@ -1,20 +1,33 @@
+import { z } from 'zod';
 import type { EngineView, Scheduler } from '../engine/scheduler.js';
 import { ArrivalOrderedSet } from './arrival-ordered-set.js';
 import { makeRoomToDecode } from './make-room-to-decode.js';
 import { RequestDeque } from './request-deque.js';
-
-/** Parameters of the `vllm` policy (defaults are vLLM V0's / Vidur's). */
-export interface VllmParams {
-  /** Most requests holding KV cache at once (vLLM `max_num_seqs`, Vidur `batch_size_cap`), default 128. */
-  maxNumSeqs: number;
-  /** Token limit of a prefill batch, counted as requests x longest prompt (Vidur `max_tokens_in_batch`), default 4096. */
-  maxNumBatchedTokens: number;
-  /** Fraction of KV blocks kept free at admission (vLLM `watermark`, Vidur `watermark_blocks_fraction`), default 0.01. */
-  watermark: number;
-}
+import { watermarkBlocks, watermarkReservedBlocks, WatermarkSchema } from './watermark.js';
 
 /**
- * vLLM V0's default scheduler as Vidur models it (PAPER.md section 6.2).
+ * `vllm` parameters in a sweep spec (see VllmScheduler), zod 4, strict; defaults are vLLM V0's /
+ * Vidur's:
+ * - `maxNumSeqs`: most requests holding KV cache at once (vLLM `max_num_seqs`, Vidur
+ *   `batch_size_cap`), positive integer, default 128;
+ * - `maxNumBatchedTokens`: token limit of a prefill batch, counted as requests x longest prompt
+ *   (Vidur `max_tokens_in_batch`), positive integer, default 4096;
+ * - `watermark`: fraction of KV blocks kept free at admission (watermark.ts), default 0.01.
+ */
+export const VllmSpecSchema = z
+  .object({
+    policy: z.literal('vllm'),
+    maxNumSeqs: z.number().int().positive().default(128),
+    maxNumBatchedTokens: z.number().int().positive().default(4096),
+    watermark: WatermarkSchema,
+  })
+  .strict();
+
+/** A validated `vllm` policy entry, defaults filled in (see VllmSpecSchema). */
+export type VllmSpec = z.infer<typeof VllmSpecSchema>;
+
+/**
+ * vLLM V0's default scheduler as Vidur models it (a baseline of arXiv 2504.11320v2 §6).
  * Source: Vidur `vidur/scheduler/replica_scheduler/vllm_replica_scheduler.py` (commit 7d47513)
  * and vLLM V0 `vllm/core/scheduler.py`, `vllm/core/block_manager_v1.py` (`can_append_slots`).
  *
@@ -28,23 +41,21 @@ export interface VllmParams {
  *   the most recently arrived running request not yet scheduled is evicted and put at the front
  *   of the waiting queue (recompute); if the request itself is the latest, it is evicted.
  *
- * Where the issue was silent: a prompt longer than maxNumBatchedTokens would block the queue
- * forever in Vidur (real vLLM refuses such a configuration at start-up). Here it is admitted
- * alone in its own prefill iteration and the run records a warning, so no request vanishes.
+ * Oversized prompts: a prompt longer than maxNumBatchedTokens would block the queue
+ * forever in Vidur (real vLLM refuses such a configuration at start-up). Our choice: it is
+ * admitted alone in its own prefill iteration and the run records a warning, so no request vanishes.
  */
 export class VllmScheduler implements Scheduler {
   readonly name = 'vllm';
   private readonly waiting = new RequestDeque();
   private readonly running = new ArrivalOrderedSet();
-  private watermarkBlocks = 0;
 
-  constructor(private readonly params: VllmParams) {}
+  /** @param params a validated `vllm` entry (see VllmSpecSchema) */
+  constructor(private readonly params: Omit<VllmSpec, 'policy'>) {}
 
+  /** The watermark blocks plus the free block every decode needs (see watermarkReservedBlocks). */
   reservedBlocks(kvCapacityBlocks: number): number {
-    this.watermarkBlocks = Math.floor(this.params.watermark * kvCapacityBlocks);
-    // A decode continues only while a block is free (makeRoomToDecode): a request alone on the
-    // machine can hold at most capacity - 1 blocks, else it evicts itself forever.
-    return this.watermarkBlocks + 1;
+    return watermarkReservedBlocks(this.params.watermark, kvCapacityBlocks);
   }
 
   onArrival(id: number): void {
@@ -62,12 +73,13 @@ export class VllmScheduler implements Scheduler {
 
   private admitPrefills(view: EngineView): number {
     const { maxNumSeqs, maxNumBatchedTokens } = this.params;
+    const watermark = watermarkBlocks(this.params.watermark, view.kvCapacityBlocks);
     let admitted = 0;
     let longest = 0;
     while (this.waiting.size > 0) {
       const id = this.waiting.peekFront();
       const tokens = view.remainingPrefill(id);
-      if (view.freeBlocks() - view.blocksToPrefill(id, tokens) < this.watermarkBlocks) break;
+      if (view.freeBlocks() - view.blocksToPrefill(id, tokens) < watermark) break;
       const nextLongest = Math.max(longest, tokens);
       const oversized = (admitted + 1) * nextLongest > maxNumBatchedTokens;
       if (oversized && admitted > 0) break;

@@ -10,13 +10,13 @@ import {
   paperThresholds,
   waitTypeBudgets,
 } from '../fluid/wait-thresholds.js';
-import { RequestDeque } from './request-deque.js';
 import type { SchedulerContext } from './scheduler-context.js';
+import { StageQueues } from './stage-queues.js';
 
 const positiveInt = z.number().int().positive();
 
 /**
- * `wait` parameters in a sweep spec (see WaitScheduler; PAPER.md §3):
+ * `wait` parameters in a sweep spec (see WaitScheduler; arXiv 2504.11320v2 §4):
  * - `thresholds`: n_j, prompts per stage of each type: `paper` (default; the rule the paper states,
  *   B rho_j / S_j, see paperThresholds), `code` (the rule the authors' simulator computes,
  *   B lambda_j / sum_i lambda_i S_i, see codeThresholds), `fluid` (least solution of eq.
@@ -24,9 +24,10 @@ const positiveInt = z.number().int().positive();
  *   integers, one per type in type order;
  * - `batchCap`: B of the `paper` and `code` rules, requests (default 128, the baselines' batch cap);
  * - `bins`: number of output-length bins that make the types of an untyped workload (default 10,
- *   PAPER.md §7.4; typed workloads use their declared types);
- * - `variant`: which batch rule runs: `paper` (default; Algorithm 1 as printed, PAPER.md §3.3) or
- *   `code` (the authors' simulator, "modified booking limit", PAPER.md §7.6); see WaitScheduler.
+ *   as for the real data of §6.2; typed workloads use their declared types);
+ * - `variant`: which batch rule runs: `paper` (default; Algorithm 1 as printed) or `code` (the
+ *   authors' simulator, "modified booking limit", docs/paper-model.md#the-authors-simulator); see
+ *   WaitScheduler.
  */
 export const WaitSpecSchema = z
   .object({
@@ -44,7 +45,7 @@ export type WaitSpec = z.infer<typeof WaitSpecSchema>;
 /** Batch rule of a WAIT run: `paper` or `code` (see WaitScheduler). */
 export type WaitVariant = WaitSpec['variant'];
 
-/** Thresholds of a WAIT run from its spec (PAPER.md §3.4). @throws InputError naming `thresholds` */
+/** Thresholds of a WAIT run from its spec (arXiv 2504.11320v2 §4, §6.1). @throws InputError naming `thresholds` */
 function resolveThresholds(spec: WaitSpec, types: PromptType[], ctx: SchedulerContext): number[] {
   const { d0, d1 } = ctx.machine;
   if (Array.isArray(spec.thresholds)) {
@@ -82,16 +83,16 @@ function resolveThresholds(spec: WaitSpec, types: PromptType[], ctx: SchedulerCo
 }
 
 /**
- * WAIT, Waiting for Accumulated Inference Threshold (PAPER.md §3), in two variants (`variant`):
- * `paper`, Algorithm 1 as printed (PAPER.md §3.3), and `code`, the rule of the authors' simulator
- * (`modified_booking_limit_replica_scheduler.py`, PAPER.md §7.6).
+ * WAIT, Waiting for Accumulated Inference Threshold (arXiv 2504.11320v2 §4), in two variants
+ * (`variant`): `paper`, Algorithm 1 as printed, and `code`, the rule of the authors' simulator
+ * (`modified_booking_limit_replica_scheduler.py`, docs/paper-model.md#the-authors-simulator).
  *
  * Every request has a type j (known at arrival: a typed workload's declared types, else its
  * output-length bin, see requestTypes) and a stage s = iterations it has completed: with
  * tokenModel `paper` stage 0 is the whole-prompt prefill and stage s >= 1 the decode of token s
  * (S_j = l'+1 stages); with `vllm` the prefill also produces token 1 and stage s >= 1 produces
  * token s+1 (S_j = l' stages). A prompt at a stage s >= 1 is "in flight". n_j is the per-stage
- * threshold of type j (`thresholds`, PAPER.md §3.4). The policy keeps one FIFO queue per
+ * threshold of type j (`thresholds`, eq. wait_thresholds). The policy keeps one FIFO queue per
  * (type, stage) and, each iteration:
  *
  * 1. Whether a batch forms, and with which types.
@@ -113,7 +114,7 @@ function resolveThresholds(spec: WaitSpec, types: PromptType[], ctx: SchedulerCo
  *      requests.arrival.length times), the stage-0 condition is waived: with `paper` every type
  *      with a request left takes part whatever its stage-0 count, with `code` a batch forms
  *      whatever the stage-0 counts. Leftover prompts are never dropped (the authors' code drops
- *      them, `force_clear`, PAPER.md §7.6 and §8.3).
+ *      them, `force_clear`, docs/paper-model.md#the-authors-simulator).
  * 2. Which prompts of a taking-part type run.
  *    - `paper`: the first min(n_j, n_js) prompts of each stage queue s >= 1 (all of them in the
  *      drain; without evictions no stage holds more than n_j anyway) and the first min(n_j, n_j0)
@@ -123,16 +124,16 @@ function resolveThresholds(spec: WaitSpec, types: PromptType[], ctx: SchedulerCo
  *      S_j), the drain included.
  *    Prompts in flight decode (or, after a `vllm` eviction, re-prefill: see 4); stage-0 prompts
  *    are prefilled whole.
- * 3. KV overflow (both variants; the authors' code has no memory check, PAPER.md §7.6): if the
+ * 3. KV overflow (both variants; the authors' code has no memory check, docs/paper-model.md): if the
  *    decodes' new blocks exceed the free blocks, the most recently admitted prompts holding KV
- *    (admission = a prefill giving the prompt its KV) are evicted, LIFO (PAPER.md §1.3), until
+ *    (admission = a prefill giving the prompt its KV) are evicted, LIFO (arXiv 2504.11320v2 §2), until
  *    they fit; an evicted prompt in the batch leaves it. Prefills (re-prefills first, then new
  *    prompts in type order) are the latest admissions, so they are never the cause of an
  *    eviction: they join the batch in order while their blocks fit, and the first that does not
  *    fit stops the rest (they stay at the head of their queues). With thresholds satisfying
  *    C >= M^pi (checkWaitThresholds) nothing is ever evicted or held back, in either variant.
  * 4. An evicted prompt (tokenModel `paper`) restarts from stage 0 at the back of its type's
- *    stage-0 queue, like a new arrival (PAPER.md §1.3); with `vllm` it keeps its produced tokens
+ *    stage-0 queue, like a new arrival (arXiv 2504.11320v2 §2); with `vllm` it keeps its produced tokens
  *    and its stage, stays at (or returns to the head of) its stage queue, and runs that stage
  *    as a re-prefill of prompt + produced tokens, which occupies the same KV as the decode would.
  *
@@ -143,13 +144,19 @@ function resolveThresholds(spec: WaitSpec, types: PromptType[], ctx: SchedulerCo
  *
  * Warnings from checkWaitThresholds are recorded on the run at the first schedule() call.
  * The output length is read through view.oracleOutputTokens only to know in which iteration a
- * prompt leaves its last stage (bookkeeping; the decisions use the type alone).
+ * prompt leaves its last stage, and from the request list to size the stage queues (bookkeeping;
+ * the decisions use the type alone).
+ *
+ * Data structures: the (type, stage) queues (StageQueues, stage-queues.ts, shared with Nested
+ * WAIT: type j's stages are one contiguous range of queues, walked highest first over a bitset of
+ * the non-empty ones) and the admission order of the prompts holding KV (an intrusive list), so
+ * an iteration costs O(batch + stages / 32 + types), plus O(stage queue length) per eviction.
  */
 export class WaitScheduler implements Scheduler {
   readonly name = 'wait';
   /** The run's prompt types, in type order. */
   readonly types: readonly PromptType[];
-  /** n_j per type: prompts per stage (PAPER.md §3.4). */
+  /** n_j per type: prompts per stage (eq. wait_thresholds). */
   readonly thresholds: readonly number[];
   /** Batch rule (see the class comment). */
   readonly variant: WaitVariant;
@@ -161,12 +168,14 @@ export class WaitScheduler implements Scheduler {
   private readonly budget: Float64Array;
   /** 1 with tokenModel `paper` (l'+1 stages), 0 with `vllm` (l' stages). */
   private readonly extraStage: number;
-  /** queues[j][s]: type-j prompts at stage s, FIFO; contiguous up to top[j]. */
-  private readonly queues: RequestDeque[][];
+  /** The type-j prompts at stage s, FIFO, are stage queue firstQueue[j] + s. */
+  private readonly queues: StageQueues;
+  /** Number of type j's stage-0 queue; its stages s follow at firstQueue[j] + s. */
+  private readonly firstQueue: Int32Array;
+  /** Stages of type j: its requests' largest output length + extraStage (>= 1). */
+  private readonly stageCount: Int32Array;
   /** Requests of type j still in its queues (arrived, not in their last iteration). */
   private readonly queued: Int32Array;
-  /** Highest stage of type j whose queue may be non-empty. */
-  private readonly top: Int32Array;
   private readonly stageOf: Int32Array;
   /** Round in which a request was planned to decode (0 = not planned). */
   private readonly plannedIn: Int32Array;
@@ -178,6 +187,7 @@ export class WaitScheduler implements Scheduler {
   private readonly linked: Uint8Array;
   private tail = -1;
   /** Plan buffers of the iteration being scheduled. */
+  private readonly picked: Int32Array;
   private readonly decodes: Int32Array;
   private readonly prefills: Int32Array;
   private readonly admissions: Int32Array;
@@ -220,15 +230,26 @@ export class WaitScheduler implements Scheduler {
     const m = this.types.length;
     this.cap = Int32Array.from(this.thresholds);
     this.budget = Float64Array.from(waitTypeBudgets(this.types, this.thresholds, ctx.tokenModel));
-    this.queues = [];
-    for (let j = 0; j < m; j++) this.queues.push([new RequestDeque(64)]);
+    // Queue sizes only: a request leaves its type's queues after stage output + extraStage - 1.
+    this.stageCount = new Int32Array(m).fill(1);
+    for (let id = 0; id < n; id++) {
+      const j = this.typeOf[id];
+      this.stageCount[j] = Math.max(this.stageCount[j], ctx.requests.outputTokens[id] + this.extraStage);
+    }
+    this.firstQueue = new Int32Array(m);
+    let queueCount = 0;
+    for (let j = 0; j < m; j++) {
+      this.firstQueue[j] = queueCount;
+      queueCount += this.stageCount[j];
+    }
+    this.queues = new StageQueues(queueCount);
     this.queued = new Int32Array(m);
-    this.top = new Int32Array(m);
     this.stageOf = new Int32Array(n);
     this.plannedIn = new Int32Array(n);
     this.prev = new Int32Array(n);
     this.next = new Int32Array(n);
     this.linked = new Uint8Array(n);
+    this.picked = new Int32Array(n);
     this.decodes = new Int32Array(n);
     this.prefills = new Int32Array(n);
     this.admissions = new Int32Array(n);
@@ -242,7 +263,7 @@ export class WaitScheduler implements Scheduler {
     this.arrived++;
     const j = this.typeOf[id];
     this.stageOf[id] = 0;
-    this.queues[j][0].pushBack(id);
+    this.queues.pushBack(this.firstQueue[j], id);
     this.queued[j]++;
   }
 
@@ -260,15 +281,14 @@ export class WaitScheduler implements Scheduler {
     // 1. `code`: nothing runs unless some type qualifies (or all requests have arrived).
     if (code && !drain && !this.someTypeQualifies()) return;
     const round = ++this.round;
-    const { decodes, prefills, admissions, plannedIn } = this;
+    const { queues, picked, decodes, prefills, admissions, plannedIn } = this;
 
     // 1-2. Plan: pop the prompts of every taking-part type off their stage queues.
     let nd = 0;
     let np = 0;
     let na = 0;
     for (let j = 0; j < this.types.length; j++) {
-      const qs = this.queues[j];
-      const q0 = qs[0];
+      const q0 = this.firstQueue[j];
       // Most prompts that run per stage s >= 1, and at stage 0.
       let stageCap: number;
       let stage0Cap: number;
@@ -278,28 +298,23 @@ export class WaitScheduler implements Scheduler {
         stage0Cap = this.stage0Limit(j);
       } else {
         const cap = this.cap[j];
-        if (drain ? this.queued[j] === 0 : q0.size < cap) continue;
+        if (drain ? this.queued[j] === 0 : queues.size(q0) < cap) continue;
         stageCap = drain ? Infinity : cap;
         stage0Cap = cap;
       }
-      let s = this.top[j];
-      while (s > 0 && qs[s].size === 0) s--;
-      this.top[j] = s;
-      for (; s >= 1; s--) {
-        const q = qs[s];
-        let k = Math.min(stageCap, q.size);
-        while (k-- > 0) {
-          const id = q.popFront();
-          if (view.remainingPrefill(id) > 0) {
-            prefills[np++] = id;
-          } else {
-            decodes[nd++] = id;
-            plannedIn[id] = round;
-          }
+      // Stages s >= 1, highest first: the first min(limit, n_js) prompts of each.
+      const taken = queues.take(q0 + this.stageCount[j] - 1, q0 + 1, stageCap, picked);
+      for (let i = 0; i < taken; i++) {
+        const id = picked[i];
+        if (view.remainingPrefill(id) > 0) {
+          prefills[np++] = id;
+        } else {
+          decodes[nd++] = id;
+          plannedIn[id] = round;
         }
       }
-      let k = Math.min(stage0Cap, q0.size);
-      while (k-- > 0) admissions[na++] = q0.popFront();
+      let k = Math.min(stage0Cap, queues.size(q0));
+      while (k-- > 0) admissions[na++] = queues.popFront(q0);
     }
 
     // 3. Make room for the decodes, evicting the most recently admitted KV holders.
@@ -337,7 +352,7 @@ export class WaitScheduler implements Scheduler {
     }
     for (let i = np - 1; i >= admitted; i--) {
       const id = prefills[i];
-      this.queues[this.typeOf[id]][this.stageOf[id]].pushFront(id);
+      queues.pushFront(this.firstQueue[this.typeOf[id]] + this.stageOf[id], id);
     }
   }
 
@@ -347,14 +362,14 @@ export class WaitScheduler implements Scheduler {
    * before any of type j's prompts leave their queues for this iteration's batch.
    */
   private stage0Limit(j: number): number {
-    const inFlight = this.queued[j] - this.queues[j][0].size;
+    const inFlight = this.queued[j] - this.queues.size(this.firstQueue[j]);
     return Math.min(this.cap[j], Math.floor(this.budget[j] - inFlight));
   }
 
   /** `code` variant: whether some type has n_j0 >= k_j (a batch forms). */
   private someTypeQualifies(): boolean {
     for (let j = 0; j < this.types.length; j++) {
-      if (this.queues[j][0].size >= this.stage0Limit(j)) return true;
+      if (this.queues.size(this.firstQueue[j]) >= this.stage0Limit(j)) return true;
     }
     return false;
   }
@@ -367,11 +382,11 @@ export class WaitScheduler implements Scheduler {
       this.queued[j]--;
       return;
     }
+    if (s >= this.stageCount[j]) {
+      throw new Error(`wait: request #${id} outlives the output lengths of the SchedulerContext`);
+    }
     this.stageOf[id] = s;
-    const qs = this.queues[j];
-    while (qs.length <= s) qs.push(new RequestDeque(16));
-    qs[s].pushBack(id);
-    if (s > this.top[j]) this.top[j] = s;
+    this.queues.pushBack(this.firstQueue[j] + s, id);
   }
 
   /**
@@ -383,12 +398,13 @@ export class WaitScheduler implements Scheduler {
     const stage = this.stageOf[id];
     this.unlink(id);
     view.evict(id);
+    const q0 = this.firstQueue[j];
     if (view.tokenModel === 'paper') {
-      if (!planned) removeFrom(this.queues[j][stage], id);
+      if (!planned) this.queues.remove(q0 + stage, id);
       this.stageOf[id] = 0;
-      this.queues[j][0].pushBack(id);
+      this.queues.pushBack(q0, id);
     } else if (planned) {
-      this.queues[j][stage].pushFront(id);
+      this.queues.pushFront(q0 + stage, id);
     }
   }
 
@@ -408,13 +424,5 @@ export class WaitScheduler implements Scheduler {
     if (p >= 0) this.next[p] = q;
     if (q >= 0) this.prev[q] = p;
     else this.tail = p;
-  }
-}
-
-/** Removes one id from a queue, keeping the others' order (O(size); evictions only). */
-function removeFrom(q: RequestDeque, id: number): void {
-  for (let k = q.size; k > 0; k--) {
-    const x = q.popFront();
-    if (x !== id) q.pushBack(x);
   }
 }

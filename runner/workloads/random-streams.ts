@@ -22,6 +22,13 @@ export const RandomStream = {
   types: 4,
   /** Which rows of a length-only file are used, and in which order. */
   rowOrder: 5,
+  /**
+   * Output-length prediction noise of the policies that schedule by predicted length (`mc-sf`
+   * with `predictor: noisy`, runner/schedulers/output-length-predictor.ts). Id 101 rather than 6:
+   * the predictor drew from [seed, 101] before it was listed here, and keeping the id keeps its
+   * earlier runs reproducible.
+   */
+  predictionNoise: 101,
 } as const;
 /** A stream id (see {@link RandomStream}). */
 export type RandomStreamId = (typeof RandomStream)[keyof typeof RandomStream];
