@@ -6,7 +6,7 @@ import { Store } from '../store/store.js';
 import { PolicyViolationError } from '../engine/policy-violation.js';
 import { WorkerError } from '../workers/worker-client.js';
 import { COMPARE_FORMATS, compareCommand, type CompareFormat } from './compare-command.js';
-import { defaultDatabasePath } from './default-database.js';
+import { defaultDatabasePath } from '../store/default-database.js';
 import { FLUID_FORMATS, fluidCommand, type FluidFormat } from './fluid-command.js';
 import { IMPORT_FORMATS, importCommand, type ImportFormat } from './import-command.js';
 import { MACHINES_FORMATS, machinesCommand, type MachinesFormat } from './machines-command.js';
@@ -14,6 +14,10 @@ import { availableParallelism } from 'node:os';
 import { API_OPS } from '../api/api-contract.js';
 import { apiCommand } from './api-command.js';
 import { ExitCode } from './exit-codes.js';
+import { gpuReportCommand } from './gpu-report-command.js';
+import { parseGpuReportOptions, type GpuReportRawOptions } from './gpu-report-options.js';
+import { TARGET_UTILISATION } from './gpu-report-twin-runs.js';
+import { TwinRunError } from './twin-run-error.js';
 import { profileCommand, type ProfileCommandOptions } from './profile-command.js';
 import {
   addMachineCommand,
@@ -231,6 +235,71 @@ function buildProgram(setExit: (code: number) => void): Command {
         }
       },
     );
+
+  program
+    .command('gpu-report')
+    .description(
+      'measure a model on a GPU worker (roofline, decode and prefill vs their floors, calibration, one ' +
+        'GPU-in-the-loop run beside its simulated twin) and write a Markdown report; prints its path. ' +
+        'Progress goes to stderr. Without a GPU it runs on CPU: use --model tiny-llama there',
+    )
+    .option('--out <file>', 'Markdown report to write (default docs/gpu-results.md)')
+    .option(
+      '--db <file>',
+      "results database (default: a temporary file, deleted at the end; with --machine: the CLI's default database)",
+    )
+    .option('--machine <name>', 'registered worker machine (default: a temporary local machine)')
+    .option('--python <path>', 'Python with PyTorch of the temporary local machine', '/usr/bin/python3')
+    .option('--model <model>', 'worker model preset or checkpoint directory', 'llama-2-7b')
+    .addOption(
+      new Option('--dtype <dtype>', 'weights and KV dtype (default float16 on CUDA, float32 on CPU)').choices(
+        ['float32', 'float16', 'bfloat16'],
+      ),
+    )
+    .option(
+      '--kv-blocks <n>',
+      'KV blocks to allocate, or auto (90% of free GPU memory; 1,024 on CPU)',
+      'auto',
+    )
+    .option('--block-size <n>', 'tokens per KV block', '16')
+    .option('--decode-batches <list>', 'decode batch sizes to time, comma-separated', '1,16,64,128')
+    .option(
+      '--decode-kv-len <n>',
+      'cached tokens per decode request (less where the KV cache is short)',
+      '512',
+    )
+    .option(
+      '--prefill-chunks <list>',
+      'single prefill chunks to time, tokens, comma-separated',
+      '512,1024,2048',
+    )
+    .option('--requests <n>', 'requests of the GPU-in-the-loop run', '200')
+    .option(
+      '--rate <r>',
+      `Poisson arrival rate of that run, req/s (default: ${TARGET_UTILISATION} x the calibrated capacity estimate)`,
+    )
+    .option('--seed <n>', 'seed of the run (arrivals and lengths)', '1')
+    .option('--max-batch-tokens <n>', 'calibration grid: largest batch in tokens (profile default)')
+    .option('--max-decodes <n>', 'calibration grid: most decodes in a batch (profile default)')
+    .option('--max-kv-tokens <n>', 'calibration grid: longest request in tokens (profile default)')
+    .option('--repeats <n>', 'timed iterations per shape and roofline measurement (median used)', '5')
+    .option('--warmup <n>', 'untimed iterations per shape', '2')
+    .option('--timeout-s <s>', 'seconds to wait for one worker reply', '600')
+    .action(async (raw: GpuReportRawOptions, command: Command) => {
+      const options = parseGpuReportOptions(raw);
+      // The program's args are `gpu-report` and every word after it, as given (the report repeats them).
+      const argv = command.parent!.args.slice(1);
+      try {
+        const out = await gpuReportCommand(options, argv, (line) =>
+          process.stderr.write(`gpu-report: ${line}\n`),
+        );
+        process.stdout.write(`${out}\n`);
+      } catch (e) {
+        if (!(e instanceof TwinRunError)) throw e;
+        process.stderr.write(`schedbench: gpu-report: ${e.message}\n`);
+        setExit(ExitCode.RUNS_FAILED);
+      }
+    });
 
   program
     .command('fluid')

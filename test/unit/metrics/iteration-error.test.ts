@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { approximateBatchShape, iterationErrors } from '../../../bench/iteration-error.js';
-import type { IterationRecords } from '../../../runner/engine/run-result.js';
+import { approximateBatchShape, iterationErrors } from '../../../runner/metrics/iteration-error.js';
+import type { IterationRecords } from '../../../runner/engine/run-records.js';
 import { LinearIterationTimeModel } from '../../../runner/latency/linear-model.js';
 
 /** Stored iterations from [numPrefills, prefillTokens, numDecodes, decodeKvTokens, timeS] rows. */

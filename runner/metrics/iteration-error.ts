@@ -1,11 +1,11 @@
-import type { IterationRecords } from '../runner/engine/run-result.js';
-import type { BatchShape } from '../runner/latency/batch-shape.js';
-import type { IterationTimeModel } from '../runner/latency/iteration-time-model.js';
-import { mean, percentileSorted } from '../runner/metrics/percentile.js';
+import type { IterationRecords } from '../engine/run-records.js';
+import type { BatchShape } from '../latency/batch-shape.js';
+import type { IterationTimeModel } from '../latency/iteration-time-model.js';
+import { mean, percentileSorted } from './percentile.js';
 
 /**
  * Per-iteration error of an iteration-time model against the iterations a GPU-in-the-loop run
- * measured (Store.getIterations), for bench/gpu-report.ts.
+ * measured (Store.getIterations), for `schedbench gpu-report` (runner/cli/gpu-report-twin-runs.ts).
  */
 
 /**

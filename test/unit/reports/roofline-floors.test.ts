@@ -7,7 +7,7 @@ import {
   prefillRateRow,
   weightBytes,
   type LoadedModel,
-} from '../../../bench/roofline-floors.js';
+} from '../../../runner/reports/roofline-floors.js';
 
 /** Llama-2-7B in float16 as the worker's `loaded` reply describes it (16-token blocks: 0.5 MiB of KV per token). */
 const LLAMA_7B: LoadedModel = {

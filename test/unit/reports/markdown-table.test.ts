@@ -1,6 +1,6 @@
 import { format } from 'prettier';
 import { describe, expect, it } from 'vitest';
-import { markdownTable } from '../../../bench/markdown-table.js';
+import { markdownTable } from '../../../runner/reports/markdown-table.js';
 
 describe('markdownTable', () => {
   it('lays a table out exactly as prettier does', async () => {

@@ -4,17 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../runner/store/store.js';
-import { REPO } from '../helpers/cli.js';
+import { BIN, REPO, runCli } from '../helpers/cli.js';
 import { pythonWorkerSkipReason } from '../helpers/python-worker-env.js';
 
 /**
- * bench/gpu-report.ts (issue 6's one-call GPU report), run from the build (dist/, made by `npm
- * test`'s pretest step) on CPU with tiny-llama, a small calibration grid and a short KV cache, so
- * that some decode KV lengths are capped, one decode batch and one prefill chunk do not fit, and
- * every other section is filled with measured numbers.
+ * `schedbench gpu-report` (runner/cli/gpu-report-command.ts), the one-call GPU report, run from the
+ * build (dist/, made by `npm test`'s pretest step) on CPU with tiny-llama, a small calibration grid
+ * and a short KV cache, so that some decode KV lengths are capped, one decode batch and one prefill
+ * chunk do not fit, and every other section is filled with measured numbers. The renderer's exact
+ * output is tested from a captured measurement in test/unit/reports/gpu-report-markdown.test.ts.
  */
-const reason = pythonWorkerSkipReason(['torch'], 'GPU report script (bench/gpu-report.ts)');
-const SCRIPT = join(REPO, 'dist/bench/gpu-report.js');
+const reason = pythonWorkerSkipReason(['torch'], 'schedbench gpu-report');
+const MAIN = join(REPO, 'dist/runner/cli/main.js');
 
 /** The cells of the first Markdown table after the heading `heading` (header row and rule dropped). */
 function tableAfter(markdown: string, heading: string): string[][] {
@@ -47,7 +48,29 @@ function expectFinite(cells: string[], what: string): number[] {
   return values;
 }
 
-describe.skipIf(reason !== null)('bench/gpu-report.ts on CPU with tiny-llama', () => {
+describe('schedbench gpu-report without a worker', () => {
+  it('prints its options with --help', () => {
+    const help = runCli(['gpu-report', '--help']);
+    expect(help.code, help.stderr).toBe(0);
+    for (const option of [
+      '--out <file>',
+      '--machine <name>',
+      '--model <model>',
+      '--rate <r>',
+      '--timeout-s <s>',
+    ]) {
+      expect(help.stdout).toContain(option);
+    }
+  });
+
+  it('rejects a malformed option before starting anything (exit 2)', () => {
+    const bad = runCli(['gpu-report', '--rate', '0', '--db', join(tmpdir(), 'unused.db')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('schedbench: --rate must be a positive number of requests per second, got "0"\n');
+  });
+});
+
+describe.skipIf(reason !== null)('schedbench gpu-report on CPU with tiny-llama', () => {
   let dir: string;
   let out: string;
   let db: string;
@@ -55,14 +78,15 @@ describe.skipIf(reason !== null)('bench/gpu-report.ts on CPU with tiny-llama', (
   let report: string;
 
   beforeAll(() => {
-    expect(existsSync(SCRIPT), `${SCRIPT} missing: run npm run build`).toBe(true);
+    expect(existsSync(MAIN), `${MAIN} missing: run npm run build`).toBe(true);
     dir = mkdtempSync(join(tmpdir(), 'schedbench-gpu-report-test-'));
     out = join(dir, 'report', 'gpu-results.md');
     db = join(dir, 'report.db');
     const r = spawnSync(
       process.execPath,
       [
-        SCRIPT,
+        BIN,
+        'gpu-report',
         ...['--model', 'tiny-llama', '--out', out, '--db', db],
         ...['--kv-blocks', '96', '--prefill-chunks', '256,512,4096', '--requests', '16'],
         ...['--max-batch-tokens', '256', '--max-decodes', '16', '--max-kv-tokens', '256'],

@@ -1,7 +1,8 @@
-import type { LoadedReply } from '../runner/workers/worker-protocol.js';
+import type { LoadedReply } from '../workers/worker-protocol.js';
 
 /**
- * Roofline floors of a worker's iteration times (bench/gpu-report.ts): what a batch would take if
+ * Roofline floors of a worker's iteration times (the report of `schedbench gpu-report`,
+ * runner/reports/gpu-report-markdown.ts): what a batch would take if
  * it ran at the device's measured copy bandwidth (decode) or matrix-multiply rate (prefill), from
  * the worker's `roofline` reply (docs/worker-protocol.md). Plain arithmetic; units in the names.
  */
