@@ -1,7 +1,7 @@
 /**
  * Names of the IPC channels between the preload (preload.cts) and the main process. The
  * preload is a sandboxed script that cannot import this module, so it repeats the names;
- * test/unit/electron/preload.test.ts checks that the compiled preload uses exactly these.
+ * test/e2e/electron/preload.test.ts checks that the compiled preload uses exactly these.
  */
 export const IPC_CHANNELS = {
   /** invoke: one API operation `(op, input)` → ApiResult (relayed to the runner). */

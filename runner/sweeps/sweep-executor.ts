@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { EngineProgress } from '../engine/engine-progress.js';
-import type { RunResult } from '../engine/run-result.js';
+import type { RunResult } from '../metrics/run-result.js';
 import { repositoryPath } from '../repository-path.js';
 import { stableJson } from '../stable-json.js';
 import type { NewRun, RunRow } from '../store/run-row.js';
@@ -12,7 +12,7 @@ import { WorkerSession } from '../workers/worker-session.js';
 import { describeWorkerMachine } from '../workers/start-worker.js';
 import { executeRun, type RunTask } from './run-task.js';
 import type { WorkerTask } from './run-worker.js';
-import { executeRunOnWorker } from './worker-run.js';
+import { executeRunOnWorker } from './execute-run-on-worker.js';
 import { runTaskOf, type PlannedRun, type SweepPlan } from './sweep-plan.js';
 
 /**
@@ -86,6 +86,14 @@ export interface ExecuteOptions {
    * nothing else does until the run ends. Whatever it throws fails the run.
    */
   onRunProgress?: (runId: number, p: EngineProgress) => void;
+  /**
+   * Awaited after each run's simulation, before its result is stored; absent, results are stored
+   * as soon as they exist. A test holds runs with it to decide when each may end (the sweep
+   * manager's cancel test, test/e2e/sweep-manager.test.ts), instead of racing the simulation.
+   * It must reject once `signal` aborts (the run is then interrupted and queued again, its result
+   * dropped), else a cancel waits for it; any other rejection fails the run.
+   */
+  runGate?: (runId: number, signal: AbortSignal | undefined) => Promise<void>;
 }
 
 /** How a planned run is stored. */
@@ -246,7 +254,9 @@ export async function executeSweep(
         let result: RunResult | undefined;
         let error: unknown;
         try {
-          result = await execute(row);
+          const simulated = await execute(row);
+          if (opts.runGate) await opts.runGate(row.id, signal);
+          result = simulated;
         } catch (e) {
           error = e;
         }

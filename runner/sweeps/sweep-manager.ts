@@ -3,10 +3,15 @@ import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { EngineProgress } from '../engine/engine-progress.js';
 import { InputError } from '../errors.js';
-import type { MachineRegistry } from '../latency/machine.js';
+import type { MachineRegistry } from '../machines/machine-registry.js';
 import type { Store } from '../store/store.js';
 import { checkStoredRequests } from './stored-requests-check.js';
-import { executeSweep, type SweepOutcome, type SweepProgress } from './sweep-executor.js';
+import {
+  executeSweep,
+  type ExecuteOptions,
+  type SweepOutcome,
+  type SweepProgress,
+} from './sweep-executor.js';
 import { planSweepText, requestListKey, type SweepPlan } from './sweep-plan.js';
 import { SweepStateError } from './sweep-state-error.js';
 
@@ -91,6 +96,12 @@ export interface SweepManagerOptions {
    * is planned again (resume); as for planSweep.
    */
   registry?: () => MachineRegistry;
+  /**
+   * Holds each run after its simulation until the promise settles (executeSweep's `runGate`): for
+   * tests that decide when each run may end, e.g. to cancel with known runs done and known runs
+   * running. Absent in the app: runs end when their simulation does.
+   */
+  runGate?: ExecuteOptions['runGate'];
 }
 
 /** A running run as the manager tracks it. */
@@ -144,6 +155,7 @@ interface Execution {
 export class SweepManager extends EventEmitter<SweepManagerEvents> {
   private readonly jobs: number;
   private readonly registry: (() => MachineRegistry) | undefined;
+  private readonly runGate: ExecuteOptions['runGate'];
   /** Active executions by sweep id (once stored) and by spec hash (from the start). */
   private readonly byId = new Map<number, Execution>();
   private readonly byHash = new Map<string, Execution>();
@@ -163,6 +175,7 @@ export class SweepManager extends EventEmitter<SweepManagerEvents> {
     }
     this.jobs = options.jobs;
     this.registry = options.registry;
+    this.runGate = options.runGate;
   }
 
   /**
@@ -336,6 +349,7 @@ export class SweepManager extends EventEmitter<SweepManagerEvents> {
         },
         onProgress: (p) => this.runEvent(execution, p),
         onRunProgress: (runId, p) => this.runProgress(execution, runId, p),
+        runGate: this.runGate,
       }).then(
         (outcome) => this.ended(execution, outcome),
         (error: unknown) => {

@@ -9,10 +9,13 @@ import type * as ManagerModule from '../../runner/sweeps/sweep-manager.js';
 import type { SweepEnded, SweepSnapshot } from '../../runner/sweeps/sweep-manager.js';
 import type * as PlanModule from '../../runner/sweeps/sweep-plan.js';
 import { REPO } from '../helpers/cli.js';
+import { RunGate } from '../helpers/run-gate.js';
 
 /**
  * The SweepManager as the desktop app's runner uses it: from the build (dist/, made by `npm test`'s
  * pretest step), because its runs simulate on worker threads that load dist/runner/sweeps/run-worker.js.
+ * A RunGate holds each run after its simulation until the test releases it, so the test knows
+ * which runs are done and which are running when it cancels: nothing here races the simulation.
  */
 async function fromDist<T>(path: string): Promise<T> {
   return (await import(pathToFileURL(join(REPO, 'dist/runner', path)).href)) as T;
@@ -123,6 +126,37 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+/**
+ * Resolves once `condition` holds, looking again after each `progress` event of `manager` and
+ * each change at `gate` (no polling, no sleep); the timeout only turns a hang into a failure.
+ */
+function until(
+  manager: InstanceType<typeof SweepManager>,
+  gate: RunGate,
+  what: string,
+  condition: () => boolean,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = (): void => {
+      clearTimeout(timer);
+      manager.off('progress', check);
+      offGate();
+    };
+    const check = (): void => {
+      if (!condition()) return;
+      stop();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`timed out waiting for ${what}`));
+    }, 90_000);
+    manager.on('progress', check);
+    const offGate = gate.onChange(check);
+    check();
+  });
+}
+
 describe('SweepManager: background sweeps with live progress, cancel and resume', () => {
   it('runs a sweep in the background, cancels it mid-way, resumes it to the end, refuses a changed trace', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'schedbench-manager-'));
@@ -136,7 +170,9 @@ describe('SweepManager: background sweeps with live progress, cancel and resume'
     expect(planSweepText(SPEC, { file: 'editor.yaml', dir }).specHash).toBe(plan.specHash);
 
     const store = Store.open(db);
-    const manager = new SweepManager(store, { jobs: 2 });
+    // Every run waits at the gate after its simulation until the test releases it.
+    const gate = new RunGate();
+    const manager = new SweepManager(store, { jobs: 2, runGate: gate.gate });
     const events: { at: number; snapshot: SweepSnapshot }[] = [];
     const ended: SweepEnded[] = [];
     manager.on('progress', (snapshot) => events.push({ at: performance.now(), snapshot }));
@@ -152,6 +188,17 @@ describe('SweepManager: background sweeps with live progress, cancel and resume'
         };
         manager.on('progress', listener);
       });
+    /** Whether run `id` is live in the sweep's snapshot with a progress report of finished requests. */
+    const reported = (id: number): boolean =>
+      manager.snapshot(1).live.some((l) => l.runId === id && l.finished > 0);
+    /** Waits until `count` runs wait at the gate, each live with a progress report; returns their ids. */
+    const heldRuns = async (count: number): Promise<number[]> => {
+      await until(manager, gate, `${count} runs at the gate, with progress`, () => {
+        const held = gate.held();
+        return held.length === count && held.every(reported);
+      });
+      return gate.held();
+    };
 
     // Start: resolves once the sweep is stored and its runs are starting.
     const started = await manager.start(plan);
@@ -161,28 +208,47 @@ describe('SweepManager: background sweeps with live progress, cancel and resume'
     await expect(manager.start(plan)).rejects.toMatchObject({ name: 'SweepStateError', reason: 'active' });
     await expect(manager.resume(1)).rejects.toMatchObject({ name: 'SweepStateError', reason: 'active' });
 
-    // Live progress of the running runs, then cancel once 3 runs are done and others run.
-    const midway = await next((s) => s.done >= 3 && s.live.some((l) => l.finished > 0), '3 runs done');
+    // Two runs at once: let the first two end, then one more, so that 3 runs are done.
+    const [first, second] = await heldRuns(2);
+    gate.release(first!);
+    gate.release(second!);
+    await until(manager, gate, '2 runs done', () => manager.snapshot(1).done === 2);
+    const [third, fourth] = await heldRuns(2);
+    gate.release(third!);
+
+    // Cancel with 3 runs done, one run simulated and held at the gate, and the run started after
+    // the third ended (simulating on its worker thread, or at the gate already: interrupted either way).
+    await until(
+      manager,
+      gate,
+      '3 runs done and 2 running',
+      () => manager.snapshot(1).done === 3 && manager.snapshot(1).live.length === 2,
+    );
+    const midway = manager.snapshot(1);
+    expect(midway).toMatchObject({ active: true, done: 3, failed: 0, running: 2, queued: RUNS - 5 });
     expect(midway.etaS).toBeGreaterThan(0);
+    expect(gate.held()).toContain(fourth);
     const runningBefore = midway.live.map((l) => l.runId);
+    expect(runningBefore).toContain(fourth);
     expect(await manager.cancel(1)).toBe(true);
     expect(await manager.cancel(1)).toBe(false);
+    expect(gate.held()).toEqual([]);
     expect(manager.activeSweeps()).toEqual([]);
-    expect(ended).toEqual([{ sweepId: 1, cancelled: true, done: ended[0]?.done, failed: 0 }]);
+    expect(ended).toEqual([{ sweepId: 1, cancelled: true, done: 3, failed: 0 }]);
 
     const cancelled = storedRuns(db);
-    const counts = statusCounts(cancelled);
-    expect(counts.done).toBeGreaterThanOrEqual(3);
-    expect(counts.done).toBeLessThan(RUNS);
-    expect(counts).toEqual({ queued: RUNS - counts.done, running: 0, done: counts.done, failed: 0 });
-    expect(ended[0].done).toBe(counts.done);
-    // A run that was simulating when the cancel came was interrupted and queued again.
-    expect(runningBefore.some((id) => cancelled.get(id)?.status === 'queued')).toBe(true);
+    expect(statusCounts(cancelled)).toEqual({ queued: RUNS - 3, running: 0, done: 3, failed: 0 });
+    expect([...cancelled].filter(([, r]) => r.status === 'done').map(([id]) => id)).toEqual(
+      [first!, second!, third!].sort((a, b) => a - b),
+    );
+    // The runs that were running when the cancel came were interrupted and queued again.
+    expect(runningBefore.map((id) => cancelled.get(id)?.status)).toEqual(['queued', 'queued']);
     expectNothingHalfStored(cancelled);
     expect(store.getSweep(1)?.finishedAt).toBeNull();
     expect(manager.snapshot(1)).toMatchObject({ active: false, etaS: null, live: [], running: 0 });
 
-    // Resume: plans the stored spec again and executes the runs not done.
+    // Resume, with the gate open: plans the stored spec again and executes the runs not done.
+    gate.open();
     expect(await manager.resume(1)).toEqual({ sweepId: 1, resumed: true });
     await next((s) => !s.active, 'the end of the resumed execution');
     expect(ended.at(-1)).toEqual({ sweepId: 1, cancelled: false, done: RUNS, failed: 0 });
@@ -205,7 +271,8 @@ describe('SweepManager: background sweeps with live progress, cancel and resume'
     expect(storedRuns(db)).toEqual(resumed);
 
     // The progress events: live runs with their queue and throughput, an ETA once runs ended,
-    // and at most 4 per second apart from those at run ends.
+    // and at most 4 per second apart from those at run ends (SWEEP_PROGRESS_INTERVAL_MS: a lower
+    // bound on the gaps, which a slow machine only widens).
     const live = events.flatMap((e) => e.snapshot.live);
     expect(live.length).toBeGreaterThan(0);
     expect(live.some((l) => l.throughputTokS > 0 && l.finished > 0 && l.simTimeS > 0)).toBe(true);
@@ -247,11 +314,14 @@ describe('SweepManager: background sweeps with live progress, cancel and resume'
     cleanup.push(dir);
     writeFileSync(join(dir, 'lengths.csv'), readFileSync(ARXIV));
     const store = Store.open(join(dir, 'close.db'));
-    const manager = new SweepManager(store, { jobs: 1 });
+    const gate = new RunGate();
+    const manager = new SweepManager(store, { jobs: 1, runGate: gate.gate });
     const ended: SweepEnded[] = [];
     manager.on('ended', (e) => ended.push(e));
     const { sweepId } = await manager.start(planSweepText(SPEC, { file: 'editor.yaml', dir }));
     expect(store.getSweep(sweepId)?.specPath).toBe(join(dir, 'editor.yaml'));
+    // Closed while its first run waits at the gate: that run is interrupted, none is done.
+    await until(manager, gate, 'the first run at the gate', () => gate.held().length === 1);
     await manager.close();
     expect(manager.activeSweeps()).toEqual([]);
     expect(ended).toEqual([{ sweepId, cancelled: true, done: 0, failed: 0 }]);

@@ -2,7 +2,6 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { REPO, runCli, startCli } from '../helpers/cli.js';
 
@@ -54,11 +53,17 @@ describe('a sweep killed with SIGKILL mid-way', () => {
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       child.on('exit', (_code, signal) => resolve(signal)),
     );
-    const deadline = Date.now() + 60_000;
-    while ((statusCounts(db).done ?? 0) < 3) {
-      if (Date.now() > deadline) throw new Error('the sweep did not complete 3 runs in 60 s');
-      await sleep(10);
-    }
+    // Killed once it says (on stderr, after storing it) that its third run is done.
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.setEncoding('utf8').on('data', (text: string) => {
+        stderr += text;
+        if (new RegExp(`^\\[3/${RUNS}\\] run \\d+ .*: \\d+\\.\\d+ s$`, 'm').test(stderr)) resolve();
+      });
+      child.on('exit', (code) =>
+        reject(new Error(`the sweep ended (${code}) before 3 runs were done:\n${stderr}`)),
+      );
+    });
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 

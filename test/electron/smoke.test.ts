@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../electron/content-security-policy.js';
@@ -16,7 +17,7 @@ import { tinyTypedSpec } from '../helpers/tiny-spec.js';
  * renderer is sandboxed and isolated, the IPC guard answers, navigation is blocked, one sweep
  * goes all the way through the runner and back as events, and quitting leaves no runner behind.
  *
- * Needs the Electron binary, which `npm install` cannot fetch here (../shared/ENVIRONMENT.md),
+ * Needs the Electron binary, which `npm install` cannot fetch on a machine without access to its download host,
  * and a display (or Xvfb). Without them it skips, saying why; SCHEDBENCH_REQUIRE_ELECTRON=1
  * makes that a failure (for a machine that is meant to have them). It never asks
  * `require('electron')` where the binary is missing: that tries to download it.
@@ -42,14 +43,43 @@ function electronBinary(): { path: string } | { reason: string } {
   return existsSync(path) ? { path } : { reason: `${path} is missing` };
 }
 
-/** How to give Electron a display: the session's, or an Xvfb of our own; or why neither. */
+/**
+ * How to give Electron a display: the session's, or an Xvfb of our own (on the display it finds
+ * free, see startXvfb); or why neither.
+ */
 function displayPlan(): { display: string | null; xvfb: string | null } | { reason: string } {
   if (process.env.DISPLAY || process.env.WAYLAND_DISPLAY)
     return { display: process.env.DISPLAY ?? null, xvfb: null };
   for (const xvfb of ['/usr/bin/Xvfb', '/usr/local/bin/Xvfb']) {
-    if (existsSync(xvfb)) return { display: `:${90 + (process.pid % 9)}`, xvfb };
+    if (existsSync(xvfb)) return { display: null, xvfb };
   }
   return { reason: 'no DISPLAY and no Xvfb (apt-get install xvfb)' };
+}
+
+/**
+ * Starts Xvfb on the first free display number and resolves once it accepts connections: with
+ * `-displayfd 3` the server writes its display number, newline-terminated, on file descriptor 3
+ * when it is ready (Xserver(1), "-displayfd fd"). No sleep: the test waits for that line.
+ * @returns the server process and its display, `:N`
+ * @throws Error (rejects) when Xvfb exits or cannot start before it is ready
+ */
+function startXvfb(xvfb: string): Promise<{ server: ChildProcess; display: string }> {
+  const server = spawn(xvfb, ['-displayfd', '3', '-screen', '0', '1600x1000x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    let written = '';
+    server.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    (server.stdio[3] as Readable).setEncoding('utf8').on('data', (text: string) => {
+      written += text;
+      if (written.includes('\n')) resolve({ server, display: `:${written.trim()}` });
+    });
+    server.once('error', reject);
+    server.once('exit', (code, signal) =>
+      reject(new Error(`Xvfb exited (${code ?? signal}) before it was ready: ${stderr.slice(-2000)}`)),
+    );
+  });
 }
 
 const binary = electronBinary();
@@ -62,7 +92,7 @@ if (skipReason) {
   }
   console.warn(
     `SKIPPED Electron smoke test: ${skipReason}. ` +
-      'Main-process logic is covered under plain Node by test/unit/electron/.',
+      'Main-process logic is covered under plain Node by test/unit/electron/ and test/e2e/electron/.',
   );
 }
 
@@ -86,12 +116,8 @@ describe.skipIf(skipReason !== null)('Electron smoke test', () => {
       expect(existsSync(built), `${built} is missing: run npm run build`).toBe(true);
     }
     const plan = display as { display: string | null; xvfb: string | null };
-    if (plan.xvfb) {
-      xvfb = spawn(plan.xvfb, [plan.display!, '-screen', '0', '1600x1000x24', '-nolisten', 'tcp'], {
-        stdio: 'ignore',
-      });
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
+    let displayName = plan.display;
+    if (plan.xvfb) ({ server: xvfb, display: displayName } = await startXvfb(plan.xvfb));
     electronApp = await _electron.launch({
       executablePath: (binary as { path: string }).path,
       // Chromium refuses to run as root with its OS sandbox; the renderer's Electron sandbox
@@ -100,7 +126,7 @@ describe.skipIf(skipReason !== null)('Electron smoke test', () => {
       cwd: REPO,
       env: {
         ...(process.env as Record<string, string>),
-        ...(plan.display ? { DISPLAY: plan.display } : {}),
+        ...(displayName ? { DISPLAY: displayName } : {}),
         SCHEDBENCH_DB: db,
         SCHEDBENCH_NODE: process.execPath,
         XDG_CONFIG_HOME: join(dir, 'config'),
@@ -176,8 +202,23 @@ describe.skipIf(skipReason !== null)('Electron smoke test', () => {
 
   it('blocks navigation away from the app and new windows', async () => {
     expect(await page.evaluate("window.open('https://example.invalid/')")).toBeNull();
+    // A will-navigate listener added now runs after the app's own (main.ts, added when the window
+    // was made): once it has run, the navigation was decided. The test waits for that event.
+    await electronApp.evaluate(({ BrowserWindow }) => {
+      const g = globalThis as { navigationDecided?: Promise<{ url: string; prevented: boolean }> };
+      g.navigationDecided = new Promise((resolve) => {
+        BrowserWindow.getAllWindows()[0]!.webContents.once('will-navigate', (event) =>
+          resolve({ url: event.url, prevented: event.defaultPrevented }),
+        );
+      });
+    });
     await page.evaluate("location.href = 'https://example.invalid/'");
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const decided = await electronApp.evaluate(
+      () =>
+        (globalThis as { navigationDecided?: Promise<{ url: string; prevented: boolean }> })
+          .navigationDecided,
+    );
+    expect(decided).toEqual({ url: 'https://example.invalid/', prevented: true });
     expect(page.url()).toMatch(/^app:\/\/schedbench\//);
     expect(electronApp.windows()).toHaveLength(1);
   });

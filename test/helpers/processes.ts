@@ -87,8 +87,21 @@ export function workerPids(): number[] {
  * writes one reply per request, so this counts its answers once its imports are done.
  */
 export function writeSyscalls(pid: number): number {
+  return ioCounter(pid, 'syscw');
+}
+
+/**
+ * How many read system calls `pid` has made (/proc/PID/io `syscr`; 0 when unreadable). An idle
+ * worker blocks reading its standard input, so a change tells that it has read a request.
+ */
+export function readSyscalls(pid: number): number {
+  return ioCounter(pid, 'syscr');
+}
+
+/** One counter of /proc/PID/io (proc(5)), or 0 when it cannot be read. */
+function ioCounter(pid: number, field: 'syscr' | 'syscw'): number {
   try {
-    const m = /^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    const m = new RegExp(`^${field}: (\\d+)$`, 'm').exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;

@@ -5,8 +5,8 @@ import { WORKER_PYTHON as PYTHON, pythonWorkerSkipReason } from '../helpers/pyth
 
 /**
  * The Python GPU worker's own test suite (worker/tests, pytest), run with Debian's
- * /usr/bin/python3 and its torch 1.13 on CPU (ENVIRONMENT.md: the first python3 on PATH has no
- * torch). On a machine without them the tests are skipped with a message; with
+ * /usr/bin/python3 and its torch 1.13 on CPU (Debian's python3-torch serves /usr/bin/python3 only;
+ * the first python3 on PATH may have no torch). On a machine without them the tests are skipped with a message; with
  * SCHEDBENCH_REQUIRE_ALL=1 (CI) a missing interpreter or package is a failure, never a skip.
  */
 const reason = pythonWorkerSkipReason(['torch', 'pytest'], 'worker/tests (pytest)');

@@ -11,6 +11,7 @@ import {
   startLoopbackSshd,
   type LoopbackSshd,
 } from '../helpers/loopback-sshd.js';
+import { readSyscalls } from '../helpers/processes.js';
 import { WORKER_PYTHON, pythonWorkerSkipReason } from '../helpers/python-worker-env.js';
 
 /**
@@ -123,6 +124,7 @@ describe.skipIf(reason !== null)('startSshWorker over a loopback sshd', () => {
     const w = await start();
     const remotePid = (await w.remotePidKnown)!;
     await w.request({ type: 'load', model: 'tiny-llama', kv_blocks: 64 });
+    const reads = readSyscalls(remotePid);
     const busy = w
       .request({
         type: 'profile',
@@ -131,7 +133,15 @@ describe.skipIf(reason !== null)('startSshWorker over a loopback sshd', () => {
         shapes: [{ prefill: [256], decodes: 8, decode_kv_len: 64 }],
       })
       .catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the remote worker has read the request (it was blocked reading its stdin): from
+    // then on it computes, and no longer reads its stdin.
+    for (
+      const t0 = Date.now();
+      readSyscalls(remotePid) === reads;
+      await new Promise((r) => setTimeout(r, 10))
+    ) {
+      if (Date.now() - t0 > 30_000) throw new Error('the remote worker never read the profile request');
+    }
     // The local ssh client is SIGKILLed after 300 ms; the remote worker is still computing.
     const exit = await w.close(300);
     expect(exit.signal).toBe('SIGKILL');

@@ -97,7 +97,8 @@ describe.skipIf(reason !== null)('WorkerClient with the local Python worker', ()
       warmup: 0,
       shapes: [{ prefill: [256], decodes: 8, decode_kv_len: 64 }],
     });
-    setTimeout(() => process.kill(w.pid!, 'SIGKILL'), 300);
+    // Killed while the request is pending (100,000 repeats: it cannot have been answered yet).
+    process.kill(w.pid!, 'SIGKILL');
     const error = (await pending.catch((e: unknown) => e)) as WorkerError;
     expect(error).toBeInstanceOf(WorkerError);
     expect(error.kind).toBe('exit');
@@ -118,14 +119,13 @@ describe.skipIf(reason !== null)('WorkerClient with the local Python worker', ()
     });
     const w = new WorkerClient(sub, { label: 'sleeper' });
     started.push(w);
-    const t0 = Date.now();
     const error = (await w
       .request({ type: 'hello' }, { timeoutMs: 200 })
       .catch((e: unknown) => e)) as WorkerError;
     expect(error).toBeInstanceOf(WorkerError);
     expect(error.kind).toBe('timeout');
     expect(error.message).toMatch(/timeout/);
-    expect(Date.now() - t0).toBeLessThan(5_000);
+    // The timeout, not the process's end (30 s away), rejected the request: it still runs.
     const pid = w.pid!;
     expect(alive(pid)).toBe(true);
     const exit = await w.close(300);

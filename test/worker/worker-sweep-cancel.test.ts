@@ -7,7 +7,7 @@ import { Store } from '../../runner/store/store.js';
 import { executeSweep, type SweepProgress } from '../../runner/sweeps/sweep-executor.js';
 import { planSweep } from '../../runner/sweeps/sweep-plan.js';
 import { pythonWorkerSkipReason } from '../helpers/python-worker-env.js';
-import { workerPids } from '../helpers/processes.js';
+import { alive, descendsFrom, workerPids } from '../helpers/processes.js';
 
 /**
  * Cancelling a GPU-in-the-loop sweep (the real Python worker, tiny-llama on CPU, as a local
@@ -39,7 +39,7 @@ describe.skipIf(reason !== null)('cancelling a GPU-worker sweep', () => {
         ].join('\n'),
       );
       const plan = planSweep(file, { registry: () => store });
-      const before = new Set(workerPids());
+      const ours = new Set<number>();
       const controller = new AbortController();
       const reports: EngineProgress[] = [];
       const events: SweepProgress[] = [];
@@ -49,6 +49,8 @@ describe.skipIf(reason !== null)('cancelling a GPU-worker sweep', () => {
         onProgress: (p) => events.push(p),
         onRunProgress: (_runId, p) => {
           reports.push(p);
+          // This process's workers (those of test files running beside it are not ours).
+          for (const pid of workerPids()) if (descendsFrom(pid, process.pid)) ours.add(pid);
           if (p.iterations >= 3) controller.abort();
         },
       });
@@ -57,7 +59,10 @@ describe.skipIf(reason !== null)('cancelling a GPU-worker sweep', () => {
       expect(reports.length).toBeGreaterThan(0);
       expect(reports.at(-1)!.finished).toBeLessThan(24);
       expect(store.runCounts(outcome.sweepId)).toEqual({ queued: 2, running: 0, done: 0, failed: 0 });
-      expect(workerPids().filter((pid) => !before.has(pid))).toEqual([]);
+      // The worker that ran is gone, and no other worker of this process is left.
+      expect(ours.size).toBe(1);
+      expect([...ours].filter(alive)).toEqual([]);
+      expect(workerPids().filter((pid) => descendsFrom(pid, process.pid))).toEqual([]);
 
       const again = await executeSweep(plan, store, { jobs: 1 });
       expect(again).toMatchObject({ resumed: true, done: 2, failed: 0, cancelled: false });

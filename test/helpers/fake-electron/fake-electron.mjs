@@ -1,5 +1,5 @@
 // A stand-in for the `electron` module, for running the compiled main process
-// (dist/electron/main.js) under plain Node in test/unit/electron/main-wiring.test.ts. It records
+// (dist/electron/main.js) under plain Node in test/e2e/electron/main-wiring.test.ts. It records
 // what the main process registers and lets the scenario (main-scenario.mjs) drive it. Only what
 // main.ts uses is here.
 import { Buffer } from 'node:buffer';

@@ -1,6 +1,6 @@
 // Drives the compiled main process (dist/electron/main.js) under the fake Electron
 // (fake-electron.mjs) the way Electron and a renderer would, and prints what it observed as one
-// `SCENARIO {json}` line for test/unit/electron/main-wiring.test.ts. Run as
+// `SCENARIO {json}` line for test/e2e/electron/main-wiring.test.ts. Run as
 //   node --import ./register.mjs --import ./main-scenario.mjs dist/electron/main.js
 // with SCHEDBENCH_DB, SCHEDBENCH_NODE and SCENARIO_DIR set.
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RunnerStatus } from '../../../electron/desktop-bridge.js';
 import { forkNodeRunner } from '../../../electron/node-runner-channel.js';
-import { RunnerSupervisor, type RestartPolicy } from '../../../electron/runner-supervisor.js';
+import {
+  RunnerSupervisor,
+  type RestartPolicy,
+  type SupervisorClock,
+} from '../../../electron/runner-supervisor.js';
 import { REPO } from '../../helpers/cli.js';
 import { alive, goneWithin } from '../../helpers/processes.js';
 import { tinyTypedSpec } from '../../helpers/tiny-spec.js';
@@ -24,15 +28,79 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * The supervisor's timers (SupervisorClock) on the real clock, keeping the ones still pending:
+ * when none is, the supervisor has nothing left that could restart or kill a runner.
+ */
+class TrackingClock implements SupervisorClock {
+  private readonly live = new Set<ReturnType<typeof setTimeout>>();
+  now(): number {
+    return Date.now();
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const handle = setTimeout(() => {
+      this.live.delete(handle);
+      fn();
+    }, ms);
+    this.live.add(handle);
+    return handle;
+  }
+  clearTimeout(handle: unknown): void {
+    this.live.delete(handle as ReturnType<typeof setTimeout>);
+    clearTimeout(handle as ReturnType<typeof setTimeout>);
+  }
+  /** Timers set and neither fired nor cleared yet. */
+  get pending(): number {
+    return this.live.size;
+  }
+}
+
+/**
+ * Values pushed by a callback, and promises of the first one that satisfies a predicate (already
+ * pushed, or the next to come): waiting on the event itself, never on a sleep.
+ */
+class Recorded<T> {
+  readonly values: T[] = [];
+  private readonly waiters: { predicate: (v: T) => boolean; resolve: (v: T) => void }[] = [];
+
+  push = (value: T): void => {
+    this.values.push(value);
+    for (const w of [...this.waiters]) {
+      if (!w.predicate(value)) continue;
+      this.waiters.splice(this.waiters.indexOf(w), 1);
+      w.resolve(value);
+    }
+  };
+
+  /** The first value satisfying `predicate`; rejects after 20 s (a hang, not a timing assertion). */
+  first(what: string, predicate: (v: T) => boolean): Promise<T> {
+    const seen = this.values.find(predicate);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 20_000);
+      this.waiters.push({
+        predicate,
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+      });
+    });
+  }
+}
+
 function supervise(db: string, restart: Partial<RestartPolicy> = {}) {
   expect(existsSync(RUNNER), `${RUNNER} is missing: run npm run build`).toBe(true);
-  const statuses: RunnerStatus[] = [];
+  const statuses = new Recorded<RunnerStatus>();
+  const clock = new TrackingClock();
+  /** Signals the supervisor sent to its runners, in order. */
+  const signals: string[] = [];
   let spawns = 0;
   let stderr = '';
   const supervisor = new RunnerSupervisor({
     spawn: () => {
       spawns += 1;
-      return forkNodeRunner({
+      const channel = forkNodeRunner({
         execPath: process.execPath,
         modulePath: RUNNER,
         args: ['--db', db],
@@ -40,18 +108,19 @@ function supervise(db: string, restart: Partial<RestartPolicy> = {}) {
           stderr += text;
         },
       });
+      const kill = channel.kill.bind(channel);
+      channel.kill = (signal) => {
+        signals.push(signal);
+        kill(signal);
+      };
+      return channel;
     },
     restart: { initialDelayMs: 50, maxDelayMs: 200, ...restart },
-    onStatus: (s) => statuses.push(s),
+    onStatus: statuses.push,
+    clock,
   });
   supervisors.push(supervisor);
-  return { supervisor, statuses, spawns: () => spawns, stderr: () => stderr };
-}
-
-async function until(what: string, condition: () => boolean, ms = 20_000): Promise<void> {
-  for (const t0 = Date.now(); !condition(); await new Promise((r) => setTimeout(r, 20))) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-  }
+  return { supervisor, statuses, clock, signals, spawns: () => spawns, stderr: () => stderr };
 }
 
 describe('RunnerSupervisor with the real runner process', () => {
@@ -71,7 +140,7 @@ describe('RunnerSupervisor with the real runner process', () => {
   it('survives SIGKILL: the pending call fails as internal, a new runner answers the next, events keep coming', async () => {
     const db = join(dir, 'killed.db');
     const { supervisor, statuses } = supervise(db);
-    const events: { event: string; data: unknown }[] = [];
+    const events = new Recorded<{ event: string; data: unknown }>();
     supervisor.onEvent((event, data) => events.push({ event, data }));
     supervisor.start();
     expect((await supervisor.call('health', {})).ok).toBe(true);
@@ -87,8 +156,8 @@ describe('RunnerSupervisor with the real runner process', () => {
       expect(failed.error.message).toMatch(/runs\.list: the runner process was killed by SIGKILL/);
     expect(await goneWithin(first)).toBe(true);
 
-    await until('the restart', () => statuses.at(-1)?.state === 'running' && statuses.at(-1)!.restarts === 1);
-    expect(statuses.map((s) => s.state)).toEqual(['running', 'restarting', 'running']);
+    await statuses.first('the restart', (s) => s.state === 'running' && s.restarts === 1);
+    expect(statuses.values.map((s) => s.state)).toEqual(['running', 'restarting', 'running']);
     const health = await supervisor.call('health', {});
     expect(health).toMatchObject({ ok: true, value: { database: db } });
     expect(supervisor.pid).not.toBe(first);
@@ -97,28 +166,30 @@ describe('RunnerSupervisor with the real runner process', () => {
     const started = await supervisor.call('sweeps.start', { yaml: TINY_SPEC, dir });
     expect(started).toMatchObject({ ok: true, value: { resumed: false } });
     const sweepId = started.ok ? (started.value as { sweepId: number }).sweepId : -1;
-    await until('the ended event', () => events.some((e) => e.event === 'ended'));
-    expect(events.find((e) => e.event === 'ended')!.data).toEqual({
+    const ended = await events.first('the ended event', (e) => e.event === 'ended');
+    expect(ended.data).toEqual({
       sweepId,
       cancelled: false,
       done: 1,
       failed: 0,
     });
-    expect(events.some((e) => e.event === 'progress')).toBe(true);
+    expect(events.values.some((e) => e.event === 'progress')).toBe(true);
   });
 
   it('gives up after N crashes within the window, saying why', async () => {
     // A folder is not a database: the runner exits with code 1 at start, every time.
-    const { supervisor, statuses, spawns } = supervise(dir, { maxCrashes: 3, windowMs: 60_000 });
+    const { supervisor, statuses, clock, spawns } = supervise(dir, { maxCrashes: 3, windowMs: 60_000 });
     supervisor.start();
-    await until('the supervisor to give up', () => statuses.at(-1)?.state === 'failed');
+    const failed = await statuses.first('the supervisor to give up', (s) => s.state === 'failed');
     expect(spawns()).toBe(3);
-    expect(statuses.at(-1)!.message).toMatch(/exited with code 1: SqliteError: unable to open database file/);
-    expect(statuses.at(-1)!.message).toMatch(/3 times within 60 s/);
+    expect(failed.message).toMatch(/exited with code 1: SqliteError: unable to open database file/);
+    expect(failed.message).toMatch(/3 times within 60 s/);
     const call = await supervisor.call('health', {});
     expect(call).toMatchObject({ ok: false, error: { code: 'internal', message: /not running/ } });
-    await new Promise((r) => setTimeout(r, 500));
+    // No timer is left that could restart it: it stays at 3 starts until restartNow().
+    expect(clock.pending).toBe(0);
     expect(spawns()).toBe(3);
+    expect(statuses.values.at(-1)).toBe(failed);
   });
 
   it('reports a Node binary that cannot be started', async () => {
@@ -131,16 +202,17 @@ describe('RunnerSupervisor with the real runner process', () => {
 
   it('shuts down cleanly and leaves no process behind', async () => {
     const db = join(dir, 'shutdown.db');
-    const { supervisor, statuses } = supervise(db);
+    const { supervisor, statuses, clock, signals } = supervise(db);
     supervisor.start();
     expect((await supervisor.call('health', {})).ok).toBe(true);
     const pid = supervisor.pid!;
     expect(alive(pid)).toBe(true);
-    const t0 = Date.now();
     await supervisor.shutdown();
-    expect(Date.now() - t0).toBeLessThan(5000); // SIGTERM sufficed, no SIGKILL needed
-    expect(await goneWithin(pid, 2000)).toBe(true);
-    expect(statuses.at(-1)).toMatchObject({ state: 'stopped' });
+    // SIGTERM sufficed: the SIGKILL timer was cleared when the runner exited, never fired.
+    expect(signals).toEqual(['SIGTERM']);
+    expect(clock.pending).toBe(0);
+    expect(await goneWithin(pid)).toBe(true);
+    expect(statuses.values.at(-1)).toMatchObject({ state: 'stopped' });
     expect(supervisor.pid).toBeUndefined();
   });
 });
