@@ -4,7 +4,7 @@ import { formatNumber } from '../reports/format-number.js';
 import { stableJson } from '../stable-json.js';
 import type { RunRow } from '../store/run-row.js';
 import type { Store } from '../store/store.js';
-import { PROFILE_MACHINE_PREFIX } from '../latency/worker-machine-ref.js';
+import { PROFILE_MACHINE_PREFIX } from '../machines/worker-machine-ref.js';
 
 /** Formats of `schedbench compare`. */
 export const COMPARE_FORMATS = ['table', 'json'] as const;
@@ -17,7 +17,7 @@ export function percentChange(base: number | null, value: number | null): number
 }
 
 /**
- * The simulated twin of a GPU-in-the-loop run (issue 6, the sim-vs-real gap): the newest done run
+ * The simulated twin of a GPU-in-the-loop run (for the sim-vs-real gap): the newest done run
  * of the same workload, policy, seed and engine settings (same run key, same request count) on
  * the machine `profile:W/M` calibrated from the run's worker machine `W/M`.
  * @returns its id, or undefined when there is none

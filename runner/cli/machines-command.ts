@@ -1,4 +1,4 @@
-import { BUILT_IN_MACHINES } from '../latency/machine.js';
+import { BUILT_IN_MACHINES } from '../machines/built-in-machines.js';
 import { formatTable } from '../reports/runs-table.js';
 
 /** Formats of `schedbench machines`. */

@@ -1,12 +1,12 @@
-import { calibrationGrid, type CalibrationGridOptions } from '../latency/calibration-grid.js';
+import { calibrationGrid, type CalibrationGridOptions } from '../machines/calibration-grid.js';
 import {
   calibrationPointOf,
   fitCalibration,
   type CalibrationFit,
   type CalibrationPoint,
   type ErrorSummary,
-} from '../latency/calibrated-model.js';
-import { PROFILE_MACHINE_PREFIX } from '../latency/worker-machine-ref.js';
+} from '../machines/calibration-fit.js';
+import { PROFILE_MACHINE_PREFIX } from '../machines/worker-machine-ref.js';
 import { formatTable } from '../reports/runs-table.js';
 import type { CalibrationRow } from '../store/calibration-row.js';
 import type { Store } from '../store/store.js';
@@ -44,8 +44,8 @@ const GRID_DEFAULTS = {
 const SHAPES_PER_MESSAGE = 8;
 
 /**
- * `schedbench profile NAME --model M` (issue 6, calibration): loads the model on the machine's
- * worker, times a grid of batch shapes (runner/latency/calibration-grid.ts: decode-only,
+ * `schedbench profile NAME --model M` (calibration): loads the model on the machine's
+ * worker, times a grid of batch shapes (runner/machines/calibration-grid.ts: decode-only,
  * prefill-only and mixed batches to fit on, in-between shapes held out), fits the paper's linear
  * model d0/d1 and the profile-style CalibratedIterationTimeModel, stores the calibration with the
  * GPU, model, dtype, torch version and date, and reports the error on the held-out shapes. The

@@ -3,7 +3,7 @@
  * The thread only simulates; the main thread owns SQLite and stores each result.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { RunResult } from '../engine/run-result.js';
+import type { RunResult } from '../metrics/run-result.js';
 import { executeRun, type RunTask } from './run-task.js';
 
 /** What the main thread sends a worker thread for one run. */

@@ -4,14 +4,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { findRequestThatCannotFit } from '../engine/replica-engine.js';
 import { InputError } from '../errors.js';
-import {
-  resolveMachine,
-  resolvedRefOf,
-  type Machine,
-  type MachineRegistry,
-  type ResolvedMachineRef,
-} from '../latency/machine.js';
-import type { WorkerMachineRef } from '../latency/worker-machine-ref.js';
+import { resolveMachine, resolvedRefOf } from '../machines/resolve-machine.js';
+import type { Machine } from '../machines/machine.js';
+import type { MachineRegistry } from '../machines/machine-registry.js';
+import type { ResolvedMachineRef } from '../machines/machine-ref.js';
+import type { WorkerMachineRef } from '../machines/worker-machine-ref.js';
 import { stableJson } from '../stable-json.js';
 import { createScheduler, PolicySpecSchema, type PolicySpec } from '../schedulers/policy-spec.js';
 import {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MachineRefSchema } from '../latency/machine.js';
+import { MachineRefSchema } from '../machines/machine-ref.js';
 
 const entry = z.record(z.string(), z.unknown());
 
@@ -22,7 +22,7 @@ export const SweepSpecSchema = z
     seeds: z.array(z.number().int().nonnegative()).min(1).default([1]),
     /** Stop every run at this simulated time, seconds; unfinished requests are then reported. */
     horizon: z.number().positive().optional(),
-    /** `vllm` (prefill emits the first token; default) or `paper` (PAPER.md §1.3); see TokenModel. */
+    /** `vllm` (prefill emits the first token; default) or `paper` (arXiv 2504.11320v2 §2); see TokenModel. */
     tokenModel: z.enum(['vllm', 'paper']).default('vllm'),
     /** Workload entries; list-valued fields are grid axes (except `types`). */
     workloads: z.array(entry).min(1),
