@@ -3,13 +3,13 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /**
- * Only electron/ may load `electron` (DESIGN.md "Processes": the runner and the renderer never
+ * Only electron/ may load `electron` (docs/architecture.md: the runner and the renderer never
  * import it; without the Electron binary, loading it under plain Node throws). Type-only imports
  * are fine anywhere. Covers `electron` and its subpaths (`electron/main`, ...), in static
  * imports, re-exports, `import x = require()`, `require()` and dynamic `import()`.
  */
 const ELECTRON_ONLY =
-  'Only electron/ may import electron at runtime (DESIGN.md); elsewhere use `import type`.';
+  'Only electron/ may import electron at runtime (docs/architecture.md); elsewhere use `import type`.';
 const ELECTRON_SPECIFIER = '/^electron(\\u002F|$)/';
 
 export default tseslint.config(

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:engine` (also the first part of `npm run bench`): simulation speed on the issue's
+ * `npm run bench:engine` (also the first part of `npm run bench`): simulation speed on a
  * reference workload: 10,000 requests with the arXiv-summarization lengths, Poisson 2 req/s, under
  * `vllm` on `a100-llama2-7b`.
  *  1. one run in this process (best of 3, after a warm-up run);

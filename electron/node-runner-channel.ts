@@ -7,7 +7,7 @@ import { stderrSummary } from './stderr-summary.js';
  * `spawn(node, [runner-process.js, ...args], { stdio: [..., 'ipc'] })`, which is what
  * `child_process.fork` does, minus the Electron-specific behaviour `fork` gets inside Electron
  * (it would run the script with the Electron binary as Node; better-sqlite3 is built for the
- * system Node in development, DESIGN.md, ../shared/ENVIRONMENT.md). runner-process.ts serves the
+ * system Node in development, see runner-launch.ts). runner-process.ts serves the
  * API over `process.send` / 'message' when it has an IPC channel, and stops when it closes.
  */
 

@@ -1,16 +1,16 @@
 import { join } from 'node:path';
 
 /**
- * How the desktop app starts its runner process (DESIGN.md "Processes"):
+ * How the desktop app starts its runner process (docs/architecture.md):
  * - packaged: Electron's `utilityProcess` runs dist/runner/api/runner-process.js with
  *   Electron's Node, for which electron-builder rebuilt better-sqlite3 when packaging;
  * - development (`npm start`): a plain Node child process with the system Node, because
- *   better-sqlite3 in node_modules is built for that Node (../shared/ENVIRONMENT.md: it cannot be
- *   rebuilt for Electron's ABI here). Not `ELECTRON_RUN_AS_NODE`: that is Electron's Node, with
+ *   better-sqlite3 in node_modules is built for that Node (without Electron's headers, which
+ *   electron-rebuild downloads, it cannot be rebuilt for Electron's ABI). Not `ELECTRON_RUN_AS_NODE`: that is Electron's Node, with
  *   Electron's ABI.
  *
  * The database is `--db FILE`: the app's `--db` argument if given, else the CLI's default
- * (runner/cli/default-database.ts: `$SCHEDBENCH_DB`, else the user data directory's
+ * (runner/store/default-database.ts: `$SCHEDBENCH_DB`, else the user data directory's
  * schedbench.db), so the app and `schedbench` on the command line share one database.
  */
 

@@ -4,7 +4,7 @@ import type { ApiResult, RunnerStatus } from './desktop-bridge.js';
 
 /**
  * Keeps the runner process (runner/api/runner-process.ts) alive for the desktop app and relays
- * the API to it (DESIGN.md "Processes": electron main ↔ runner over a message channel, the
+ * the API to it (docs/architecture.md: electron main ↔ runner over a message channel, the
  * protocol of runner/api/message-server.ts: `{id, op, input}` → `{id, result}`, pushed
  * `{event, data}`).
  *

@@ -3,7 +3,7 @@ import type { PromptType } from '../fluid/prompt-type.js';
 import { requestTypes } from '../fluid/request-types.js';
 import { formatTable } from '../reports/runs-table.js';
 import { InputError } from '../errors.js';
-import type { MachineRegistry } from '../latency/machine.js';
+import type { MachineRegistry } from '../machines/machine-registry.js';
 import { planSweep, requestListKey } from '../sweeps/sweep-plan.js';
 
 /** Formats of `schedbench fluid`. */
@@ -25,14 +25,15 @@ export interface FluidRow {
   max_stable_rate_rps: number;
   max_throughput_tok_s: number;
   kv_capacity_tokens: number;
-  /** C >= M* (PAPER.md §2.2: the fluid Throughput* needs it). */
+  /** C >= M* (arXiv 2504.11320v2 §3: the fluid Throughput* needs it). */
   memory_sufficient: boolean | null;
 }
 
 /**
- * `schedbench fluid SPEC.yaml`: the paper's fluid benchmark (PAPER.md §2) for every workload grid
- * point of a spec, on the spec's machine and token model. Types come from a typed workload
- * exactly, or from the first seed's requests by binning output lengths into 10 bins (§7.4).
+ * `schedbench fluid SPEC.yaml`: the paper's fluid benchmark (arXiv 2504.11320v2 §3; docs/fluid-benchmark.md)
+ * for every workload grid point of a spec, on the spec's machine and token model. Types come from a
+ * typed workload exactly, or from the first seed's requests by binning output lengths into 10 bins
+ * (as for the paper's real data, §6.2).
  * @param registry opens the database, for `profile:` and worker machines
  * @returns the text to print (a table, or JSON with the types)
  * @throws InputError on a bad spec (the CLI exits 2)

@@ -1,16 +1,20 @@
 import type { TokenModel } from '../engine/token-model.js';
 import type { PromptType } from './prompt-type.js';
 
-/** The paper's fluid benchmark for one type mix on one linear machine (PAPER.md §2). */
+/**
+ * The paper's fluid benchmark for one type mix on one linear machine (arXiv 2504.11320v2 §3;
+ * docs/paper-model.md).
+ */
 export interface FluidEquilibrium {
   /**
    * Load rho = d1 * sum_j lambda_j * S_j * m_j, where S_j is the number of iterations a type-j
    * prompt needs and m_j its mean KV footprint over them (paper: S_j = l'_j + 1,
-   * m_j = l_j + l'_j/2). Stable iff rho < 1 (§2.1 prop:large_rate; §2.2 for m types).
+   * m_j = l_j + l'_j/2). Stable iff rho < 1 (§3, prop. large_rate, one type; for m types
+   * M* of eq. memory_multi2 needs it).
    */
   load: number;
   stable: boolean;
-  /** n*_j = (d0 + d1 M*) lambda_j S_j, prompts of type j in the system (§2.2); null when unstable. */
+  /** n*_j = (d0 + d1 M*) lambda_j S_j, prompts of type j in the system (§3); null when unstable. */
   nStar: number[] | null;
   /** M* = d0 sum lambda_j S_j m_j / (1 - rho), tokens (eq. memory_multi2); null when unstable. */
   mStarTokens: number | null;
@@ -28,7 +32,7 @@ export interface FluidEquilibrium {
 
 /**
  * Iterations a prompt needs and its mean KV tokens over them, by token model.
- * - `paper` (PAPER.md §1.3, §2.1): stages 0..l' (l'+1 iterations), KV l+s at stage s, mean l + l'/2.
+ * - `paper` (arXiv 2504.11320v2 §2-3): stages 0..l' (l'+1 iterations), KV l+s at stage s, mean l + l'/2.
  * - `vllm`: the prefill also produces the first token: l' iterations, KV l+s for s = 0..l'-1,
  *   mean l + (l'-1)/2.
  */
@@ -42,7 +46,7 @@ export function stagesAndMeanMemory(
 }
 
 /**
- * Computes the fluid equilibrium of PAPER.md §2.2 for prompt types on a linear machine
+ * Computes the fluid equilibrium of arXiv 2504.11320v2 §3 for prompt types on a linear machine
  * tau = d0 + d1 * (KV tokens of the batch).
  * @param types prompt types (at least one)
  * @param d0 fixed iteration overhead, seconds

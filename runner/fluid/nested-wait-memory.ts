@@ -1,5 +1,5 @@
 /**
- * Memory Nested WAIT needs (PAPER.md §4.4-4.5, §5.5, §5.7): the steady-state memory M^pi of
+ * Memory Nested WAIT needs (arXiv 2504.11320v2 §5, §7.2 and appendix): the steady-state memory M^pi of
  * eq. nested_wait_memory, the decay rates theta_k of the queues at the segment boundaries
  * (appendix root equation), and the high-probability total of eq. nested_wait_memory_total.
  * Memory is in KV tokens; segments and stages follow runner/fluid/nested-wait-segments.ts.
@@ -45,10 +45,11 @@ export interface NestedWaitMemory {
 /**
  * M^pi of eq. nested_wait_memory: sum_k n_k x sum over segment k's stages s of (l + s).
  *
- * PAPER.md §4.4 flags the printed form n_k (l + L'_k/2) Delta l'_k, with L'_k = sum_{r<=k} l'_r,
- * as inconsistent with "average memory per prompt within segment k"; we implement the appendix's
+ * The printed form n_k (l + L'_k/2) Delta l'_k, with L'_k = sum_{r<=k} l'_r (§5), is
+ * inconsistent with its gloss "average memory per prompt within segment k" (docs/paper-model.md);
+ * we implement the appendix's
  * per-segment sum of (l + s) over the segment's stages. Segment 1 also counts its prefill stage
- * (l tokens), as the fluid M* of §2.1 does (sum_{s=0}^{l'} (l + s)): with n_k = Delta T x T_k
+ * (l tokens), as the fluid M* of §3 does (sum_{s=0}^{l'} (l + s)): with n_k = Delta T x T_k
  * (tail rates) and types at the boundaries, M^pi equals the fluid M*.
  * @param boundaries b_1..b_m, output tokens
  * @param thresholds n_1..n_m
@@ -77,7 +78,7 @@ function logMgf(theta: number, q: number): number {
 }
 
 /**
- * theta_k: the positive root of (1 - q + q e^theta)^{nPrev} = e^{theta n} (PAPER.md §4.5 [App]),
+ * theta_k: the positive root of (1 - q + q e^theta)^{nPrev} = e^{theta n} (appendix of arXiv 2504.11320v2),
  * the exponential decay rate of the queue at the entry of segment k, which receives
  * Y ~ Binomial(n_{k-1}, q_k) prompts per batch of segment k-1 and releases n_k.
  *
@@ -114,7 +115,7 @@ export function boundaryQueueTheta(nPrev: number, n: number, q: number): number 
 }
 
 /**
- * Nested WAIT's memory bound (eq. nested_wait_memory_total, PAPER.md §4.5; §5.7 for L segments):
+ * Nested WAIT's memory bound (eq. nested_wait_memory_total, arXiv 2504.11320v2 §5; §7.2 for L segments):
  *
  *   M^pi + sum_{k=2}^m (l + l'_{k-1}) (n_k + theta_k^{-1} ln((m-1)(T+1)/delta))
  *

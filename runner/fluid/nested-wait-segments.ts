@@ -1,8 +1,8 @@
 /**
- * Nested WAIT's segments (PAPER.md §4.2, §5.7, §7.3, §7.4): how the decode range is cut into
+ * Nested WAIT's segments (arXiv 2504.11320v2 §5, §6.2, §7.2): how the decode range is cut into
  * segments, which engine stages each segment spans, the arrival rate each segment sees, the
  * per-stage thresholds n_k with the paper's threshold condition (eq. nested_wait_thresholds), and
- * the segment budgets of the `code` variant (§7.6).
+ * the segment budgets of the `code` variant (docs/paper-model.md#the-authors-simulator).
  *
  * Notation: b_1 < ... < b_m are the segment boundaries in output tokens (the paper's
  * l'_1 < ... < l'_m; b_0 = 0). Segment k holds the prompts whose next output token is in
@@ -10,8 +10,8 @@
  * b_{k-1} < l' <= b_k finishes in segment k, the others wait at the entry of segment k+1.
  *
  * Output lengths are unknown to Nested WAIT: nothing here looks at one request's length to decide
- * about that request. The paper assumes the output-length *distribution* is known (§4.1,
- * "inferred from the inference service"); we take it from the run's request list (the share of
+ * about that request. The paper assumes the output-length *distribution* is known (§5);
+ * we take it from the run's request list (the share of
  * requests per segment and the largest output length), which is the empirical distribution of
  * the very workload being served.
  */
@@ -21,8 +21,8 @@ import type { RequestList } from '../workloads/request-list.js';
 
 /**
  * How the decode range is cut into segments (the `segments` field of a `nested-wait` policy):
- * explicit boundaries b_1 < ... < b_m in output tokens (PAPER.md §4.2), or `count` equal-width
- * segments of [1, largest output length of the run] (the paper's §7.4 uses 10 segments of 50
+ * explicit boundaries b_1 < ... < b_m in output tokens (arXiv 2504.11320v2 §5), or `count` equal-width
+ * segments of [1, largest output length of the run] (the paper's §6.2 uses 10 segments of 50
  * over 1..500: segment = ceil(stage / 50)).
  */
 export type SegmentsSpec = { boundaries: number[] } | { count: number };
@@ -51,11 +51,11 @@ export function boundariesProblem(boundaries: readonly number[]): string | null 
 }
 
 /**
- * The segment boundaries b_1 < ... < b_m of a run (PAPER.md §4.2 and §5.7).
+ * The segment boundaries b_1 < ... < b_m of a run (arXiv 2504.11320v2 §5 and §7.2).
  *
  * `{count: L}`: b_k = floor(k D / L) for k = 1..L over the decode range [1, D], D = the largest
  * output length, so output l' lies in segment ceil(l' L / D): the paper's "segment = ceil(stage /
- * 50)" of §7.4 (runner/fluid/request-types.ts bins identically when D / L is an integer). When
+ * 50)" of §6.2 (runner/fluid/request-types.ts bins identically when D / L is an integer). When
  * L > D some of these coincide or are 0 and are dropped, which leaves D segments of one token each.
  * `{boundaries}`: used as given after validation; the last boundary must reach D, or some
  * requests could never finish inside a segment.
@@ -106,10 +106,10 @@ export interface SegmentStages {
 /**
  * Maps segments to engine stages. A prompt's stage is the number of iterations it has run since
  * its (last) admission; stage 0 is its whole-prompt prefill.
- * - `paper` (PAPER.md §1.3): stage s >= 1 produces output token s, so segment 1 is stages
+ * - `paper` (arXiv 2504.11320v2 §2): stage s >= 1 produces output token s, so segment 1 is stages
  *   0..b_1 and segment k >= 2 is stages b_{k-1}+1..b_k (entry stage b_{k-1}+1).
  * - `vllm`: the prefill produces token 1, stage s produces token s+1, so segment 1 is stages
- *   0..b_1-1 and segment k >= 2 is b_{k-1}..b_k-1 (Algorithm 2's own indexing, §4.3).
+ *   0..b_1-1 and segment k >= 2 is b_{k-1}..b_k-1 (Algorithm 2's own indexing).
  * In both, after running stage s a prompt holds l + s KV tokens, and a prompt waiting at the entry
  * stage e of segment k >= 2 holds l + e - 1.
  * @param boundaries b_1..b_m (output tokens, strictly increasing)
@@ -132,7 +132,7 @@ export function segmentStages(boundaries: readonly number[], tokenModel: TokenMo
 
 /**
  * How many of the run's requests finish in each segment (output length in (b_{k-1}, b_k]).
- * The distribution, not any request's own decision: PAPER.md §4.1 assumes it known.
+ * The distribution, not any request's own decision: arXiv 2504.11320v2 §5 assumes it known.
  * @param boundaries b_1..b_m, output tokens; requests longer than b_m are not counted
  * @param outputTokens output length of every request
  * @returns request count per segment
@@ -159,7 +159,7 @@ export function segmentRequestCounts(
 
 /**
  * Tail sums T_k = sum_{j >= k} w_j: with segment rates lambda'_j, T_k is the rate at which
- * prompts enter segment k (PAPER.md §4.2: segment k receives lambda_k + ... + lambda_m).
+ * prompts enter segment k (arXiv 2504.11320v2 §5: segment k receives lambda_k + ... + lambda_m).
  * @param weights per-segment rates or counts (>= 0)
  */
 export function tailSums(weights: readonly number[]): number[] {
@@ -195,9 +195,9 @@ export interface ProportionalThresholds {
 }
 
 /**
- * Per-stage thresholds proportional to the segments' tail rates (PAPER.md §7.3-7.4: 15:14:12:8
- * and 66:43:...:1 are the tail sums of the rates 20:40:80:160 and 23:11:...:1; §7.6: the authors'
- * code gives segment k the per-stage limit total x T_k / sum_j stages_j T_j).
+ * Per-stage thresholds proportional to the segments' tail rates (arXiv 2504.11320v2 §6.2: 15:14:12:8
+ * and 66:43:...:1 are the tail sums of the rates 20:40:80:160 and 23:11:...:1; the authors'
+ * code, docs/paper-model.md#the-authors-simulator, gives segment k the per-stage limit total x T_k / sum_j stages_j T_j).
  *
  * base_k = max(1, floor(batchCap x T_k / sum_j stages_j T_j)): batchCap is the batch-size limit,
  * i.e. sum_k stages_k n_k (prompts per iteration when every stage holds n_k), as in the paper's
@@ -243,7 +243,7 @@ export function proportionalThresholds(
 }
 
 /**
- * Segment budgets B_k of Nested WAIT's `code` variant (PAPER.md §7.6: the authors'
+ * Segment budgets B_k of Nested WAIT's `code` variant (docs/paper-model.md#the-authors-simulator: the authors'
  * `general_nested_booking_limit_replica_scheduler.py` gives segment k the total limit
  * int(total_limit x weight_k / sum_j weight_j), weight_k = stages_k x T_k, next to its per-stage
  * limit). B_k caps the prompts inside segment k past its entry stage; while they fill it, the
@@ -326,7 +326,7 @@ export interface NestedWaitSegmentPlan {
 
 /**
  * Resolves a `nested-wait` policy's segments, thresholds and segment budgets for one run
- * (PAPER.md §4.2-4.4, §5.7, §7.6). Segment rates come from the request list's output-length
+ * (arXiv 2504.11320v2 §5, §7.2; docs/paper-model.md). Segment rates come from the request list's output-length
  * distribution (see the module note); proportional thresholds and the budgets use the request
  * counts (same proportions as the rates, exact ratios); the budgets use `batchCap` with either
  * threshold rule.

@@ -1,5 +1,5 @@
 /**
- * A prompt type of the paper's model (PAPER.md §1.1-1.2): every type-j prompt has `prompt`
+ * A prompt type of the paper's model (arXiv 2504.11320v2 §2, Table 1): every type-j prompt has `prompt`
  * tokens (l_j) and `output` tokens (l'_j), and type j arrives as a Poisson process of rate
  * `rate` (lambda_j, requests per second).
  */

@@ -11,7 +11,7 @@ export interface RequestTypes {
 }
 
 /**
- * The prompt types of a run's requests (PAPER.md §7.4):
+ * The prompt types of a run's requests (as for the real data of arXiv 2504.11320v2 §6.2):
  * - a typed workload (the list has `typeIndex` and `declared` types are given): its types, exactly;
  * - any other workload: output lengths binned into `bins` equal-width bins over [1, max output]
  *   (bin k holds outputs in (floor(k D / bins), floor((k+1) D / bins)], D the largest output);
@@ -39,7 +39,7 @@ export function requestTypes(
   let maxOut = 1;
   for (let i = 0; i < n; i++) maxOut = Math.max(maxOut, requests.outputTokens[i]);
   // Bin k (0-based) holds outputs in (b_{k-1}, b_k] with b_k = floor((k+1) maxOut / bins): the
-  // paper's segment ceil(l' / width) (§7.4), and the same boundaries as Nested WAIT's {count: L}.
+  // paper's segment ceil(l' / width) (§6.2), and the same boundaries as Nested WAIT's {count: L}.
   const upper = new Float64Array(bins);
   for (let k = 0; k < bins; k++) upper[k] = Math.floor(((k + 1) * maxOut) / bins);
   const binOf = new Int32Array(n);

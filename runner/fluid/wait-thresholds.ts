@@ -13,7 +13,7 @@ const RELATIVE_TOLERANCE = 1e-12;
 const MAX_FIXED_POINT_STEPS = 1_000_000;
 
 /**
- * Memory bound M^pi of WAIT with per-stage thresholds n_j (PAPER.md §3.4, eq. wait_thresholds):
+ * Memory bound M^pi of WAIT with per-stage thresholds n_j (arXiv 2504.11320v2 §4, eq. wait_thresholds):
  * M^pi = sum_j n_j * S_j * m_j tokens, where S_j is the number of stages and m_j the mean KV
  * footprint over them (stagesAndMeanMemory; `paper`: S_j m_j = (l'_j + 1)(l_j + l'_j/2)). It is
  * the KV held when every stage of every type holds n_j prompts.
@@ -36,8 +36,8 @@ export function waitMemoryTokens(
 }
 
 /**
- * Type budgets of WAIT's `code` variant (PAPER.md §7.6): b_j = n_j * S_j prompts, the most type-j
- * prompts resident when every one of its S_j stages holds n_j (stagesAndMeanMemory: S_j = l'_j + 1
+ * Type budgets of WAIT's `code` variant (docs/paper-model.md#the-authors-simulator):
+ * b_j = n_j * S_j prompts, the most type-j prompts resident when every one of its S_j stages holds n_j (stagesAndMeanMemory: S_j = l'_j + 1
  * with tokenModel `paper`, l'_j with `vllm`; not an integer when l'_j is a bin's mean). The authors'
  * simulator uses the unrounded share total_limit * lambda_j S_j / sum_i lambda_i S_i instead, which
  * is b_j up to the rounding of n_j (codeThresholds) and exists only for that threshold rule.
@@ -78,14 +78,14 @@ function checkTypes(types: PromptType[]): void {
 }
 
 /**
- * The practical thresholds of the paper's experiments (PAPER.md §3.4 and §7.2):
+ * The practical thresholds of the paper's experiments (arXiv 2504.11320v2 §6.1):
  * n_j = B * rho_j / S_j with rho_j = lambda_j / sum_j' lambda_j', rounded DOWN and then raised to
  * at least 1. S_j is the number of stages of a type-j prompt: l'_j + 1 with tokenModel `paper`
  * (the paper's formula), l'_j with `vllm` (the prefill also produces the first token, so there is
  * one stage fewer). Rounding down keeps the resident prompts sum_j n_j S_j within the batch cap B
  * whenever every n_j >= 1 before the clamp; the clamp at 1 mirrors the authors' code
- * (`int(max(x, 1))`, PAPER.md §7.6) and keeps every type servable. Quotients below an integer by
- * floating-point noise only (2.9999999999999996) round to that integer (relative tolerance 1e-12).
+ * (`int(max(x, 1))`, docs/paper-model.md#the-authors-simulator) and keeps every type servable.
+ * Quotients below an integer by floating-point noise only (2.9999999999999996) round to that integer (relative tolerance 1e-12).
  * @param types prompt types (lengths in tokens, rates in req/s), at least one
  * @param batchCap B, the batch-size limit shared with the baselines (requests, >= 1)
  * @param tokenModel `paper` or `vllm` (see above)
@@ -103,12 +103,12 @@ export function paperThresholds(types: PromptType[], batchCap: number, tokenMode
 }
 
 /**
- * The thresholds the authors' simulator computes (PAPER.md §7.6, `modified_booking_limit_replica_
- * scheduler.py`): type j's share of the batch cap is B lambda_j S_j / sum_i lambda_i S_i, spread
+ * The thresholds the authors' simulator computes (docs/paper-model.md#the-authors-simulator,
+ * `modified_booking_limit_replica_scheduler.py`): type j's share of the batch cap is B lambda_j S_j / sum_i lambda_i S_i, spread
  * over its S_j stages, so n_j = B lambda_j / sum_i lambda_i S_i per stage, rounded down, at least 1
  * (`int(max(x, 1))`). Unlike the paper's stated rule (paperThresholds), the per-stage counts are
  * proportional to the arrival rates, as in the fluid equilibrium (n*_j / S_j = Delta T lambda_j,
- * PAPER.md §2.2), so no type becomes the bottleneck at saturation. The sum of n_j S_j stays
+ * arXiv 2504.11320v2 §3), so no type becomes the bottleneck at saturation. The sum of n_j S_j stays
  * within B.
  * @param types prompt types (lengths in tokens, rates in req/s), at least one
  * @param batchCap B, the batch-size limit shared with the baselines (requests, >= 1)
@@ -126,7 +126,7 @@ export function codeThresholds(types: PromptType[], batchCap: number, tokenModel
 }
 
 /**
- * The least integer thresholds satisfying eq. wait_thresholds (PAPER.md §3.4):
+ * The least integer thresholds satisfying eq. wait_thresholds (arXiv 2504.11320v2 §4):
  * d0 + d1 * M^pi(n) <= n_j / lambda_j for every type j, with M^pi(n) = sum_j n_j S_j m_j
  * (see waitMemoryTokens), and n_j >= 1.
  *
@@ -188,7 +188,7 @@ export function fluidThresholds(
 
 /**
  * Checks thresholds against eq. wait_thresholds and the memory assumption C >= M^pi
- * (PAPER.md §3.1 and §3.4).
+ * (arXiv 2504.11320v2 §4, which assumes C >= M*; WAIT never holds more than M^pi).
  * @param types prompt types, in type order
  * @param thresholds n_j per type (prompts per stage), same length as types
  * @param d0 fixed iteration overhead, seconds

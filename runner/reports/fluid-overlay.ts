@@ -15,7 +15,7 @@ export interface FluidOverlayInput {
   /**
    * A typed workload's declared types (the workload JSON's `types`); their rates are scaled so
    * that they sum to `rate`. null for any other workload: its output lengths are binned into
-   * 10 types (requestTypes, PAPER.md §7.4).
+   * 10 types (requestTypes, docs/fluid-benchmark.md).
    */
   declared: PromptType[] | null;
 }
@@ -34,7 +34,7 @@ export interface FluidMachine {
 const LIMIT_SPREAD = 0.01;
 
 /**
- * The fluid-benchmark overlay of one workload (PAPER.md §2.2, fluidEquilibrium): per rate the
+ * The fluid-benchmark overlay of one workload (arXiv 2504.11320v2 §3, fluidEquilibrium): per rate the
  * type mix (declared types scaled to the rate, or binned output lengths of that rate's
  * requests), its Throughput* = sum_j lambda_j l'_j, M*, load and stability; the line drawn is
  * Throughput* while the rate is stable and the mix's Throughput* at its stability limit (the most
@@ -104,9 +104,9 @@ function overlayNote(
 ): string {
   const source = declared
     ? "the workload's declared types"
-    : "each rate's requests, output lengths binned into 10 types (PAPER.md §7.4)";
+    : "each rate's requests, output lengths binned into 10 types (arXiv 2504.11320v2 §6.2)";
   const parts = [
-    `Fluid benchmark (PAPER.md §2) from ${source}, token model ${tokenModel}, ` +
+    `Fluid benchmark (arXiv 2504.11320v2 §3) from ${source}, token model ${tokenModel}, ` +
       `d0 = ${Number(machine.d0.toPrecision(4))} s, d1 = ${Number(machine.d1.toPrecision(4))} s per KV token.`,
   ];
   if (limit !== null && limitThroughput !== null) {

@@ -175,7 +175,7 @@ function stabilitySummary(charts: WorkloadCharts, colors: Record<string, string>
   const fluidRow =
     limit === null
       ? ''
-      : `<tr class="fluid-limit"><td>fluid benchmark</td><td class="num">${escapeHtml(formatNumber(limit))}</td><td>stability limit of the type mix (PAPER.md §2.2)</td></tr>`;
+      : `<tr class="fluid-limit"><td>fluid benchmark</td><td class="num">${escapeHtml(formatNumber(limit))}</td><td>stability limit of the type mix (arXiv 2504.11320v2 §3)</td></tr>`;
   return `<h3>Stability</h3>
 <table class="stable-rates"><thead><tr><th scope="col">policy</th><th scope="col">largest stable rate (req/s)</th><th scope="col"></th></tr></thead><tbody>
 ${[...rows, fluidRow].filter((row) => row !== '').join('\n')}

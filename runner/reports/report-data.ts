@@ -37,7 +37,7 @@ export interface ReportRun {
   stability: StabilityResult | null;
 }
 
-/** The fluid benchmark (PAPER.md §2) of one workload at one arrival rate. */
+/** The fluid benchmark (arXiv 2504.11320v2 §3) of one workload at one arrival rate. */
 export interface FluidOverlayPoint {
   /** Total arrival rate, requests per second. */
   rate: number;
@@ -71,7 +71,7 @@ export interface FluidOverlay {
   maxStableRateRps: number | null;
   /** Throughput* at that limit, tokens per second; null without a limit. */
   maxThroughputTokS: number | null;
-  /** `declared`: a typed workload's own types; `binned`: output lengths binned (PAPER.md §7.4). */
+  /** `declared`: a typed workload's own types; `binned`: output lengths binned (docs/fluid-benchmark.md). */
   types: 'declared' | 'binned';
   /** What the overlay is and how it was computed, shown under the charts. */
   note: string;

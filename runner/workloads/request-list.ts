@@ -12,7 +12,7 @@ export interface RequestList {
   /** Output (decode) tokens of each request, >= 1. */
   readonly outputTokens: Int32Array;
   /**
-   * Index of the request's type in a typed mix (PAPER.md section 1.2), or absent for
+   * Index of the request's type in a typed mix (arXiv 2504.11320v2 §2), or absent for
    * workloads without types. Later policies (WAIT) read it; the engine ignores it.
    */
   readonly typeIndex?: Int32Array;

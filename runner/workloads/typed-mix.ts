@@ -1,5 +1,5 @@
 /**
- * The paper's typed mix (Ao et al., arXiv 2504.11320, section 2; PAPER.md section 1.2): m types,
+ * The paper's typed mix (Ao et al., arXiv 2504.11320v2 §2; docs/paper-model.md): m types,
  * type j with fixed prompt l_j and output l'_j tokens arriving as a Poisson process of rate
  * lambda_j. As the authors' simulator code does, one superposed Poisson stream of total rate
  * sum_j lambda_j is generated and each request's type is drawn independently with probability

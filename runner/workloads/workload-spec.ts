@@ -3,7 +3,7 @@
  *
  * The sweep layer expands every list-valued scalar into grid points before it validates an entry
  * with {@link WorkloadSpecSchema}, so every field here is a scalar except `types` (the paper's typed
- * mix, PAPER.md section 1.2). The random seed is not a workload field: the sweep passes it to
+ * mix, arXiv 2504.11320v2 §2). The random seed is not a workload field: the sweep passes it to
  * `buildRequestList`.
  *
  * A workload has exactly one source:

@@ -5,7 +5,8 @@ import type { Browser } from 'playwright-core';
 /** Debian's Chromium (`apt-get install chromium`); tests never download a browser. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-/** Flags for a headless, offline, quiet Chromium (see ENVIRONMENT.md, browser tests). */
+/** Flags for a headless, offline, quiet Chromium (Debian's /usr/bin/chromium; the background-networking
+ * flags stop it from dialling out on a closed network). */
 export const CHROMIUM_ARGS: readonly string[] = [
   '--headless',
   '--no-sandbox',

@@ -180,7 +180,7 @@ describe.skipIf(chromiumMissing('test/browser/report.test.ts'))('HTML report in 
         'vllm4unstable from 8 req/s',
         'sarathi\u2265 8stable at every rate tested',
         'mc-sf\u2265 8stable at every rate tested',
-        'fluid benchmark10stability limit of the type mix (PAPER.md \u00a72.2)',
+        'fluid benchmark10stability limit of the type mix (arXiv 2504.11320v2 \u00a73)',
       ]);
       expect(await opened.page.locator('#workload-0 .fluid-note').textContent()).toBe(
         data.fluid!['azure-conv'].note,

@@ -7,7 +7,7 @@ import { runCli } from '../helpers/cli.js';
 describe('schedbench fluid', () => {
   const dir = mkdtempSync(join(tmpdir(), 'schedbench-fluid-'));
   const spec = join(dir, 'fluid.yaml');
-  // The appendix instance of PAPER.md (types (1,1,1) and (1,2,1)) with d0 = 1 - 9 d1, so K = 1.
+  // The appendix instance of arXiv 2504.11320v2 (FCFS proof; types (1,1,1) and (1,2,1)) with d0 = 1 - 9 d1, so K = 1.
   writeFileSync(
     spec,
     [

@@ -4,7 +4,7 @@ import type { TokenModel } from '../../runner/engine/token-model.js';
 import type { AuditingScheduler, Decision } from './auditing-scheduler.js';
 
 /**
- * The invariants every run of every policy must keep (the core issue's "Done when"), checked on
+ * The invariants every run of every policy must keep, checked on
  * the engine's records against an AuditingScheduler's independent counts:
  * - every request completes exactly once, with all its output tokens;
  * - arrival <= first scheduled < first token <= finish, so TTFT <= E2E;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 /** The sshd binary the loopback tests use (package openssh-server). */
 export const SSHD = '/usr/sbin/sshd';
 
-/** A real sshd listening on 127.0.0.1, with fresh keys in a temporary folder (ENVIRONMENT.md). */
+/** A real sshd listening on 127.0.0.1, with fresh keys in a temporary folder (Debian's openssh-server). */
 export interface LoopbackSshd {
   host: '127.0.0.1';
   port: number;

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 
 /**
  * The skip rule shared by the tests that run the Python GPU worker: Debian's /usr/bin/python3 with
- * its torch 1.13 on CPU (ENVIRONMENT.md: the first python3 on PATH has no torch). When the
+ * its torch 1.13 on CPU (Debian's python3-torch installs torch for /usr/bin/python3 only; the first python3 on PATH may
+ * have none). When the
  * interpreter or a module is missing the tests are skipped with a console warning; with
  * SCHEDBENCH_REQUIRE_ALL=1 (CI) that is a failure, never a skip.
  */

@@ -171,7 +171,7 @@ export function compareCharts(out: CompareOut): CompareCharts {
         'Throughput (tok/s)',
         throughput,
         c.fluidBound.length > 0
-          ? 'mean over seeds; dashed grey: the fluid Throughput* bound (PAPER.md \u00a72)'
+          ? 'mean over seeds; dashed grey: the fluid Throughput* bound (arXiv 2504.11320v2 \u00a73)'
           : 'mean over seeds; no fluid bound (the machine has no linear iteration-time model)',
       ),
       perRun(

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { REPO } from '../../helpers/cli.js';
 
 /**
- * The lint rule of eslint.config.js: only electron/ may load `electron` at runtime (DESIGN.md
- * "Processes"); type-only imports are allowed everywhere.
+ * The lint rule of eslint.config.js: only electron/ may load `electron` at runtime
+ * (docs/architecture.md); type-only imports are allowed everywhere.
  */
 const eslint = new ESLint({ cwd: REPO });
 

@@ -141,7 +141,7 @@ describe('fcfs (hand-worked, paper token model, block size 1, capacity 12)', () 
       [2, 'decode A, decode B, decode C'], // stage 1: 3 + 3 + 3 = 9 of 12
       [3, 'decode A, decode B, decode C'], // 12 of 12
       [4, 'evict C, decode A, decode B, prefill C2'], // growth 3 > 0 free: evict C; C fits again as a new arrival
-      [5, 'evict C, decode A, decode B'], // the cascade (PAPER.md Example 2)
+      [5, 'evict C, decode A, decode B'], // the cascade (arXiv 2504.11320v2 §4.1, Example 2)
       [6, 'evict B, decode A, prefill C2, prefill B2'],
     ]);
     const evicted = audit.decisions.filter((d) => d.kind === 'evict').map((d) => d.id);

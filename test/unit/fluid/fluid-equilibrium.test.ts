@@ -3,7 +3,7 @@ import { fluidEquilibrium, stagesAndMeanMemory } from '../../../runner/fluid/flu
 import { requestTypes } from '../../../runner/fluid/request-types.js';
 import { requestList } from '../../helpers/request-lists.js';
 
-describe('fluid benchmark (PAPER.md §2), hand-computed instances', () => {
+describe('fluid benchmark (arXiv 2504.11320v2 §3), hand-computed instances', () => {
   it('reproduces the appendix instance: K = d0/(1 - 9 d1), n1 = 2K, n2 = 3K, M = 9K', () => {
     // Two types: (l, l', λ) = (1, 1, 1) and (1, 2, 1). With d0 = 1 - 9 d1, K = 1.
     const d1 = 0.01;
@@ -75,7 +75,7 @@ describe('fluid benchmark (PAPER.md §2), hand-computed instances', () => {
 });
 
 describe('prompt types of a request list', () => {
-  it('bins output lengths into equal-width bins with mean lengths and rate shares (PAPER.md §7.4)', () => {
+  it('bins output lengths into equal-width bins with mean lengths and rate shares (docs/fluid-benchmark.md)', () => {
     const list = requestList([
       [0, 10, 1],
       [0, 30, 50],

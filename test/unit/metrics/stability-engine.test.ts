@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { simulate } from '../../../runner/engine/replica-engine.js';
 import { fluidEquilibrium } from '../../../runner/fluid/fluid-equilibrium.js';
 import type { PromptType } from '../../../runner/fluid/prompt-type.js';
-import { resolveMachine } from '../../../runner/latency/machine.js';
+import { resolveMachine } from '../../../runner/machines/resolve-machine.js';
 import { assessStability } from '../../../runner/metrics/stability.js';
 import { PolicySpecSchema } from '../../../runner/schedulers/policy-spec.js';
 import { executeRun } from '../../../runner/sweeps/run-task.js';
@@ -12,7 +12,7 @@ import { WorkloadSpecSchema } from '../../../runner/workloads/workload-spec.js';
 import { schedulerFor } from '../../helpers/scheduler-for.js';
 
 // A linear machine where the KV term dominates (d1 large), with room for M* many times over, so
-// the fluid limit (PAPER.md §2.2) is what binds: about 16 req/s for this two-type mix.
+// the fluid limit (arXiv 2504.11320v2 §3) is what binds: about 16 req/s for this two-type mix.
 const MACHINE = { model: 'linear', d0: 0.01, d1: 1e-5, kvCapacityTokens: 100_000, blockSize: 1 } as const;
 const MIX: PromptType[] = [
   { prompt: 50, output: 50, rate: 6 },

@@ -9,7 +9,7 @@ const DIR = fileURLToPath(new URL('../../../examples/paper/', import.meta.url));
 const specs = readdirSync(DIR).filter((f) => f.endsWith('.yaml'));
 
 describe("the paper's experiments (examples/paper/*.yaml)", () => {
-  it('exist for every experiment of PAPER.md §7', () => {
+  it('exist for every experiment of arXiv 2504.11320v2 §6', () => {
     expect(specs.sort()).toEqual([
       'nested-wait-clustered.yaml',
       'nested-wait-real-traces.yaml',
@@ -26,7 +26,7 @@ describe("the paper's experiments (examples/paper/*.yaml)", () => {
       const policies = new Set(plan.runs.map((r) => r.policy.policy));
       expect(policies.has('vllm') && policies.has('sarathi')).toBe(true);
       expect(policies.has('wait') || policies.has('nested-wait')).toBe(true);
-      // The same batch cap for every policy (PAPER.md §6.1).
+      // The same batch cap for every policy (arXiv 2504.11320v2 §6).
       const caps = new Set(
         plan.runs.map((r) =>
           'maxNumSeqs' in r.policy ? r.policy.maxNumSeqs : 'batchCap' in r.policy ? r.policy.batchCap : 0,

@@ -9,7 +9,7 @@ import { planSweep } from '../../../runner/sweeps/sweep-plan.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
-/** The sweep spec example of the core issue, verbatim (paths relative to examples/). */
+/** The reference sweep spec example, verbatim (paths relative to examples/). */
 const ISSUE_EXAMPLE = `name: quickstart
 machine: a100-llama2-7b
 requests: 2000
@@ -33,7 +33,7 @@ const cleanup: string[] = [];
 afterAll(() => cleanup.forEach((f) => rmSync(f, { force: true, recursive: true })));
 
 describe('sweep spec', () => {
-  it("plans the issue's example exactly as written: 6 workload grid points x 3 policies", () => {
+  it('plans the reference example exactly as written: 6 workload grid points x 3 policies', () => {
     const file = join(EXAMPLES, `.issue-example-${process.pid}.yaml`);
     cleanup.push(file);
     writeFileSync(file, ISSUE_EXAMPLE);

@@ -7,7 +7,7 @@ import { requestList } from '../../../helpers/request-lists.js';
 import { expectRunInvariants, workloadArb } from './invariants.js';
 import { mcSfFor, runScheduler } from './run-mc-sf.js';
 
-describe('mc-sf with oracle predictions (done-when of the issue)', () => {
+describe('mc-sf with oracle predictions', () => {
   it('never exceeds memory, never evicts or preempts; every request completes once, tokens conserved, TTFT <= E2E', () => {
     fc.assert(
       fc.property(

@@ -8,7 +8,7 @@ interface Path {
 }
 
 /**
- * MC-SF written literally from PAPER.md section 10.1, for differential tests: every iteration it
+ * MC-SF written literally from docs/paper-model.md#mc-sf, for differential tests: every iteration it
  * rebuilds each request's predicted KV path from the engine's state and checks the memory at the
  * current step and at every predicted completion step of the started requests, U and the candidate
  * (O(M²) per candidate, no incremental state). Same LIFO eviction and queue order as McSfScheduler.

@@ -87,7 +87,7 @@ describe('memory bound (eq. nested_wait_memory_total)', () => {
         mPi += base.thresholds[k] * (60 + s);
     }
     expect(r.mPiTokens).toBeCloseTo(mPi, 6);
-    // The paper's finding (§8.1, extension validation): M^pi dominates the buffer.
+    // The paper's finding (arXiv 2504.11320v2 §7.2): M^pi dominates the buffer.
     expect(r.mPiTokens).toBeGreaterThan(r.bufferTokens);
   });
 

@@ -3,8 +3,8 @@ import type { EngineView, Scheduler } from '../../../../runner/engine/scheduler.
 import type { NestedWaitScheduler } from '../../../../runner/schedulers/nested-wait.js';
 
 /**
- * Re-derives Algorithm 2 (PAPER.md §4.3; variant `paper`) or the authors' code rule (§7.6;
- * variant `code`) independently of the scheduler and checks every iteration against it:
+ * Re-derives Algorithm 2 (arXiv 2504.11320v2 §5; variant `paper`) or the authors' code rule
+ * (docs/paper-model.md#the-authors-simulator; variant `code`) independently of the scheduler and checks every iteration against it:
  * - stages: a waiting request is queued at stage 0, a request holding KV at stage
  *   (tokens produced) + 1 under `paper` and (tokens produced) under `vllm`;
  * - entry limits: n_k under `paper`; min(n_k, max(0, B_k - I_k)) under `code`, with I_k the

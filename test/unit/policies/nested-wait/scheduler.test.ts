@@ -90,7 +90,7 @@ describe('drain', () => {
   });
 });
 
-describe('done when: KV capacity at the computed bound never overflows (PAPER.md §7.3 instance)', () => {
+describe('KV capacity at the computed bound never overflows (synthetic instance of arXiv 2504.11320v2 §6.2)', () => {
   it('20 seeds, 3,000 requests, rates 60-70 % of the fluid limit: zero evictions', () => {
     const d0 = 0.0113;
     const d1 = 2.68e-7;

@@ -24,7 +24,7 @@ function ratioConditionHolds(n: number[], rates: number[]): boolean {
   return p.every((pk, k) => n[k + 1] / n[k] > pk);
 }
 
-describe('threshold rule (PAPER.md §7.3, §7.4, eq. nested_wait_thresholds)', () => {
+describe('threshold rule (arXiv 2504.11320v2 §6.2, eq. nested_wait_thresholds)', () => {
   it('decode lengths (20,40,80,160) at rates 20:40:80:160 give thresholds 15:14:12:8 before the margin', () => {
     const rates = [20, 40, 80, 160];
     const stages = segmentStages([20, 40, 80, 160], 'paper').count;
@@ -78,9 +78,9 @@ describe('threshold rule (PAPER.md §7.3, §7.4, eq. nested_wait_thresholds)', (
   });
 });
 
-describe('segment budgets of the code variant (PAPER.md §7.6: the authors seg_total_limit)', () => {
+describe('segment budgets of the code variant (docs/paper-model.md: the authors seg_total_limit)', () => {
   it('are the segments shares of batchCap, floor(batchCap stages_k T_k / sum_j stages_j T_j)', () => {
-    // §7.3 instance: the shares are 21 x 15, 20 x 14, 40 x 12, 80 x 8, the base thresholds times
+    // The synthetic instance of §6.2: the shares are 21 x 15, 20 x 14, 40 x 12, 80 x 8, the base thresholds times
     // the stages, even where the margin rule raised n_k (15:15:13:9).
     const rates = [20, 40, 80, 160];
     const stages = [21, 20, 40, 80];

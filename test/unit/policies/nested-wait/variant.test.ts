@@ -9,7 +9,7 @@ import { generateTypedMix } from '../../../../runner/workloads/typed-mix.js';
 import { requestList } from '../../../helpers/request-lists.js';
 import { runNestedWait, steps } from './helpers.js';
 
-describe('variant: paper (Algorithm 2 as printed) or code (the authors simulator, PAPER.md §7.6)', () => {
+describe('variant: paper (Algorithm 2 as printed) or code (the authors simulator, docs/paper-model.md)', () => {
   it('defaults to paper, accepts code, refuses anything else', () => {
     expect(NestedWaitSpecSchema.parse({ policy: 'nested-wait' }).variant).toBe('paper');
     expect(NestedWaitSpecSchema.parse({ policy: 'nested-wait', variant: 'code' }).variant).toBe('code');

@@ -26,7 +26,7 @@ function steps(
   return { ...run, byIteration };
 }
 
-describe('Algorithm 1 step by step (PAPER.md §3.3; hand-worked, tokenModel paper)', () => {
+describe('Algorithm 1 step by step (arXiv 2504.11320v2 §4; hand-worked, tokenModel paper)', () => {
   it('waits for n_j0 >= n_j, runs min(n_j, n_js) per stage, pauses types below threshold, drains at the end', () => {
     // Type X: prompt 1, output 3 (stages 0..3), n = 2. Type Y: prompt 1, output 1 (stages 0..1), n = 1.
     const types: PromptType[] = [
@@ -125,7 +125,7 @@ describe('LIFO eviction when the thresholds overflow the KV cache (C < M^pi)', (
       [5, 'evict E, decode A, decode B'], // A and B finish: 6 + 6 = 12 blocks
       [6, 'prefill F2, prefill D2'], // stage 0 holds F, D, C, E: FIFO, the evicted ones re-queued as arrivals
     ]);
-    // The cascade goes on while thresholds exceed the capacity (PAPER.md §1.3); the oldest
+    // The cascade goes on while thresholds exceed the capacity (arXiv 2504.11320v2 §2); the oldest
     // admitted prompts are never the victims.
     expect([...out.records.evictions]).toEqual([0, 0, 2, 1, 2, 0, 2]);
     expect(audit.maxUsedBlocks).toBe(12);

@@ -6,7 +6,7 @@ import { schedulerFor } from '../../../helpers/scheduler-for.js';
 import { poissonTypedList, runAudited, sum } from './wait-harness.js';
 
 /*
- * PAPER.md §3.2 Example 2: l = 1, l' = 1, C = 12 tokens, about 4 arrivals per iteration. With
+ * arXiv 2504.11320v2 §4.1, Example 2: l = 1, l' = 1, C = 12 tokens, about 4 arrivals per iteration. With
  * d0 = 1 s and d1 = 0 every iteration takes exactly 1 s, so "per second" = "per iteration". The
  * fluid equilibrium holds 4 prompts per stage: 4 prefills (4 tokens) + 4 decodes (4 x 2 tokens)
  * = 12 = C = M*, and 4 completions per iteration.
@@ -21,7 +21,7 @@ const list = poissonTypedList([type], 10_000, 7);
 const lastArrival = list.arrival[list.arrival.length - 1];
 const machine = { kvCapacityBlocks: 12, blockSize: 1, d0: 1, d1: 0, tokenModel: 'paper' as const };
 
-describe("PAPER.md Example 2: FCFS cascades, WAIT does not (C = M* = 12, l = l' = 1, 4 arrivals/iteration)", () => {
+describe("the paper's Example 2 (§4.1): FCFS cascades, WAIT does not (C = M* = 12, l = l' = 1, 4 arrivals/iteration)", () => {
   it('the fluid equilibrium and the WAIT threshold of the instance are n = 4 per stage, M* = 12', () => {
     const eq = fluidEquilibrium([type], 1, 0, 'paper');
     expect(eq.nStar).toEqual([8]); // 4 per stage x 2 stages

@@ -6,7 +6,7 @@ import { fluidThresholds, waitMemoryTokens } from '../../../../runner/fluid/wait
 import { poissonTypedList, runPlain, sum } from './wait-harness.js';
 
 /*
- * Heavy traffic (PAPER.md §5.1, thm:wait_heavy_traffic): one type (prompt 20, output 100) on the
+ * Heavy traffic (arXiv 2504.11320v2 §4.3, theorem wait_heavy_traffic): one type (prompt 20, output 100) on the
  * linear machine d0 = 0.0113 s, d1 = 2.68e-7 s/token, tokenModel `paper`, at 92 % of the largest
  * stable rate, with the least fluid thresholds and a KV capacity of exactly M^pi (block size 16:
  * capacity = the blocks n prompts per stage hold). WAIT must serve Throughput* = lambda l'

@@ -191,7 +191,7 @@ describe('WAIT invariants on random typed workloads', () => {
     );
   });
 
-  it('variant code with C >= M^pi: every planning (empty ones included) is the batch of the rule in PAPER.md §7.6', () => {
+  it('variant code with C >= M^pi: every planning (empty ones included) is the batch of the simulator rule in docs/paper-model.md', () => {
     let crossTypeMoves = 0;
     fc.assert(
       fc.property(
@@ -234,7 +234,7 @@ describe('WAIT invariants on random typed workloads', () => {
 });
 
 /**
- * Reference model of WAIT's `code` variant (PAPER.md §7.6) for runs without evictions or held-back
+ * Reference model of WAIT's `code` variant (docs/paper-model.md#the-authors-simulator) for runs without evictions or held-back
  * prefills: wraps an audited WAIT and, before each planning, predicts its batch from the arrivals
  * and the decisions so far: with b_j = n_j S_j and k_j = min(n_j, floor(b_j - type-j prompts in
  * flight)), nothing unless some type has n_j0 >= k_j or all requests have arrived; otherwise every

@@ -15,7 +15,7 @@ import { contextFor } from '../../../helpers/scheduler-for.js';
 import { requestList } from '../../../helpers/request-lists.js';
 import { poissonTypedList, runPlain } from './wait-harness.js';
 
-/** PAPER.md §7.2 (ii), high demand: prompts 20, outputs 100/200/300, rates 6000/4000/2000 req/s. */
+/** arXiv 2504.11320v2 §6.1 (ii), high demand: prompts 20, outputs 100/200/300, rates 6000/4000/2000 req/s. */
 const highDemand: PromptType[] = [
   { prompt: 20, output: 100, rate: 6000 },
   { prompt: 20, output: 200, rate: 4000 },
@@ -23,7 +23,7 @@ const highDemand: PromptType[] = [
 ];
 
 /**
- * A small instance checked by hand: the two types of PAPER.md §3.2's FCFS proof (l = 1, l' = 1
+ * A small instance checked by hand: the two types of the paper's FCFS proof (appendix, prop. lower_bound_FCFS; l = 1, l' = 1
  * and l = 1, l' = 2) with rates 2 and 1 req/s, d0 = 0.5 s, d1 = 0.05 s/token, tokenModel `paper`.
  * S_j m_j = 2 x 1.5 = 3 and 3 x 2 = 6 tokens, so M(n) = 3 n_1 + 6 n_2 and the load is
  * 0.05 x (2 x 3 + 1 x 6) = 0.6. Fixed point from n = (max(1, ceil(1)), max(1, ceil(0.5))) = (1, 1):
@@ -35,7 +35,7 @@ const small: PromptType[] = [
   { prompt: 1, output: 2, rate: 1 },
 ];
 
-describe('paperThresholds: n_j = floor(B rho_j / S_j), at least 1 (PAPER.md §3.4)', () => {
+describe('paperThresholds: n_j = floor(B rho_j / S_j), at least 1 (arXiv 2504.11320v2 §6.1)', () => {
   it('high-demand instance, B = 448: 448/2/101 = 2.22 -> 2, 448/3/201 = 0.74 -> 1, 448/6/301 = 0.25 -> 1', () => {
     expect(paperThresholds(highDemand, 448, 'paper')).toEqual([2, 1, 1]);
   });
@@ -48,7 +48,7 @@ describe('paperThresholds: n_j = floor(B rho_j / S_j), at least 1 (PAPER.md §3.
     expect(paperThresholds(highDemand, 5000, 'vllm')).toEqual([25, 8, 2]);
   });
 
-  it('low-demand instance (PAPER.md §7.2 (i)), B = 128: 64/11 = 5.8 -> 5, 64/21 = 3.05 -> 3', () => {
+  it('low-demand instance (arXiv 2504.11320v2 §6.1 (i)), B = 128: 64/11 = 5.8 -> 5, 64/21 = 3.05 -> 3', () => {
     const low: PromptType[] = [
       { prompt: 10, output: 10, rate: 1000 },
       { prompt: 10, output: 20, rate: 1000 },
@@ -216,7 +216,7 @@ describe('WaitSpecSchema and WaitScheduler input errors', () => {
   });
 });
 
-describe("the authors' code rule (PAPER.md §7.6)", () => {
+describe("the authors' code rule (docs/paper-model.md#the-authors-simulator)", () => {
   it('gives per-stage thresholds proportional to the rates: equal rates, equal thresholds', () => {
     // low demand: S = 11 and 21 stages, B = 290: 290 x 1000 / (1000 x 11 + 1000 x 21) = 9.06 -> 9 each
     const types = [

@@ -29,7 +29,7 @@ function steps(list: RequestList, types: PromptType[] | null, wait: object) {
   return { ...run, byIteration };
 }
 
-describe("variant `paper` (Algorithm 1 as printed) vs `code` (the authors' simulator, PAPER.md §7.6), hand-worked", () => {
+describe("variant `paper` (Algorithm 1 as printed) vs `code` (the authors' simulator, docs/paper-model.md), hand-worked", () => {
   // Type X: prompt 1, output 3 (stages 0..3, S = 4), n = 1. Type Y: prompt 1, output 1 (S = 2), n = 1.
   // Budgets n_j S_j = 4 and 2. A: X at 0; B, C, D: Y at 2, 4, 6; E: X at 10 (the last arrival).
   const types: PromptType[] = [
@@ -140,7 +140,7 @@ describe("variant `paper` (Algorithm 1 as printed) vs `code` (the authors' simul
 });
 
 describe('light load: `code` is much faster than `paper` on the same workload', () => {
-  it('PAPER.md §7.2 (ii) types at 20 % of the stability limit: mean E2E of `code` below half that of `paper`', () => {
+  it('arXiv 2504.11320v2 §6.1 (ii) types at 20 % of the stability limit: mean E2E of `code` below half that of `paper`', () => {
     // High-demand types (prompt 20, outputs 100/200/300, rates 6:4:2) on the linear machine of
     // heavy-traffic.test.ts, tokenModel paper, default thresholds (paper rule, B = 128: n = 1, 1, 1),
     // a roomy KV cache. Arrivals (~37 req/s) are far apart compared with an iteration (~11 ms), so

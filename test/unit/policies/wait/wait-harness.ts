@@ -10,7 +10,7 @@ import { AuditingScheduler } from '../../../helpers/auditing-scheduler.js';
 import { contextFor, type TestContext } from '../../../helpers/scheduler-for.js';
 
 /**
- * A typed request list (PAPER.md §1.2): one superposed Poisson stream of total rate sum lambda_j
+ * A typed request list (arXiv 2504.11320v2 §2): one superposed Poisson stream of total rate sum lambda_j
  * (first arrival at 0), each request's type drawn with probability lambda_j / sum lambda, seeded.
  */
 export function poissonTypedList(types: PromptType[], n: number, seed: number): RequestList {
