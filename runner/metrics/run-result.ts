@@ -1,13 +1,13 @@
+import type { EngineOutput } from '../engine/replica-engine.js';
 import type { IterationRecords, RequestRecords, TimeSeries } from '../engine/run-records.js';
 import type { RunMetrics } from './metric-keys.js';
-import type { StabilityResult } from './stability.js';
+import { computeRunMetrics } from './run-metrics.js';
+import { assessStability, type StabilityResult } from './stability.js';
 
 /**
  * Everything one run produces; what the store persists for a done run. Assembled above the
  * engine (runner/sweeps/run-task.ts for a simulated run, runner/sweeps/execute-run-on-worker.ts for a run on
- * a GPU worker) from the engine's raw output records (runner/engine/run-records.ts), the metrics
- * computed from them (computeRunMetrics, runner/metrics/run-metrics.ts) and the stability verdict
- * (assessStability, runner/metrics/stability.ts).
+ * a GPU worker) from the engine's raw output records (runner/engine/run-records.ts) by {@link runResultOf}.
  */
 export interface RunResult {
   readonly metrics: RunMetrics;
@@ -22,4 +22,24 @@ export interface RunResult {
   readonly warnings: string[];
   /** Measured iterations of a run executed on a GPU worker; absent for simulated runs. */
   readonly iterations?: IterationRecords;
+}
+
+/**
+ * The result of a finished run: the engine's records, the metrics computed from them
+ * (computeRunMetrics, runner/metrics/run-metrics.ts) and the stability verdict over the arrival
+ * window (assessStability, runner/metrics/stability.ts).
+ *
+ * @param output what the engine returned (simulate or simulateOn)
+ * @param wallS wall seconds the run took (the `sim_wall_s` metric)
+ * @param iterations the measured iterations of a run on a GPU worker; omit for simulated runs
+ */
+export function runResultOf(output: EngineOutput, wallS: number, iterations?: IterationRecords): RunResult {
+  return {
+    metrics: computeRunMetrics(output, wallS),
+    requests: output.records,
+    timeSeries: output.timeSeries,
+    stability: assessStability(output.records, { endS: output.totals.endS }),
+    warnings: output.warnings,
+    ...(iterations === undefined ? {} : { iterations }),
+  };
 }

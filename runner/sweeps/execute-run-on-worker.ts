@@ -1,10 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { EngineProgress } from '../engine/engine-progress.js';
 import { simulateOn } from '../engine/replica-engine.js';
-import type { RunResult } from '../metrics/run-result.js';
 import type { Machine } from '../machines/machine.js';
-import { computeRunMetrics } from '../metrics/run-metrics.js';
-import { assessStability } from '../metrics/stability.js';
+import { runResultOf, type RunResult } from '../metrics/run-result.js';
 import { createScheduler } from '../schedulers/policy-spec.js';
 import { WorkerError } from '../workers/worker-client.js';
 import { WorkerIterationExecutor } from '../workers/worker-executor.js';
@@ -67,14 +65,7 @@ export async function executeRunOnWorker(
     );
     await executor.releaseAll();
     const wall = (performance.now() - started) / 1000;
-    return {
-      metrics: computeRunMetrics(output, wall),
-      requests: output.records,
-      timeSeries: output.timeSeries,
-      stability: assessStability(output.records, { endS: output.totals.endS }),
-      warnings: output.warnings,
-      iterations: executor.iterations(),
-    };
+    return runResultOf(output, wall, executor.iterations());
   } catch (error) {
     if (!(error instanceof WorkerError)) {
       // The engine or the policy failed; the worker is fine once it holds nothing.

@@ -1,17 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import type { EngineProgress } from '../engine/engine-progress.js';
 import { simulate } from '../engine/replica-engine.js';
-import type { RunResult } from '../metrics/run-result.js';
 import type { TokenModel } from '../engine/token-model.js';
-import { resolveMachine } from '../machines/resolve-machine.js';
+import type { PromptType } from '../fluid/prompt-type.js';
 import type { Machine } from '../machines/machine.js';
 import type { ResolvedMachineRef } from '../machines/machine-ref.js';
+import { resolveMachine } from '../machines/resolve-machine.js';
 import type { WorkerMachineRef } from '../machines/worker-machine-ref.js';
-import type { PromptType } from '../fluid/prompt-type.js';
-import type { SchedulerContext } from '../schedulers/scheduler-context.js';
-import { computeRunMetrics } from '../metrics/run-metrics.js';
-import { assessStability } from '../metrics/stability.js';
+import { runResultOf, type RunResult } from '../metrics/run-result.js';
 import { createScheduler, type PolicySpec } from '../schedulers/policy-spec.js';
+import type { SchedulerContext } from '../schedulers/scheduler-context.js';
 import type { RequestList } from '../workloads/request-list.js';
 import { throttledRunProgress } from './run-progress.js';
 
@@ -77,11 +75,5 @@ export function executeRun(task: RunTask, onProgress?: (p: EngineProgress) => vo
     createScheduler(task.policy, schedulerContextOf(task, machine)),
   );
   const wall = (performance.now() - started) / 1000;
-  return {
-    metrics: computeRunMetrics(output, wall),
-    requests: output.records,
-    timeSeries: output.timeSeries,
-    stability: assessStability(output.records, { endS: output.totals.endS }),
-    warnings: output.warnings,
-  };
+  return runResultOf(output, wall);
 }

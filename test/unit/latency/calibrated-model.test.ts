@@ -14,25 +14,13 @@ import {
   type CalibrationFit,
   type CalibrationPoint,
 } from '../../../runner/machines/calibration-fit.js';
-import { calibrationGrid, type CalibrationGridOptions } from '../../../runner/machines/calibration-grid.js';
+import { calibrationGrid } from '../../../runner/machines/calibration-grid.js';
 import type { IterationTimeModel } from '../../../runner/latency/iteration-time-model.js';
 import { resolveMachine } from '../../../runner/machines/resolve-machine.js';
 import { fitLeastSquaresLine } from '../../../runner/latency/profile-linear-fit.js';
 import { ProfileResultReplySchema, type ProfileShape } from '../../../runner/workers/worker-protocol.js';
 import { decodeBatch, prefillBatch } from '../../helpers/batch-shapes.js';
-
-const SMALL: CalibrationGridOptions = {
-  maxBatchTokens: 512,
-  maxKvTokens: 512,
-  maxDecodes: 32,
-  kvCapacityTokens: 1_000_000,
-};
-const LLAMA_7B: CalibrationGridOptions = {
-  maxBatchTokens: 4096,
-  maxKvTokens: 4096,
-  maxDecodes: 128,
-  kvCapacityTokens: 1_000_000,
-};
+import { CPU_GRID as SMALL, GPU_GRID as LLAMA_7B } from '../../helpers/calibration-grids.js';
 
 /** Points for grid shapes, timed by `model` (what a GPU worker would measure if it were `model`). */
 function measure(shapes: ProfileShape[], model: IterationTimeModel): CalibrationPoint[] {

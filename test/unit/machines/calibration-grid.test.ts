@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { calibrationGrid, type CalibrationGridOptions } from '../../../runner/machines/calibration-grid.js';
 import type { ProfileShape } from '../../../runner/workers/worker-protocol.js';
+import { CPU_GRID as SMALL, GPU_GRID as LLAMA_7B } from '../../helpers/calibration-grids.js';
 
-const SMALL: CalibrationGridOptions = {
-  maxBatchTokens: 512,
-  maxKvTokens: 512,
-  maxDecodes: 32,
-  kvCapacityTokens: 1_000_000,
-};
-const LLAMA_7B: CalibrationGridOptions = {
-  maxBatchTokens: 4096,
-  maxKvTokens: 4096,
-  maxDecodes: 128,
-  kvCapacityTokens: 1_000_000,
-};
 const OPTION_SETS: CalibrationGridOptions[] = [
   SMALL,
   LLAMA_7B,
