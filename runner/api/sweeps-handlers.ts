@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
-import { decodeStoredMachineSpec, storedMachineDocument } from '../machines/stored-machine-spec.js';
+import { storedMachineDocument, storedMachineName } from '../machines/stored-machine-spec.js';
 import type { SweepRow } from '../store/sweep-row.js';
 import type { SweepSnapshot } from '../sweeps/sweep-manager.js';
 import { planSweepText } from '../sweeps/sweep-plan.js';
@@ -91,16 +91,15 @@ export function sweepsHandlers(ctx: HandlerContext): OperationHandlers<SweepsOp>
 
 /**
  * A stored sweep as `sweeps.list` reports it: its run counts, its machine's name (from the stored
- * machine JSON) and whether this runner executes it now.
- * @throws InputError when the sweep's stored machine JSON cannot be read
+ * machine JSON; `?` when that document is damaged, which the sweep's `sweeps.get` then reports)
+ * and whether this runner executes it now.
  */
 function sweepSummary({ store, manager }: HandlerContext, sweep: SweepRow): SweepSummary {
   const counts = store.runCounts(sweep.id);
-  const machine = decodeStoredMachineSpec(sweep.machineJson, `sweep ${sweep.id}`);
   return {
     id: sweep.id,
     name: sweep.name,
-    machine: machine.name,
+    machine: storedMachineName(sweep.machineJson),
     createdAt: sweep.createdAt,
     finishedAt: sweep.finishedAt,
     originHost: sweep.originHost,

@@ -76,6 +76,21 @@ export function storedMachineDocument(machineJson: string, what: string): Record
   return decode(machineJson, what).document;
 }
 
+/**
+ * The machine name of a sweep's stored machine document, for lists: the document's `name` when it
+ * has a string one, else `?`. Never throws, so one damaged sweep does not hide the others; the
+ * sweep's own page (decodeStoredMachineSpec) says what is wrong with it.
+ * @param machineJson the sweep's `machineJson` (SweepRow)
+ */
+export function storedMachineName(machineJson: string): string {
+  try {
+    const document: unknown = JSON.parse(machineJson);
+    return isRecord(document) && typeof document.name === 'string' ? document.name : '?';
+  } catch {
+    return '?';
+  }
+}
+
 function decode(
   machineJson: string,
   what: string,

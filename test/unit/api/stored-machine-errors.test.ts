@@ -5,8 +5,8 @@ import { Store } from '../../../runner/store/store.js';
 
 /**
  * A sweep whose stored machine JSON this version cannot read (a damaged or foreign database):
- * every operation that reads it answers `bad-input` naming the sweep and the field, not a crash
- * deep in a report or a chart.
+ * every operation that needs it answers `bad-input` naming the sweep and the field, not a crash
+ * deep in a report or a chart; the lists still show it, so one damaged sweep hides no other.
  */
 const store = Store.open(':memory:');
 const api = createApiService(store, { jobs: 1, cwd: process.cwd() });
@@ -38,7 +38,6 @@ afterAll(async () => {
 
 describe('the API on a sweep with an unreadable stored machine', () => {
   it.each([
-    ['sweeps.list', {}],
     ['sweeps.get', { sweepId }],
     ['runs.compare', { runIds: [runId] }],
     ['export.report', { runIds: [runId], format: 'json' }],
@@ -51,6 +50,13 @@ describe('the API on a sweep with an unreadable stored machine', () => {
       new RegExp(`^sweep ${sweepId}: its stored machine JSON is not a machine description: `),
     );
     expect(result.error.message).toContain('kvCapacityBlocks: ');
+  });
+
+  it('still lists the sweep, with the machine name the document gives', async () => {
+    const result = await api.call('sweeps.list', {});
+    expect(result.ok && (result.value as { id: number; machine: string }[])).toEqual([
+      expect.objectContaining({ id: sweepId, machine: 'sim' }),
+    ]);
   });
 
   it('still lists its runs (which do not read the machine JSON)', async () => {

@@ -4,6 +4,7 @@ import { BUILT_IN_MACHINES } from '../../../runner/machines/built-in-machines.js
 import {
   decodeStoredMachineSpec,
   storedMachineDocument,
+  storedMachineName,
 } from '../../../runner/machines/stored-machine-spec.js';
 import { stableJson } from '../../../runner/stable-json.js';
 
@@ -101,5 +102,14 @@ describe('storedMachineDocument', () => {
     expect(JSON.stringify(storedMachineDocument(STORED, 'sweep 1'))).toBe(STORED);
     expect(JSON.stringify(storedMachineDocument(WORKER, 'sweep 2'))).toBe(WORKER);
     expect(() => storedMachineDocument('{}', 'sweep 5')).toThrow(/^sweep 5: /);
+  });
+});
+
+describe('storedMachineName', () => {
+  it("gives the document's name, or ? when the document has none or is not JSON, never throwing", () => {
+    expect(storedMachineName(JSON.stringify({ name: 'sim', kvCapacityBlocks: '7' }))).toBe('sim');
+    expect(storedMachineName(JSON.stringify({ name: 7 }))).toBe('?');
+    expect(storedMachineName('[1, 2]')).toBe('?');
+    expect(storedMachineName('{"name": ')).toBe('?');
   });
 });
