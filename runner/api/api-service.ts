@@ -1,6 +1,6 @@
 import type { MachineRegistry } from '../machines/machine-registry.js';
 import type { Store } from '../store/store.js';
-import { SweepManager, type SweepSnapshot } from '../sweeps/sweep-manager.js';
+import { SweepManager, type SweepManagerOptions, type SweepSnapshot } from '../sweeps/sweep-manager.js';
 import {
   isApiOp,
   parseApiInput,
@@ -34,6 +34,8 @@ export interface ApiServiceOptions {
   jobs: number;
   /** Directory relative spec paths resolve against when a call gives none. */
   cwd: string;
+  /** Holds each run after it simulates until the promise settles (SweepManager's `runGate`). */
+  runGate?: SweepManagerOptions['runGate'];
 }
 
 /**
@@ -52,7 +54,7 @@ export function createApiService(
   options: ApiServiceOptions,
 ): ApiHandler & { close(): Promise<void> } {
   const registry = (): MachineRegistry => store;
-  const manager = new SweepManager(store, { jobs: options.jobs, registry });
+  const manager = new SweepManager(store, { jobs: options.jobs, registry, runGate: options.runGate });
   const listeners = new Set<(event: ApiEventName, data: unknown) => void>();
   const emit = <E extends ApiEventName>(event: E, data: ApiEvents[E]): void => {
     for (const l of listeners) l(event, data);

@@ -5,6 +5,7 @@ import { startHttpServer, type HttpServer } from '../api/http-server.js';
 import { InputError } from '../errors.js';
 import { repositoryPath } from '../repository-path.js';
 import { Store } from '../store/store.js';
+import { HeldRunsGate } from '../sweeps/held-runs-gate.js';
 import { ExitCode } from './exit-codes.js';
 
 /** Port `schedbench serve` listens on without `--port`. */
@@ -28,12 +29,25 @@ export interface ServeCommandOptions {
  * running runs go back to the queue; `sweeps.resume` or `schedbench sweep` finishes them) and
  * closes the database. A second signal while stopping exits at once with code 1.
  *
+ * With SCHEDBENCH_HOLD_RUNS=1 in the environment every run is held after it simulates, before its
+ * result is stored, until the process receives SIGUSR2 (HeldRunsGate); from then on runs go
+ * through. For tests that must see a sweep running; it says so on stderr.
+ *
  * @returns ExitCode.OK once stopped by a signal
  * @throws InputError when the port is taken or not allowed, or on a bad database
  */
 export async function serveCommand(opts: ServeCommandOptions): Promise<number> {
   const store = Store.open(opts.db);
-  const api = createApiService(store, { jobs: opts.jobs ?? availableParallelism(), cwd: process.cwd() });
+  const hold = process.env.SCHEDBENCH_HOLD_RUNS === '1' ? new HeldRunsGate() : undefined;
+  const api = createApiService(store, {
+    jobs: opts.jobs ?? availableParallelism(),
+    cwd: process.cwd(),
+    runGate: hold?.gate,
+  });
+  if (hold) {
+    process.once('SIGUSR2', () => hold.release());
+    process.stderr.write('SCHEDBENCH_HOLD_RUNS=1: runs are held after they simulate until SIGUSR2.\n');
+  }
   let server: HttpServer;
   try {
     server = await startHttpServer({

@@ -9,9 +9,10 @@ export const SIMULATED_PROGRESS_ITERATIONS = 1024;
 
 /**
  * The engine progress sink of one sweep run: the engine reports every `everyIterations`
- * iterations, and `report` receives the first of those reports at once, then at most one per
- * RUN_PROGRESS_INTERVAL_MS of wall time (the others are dropped, the run's end report included:
- * the run's result says how it ended).
+ * iterations and once at the end; `report` receives the first of those reports at once, then at
+ * most one per RUN_PROGRESS_INTERVAL_MS of wall time (the others are dropped), and always the one
+ * that says every request has finished, so a run that has simulated but is not stored yet shows
+ * its final state.
  *
  * @param report where the run's progress goes (a callback, or a MessagePort's postMessage from a
  *   worker thread)
@@ -27,7 +28,7 @@ export function throttledRunProgress(
     everyIterations,
     report(p) {
       const now = performance.now();
-      if (now - last < RUN_PROGRESS_INTERVAL_MS) return;
+      if (now - last < RUN_PROGRESS_INTERVAL_MS && p.finished < p.total) return;
       last = now;
       report(p);
     },

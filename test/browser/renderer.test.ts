@@ -140,7 +140,9 @@ describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
       writeFileSync(join(dir, 'tiny.yaml'), tinySpec('tiny', 300));
       const sweep = runCli(['sweep', join(dir, 'tiny.yaml'), '--db', db, '--jobs', '2']);
       expect(sweep.code, sweep.stderr).toBe(0);
-      serve = await startServe(db, ['--jobs', '2']);
+      // Runs started from the UI are held after they simulate until SIGUSR2 (HeldRunsGate), so
+      // the running sweep can be looked at without racing it.
+      serve = await startServe(db, ['--jobs', '2'], { SCHEDBENCH_HOLD_RUNS: '1' });
       browser = await launchChromium();
       context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
       page = await context.newPage();
@@ -334,7 +336,7 @@ describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
       });
       const form = page.locator('.new-sweep-form');
       await form.locator('input[name="name"]').fill('ui-sweep');
-      await form.locator('input[name="requests"]').fill('20000');
+      await form.locator('input[name="requests"]').fill('2000');
       await form.locator('input[name="seeds"]').fill('1');
       await form.locator('input[name="source"][value="poisson"]').check();
       await form.locator('input[name="rates"]').fill('3, 6');
@@ -347,7 +349,7 @@ describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
       await page.click('[data-tab="yaml"]');
       const textarea = page.locator('textarea[name="yaml"]');
       const yaml = await textarea.inputValue();
-      expect(yaml).toContain('requests: 20000');
+      expect(yaml).toContain('requests: 2000');
       expect(yaml).toContain('arrival: { process: poisson, rate: [3, 6] }');
       expect(yaml).toContain('- { policy: fcfs, maxNumSeqs: 128 }');
       const broken = yaml.replace('process: poisson', 'process: poison');
@@ -379,14 +381,20 @@ describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
 
       // The progress panel follows the events to the end; the table shows the sweep complete.
       const panel = page.locator('.sweep-progress[data-sweep="2"]');
-      // While it runs: counts, a progress bar, and the live runs' throughput and queue length.
-      await panel
-        .locator('.live-runs tr[data-run] [data-live="throughput"]')
-        .first()
-        .waitFor({ timeout: 60_000 });
+      // While it runs (both lanes' runs held once simulated): counts, a progress bar, and the live
+      // runs' throughput and queue length.
+      await panel.locator('[data-count="running"]', { hasText: /^running 2$/ }).waitFor({ timeout: 60_000 });
+      const live = panel.locator('.live-runs tr[data-run]');
+      await expect
+        .poll(() => live.locator('td:nth-child(2)').allTextContents())
+        .toEqual(['2000 / 2000', '2000 / 2000']);
+      for (const cell of await live.locator('[data-live="throughput"]').allTextContents()) {
+        expect(Number(cell.replace(/,/g, ''))).toBeGreaterThan(0);
+      }
       expect(await panel.locator('progress').getAttribute('max')).toBe('4');
-      expect(await panel.locator('[data-count="running"]').textContent()).toMatch(/^running [12]$/);
+      expect(await panel.locator('[data-count="done"]').textContent()).toBe('done 0');
       await page.screenshot({ path: join(SHOTS, 'sweeps-running.png') });
+      serve.child.kill('SIGUSR2');
       await panel.locator('xpath=self::*[@data-state="ended"]').waitFor({ timeout: 60_000 });
       expect(await panel.locator('[data-count="done"]').textContent()).toBe('done 4');
       expect(await panel.locator('[data-count="failed"]').textContent()).toBe('failed 0');

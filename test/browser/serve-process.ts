@@ -18,12 +18,16 @@ export interface ServeProcess {
 }
 
 /**
- * Starts `schedbench serve --db DB --port 0` (the real CLI; dist/ must be built) and waits for
- * the ready URL on the last line of its stdout.
+ * Starts `schedbench serve --db DB --port 0` (the real CLI; dist/ must be built) with `env` added
+ * to this process's environment, and waits for the ready URL on the last line of its stdout.
  * @throws when it exits or prints no URL within 30 s
  */
-export async function startServe(db: string, extraArgs: string[] = []): Promise<ServeProcess> {
-  const child = startCli(['serve', '--db', db, '--port', '0', ...extraArgs]);
+export async function startServe(
+  db: string,
+  extraArgs: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServeProcess> {
+  const child = startCli(['serve', '--db', db, '--port', '0', ...extraArgs], { env });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
