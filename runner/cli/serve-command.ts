@@ -30,7 +30,7 @@ export interface ServeCommandOptions {
  * closes the database. A second signal while stopping exits at once with code 1.
  *
  * With SCHEDBENCH_HOLD_RUNS=1 in the environment every run is held after it simulates, before its
- * result is stored, until the process receives SIGUSR2 (HeldRunsGate); from then on runs go
+ * result is stored, until the process receives SIGUSR2 (HeldRunsGate.open); from then on runs go
  * through. For tests that must see a sweep running; it says so on stderr.
  *
  * @returns ExitCode.OK once stopped by a signal
@@ -45,7 +45,7 @@ export async function serveCommand(opts: ServeCommandOptions): Promise<number> {
     runGate: hold?.gate,
   });
   if (hold) {
-    process.once('SIGUSR2', () => hold.release());
+    process.once('SIGUSR2', () => hold.open());
     process.stderr.write('SCHEDBENCH_HOLD_RUNS=1: runs are held after they simulate until SIGUSR2.\n');
   }
   let server: HttpServer;
