@@ -13,23 +13,13 @@ import type { Store } from '../store/store.js';
 import { startWorker } from '../workers/start-worker.js';
 import type { WorkerClient } from '../workers/worker-client.js';
 import type { LoadedReply, ProfileShape } from '../workers/worker-protocol.js';
+import type { ProfileSettings } from '../reports/gpu-report-data.js';
 import { registeredMachine } from './worker-machines-command.js';
 
-/** Options of `schedbench profile`. */
-export interface ProfileCommandOptions {
+/** Options of `schedbench profile`: the settings a GPU report repeats, plus the model and a timeout. */
+export interface ProfileCommandOptions extends ProfileSettings {
   /** Worker model preset or checkpoint directory on the machine. */
   model: string;
-  dtype?: 'float32' | 'float16' | 'bfloat16';
-  /** KV blocks to allocate, or `auto` (the worker sizes it from free memory). */
-  kvBlocks: number | 'auto';
-  blockSize: number;
-  /** Grid limits; defaults depend on the device (GPU: 4,096 tokens, 128 decodes; CPU: 512, 32). */
-  maxBatchTokens?: number;
-  maxDecodes?: number;
-  maxKvTokens?: number;
-  /** Timed iterations per shape (default 5) and untimed warm-up iterations (default 2). */
-  repeats: number;
-  warmup: number;
   /** Seconds to wait for one group of shapes (default 600). */
   timeoutS?: number;
 }

@@ -1,7 +1,7 @@
 import type { CalibrationFit } from '../machines/calibration-fit.js';
 import type { IterationErrorSummary } from '../metrics/iteration-error.js';
 import type { RunMetrics } from '../metrics/metric-keys.js';
-import type { HelloReply, LoadedReply, RooflineReply } from '../workers/worker-protocol.js';
+import type { HelloReply, LoadedReply, RooflineReply, WorkerDtype } from '../workers/worker-protocol.js';
 import type { DecodeFloorRow, PrefillRateRow } from './roofline-floors.js';
 
 /**
@@ -38,8 +38,7 @@ export interface GpuReportData {
   twins: TwinRunComparison;
 }
 
-/** Weights and KV dtypes the worker loads. */
-export type WorkerDtype = 'float32' | 'float16' | 'bfloat16';
+export type { WorkerDtype };
 
 /**
  * The measurement's options, as `schedbench gpu-report` parsed them (undefined = the default the
@@ -98,14 +97,19 @@ export interface GpuDeviceMeasurements {
   prefillSkipped: string[];
 }
 
-/** The options `schedbench profile` ran with (a subset of runner/cli/profile-command.ts's). */
+/** The settings `schedbench profile` runs with (ProfileCommandOptions, runner/cli/profile-command.ts, adds the model and a timeout). */
 export interface ProfileSettings {
+  /** Weights and KV dtype (default float16 on CUDA, float32 on CPU). */
   dtype?: WorkerDtype;
+  /** KV blocks to allocate, or `auto` (the worker sizes it from free memory). */
   kvBlocks: number | 'auto';
+  /** Tokens per KV block. */
   blockSize: number;
+  /** Grid limits; defaults depend on the device (GPU: 4,096 tokens, 128 decodes; CPU: 512, 32). */
   maxBatchTokens?: number;
   maxDecodes?: number;
   maxKvTokens?: number;
+  /** Timed iterations per shape (default 5) and untimed warm-up iterations (default 2). */
   repeats: number;
   warmup: number;
 }

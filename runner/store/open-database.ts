@@ -6,6 +6,7 @@ import { migrate } from './migrate.js';
 import type { MigrationReport } from './migrate.js';
 import { MigrationError } from './migration-error.js';
 import { readMigrationFiles, resolveMigrationsDir } from './migration-files.js';
+import { sqliteErrorCode } from './sqlite-error-code.js';
 
 /** Options of {@link openDatabase}. */
 export interface OpenDatabaseOptions {
@@ -58,7 +59,7 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
     try {
       db.pragma('journal_mode = WAL');
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
+      if (sqliteErrorCode(err) === 'SQLITE_NOTADB') {
         throw new InputError(`${dbFile}: not a SQLite database`, { file: dbFile });
       }
       throw err;

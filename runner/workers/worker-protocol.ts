@@ -28,6 +28,9 @@ export interface HelloRequest {
   id?: unknown;
 }
 
+/** Weights and KV dtypes a worker loads (`hello.dtypes` says which this host supports). */
+export type WorkerDtype = 'float32' | 'float16' | 'bfloat16';
+
 /** `load`: a preset (`tiny-llama`, `llama-2-7b`) or a checkpoint directory, plus the KV cache size. */
 export interface LoadRequest {
   type: 'load';
@@ -39,7 +42,7 @@ export interface LoadRequest {
   /** Tokens per KV block (default 16). */
   block_size?: number;
   /** One of `hello.dtypes` (default float16 on CUDA, float32 on CPU). */
-  dtype?: 'float32' | 'float16' | 'bfloat16';
+  dtype?: WorkerDtype;
   /** `"cpu"` or `"cuda"` (default `hello.device`). */
   device?: 'cpu' | 'cuda';
   /** Seed of the random initialisation (default 0). */
@@ -105,7 +108,7 @@ export interface RooflineRequest {
   type: 'roofline';
   id?: unknown;
   /** Default: the loaded model's dtype on its device, else float16 on CUDA, float32 on CPU. */
-  dtype?: 'float32' | 'float16' | 'bfloat16';
+  dtype?: WorkerDtype;
   /** `"cpu"` or `"cuda"` (default: the loaded model's device, else `hello.device`). */
   device?: 'cpu' | 'cuda';
   /** Copy buffer, bytes (default 1 GiB on CUDA, 64 MiB on CPU). */
