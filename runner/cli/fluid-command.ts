@@ -10,17 +10,26 @@ import { planSweep, requestListKey } from '../sweeps/sweep-plan.js';
 export const FLUID_FORMATS = ['table', 'json'] as const;
 export type FluidFormat = (typeof FLUID_FORMATS)[number];
 
+/** One prompt type of a `schedbench fluid` row, with its equilibrium population. */
+export interface FluidRowType extends PromptType {
+  /** n*_j = tau* lambda_j S_j, type-j prompts in the system at equilibrium; null when unstable. */
+  n_star: number | null;
+}
+
 /** One row of `schedbench fluid`: the fluid benchmark of one workload grid point. */
 export interface FluidRow {
   workload: string;
   rate_rps: number;
   /** `declared` (typed workload) or `binned` (10 output-length bins of the first seed's requests). */
   types_source: string;
-  types: PromptType[];
+  /** The types (l_j, l'_j, lambda_j) and their n*_j. */
+  types: FluidRowType[];
   load: number;
   throughput_star_tok_s: number;
   m_star_tokens: number | null;
   iteration_time_star_s: number | null;
+  /** Prompt tokens prefilled per equilibrium iteration, tau* sum_j lambda_j l_j; null when unstable. */
+  prefill_star_tokens: number | null;
   stable: boolean;
   max_stable_rate_rps: number;
   max_throughput_tok_s: number;
@@ -31,7 +40,8 @@ export interface FluidRow {
 
 /**
  * `schedbench fluid SPEC.yaml`: the paper's fluid benchmark (arXiv 2504.11320v2 §3; docs/fluid-benchmark.md)
- * for every workload grid point of a spec, on the spec's machine and token model. Types come from a
+ * for every workload grid point of a spec, on the spec's machine (its linear model d0, d1 and the
+ * prefill cost d2, fluidEquilibrium) and token model. Types come from a
  * typed workload exactly, or from the first seed's requests by binning output lengths into 10 bins
  * (as for the paper's real data, §6.2).
  * @param registry opens the database, for `profile:` and worker machines
@@ -45,6 +55,7 @@ export function fluidCommand(
 ): string {
   const plan = planSweep(specPath, registry ? { registry } : {});
   const { d0, d1, exact } = plan.machine.linear;
+  const d2 = plan.machine.linear.d2 ?? 0;
   if (!(Number.isFinite(d0) && Number.isFinite(d1))) {
     throw new InputError(
       `${specPath}: machine ${plan.machine.name} has no linear iteration-time model (d0, d1) yet: calibrate it with \`schedbench profile\``,
@@ -57,16 +68,22 @@ export function fluidCommand(
     const list = plan.requestLists.get(requestListKey(wi, seed))!;
     const declared = w.loaded.kind === 'types' ? [...w.loaded.types] : null;
     const { types, source } = requestTypes(list, w.rate, declared);
-    const f = fluidEquilibrium(types, d0, d1, plan.spec.tokenModel);
+    const f = fluidEquilibrium(types, d0, d1, plan.spec.tokenModel, d2);
     return {
       workload: w.label,
       rate_rps: w.rate,
       types_source: source,
-      types,
+      types: types.map((t, j) => ({
+        prompt: t.prompt,
+        output: t.output,
+        rate: t.rate,
+        n_star: f.nStar === null ? null : f.nStar[j],
+      })),
       load: f.load,
       throughput_star_tok_s: f.throughputStarTokS,
       m_star_tokens: f.mStarTokens,
       iteration_time_star_s: f.iterationTimeStarS,
+      prefill_star_tokens: f.prefillStarTokens,
       stable: f.stable,
       max_stable_rate_rps: f.maxStableRateRps,
       max_throughput_tok_s: f.maxThroughputTokS,
@@ -76,12 +93,13 @@ export function fluidCommand(
   });
   const note =
     `machine ${plan.machine.name}: d0 = ${d0} s, d1 = ${d1} s per KV token` +
+    (d2 !== 0 ? `, d2 = ${d2} s per prefilled prompt token` : '') +
     (exact
       ? ' (its linear iteration-time model)'
       : ' (the linear fit of its non-linear iteration-time model)') +
     `; token model ${plan.spec.tokenModel}; KV capacity ${capacity} tokens`;
   if (format === 'json') {
-    return `${JSON.stringify({ machine: plan.machine.name, d0, d1, linear_model_exact: exact, token_model: plan.spec.tokenModel, rows }, null, 2)}\n`;
+    return `${JSON.stringify({ machine: plan.machine.name, d0, d1, d2, linear_model_exact: exact, token_model: plan.spec.tokenModel, rows }, null, 2)}\n`;
   }
   const table = rows.map((r) => ({
     workload: r.workload,

@@ -39,6 +39,7 @@ export function machinesCommand(format: MachinesFormat, workers?: { text: string
     block: m.blockSize,
     d0_s: m.linear.d0,
     d1_s_per_token: m.linear.d1,
+    d2_s_per_prefill_token: m.linear.d2 ?? 0,
     r2: m.linear.r2 ?? null,
     linear: m.linear.exact ? 'exact' : 'fit',
   }));

@@ -36,6 +36,20 @@ export function waitMemoryTokens(
 }
 
 /**
+ * Prompt tokens WAIT prefills per iteration with per-stage thresholds n_j: P^pi = sum_j n_j l_j,
+ * since stage 0 of type j holds n_j prompts, each prefilled in one iteration (the prefill term of
+ * the extended iteration time tau = d0 + d1 M + d2 P; docs/fluid-benchmark.md, "Prefill").
+ * @param types prompt types, in type order
+ * @param thresholds n_j per type (same length as types)
+ * @returns tokens
+ */
+export function waitPrefillTokens(types: PromptType[], thresholds: ArrayLike<number>): number {
+  let prefill = 0;
+  for (let j = 0; j < types.length; j++) prefill += thresholds[j] * types[j].prompt;
+  return prefill;
+}
+
+/**
  * Type budgets of WAIT's `code` variant (docs/paper-model.md#the-authors-simulator):
  * b_j = n_j * S_j prompts, the most type-j prompts resident when every one of its S_j stages holds n_j (stagesAndMeanMemory: S_j = l'_j + 1
  * with tokenModel `paper`, l'_j with `vllm`; not an integer when l'_j is a bin's mean). The authors'
@@ -126,21 +140,26 @@ export function codeThresholds(types: PromptType[], batchCap: number, tokenModel
 }
 
 /**
- * The least integer thresholds satisfying eq. wait_thresholds (arXiv 2504.11320v2 §4):
- * d0 + d1 * M^pi(n) <= n_j / lambda_j for every type j, with M^pi(n) = sum_j n_j S_j m_j
- * (see waitMemoryTokens), and n_j >= 1.
+ * The least integer thresholds satisfying eq. wait_thresholds (arXiv 2504.11320v2 §4), with the
+ * iteration time extended by a prefill term (docs/fluid-benchmark.md, "Prefill"):
+ * d0 + d1 * M^pi(n) + d2 * P^pi(n) <= n_j / lambda_j for every type j, with
+ * M^pi(n) = sum_j n_j S_j m_j (waitMemoryTokens), P^pi(n) = sum_j n_j l_j (waitPrefillTokens),
+ * and n_j >= 1. d2 = 0 is the paper's eq. wait_thresholds.
  *
- * Computed by the monotone fixed-point iteration n_j <- max(1, ceil(lambda_j (d0 + d1 M^pi(n))))
- * from n_j = max(1, ceil(lambda_j d0)); the map is monotone and every solution lies above the
- * start, so the first fixed point reached is the least solution. A solution exists iff the load
- * d1 * sum_j lambda_j S_j m_j is below 1 (summing the inequalities gives M^pi (1 - load) >= d0 *
- * sum_j lambda_j S_j m_j; conversely n_j = ceil(lambda_j T) with T = (d0 + d1 sum_j S_j m_j) /
- * (1 - load) solves it). Products that exceed an integer by floating-point noise only are rounded
- * down (relative tolerance 1e-12).
+ * Computed by the monotone fixed-point iteration
+ * n_j <- max(1, ceil(lambda_j (d0 + d1 M^pi(n) + d2 P^pi(n)))) from n_j = max(1, ceil(lambda_j d0));
+ * the map is monotone and every solution lies above the start, so the first fixed point reached is
+ * the least solution. A solution exists iff the load rho = d1 sum_j lambda_j S_j m_j +
+ * d2 sum_j lambda_j l_j is below 1 (the fluid load of fluidEquilibrium: summing n_j >= lambda_j
+ * DeltaT weighted by S_j m_j and by l_j gives DeltaT (1 - rho) >= d0; conversely n_j =
+ * ceil(lambda_j T) with T = (d0 + d1 sum_j S_j m_j + d2 sum_j l_j) / (1 - rho) solves it).
+ * Products that exceed an integer by floating-point noise only are rounded down (relative
+ * tolerance 1e-12).
  * @param types prompt types (lengths in tokens, rates in req/s), at least one
  * @param d0 fixed iteration overhead, seconds (>= 0)
  * @param d1 seconds per KV token (>= 0)
  * @param tokenModel how iterations map to tokens (stagesAndMeanMemory)
+ * @param d2 seconds per prefilled prompt token (>= 0); default 0, the paper's model
  * @returns one positive integer per type, prompts per stage
  * @throws RangeError for invalid types or coefficients, and when no thresholds exist (load >= 1)
  *   or the iteration does not settle within 1,000,000 steps; the message gives the load
@@ -150,26 +169,33 @@ export function fluidThresholds(
   d0: number,
   d1: number,
   tokenModel: TokenModel,
+  d2 = 0,
 ): number[] {
   checkTypes(types);
-  if (!(Number.isFinite(d0) && d0 >= 0 && Number.isFinite(d1) && d1 >= 0)) {
-    throw new RangeError(`fluid thresholds need finite d0 >= 0 and d1 >= 0 (got d0=${d0}, d1=${d1})`);
+  if (!(Number.isFinite(d0) && d0 >= 0 && Number.isFinite(d1) && d1 >= 0 && Number.isFinite(d2) && d2 >= 0)) {
+    throw new RangeError(
+      `fluid thresholds need finite d0 >= 0, d1 >= 0 and d2 >= 0 (got d0=${d0}, d1=${d1}, d2=${d2})`,
+    );
   }
   let work = 0; // sum_j lambda_j S_j m_j, KV-token-iterations per second
+  let prefill = 0; // sum_j lambda_j l_j, prompt tokens per second
   for (const t of types) {
     const { stages, meanMemory } = stagesAndMeanMemory(t, tokenModel);
     work += t.rate * stages * meanMemory;
+    prefill += t.rate * t.prompt;
   }
-  const load = d1 * work;
+  const load = d1 * work + d2 * prefill;
   if (!(load < 1)) {
+    const terms =
+      d2 === 0 ? 'd1*sum_j lambda_j*S_j*m_j' : 'd1*sum_j lambda_j*S_j*m_j + d2*sum_j lambda_j*l_j';
     throw new RangeError(
-      `no thresholds satisfy d0 + d1*M <= n_j/lambda_j: the load d1*sum_j lambda_j*S_j*m_j = ${load} is not below 1 ` +
+      `no thresholds satisfy ${iterationTimeTerms(d2)} <= n_j/lambda_j: the load ${terms} = ${load} is not below 1 ` +
         `(the arrival rate exceeds what the machine can serve)`,
     );
   }
   const n = types.map((t) => Math.max(1, tolerantCeil(t.rate * d0)));
   for (let step = 0; step < MAX_FIXED_POINT_STEPS; step++) {
-    const deltaT = d0 + d1 * waitMemoryTokens(types, n, tokenModel);
+    const deltaT = d0 + d1 * waitMemoryTokens(types, n, tokenModel) + d2 * waitPrefillTokens(types, n);
     let changed = false;
     for (let j = 0; j < types.length; j++) {
       const next = Math.max(1, tolerantCeil(types[j].rate * deltaT));
@@ -182,19 +208,26 @@ export function fluidThresholds(
     if (!n.every(Number.isSafeInteger)) break;
   }
   throw new RangeError(
-    `thresholds satisfying d0 + d1*M <= n_j/lambda_j did not converge (load ${load}, too close to 1)`,
+    `thresholds satisfying ${iterationTimeTerms(d2)} <= n_j/lambda_j did not converge (load ${load}, too close to 1)`,
   );
 }
 
+/** The iteration time's formula in messages: the paper's when d2 = 0. */
+function iterationTimeTerms(d2: number): string {
+  return d2 === 0 ? 'd0 + d1*M' : 'd0 + d1*M + d2*P';
+}
+
 /**
- * Checks thresholds against eq. wait_thresholds and the memory assumption C >= M^pi
- * (arXiv 2504.11320v2 §4, which assumes C >= M*; WAIT never holds more than M^pi).
+ * Checks thresholds against eq. wait_thresholds (with the prefill term d2 P^pi of fluidThresholds
+ * when d2 > 0) and the memory assumption C >= M^pi (arXiv 2504.11320v2 §4, which assumes C >= M*;
+ * WAIT never holds more than M^pi).
  * @param types prompt types, in type order
  * @param thresholds n_j per type (prompts per stage), same length as types
  * @param d0 fixed iteration overhead, seconds
  * @param d1 seconds per KV token
  * @param kvCapacityTokens the machine's KV capacity C, tokens (blocks x block size)
  * @param tokenModel how iterations map to tokens (stagesAndMeanMemory)
+ * @param d2 seconds per prefilled prompt token; default 0, the paper's model
  * @returns one human-readable warning per violated inequality (naming the type and both sides,
  *   in seconds) and one when M^pi exceeds C (both in tokens); empty when all hold
  * @throws RangeError when thresholds and types differ in length
@@ -206,19 +239,20 @@ export function checkWaitThresholds(
   d1: number,
   kvCapacityTokens: number,
   tokenModel: TokenModel,
+  d2 = 0,
 ): string[] {
   if (thresholds.length !== types.length) {
     throw new RangeError(`${thresholds.length} thresholds for ${types.length} prompt types`);
   }
   const warnings: string[] = [];
   const memory = waitMemoryTokens(types, thresholds, tokenModel);
-  const deltaT = d0 + d1 * memory;
+  const deltaT = d0 + d1 * memory + d2 * waitPrefillTokens(types, thresholds);
   for (let j = 0; j < types.length; j++) {
     const t = types[j];
     if (!atLeast(thresholds[j], t.rate * deltaT)) {
       warnings.push(
         `WAIT threshold of type ${j} (prompt ${fmt(t.prompt)}, output ${fmt(t.output)}, rate ${fmt(t.rate)}/s) ` +
-          `violates eq. wait_thresholds: d0 + d1*M = ${fmt(deltaT)} s > n_j/lambda_j = ${thresholds[j]}/${fmt(t.rate)} = ` +
+          `violates eq. wait_thresholds: ${iterationTimeTerms(d2)} = ${fmt(deltaT)} s > n_j/lambda_j = ${thresholds[j]}/${fmt(t.rate)} = ` +
           `${fmt(thresholds[j] / t.rate)} s (type-${j} prompts arrive faster than WAIT serves them)`,
       );
     }

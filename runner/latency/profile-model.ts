@@ -289,6 +289,9 @@ export class ProfileIterationTimeModel implements IterationTimeModel {
    * batches of b in FIT_BATCH_SIZES requests with mean KV length kv in FIT_KV_LENGTHS, x = b kv.
    * Each point's time is this model's `iterationTime` of that batch, so Vidur's rounding rules
    * apply (token count up to 8, mean KV up to 64) and the fit describes this machine exactly.
+   * This is the paper's decode-only fit, kept for comparison: a machine's `linear` model (the
+   * fluid benchmark's) is fitLinearWithPrefill over mixed prefill and decode batches
+   * (docs/linear-fit.md).
    */
   linearFit(): LinearFit {
     const shape: BatchShape = {

@@ -5,6 +5,7 @@ import { modelArchitecture } from '../latency/model-architectures.js';
 import { loadOperatorProfile } from '../latency/operator-profile.js';
 import { A100_LLAMA2_7B_ATTENTION, ProfileIterationTimeModel } from '../latency/profile-model.js';
 import type { Machine } from './machine.js';
+import { builtInLinearFit } from './machine-linear-fit.js';
 import { MACHINE_PRESETS } from './machine-presets.js';
 
 /**
@@ -42,6 +43,8 @@ const A100_LLAMA2_7B_PROFILE = [
  * operator profile (token-wise operators interpolated, attention from the closed-form fits of
  * data/vidur/ATTENTION.md, combined per batch as Vidur does; see ProfileIterationTimeModel) and
  * Vidur's KV capacity plan (80 GiB x 0.9 minus fp16 weights, 4,096-token slots: 7,424 blocks).
+ * Its linear model (for the fluid benchmark and threshold rules) is fitLinearWithPrefill of the
+ * profile model: d0, d1 and d2 over mixed prefill and decode batches (docs/linear-fit.md).
  */
 function a100Llama27bProfile(): Machine {
   const architecture = modelArchitecture('meta-llama/Llama-2-7b-hf');
@@ -59,7 +62,6 @@ function a100Llama27bProfile(): Machine {
     mode: 'vidur',
     maxTokens: 4096,
   });
-  const fit = model.linearFit();
   return {
     name: 'a100-llama2-7b',
     description:
@@ -67,7 +69,7 @@ function a100Llama27bProfile(): Machine {
     iterationTime: model,
     kvCapacityBlocks: plan.blocks,
     blockSize: 16,
-    linear: { d0: fit.d0, d1: fit.d1, exact: false, r2: fit.r2 },
+    linear: builtInLinearFit('a100-llama2-7b', model),
     hardware: {
       gpu: 'A100-80GB',
       model: 'meta-llama/Llama-2-7b-hf',

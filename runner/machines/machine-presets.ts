@@ -10,8 +10,8 @@
  * Each preset: token-wise operators from that pair's mlp.csv (tensor parallel 1, interpolated by
  * ProfileIterationTimeModel); attention APPROXIMATE, scaled from the A100 Llama-2-7B fits
  * (runner/latency/approximate-attention.ts); KV capacity from planKvCapacity in `vidur` mode
- * (4,096-token slots, block 16, 90 % of Vidur's device memory); linear fit from the model's
- * `linearFit()` (exact: false). `a100-llama2-7b` itself is the measured (non-approximate) preset
+ * (4,096-token slots, block 16, 90 % of Vidur's device memory); linear fit d0, d1, d2 from
+ * `fitLinearWithPrefill` of the model over mixed prefill and decode batches (exact: false). `a100-llama2-7b` itself is the measured (non-approximate) preset
  * defined in built-in-machines.ts and is not repeated here.
  *
  * Offered only where the model fits on ONE GPU with at least {@link MIN_KV_SLOTS} request slots.
@@ -31,6 +31,7 @@ import { modelArchitecture } from '../latency/model-architectures.js';
 import { loadOperatorProfile } from '../latency/operator-profile.js';
 import { ProfileIterationTimeModel } from '../latency/profile-model.js';
 import type { Machine } from './machine.js';
+import { builtInLinearFit } from './machine-linear-fit.js';
 
 /** Fewest 4,096-token request slots a preset must hold ("at least a few"). */
 export const MIN_KV_SLOTS = 4;
@@ -103,7 +104,6 @@ function makePreset(gpu: GpuKey, model: string, plan: KvPlan): Machine {
     attention,
     gpu,
   });
-  const fit = iterationTime.linearFit();
   return {
     name: presetName(gpu, model),
     description:
@@ -112,7 +112,7 @@ function makePreset(gpu: GpuKey, model: string, plan: KvPlan): Machine {
     iterationTime,
     kvCapacityBlocks: plan.blocks,
     blockSize: BLOCK_SIZE,
-    linear: { d0: fit.d0, d1: fit.d1, exact: false, r2: fit.r2 },
+    linear: builtInLinearFit(presetName(gpu, model), iterationTime),
     hardware: {
       gpu: spec.name,
       model,

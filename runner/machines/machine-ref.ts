@@ -7,13 +7,18 @@ import {
   type WorkerMachineRef,
 } from './worker-machine-ref.js';
 
-/** A machine defined inline in a spec: `{model: linear, d0, d1, kvCapacityTokens | kvCapacityBlocks, blockSize}`. */
+/**
+ * A machine defined inline in a spec: `{model: linear, d0, d1, d2?, kvCapacityTokens | kvCapacityBlocks, blockSize}`:
+ * tau = d0 + d1 (KV tokens) + d2 (prefill tokens), seconds (LinearIterationTimeModel); d2, seconds
+ * per prefilled prompt token, defaults to 0 (the paper's model, arXiv 2504.11320v2 eq. time_consump).
+ */
 export const InlineMachineSchema = z
   .object({
     name: z.string().min(1).optional(),
     model: z.literal('linear'),
     d0: z.number().min(0),
     d1: z.number().min(0),
+    d2: z.number().min(0).optional(),
     kvCapacityTokens: z.number().int().positive().optional(),
     kvCapacityBlocks: z.number().int().positive().optional(),
     blockSize: z.number().int().positive().default(16),

@@ -13,11 +13,14 @@ export interface Machine {
   /** Tokens per KV block. */
   blockSize: number;
   /**
-   * The linear model tau = d0 + d1 x (KV tokens) that the fluid benchmark and the paper's
-   * threshold rules use: the machine's own model when it is linear (`exact`), else its linear
-   * fit over decode batches (with its R^2).
+   * The linear model tau = d0 + d1 (KV tokens) + d2 (prefill tokens) that the fluid benchmark and
+   * the paper's threshold rules use (arXiv 2504.11320v2 eq. time_consump, plus d2 seconds per
+   * prefilled prompt token: docs/fluid-benchmark.md): the machine's own model when it is linear
+   * (`exact`), else its linear fit (with its R^2): a profile machine's over mixed prefill and
+   * decode batches (fitLinearWithPrefill, docs/linear-fit.md), a calibrated machine's over its
+   * measured decode-only batches. d2 absent means 0 (the paper's model).
    */
-  linear: { d0: number; d1: number; exact: boolean; r2?: number };
+  linear: { d0: number; d1: number; d2?: number; exact: boolean; r2?: number };
   /** GPU and model of a preset (for `schedbench machines`); absent for inline machines. */
   hardware?: { gpu: string; model: string; sources: Record<string, string> };
   /**

@@ -60,13 +60,15 @@ export function resolveMachine(ref: MachineRef | ResolvedMachineRef, registry?: 
     throw new InputError(`machine: kvCapacityTokens is smaller than one block of ${ref.blockSize}`, {
       field: 'machine.kvCapacityTokens',
     });
+  // d2 absent or 0: the paper's model, described and stored exactly as before d2 existed.
+  const d2 = ref.d2 ?? 0;
   return {
     name: ref.name ?? 'inline',
-    description: `linear d0=${ref.d0} s, d1=${ref.d1} s/token, ${blocks} KV blocks of ${ref.blockSize} tokens`,
-    iterationTime: new LinearIterationTimeModel(ref.d0, ref.d1),
+    description: `linear d0=${ref.d0} s, d1=${ref.d1} s/token${d2 !== 0 ? `, d2=${d2} s/prefill token` : ''}, ${blocks} KV blocks of ${ref.blockSize} tokens`,
+    iterationTime: new LinearIterationTimeModel(ref.d0, ref.d1, d2),
     kvCapacityBlocks: blocks,
     blockSize: ref.blockSize,
-    linear: { d0: ref.d0, d1: ref.d1, exact: true },
+    linear: d2 !== 0 ? { d0: ref.d0, d1: ref.d1, d2, exact: true } : { d0: ref.d0, d1: ref.d1, exact: true },
   };
 }
 

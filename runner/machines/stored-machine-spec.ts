@@ -10,14 +10,17 @@ import type { TokenModel } from '../engine/token-model.js';
 import { InputError } from '../errors.js';
 
 /**
- * The stored linear model tau = d0 + d1 x (KV tokens) of Machine.linear. JSON has no NaN, so the
- * NaN d0 and d1 of an uncalibrated GPU worker machine are stored (and read back) as null.
+ * The stored linear model tau = d0 + d1 (KV tokens) + d2 (prefill tokens) of Machine.linear. JSON
+ * has no NaN, so the NaN d0 and d1 of an uncalibrated GPU worker machine are stored (and read back)
+ * as null. d2 is absent in sweeps stored before it existed and for machines whose d2 is 0.
  */
 const StoredLinearModelSchema = z.object({
   /** Fixed iteration overhead, seconds; null when the machine has no linear model. */
   d0: z.number().nullable(),
   /** Seconds per KV token in the batch; null when the machine has no linear model. */
   d1: z.number().nullable(),
+  /** Seconds per prefilled prompt token on top of d1; absent (or null) means 0, the paper's model. */
+  d2: z.number().nullable().optional(),
   /** Whether the machine's own model is linear (false: this is its linear fit over decode batches). */
   exact: z.boolean(),
   /** R^2 of the linear fit, when it is one. */

@@ -20,12 +20,17 @@ export interface FluidOverlayInput {
   declared: PromptType[] | null;
 }
 
-/** The linear iteration-time model the fluid benchmark uses (the sweep's machine JSON `linear`). */
+/**
+ * The linear iteration-time model tau = d0 + d1 (KV tokens) + d2 (prefill tokens) the fluid
+ * benchmark uses (the sweep's machine JSON `linear`).
+ */
 export interface FluidMachine {
   /** Fixed iteration overhead, seconds. */
   d0: number;
   /** Seconds per KV token in the batch. */
   d1: number;
+  /** Seconds per prompt token prefilled in the batch; absent or null means 0 (the paper's model). */
+  d2?: number | null;
   /** false when the machine's own model is not linear and this is its linear fit. */
   exact: boolean;
 }
@@ -42,7 +47,7 @@ const LIMIT_SPREAD = 0.01;
  * of a rate sweep normally share their proportions; the note says when they do not).
  *
  * @param inputs one entry per rate (any order; duplicate rates keep the first)
- * @param machine the linear model tau = d0 + d1 x (KV tokens)
+ * @param machine the linear model tau = d0 + d1 (KV tokens) + d2 (prefill tokens)
  * @param tokenModel the sweep's token model (iterations and mean KV per request)
  * @returns the overlay, points ascending by rate; null when `inputs` is empty
  * @throws RangeError from requestTypes / fluidEquilibrium for an empty request list or
@@ -58,12 +63,13 @@ export function fluidOverlay(
   const sorted = [...byRate.values()].sort((a, b) => a.rate - b.rate);
   if (sorted.length === 0) return null;
 
-  const limits: (number | null)[] = []; // per point; null: no limit (d1 = 0)
+  const limits: (number | null)[] = []; // per point; null: no limit (d1 = d2 = 0)
+  const d2 = machine.d2 ?? 0;
   const points = sorted.map((input): FluidOverlayPoint => {
     const types = input.declared
       ? scaleTypes(input.declared, input.rate)
       : requestTypes(input.requests, input.rate, null).types;
-    const f = fluidEquilibrium(types, machine.d0, machine.d1, tokenModel);
+    const f = fluidEquilibrium(types, machine.d0, machine.d1, tokenModel, d2);
     const bounded = Number.isFinite(f.maxStableRateRps);
     limits.push(bounded ? f.maxStableRateRps : null);
     return {
@@ -105,9 +111,11 @@ function overlayNote(
   const source = declared
     ? "the workload's declared types"
     : "each rate's requests, output lengths binned into 10 types (arXiv 2504.11320v2 §6.2)";
+  const d2 = machine.d2 ?? 0;
   const parts = [
     `Fluid benchmark (arXiv 2504.11320v2 §3) from ${source}, token model ${tokenModel}, ` +
-      `d0 = ${Number(machine.d0.toPrecision(4))} s, d1 = ${Number(machine.d1.toPrecision(4))} s per KV token.`,
+      `d0 = ${Number(machine.d0.toPrecision(4))} s, d1 = ${Number(machine.d1.toPrecision(4))} s per KV token` +
+      (d2 !== 0 ? `, d2 = ${Number(d2.toPrecision(4))} s per prefilled prompt token.` : '.'),
   ];
   if (limit !== null && limitThroughput !== null) {
     parts.push(
@@ -126,7 +134,7 @@ function overlayNote(
     }
   } else {
     parts.push(
-      "Dashed grey line: Throughput* = sum of lambda_j l'_j; with d1 = 0 there is no stability limit.",
+      "Dashed grey line: Throughput* = sum of lambda_j l'_j; with d1 = d2 = 0 there is no stability limit.",
     );
   }
   if (!machine.exact) {

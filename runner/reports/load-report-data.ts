@@ -129,7 +129,7 @@ function assembleReportData(
   // An uncalibrated GPU worker has no linear model (stored as null d0/d1): no overlay.
   const linear = machine.linear;
   if (linear && linear.d0 !== null && linear.d1 !== null && machine.tokenModel) {
-    const fluidMachine = { d0: linear.d0, d1: linear.d1, exact: linear.exact };
+    const fluidMachine = { d0: linear.d0, d1: linear.d1, d2: linear.d2 ?? 0, exact: linear.exact };
     data.fluid = fluidOverlays(rows, (id) => records.get(id), fluidMachine, machine.tokenModel);
   }
   return data;

@@ -119,7 +119,8 @@ const NONE = -1;
  *
  * On the first schedule() call it warns when the machine's KV capacity (blocks x block size, in
  * tokens) is below the memory bound of eq. nested_wait_memory_total, and when the thresholds break
- * eq. nested_wait_thresholds (d0 + d1 M^pi < n_1 / sum lambda, and n_{k+1}/n_k > p_k). Both are
+ * eq. nested_wait_thresholds (d0 + d1 M^pi < n_1 / sum lambda, plus d2 n_1 l on a machine with a
+ * prefill cost d2, and n_{k+1}/n_k > p_k). Both are
  * Algorithm 2's conditions; they are checked for the `code` variant too (the paper states none
  * for it).
  *
@@ -457,14 +458,18 @@ export class NestedWaitScheduler implements Scheduler {
       );
     }
     const totalRate = plan.rates.reduce((a, b) => a + b, 0);
-    // An uncalibrated GPU worker has no d0/d1 (NaN): the check is then left out.
-    const dt = ctx.machine.d0 + ctx.machine.d1 * mem.mPiTokens;
+    // An uncalibrated GPU worker has no d0/d1 (NaN): the check is then left out. With a prefill
+    // cost d2, segment 1's entry stage prefills n_1 prompts of l tokens per iteration
+    // (docs/fluid-benchmark.md, "Prefill"); d2 = 0 is the paper's iteration time.
+    const d2 = ctx.machine.d2 ?? 0;
+    const dt =
+      ctx.machine.d0 + ctx.machine.d1 * mem.mPiTokens + d2 * plan.thresholds[0] * plan.meanPromptTokens;
     if (totalRate > 0 && Number.isFinite(dt)) {
       const limit = plan.thresholds[0] / totalRate;
       if (!(dt < limit)) {
         this.warnings.push(
           `nested-wait: thresholds [${plan.thresholds.join(', ')}] break eq. nested_wait_thresholds: ` +
-            `iteration time d0 + d1 M^pi = ${dt.toPrecision(4)} s is not below n_1 / sum lambda = ${limit.toPrecision(4)} s`,
+            `iteration time ${d2 === 0 ? 'd0 + d1 M^pi' : 'd0 + d1 M^pi + d2 n_1 l'} = ${dt.toPrecision(4)} s is not below n_1 / sum lambda = ${limit.toPrecision(4)} s`,
         );
       }
     }

@@ -17,9 +17,14 @@ export interface SchedulerContext {
   machine: {
     kvCapacityBlocks: number;
     blockSize: number;
-    /** The machine's linear iteration-time model or its linear fit (d0 s, d1 s per KV token). */
+    /**
+     * The machine's linear iteration-time model or its linear fit, tau = d0 + d1 (KV tokens) +
+     * d2 (prefill tokens): d0 s, d1 s per KV token, d2 s per prefilled prompt token (Machine.linear;
+     * absent means 0, the paper's eq. time_consump).
+     */
     d0: number;
     d1: number;
+    d2?: number;
   };
   tokenModel: TokenModel;
   /** The run's seed, for policies with randomness of their own (MC-SF prediction noise). */

@@ -47,7 +47,7 @@ export type WaitVariant = WaitSpec['variant'];
 
 /** Thresholds of a WAIT run from its spec (arXiv 2504.11320v2 §4, §6.1). @throws InputError naming `thresholds` */
 function resolveThresholds(spec: WaitSpec, types: PromptType[], ctx: SchedulerContext): number[] {
-  const { d0, d1 } = ctx.machine;
+  const { d0, d1, d2 = 0 } = ctx.machine;
   if (Array.isArray(spec.thresholds)) {
     if (spec.thresholds.length !== types.length) {
       throw new InputError(
@@ -70,7 +70,7 @@ function resolveThresholds(spec: WaitSpec, types: PromptType[], ctx: SchedulerCo
       );
     }
     try {
-      return fluidThresholds(types, d0, d1, ctx.tokenModel);
+      return fluidThresholds(types, d0, d1, ctx.tokenModel, d2);
     } catch (e) {
       if (e instanceof RangeError) {
         throw new InputError(`thresholds: fluid: ${e.message}`, { field: 'thresholds' });
@@ -195,7 +195,7 @@ export class WaitScheduler implements Scheduler {
 
   /**
    * @param spec a validated `wait` entry
-   * @param ctx the run's context: request list, rate, declared types, machine (d0, d1 and KV
+   * @param ctx the run's context: request list, rate, declared types, machine (d0, d1, d2 and KV
    *   capacity for `fluid` thresholds and the threshold check), token model
    * @throws InputError naming `thresholds` when an explicit list has a length other than the
    *   number of types, or `fluid` thresholds do not exist (load >= 1)
@@ -213,7 +213,7 @@ export class WaitScheduler implements Scheduler {
     } else {
       const { types, typeOf } = requestTypes(ctx.requests, ctx.rateRps, ctx.declaredTypes, spec.bins);
       const thresholds = resolveThresholds(spec, types, ctx);
-      const { d0, d1, kvCapacityBlocks, blockSize } = ctx.machine;
+      const { d0, d1, d2 = 0, kvCapacityBlocks, blockSize } = ctx.machine;
       this.types = types;
       this.thresholds = thresholds;
       this.typeOf = typeOf;
@@ -224,6 +224,7 @@ export class WaitScheduler implements Scheduler {
         d1,
         kvCapacityBlocks * blockSize,
         ctx.tokenModel,
+        d2,
       );
       this.pendingWarnings = warnings.length > 0 ? warnings : null;
     }
