@@ -135,7 +135,7 @@ export function compareData(
     const overlays = fluidOverlays(
       rows,
       (id) => sources.records(id),
-      { d0: linear.d0, d1: linear.d1, exact: linear.exact },
+      { d0: linear.d0, d1: linear.d1, d2: linear.d2 ?? 0, exact: linear.exact },
       machine.tokenModel,
     );
     for (const [workload, overlay] of Object.entries(overlays)) {
@@ -228,10 +228,14 @@ function mean(values: (number | null)[]): number | null {
   return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-/** Sample standard deviation of a metric over runs that differ only in seed; null for fewer than 2. */
+/**
+ * Sample standard deviation of a metric over runs that differ only in seed; null for fewer than 2;
+ * exactly 0 when the values are all identical (no spread measured; CompareMetricRow.seedSpread).
+ */
 function spread(group: RunRow[], key: MetricKey): number | null {
   const xs = group.map((r) => finiteOrNull(r.metrics?.[key])).filter((v): v is number => v !== null);
   if (xs.length < 2) return null;
+  if (xs.every((x) => x === xs[0])) return 0;
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 }

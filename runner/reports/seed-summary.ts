@@ -25,7 +25,10 @@ export interface SummaryRow {
   seeds: number[];
   /** Runs judged stable, unstable, and not judged (see runner/metrics/stability.ts). */
   stability: { stable: number; unstable: number; unjudged: number };
-  /** Per metric: mean over seeds with its 95 % Student-t interval; null when no run has a value. */
+  /**
+   * Per metric: mean over seeds with its 95 % Student-t interval (none when the values are all
+   * identical: `identical` is then true); null when no run has a value.
+   */
   metrics: Record<string, MeanWithInterval | null>;
 }
 
@@ -76,18 +79,27 @@ export function seedSummary(
   );
 }
 
-/** `mean ± half` with 4 significant digits (`mean` alone for one seed, `-` for no value). */
+/** Written instead of a half-width when every seed gave the same value (no spread was measured). */
+export const IDENTICAL_SAMPLES_NOTE = '± n/a (identical samples)';
+
+/**
+ * `mean ± half` with 4 significant digits; `mean` alone for one seed; `mean ± n/a (identical
+ * samples)` when the seeds' values are all identical (never `± 0`, which would claim a measured
+ * precision); `-` for no value.
+ */
 export function formatMeanWithInterval(m: MeanWithInterval | null): string {
   if (!m) return '-';
   const f = (x: number): string =>
     Math.abs(x) >= 1e4 || Number.isInteger(x) ? String(Math.round(x)) : x.toPrecision(4);
+  if (m.identical) return `${f(m.mean)} ${IDENTICAL_SAMPLES_NOTE}`;
   return m.halfWidth === null ? f(m.mean) : `${f(m.mean)} ± ${f(m.halfWidth)}`;
 }
 
 /**
  * A seed summary as a Markdown table (for docs/reproduction.md): one row per (workload, rate,
  * policy) with the runs judged stable out of those judged, and each metric as
- * `mean ± 95 % CI half-width`.
+ * `mean ± 95 % CI half-width` (see {@link formatMeanWithInterval} for one seed and for seeds whose
+ * values are identical).
  */
 export function summaryMarkdown(
   rows: readonly SummaryRow[],

@@ -1,15 +1,17 @@
 import { InputError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { RequestList } from '../workloads/request-list.js';
-import { requestListKey, type SweepPlan } from './sweep-plan.js';
+import { runRequestsOf, type SweepPlan } from './sweep-plan.js';
 
 /**
  * Checks, before a stored sweep is executed again, that the plan still produces the requests its
  * done runs simulated: for each request list of the plan (workload grid point and seed) that a
- * done run used, the arrival times and the prompt and output tokens must equal the ones stored
- * with that run. The spec hash covers the spec and its directory, not the contents of the trace
- * and lengths files it reads; a file edited since would otherwise mix results of two workloads
- * in one sweep. Reads one done run's requests per request list (a few milliseconds each).
+ * done run used (runRequestsOf: without the requests `oversize: skip` left out of it), the
+ * arrival times and the prompt and output tokens must equal the ones stored with that run. The
+ * spec hash covers the spec and its directory, not the contents of the trace and lengths files it
+ * reads; a file edited since (or a sweep stored before seeds chose their
+ * trace windows) would otherwise mix results of two workloads in one sweep. Reads one done run's
+ * requests per request list (a few milliseconds each).
  *
  * @param plan the plan of the sweep (its spec hash is the sweep's)
  * @param sweepId the stored sweep the plan resumes
@@ -17,22 +19,23 @@ import { requestListKey, type SweepPlan } from './sweep-plan.js';
  */
 export function checkStoredRequests(plan: SweepPlan, store: Store, sweepId: number): void {
   const byKey = new Map(plan.runs.map((r) => [r.runKey, r]));
-  const checked = new Set<string>();
+  const checked = new Set<RequestList>();
   for (const row of store.listRuns({ sweepId })) {
     const run = byKey.get(row.runKey);
     if (row.status !== 'done' || run === undefined) continue;
-    const key = requestListKey(run.workloadIndex, run.seed);
-    if (checked.has(key)) continue;
-    checked.add(key);
-    const planned = plan.requestLists.get(key)!;
+    const planned = runRequestsOf(plan, run);
+    if (checked.has(planned)) continue;
+    checked.add(planned);
     const difference = firstDifference(planned, store.getRequestRecords(row.id));
     if (difference !== null) {
       const w = plan.workloads[run.workloadIndex];
       throw new InputError(
         `${plan.file}: sweep ${sweepId} cannot be resumed: workload ${w.label} (seed ${run.seed}) no ` +
           `longer gives the requests its done run ${row.id} simulated (${difference}); a trace or ` +
-          `lengths file it reads changed since. Restore the file, or run the spec as a new sweep ` +
-          `(change its name or move it)`,
+          `lengths file it reads changed since, or (a trace replayed with fewer requests than its ` +
+          `rows) the sweep was stored before each seed chose its own window of the trace ` +
+          `(docs/decisions.md, "Seeds that mean something"). Restore the file, or run the spec as a ` +
+          `new sweep (change its name or move it)`,
         { file: plan.file, field: 'workloads' },
       );
     }

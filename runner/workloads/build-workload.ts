@@ -8,8 +8,10 @@
  *
  * Randomness: only seeded MT19937 streams (`random-streams.ts`), one per purpose, so the same
  * (workload, seed, N) always gives the identical list, and changing the arrival rate or process does
- * not change the lengths drawn (common random numbers across rates). Replaying a trace uses no
- * randomness at all.
+ * not change the lengths drawn (common random numbers across rates). Replaying a trace draws one
+ * number: where its window of N consecutive rows starts when N is below the trace's rows
+ * ({@link traceWindowStart}); a whole-trace replay uses no randomness, so every seed gives the
+ * same list (the sweep plan runs such a grid point once, sweep-plan.ts).
  */
 import { InputError } from '../errors.js';
 import { generateArrivals } from './arrival-process.js';
@@ -177,8 +179,10 @@ export function resolveRequestCount(loaded: LoadedWorkload, requests?: number): 
 /**
  * Builds the request list of one run. Deterministic: the same loaded workload, seed and N give the
  * identical arrays. Arrivals start at 0 and are sorted.
- * - trace: its first N rows (file order); arrivals minus the first one, rescaled to `rate` when
- *   given (see `trace-rate.ts`).
+ * - trace: a window of N consecutive rows (file order) whose first row the seed chooses
+ *   ({@link traceWindowStart}; all the rows, the same for every seed, when N equals them);
+ *   arrivals minus the window's first one, rescaled to `rate` when given so that the window's
+ *   own mean rate (N - 1)/span is `rate` (see `trace-rate.ts`).
  * - lengths: N rows drawn without replacement after a seeded shuffle (with replacement only when
  *   N exceeds the rows), arrivals from the process.
  * - synthetic: N independent draws of prompt and output (separate streams), arrivals from the process.
@@ -188,7 +192,7 @@ export function resolveRequestCount(loaded: LoadedWorkload, requests?: number): 
  * @param opts `seed`: integer 0..2^32-1; `requests`: the sweep's default N (see {@link resolveRequestCount})
  * @returns the request list (fresh arrays, safe to keep)
  * @throws InputError naming field `requests` or `seed` when either is missing or invalid; naming the
- *   trace when rescaling a selection whose requests all arrive at once
+ *   trace when rescaling a window whose requests all arrive at once
  */
 export function buildRequestList(
   loaded: LoadedWorkload,
@@ -200,10 +204,11 @@ export function buildRequestList(
   switch (loaded.kind) {
     case 'trace': {
       const { table } = loaded;
+      const start = traceWindowStart(table.arrival.length, n, opts.seed);
       list = {
-        arrival: traceArrivals(table.arrival, n, loaded.rate, table.file),
-        promptTokens: table.promptTokens.slice(0, n),
-        outputTokens: table.outputTokens.slice(0, n),
+        arrival: traceArrivals(table.arrival, n, loaded.rate, table.file, start),
+        promptTokens: table.promptTokens.slice(start, start + n),
+        outputTokens: table.outputTokens.slice(start, start + n),
       };
       break;
     }
@@ -237,22 +242,43 @@ export function buildRequestList(
 }
 
 /**
+ * Index of the first row of the window a trace replays: N consecutive rows of the trace's R rows,
+ * starting at floor(U x (R - N + 1)) where U in [0, 1) is the first draw of the seed's
+ * `traceWindow` stream (random-streams.ts), so every start 0..R - N is equally likely, for every
+ * seed (seed 1 included: its window is not the trace's first N rows, docs/decisions.md). The start
+ * depends only on (seed, R, N): not on the rate, so a rate sweep replays the same window at each
+ * rate (common random numbers).
+ * @param rows R, the trace's rows (requests)
+ * @param n N, the requests replayed, 1..R
+ * @param seed the run seed, an integer 0..2^32-1
+ * @returns the start index, 0..R - N (0 when N = R: the whole trace)
+ * @throws InputError naming field `seed` when the seed is invalid
+ */
+export function traceWindowStart(rows: number, n: number, seed: number): number {
+  const uniform = createUniform(seed, RandomStream.traceWindow);
+  const starts = rows - n + 1;
+  if (starts <= 1) return 0;
+  return Math.min(Math.floor(uniform() * starts), starts - 1);
+}
+
+/**
  * The mean offered arrival rate, req/s: the trace's `rate` when given; for a trace replayed as
- * recorded, its measured mean rate (N - 1)/span over the N requests used; `arrival.rate` for
+ * recorded, its measured mean rate (R - 1)/span over all its R rows (the window a seed replays has
+ * its own rate around it; the nominal rate must not depend on the seed); `arrival.rate` for
  * lengths and synthetic workloads (for `clip: vidur` the nominal `rate`, not the
  * clipped process's higher offered rate, see offeredRate); for a typed mix its `rate` when given (exactly, not re-summed
  * from the scaled types), else the sum of the types' rates.
  * @param loaded the workload
- * @param requests the sweep's default N (matters only for a trace replayed as recorded)
+ * @param requests the sweep's default N (checked for a trace replayed as recorded)
  * @throws InputError (trace replayed as recorded) naming field `requests` when N is invalid or the
- *   N requests span 0 s
+ *   whole trace spans 0 s
  */
 export function nominalRate(loaded: LoadedWorkload, requests?: number): number {
   switch (loaded.kind) {
     case 'trace': {
       if (loaded.rate !== undefined) return loaded.rate;
-      const n = resolveRequestCount(loaded, requests);
-      return measuredRate(loaded.table.arrival, n, loaded.table.file);
+      resolveRequestCount(loaded, requests);
+      return measuredRate(loaded.table.arrival, loaded.table.arrival.length, loaded.table.file);
     }
     case 'lengths':
     case 'synthetic':

@@ -7,7 +7,7 @@
  * - Order: rows must already be sorted by time (equal timestamps allowed). A row earlier than the
  *   one before it is REJECTED with its file, line and column, not silently sorted: an unsorted trace
  *   usually means a wrong column or a concatenation, and sorting would change which requests
- *   "the first N" are.
+ *   a window of N consecutive rows holds.
  * - Token counts: non-negative integers; 0 is clamped to 1 and counted (see `trace-table.ts`).
  * - Other fields (e.g. Mooncake's `hash_ids`) are ignored.
  */

@@ -23,10 +23,15 @@ export const RandomStream = {
   /** Which rows of a length-only file are used, and in which order. */
   rowOrder: 5,
   /**
+   * Where the window of N consecutive rows a trace replays starts, when N is below the trace's
+   * rows (build-workload.ts, traceWindowStart).
+   */
+  traceWindow: 6,
+  /**
    * Output-length prediction noise of the policies that schedule by predicted length (`mc-sf`
-   * with `predictor: noisy`, runner/schedulers/output-length-predictor.ts). Id 101 rather than 6:
-   * the predictor drew from [seed, 101] before it was listed here, and keeping the id keeps its
-   * earlier runs reproducible.
+   * with `predictor: noisy`, runner/schedulers/output-length-predictor.ts). Id 101, not the next
+   * free one: the predictor drew from [seed, 101] before it was listed here, and keeping the id
+   * keeps its earlier runs reproducible.
    */
   predictionNoise: 101,
 } as const;

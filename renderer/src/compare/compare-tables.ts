@@ -39,7 +39,11 @@ export function paramTableHtml(out: CompareOut, shown: readonly number[]): strin
   return `<table class="compare-params striped"><thead><tr><th scope="col">run</th>${head}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-/** The HTML of one metric cell: the value, its change (colored by verdict, sign written), its spread. */
+/**
+ * The HTML of one metric cell: the value, its change (colored by verdict, sign written), its
+ * spread (`± sd`; `± n/a (identical)` for a spread of exactly 0, which `runs.compare` reports
+ * only when the seeds' values are all identical: no spread was measured, so none is shown as 0).
+ */
 export function metricCellHtml(
   key: string,
   value: number | null,
@@ -53,7 +57,9 @@ export function metricCellHtml(
   const spreadHtml =
     spread === null
       ? ''
-      : `<span class="spread" title="seed-to-seed standard deviation">\u00b1 ${escapeHtml(formatNumber(spread))}</span>`;
+      : spread === 0
+        ? '<span class="spread identical" title="every seed gave the same value: no seed-to-seed spread was measured">\u00b1 n/a (identical)</span>'
+        : `<span class="spread" title="seed-to-seed standard deviation">\u00b1 ${escapeHtml(formatNumber(spread))}</span>`;
   return `<span class="value">${escapeHtml(formatNumber(value))}</span>${changeHtml}${spreadHtml}`;
 }
 

@@ -18,9 +18,19 @@ describe('Student-t confidence interval of the mean', () => {
   });
 
   it('has no interval for one sample and nothing for none; rejects bad input', () => {
-    expect(meanWithInterval([5])).toEqual({ n: 1, mean: 5, halfWidth: null, level: 0.95 });
+    expect(meanWithInterval([5])).toEqual({ n: 1, mean: 5, halfWidth: null, identical: false, level: 0.95 });
     expect(meanWithInterval([])).toBeNull();
     expect(() => meanWithInterval([1, NaN])).toThrow(RangeError);
     expect(() => meanWithInterval([1, 2], 1)).toThrow(RangeError);
+  });
+
+  it('gives no interval over identical samples (never a zero-width one), and the value itself as mean', () => {
+    // 0.1 + 0.1 + 0.1 = 0.30000000000000004: the computed mean and deviations would not be exact.
+    const same = meanWithInterval([0.1, 0.1, 0.1])!;
+    expect(same).toEqual({ n: 3, mean: 0.1, halfWidth: null, identical: true, level: 0.95 });
+    expect(meanWithInterval([0, 0])!.identical).toBe(true);
+    const differ = meanWithInterval([0.1, 0.1, 0.1000001])!;
+    expect(differ.identical).toBe(false);
+    expect(differ.halfWidth).toBeGreaterThan(0);
   });
 });

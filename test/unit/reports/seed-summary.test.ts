@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { METRIC_KEYS, type RunMetrics } from '../../../runner/metrics/metric-keys.js';
 import type { ReportRun } from '../../../runner/reports/report-data.js';
-import { seedSummary, summaryMarkdown } from '../../../runner/reports/seed-summary.js';
+import {
+  formatMeanWithInterval,
+  seedSummary,
+  summaryMarkdown,
+} from '../../../runner/reports/seed-summary.js';
 
 function run(
   id: number,
@@ -60,5 +64,25 @@ describe('seed summary', () => {
       /^\| workload \| rate \(req\/s\) \| policy \| seeds \| stable \| throughput_tok_s/,
     );
     expect(md).toMatch(/\| w \| 2 \| vllm \| 3 \| 2\/3 \| 12 ± 4\.968 \|/);
+  });
+
+  it('never prints ± 0 for seeds whose values are identical', () => {
+    const same = seedSummary([
+      run(1, 'vllm', 2, 1, 7.5),
+      run(2, 'vllm', 2, 2, 7.5),
+      run(3, 'vllm', 2, 3, 7.5),
+    ]);
+    const m = same[0].metrics.throughput_tok_s!;
+    expect([m.mean, m.halfWidth, m.identical]).toEqual([7.5, null, true]);
+    expect(formatMeanWithInterval(m)).toBe('7.500 ± n/a (identical samples)');
+    // In the table: throughput identical over the seeds, and every other metric (1 on every run).
+    const md = summaryMarkdown(same);
+    expect(md).toContain('| 7.500 ± n/a (identical samples) | 1 ± n/a (identical samples) |');
+    expect(md).not.toMatch(/± 0(\D|$)/);
+    // One seed: the value alone; seeds that differ: an interval.
+    expect(formatMeanWithInterval(seedSummary([run(1, 'vllm', 2, 1, 7.5)])[0].metrics.throughput_tok_s)).toBe(
+      '7.500',
+    );
+    expect(summaryMarkdown(seedSummary(runs))).toMatch(/12 ± 4\.968/);
   });
 });

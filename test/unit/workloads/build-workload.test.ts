@@ -5,6 +5,8 @@ import {
   loadWorkload,
   nominalRate,
   resolveRequestCount,
+  traceWindowStart,
+  type LoadedTraceWorkload,
 } from '../../../runner/workloads/build-workload.js';
 import { requestCount } from '../../../runner/workloads/request-list.js';
 import type { WorkloadSpec } from '../../../runner/workloads/workload-spec.js';
@@ -37,7 +39,7 @@ function inputError(fn: () => unknown): InputError {
 }
 
 describe('trace replay', () => {
-  const loaded = load(AZURE_CONV);
+  const loaded = load(AZURE_CONV) as LoadedTraceWorkload;
 
   it('replays every row as recorded when requests is absent', () => {
     const list = buildRequestList(loaded, { seed: 1 });
@@ -48,14 +50,58 @@ describe('trace replay', () => {
     expect(nominalRate(loaded)).toBeCloseTo(19_365 / 3501.721937, 6);
   });
 
-  it('takes the first N requests, and N changes the measured rate', () => {
-    const list = buildRequestList(loaded, { seed: 1, requests: 100 });
-    expect(requestCount(list)).toBe(100);
-    expect(Array.from(list.promptTokens.slice(0, 3))).toEqual([374, 396, 879]);
-    expect(Array.from(list.outputTokens.slice(0, 2))).toEqual([44, 109]);
-    expect(nominalRate(loaded, 100)).toBeCloseTo(99 / list.arrival[99], 9);
+  it('replays a window of N consecutive rows of the real trace, chosen by the seed', () => {
+    const { table } = loaded;
+    const rows = table.arrival.length;
+    const starts = [1, 2, 3].map((seed) => traceWindowStart(rows, 100, seed));
+    expect(new Set(starts).size).toBe(3);
+    for (const [k, seed] of [1, 2, 3].entries()) {
+      const start = starts[k];
+      const list = buildRequestList(loaded, { seed, requests: 100 });
+      expect(requestCount(list)).toBe(100);
+      expect(sameArray(list.promptTokens, table.promptTokens.slice(start, start + 100))).toBe(true);
+      expect(sameArray(list.outputTokens, table.outputTokens.slice(start, start + 100))).toBe(true);
+      // Arrivals as recorded, shifted so that the window's first request arrives at 0.
+      expect(list.arrival[0]).toBe(0);
+      for (const i of [1, 50, 99]) {
+        expect(list.arrival[i]).toBeCloseTo(table.arrival[start + i] - table.arrival[start], 9);
+      }
+      // The same seed gives the same window, bit for bit.
+      expect(sameList(buildRequestList(loaded, { seed, requests: 100 }), list)).toBe(true);
+    }
+    const [one, two] = [1, 2].map((seed) => buildRequestList(loaded, { seed, requests: 100 }));
+    expect(sameArray(one.promptTokens, two.promptTokens)).toBe(false);
+    // Seed 1 draws its window too: not the trace's first 100 rows ([374, 396, 879, ...]).
+    expect(starts[0]).not.toBe(0);
+    // The workload's own requests wins over the sweep's.
     const own = load({ ...AZURE_CONV, requests: 10 });
     expect(requestCount(buildRequestList(own, { seed: 1, requests: 500 }))).toBe(10);
+  });
+
+  it('draws window starts over the whole trace, and replays the whole trace for N = rows', () => {
+    const rows = loaded.table.arrival.length;
+    const starts = Array.from({ length: 200 }, (_, seed) => traceWindowStart(rows, 2000, seed));
+    for (const s of starts) {
+      expect(Number.isInteger(s) && s >= 0 && s <= rows - 2000).toBe(true);
+    }
+    const span = rows - 2000;
+    expect(Math.min(...starts)).toBeLessThan(span / 10);
+    expect(Math.max(...starts)).toBeGreaterThan(span * 0.9);
+    expect(starts.filter((s) => s < span / 2).length).toBeGreaterThan(70);
+    expect(starts.filter((s) => s < span / 2).length).toBeLessThan(130);
+    expect(traceWindowStart(rows, rows, 7)).toBe(0);
+    const whole = [1, 2].map((seed) => buildRequestList(loaded, { seed, requests: rows }));
+    expect(sameList(whole[0], whole[1])).toBe(true);
+  });
+
+  it('keeps the window when only the rate changes, and rates a recorded trace over all its rows', () => {
+    const asIs = buildRequestList(loaded, { seed: 4, requests: 500 });
+    const scaled = buildRequestList(load({ ...AZURE_CONV, rate: 3 }), { seed: 4, requests: 500 });
+    expect(sameArray(asIs.promptTokens, scaled.promptTokens)).toBe(true);
+    expect(499 / scaled.arrival[499]).toBeCloseTo(3, 9);
+    // The nominal rate of a recorded replay does not depend on the seed's window: the whole trace's.
+    expect(nominalRate(loaded, 100)).toBeCloseTo(19_365 / 3501.721937, 6);
+    expect(nominalRate(loaded, 100)).toBe(nominalRate(loaded));
   });
 
   it('rescales to a mean rate: (N - 1)/span = rate', () => {
@@ -124,14 +170,20 @@ describe('trace replay', () => {
     expect(() => load({ ...AZURE_CONV, requests: 20_000 })).toThrow(InputError);
   });
 
-  it('rejects rescaling requests that all arrive at once', () => {
-    const moon = load({
-      name: 'm',
-      trace: { path: 'data/mooncake-fast25/conversation_trace.jsonl', format: 'mooncake' },
+  it('rejects rescaling a window whose requests all arrive at once', () => {
+    const rows = ['arrived_at,num_prefill_tokens,num_decode_tokens'];
+    for (let i = 0; i < 6; i++) rows.push(`5,${10 + i},3`);
+    const burst = load({
+      name: 'b',
+      trace: { path: writeTemp('burst.csv', `${rows.join('\n')}\n`), format: 'csv' },
       rate: 5,
     });
-    expect(inputError(() => buildRequestList(moon, { seed: 1, requests: 3 })).message).toContain('span 0 s');
-    expect(requestCount(buildRequestList(moon, { seed: 1, requests: 1 }))).toBe(1);
+    for (const seed of [1, 2]) {
+      const err = inputError(() => buildRequestList(burst, { seed, requests: 3 }));
+      expect(err.message).toContain('span 0 s');
+      expect(err.location.field).toBe('requests');
+    }
+    expect(requestCount(buildRequestList(burst, { seed: 1, requests: 1 }))).toBe(1);
   });
 });
 
