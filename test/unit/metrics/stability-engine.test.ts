@@ -85,6 +85,8 @@ describe('stability of engine runs against the fluid limit', () => {
       rateRps: types.reduce((sum, t) => sum + t.rate, 0),
       declaredTypes: types,
       seed: 1,
+      slo: null,
+      rejected: 0,
     });
     expect(result.stability).toEqual(fcfsStability(1.5, 1));
     expect(result.stability.stable).toBe(false);

@@ -115,7 +115,22 @@ describe('assessStability', () => {
     expect(result.pValue).toBeLessThan(0.05);
     expect(result.growthFraction).toBeLessThan(DEFAULT_STABILITY_OPTIONS.minGrowthFraction);
     expect(result.stable).toBe(true);
-    expect(result.reason).toMatch(/significant .* but below the 5\.00 % threshold/);
+    expect(result.reason).toMatch(/significant .* but below the 1\.00 % threshold/);
+  });
+
+  it('calls a 2 % overload unstable: growth above the 1 % threshold', () => {
+    // Deterministic overload by 2 %: one arrival per 0.1 s, one completion per 0.102 s (FIFO).
+    // N grows by 1 - 1/1.02 = 1.96 % of the arrivals, which the 5 % threshold of
+    // `batch-means-trend` (the previous method) called stable.
+    const n = 4000;
+    const arrival = Float64Array.from({ length: n }, (_, i) => i * 0.1);
+    const finish = Float64Array.from({ length: n }, (_, i) => (i + 1) * 0.102);
+    const result = assessStability({ arrival, finish });
+    expect(result.growthFraction).toBeCloseTo(1 - 1 / 1.02, 3);
+    expect(result.stable).toBe(false);
+    expect(assessStability({ arrival, finish }, { minGrowthFraction: 0.05 }).stable).toBe(true);
+    expect(DEFAULT_STABILITY_OPTIONS.minGrowthFraction).toBe(0.01);
+    expect(result.method).toBe('batch-means-trend-v2');
   });
 
   it('gives no verdict for runs too short to judge', () => {
