@@ -74,10 +74,8 @@ export function findRequestThatCannotFit(
   tokenModel: TokenModel,
 ): string | null {
   const usable = kvCapacityBlocks - reservedBlocks;
-  const lastTokenKv = tokenModel === 'vllm' ? 1 : 0;
   for (let i = 0; i < requests.arrival.length; i++) {
-    const peak = requests.promptTokens[i] + requests.outputTokens[i] - lastTokenKv;
-    const need = blocksFor(peak, blockSize);
+    const need = peakKvBlocks(requests.promptTokens[i], requests.outputTokens[i], blockSize, tokenModel);
     if (need > usable) {
       return (
         `request #${i} (prompt ${requests.promptTokens[i]} tokens, output ${requests.outputTokens[i]} tokens) ` +
@@ -88,6 +86,41 @@ export function findRequestThatCannotFit(
     }
   }
   return null;
+}
+
+/**
+ * KV blocks a request holds at its peak: prompt + output tokens, less the last output token with
+ * the `vllm` token model (it is emitted, never written to the cache), in blocks of `blockSize`.
+ */
+export function peakKvBlocks(
+  promptTokens: number,
+  outputTokens: number,
+  blockSize: number,
+  tokenModel: TokenModel,
+): number {
+  return blocksFor(promptTokens + outputTokens - (tokenModel === 'vllm' ? 1 : 0), blockSize);
+}
+
+/**
+ * Every request that can never complete on the machine (see findRequestThatCannotFit): its peak
+ * KV footprint (peakKvBlocks) exceeds the capacity less the policy's reserved blocks.
+ * @returns their indices in the list, ascending; empty when all fit
+ */
+export function requestsThatCannotFit(
+  requests: RequestList,
+  kvCapacityBlocks: number,
+  blockSize: number,
+  reservedBlocks: number,
+  tokenModel: TokenModel,
+): number[] {
+  const usable = kvCapacityBlocks - reservedBlocks;
+  const out: number[] = [];
+  for (let i = 0; i < requests.arrival.length; i++) {
+    if (peakKvBlocks(requests.promptTokens[i], requests.outputTokens[i], blockSize, tokenModel) > usable) {
+      out.push(i);
+    }
+  }
+  return out;
 }
 
 /**

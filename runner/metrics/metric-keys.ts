@@ -1,16 +1,22 @@
 /**
  * The metric keys stored with every run, in the order reports print them.
  * Units are in the key's suffix: `_s` seconds, `_tok_s` tokens per second, `_rps` requests per
- * second, `_frac` a fraction of the KV capacity. Definitions and sources: docs/metrics.md.
+ * second, `_frac` a fraction of the KV capacity (`slo_attainment` is a fraction of the run's requests).
+ * Definitions and sources: docs/metrics.md.
  */
 export const METRIC_KEYS = [
   'requests',
   'completed',
   'unfinished',
+  'rejected',
   'makespan_s',
+  'offered_rate_rps',
   'throughput_tok_s',
   'request_throughput_rps',
   'total_token_throughput_tok_s',
+  'goodput_rps',
+  'goodput_tok_s',
+  'slo_attainment',
   'ttft_mean_s',
   'ttft_p50_s',
   'ttft_p90_s',

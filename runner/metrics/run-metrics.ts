@@ -1,6 +1,22 @@
 import type { EngineOutput } from '../engine/replica-engine.js';
+import type { Slo } from '../workloads/slo-spec.js';
 import type { RunMetrics } from './metric-keys.js';
 import { mean, percentileSorted } from './percentile.js';
+import { sloCounts } from './slo-counts.js';
+
+/** What a run's metrics need besides the engine's output. */
+export interface RunMetricsContext {
+  /**
+   * The run's SLO (latency bounds, seconds: the workload's own, else the sweep spec's); absent or
+   * null for none, and the goodput metrics are then null.
+   */
+  readonly slo?: Slo | null;
+  /**
+   * Requests of the workload left out of the run before it started because they can never fit in
+   * the KV cache (`oversize: skip`); default 0. They count as not good in `slo_attainment`.
+   */
+  readonly rejected?: number;
+}
 
 /**
  * Computes the stored metrics of one run from the engine's per-request records and totals.
@@ -10,14 +26,27 @@ import { mean, percentileSorted } from './percentile.js';
  * - TPOT of a request = (finish - first token) / (output tokens - 1), for output tokens > 1 (vLLM).
  * - makespan = end of the run (last completion, or the horizon stop) - first arrival.
  * - throughput_tok_s = output tokens of completed requests / makespan (§2.5 of the paper: counted at completion).
+ * - goodput: a request is good when it completed and meets every bound of `context.slo`
+ *   (`value <= bound`; a request with one output token meets a TPOT bound), as vLLM's
+ *   `calculate_metrics` (vllm/benchmarks/serve.py) counts `good_completed`. goodput_rps = good
+ *   requests / makespan (vLLM "Request goodput"), goodput_tok_s = their output tokens / makespan,
+ *   slo_attainment = good / (requests + rejected). All three null without an SLO.
+ * - offered_rate_rps = (n - 1) / (last arrival - first arrival) over the run's requests (offeredRate).
  *
  * @param output the engine's output for the run
  * @param simWallS wall-clock seconds the simulation took
+ * @param context the run's SLO and rejected requests (none by default)
  */
-export function computeRunMetrics(output: EngineOutput, simWallS: number): RunMetrics {
+export function computeRunMetrics(
+  output: EngineOutput,
+  simWallS: number,
+  context: RunMetricsContext = {},
+): RunMetrics {
   const r = output.records;
   const t = output.totals;
   const n = r.arrival.length;
+  const slo = context.slo ?? null;
+  const rejected = context.rejected ?? 0;
   const ttft: number[] = [];
   const tpot: number[] = [];
   const e2e: number[] = [];
@@ -44,14 +73,21 @@ export function computeRunMetrics(output: EngineOutput, simWallS: number): RunMe
   for (const a of [ttft, tpot, e2e, queueDelay]) a.sort((x, y) => x - y);
   const makespan = t.endS - t.startS;
   const perSecond = (x: number): number | null => (makespan > 0 ? x / makespan : null);
+  const offered = n + rejected;
+  const counts = slo === null ? null : sloCounts(r, slo);
   return {
     requests: n,
     completed,
     unfinished: n - completed,
+    rejected,
     makespan_s: makespan,
+    offered_rate_rps: offeredRate(r.arrival),
     throughput_tok_s: perSecond(outputTokens),
     request_throughput_rps: perSecond(completed),
     total_token_throughput_tok_s: perSecond(totalTokens),
+    goodput_rps: counts === null ? null : perSecond(counts.good),
+    goodput_tok_s: counts === null ? null : perSecond(counts.goodOutputTokens),
+    slo_attainment: counts === null || offered === 0 ? null : counts.good / offered,
     ttft_mean_s: mean(ttft),
     ttft_p50_s: percentileSorted(ttft, 50),
     ttft_p90_s: percentileSorted(ttft, 90),
@@ -74,4 +110,19 @@ export function computeRunMetrics(output: EngineOutput, simWallS: number): RunMe
     iterations: t.iterations,
     sim_wall_s: simWallS,
   };
+}
+
+/**
+ * The arrival rate a request list actually offers, requests per second: (n − 1) / (last arrival −
+ * first arrival), the number of inter-arrival gaps over the time they span. It differs from the
+ * nominal rate a workload is written with by sampling noise, and systematically for
+ * `clip: vidur` Poisson arrivals (about +5.2 %: the mean gap is (1 − e^−3)/rate).
+ * @param arrival arrival times, seconds, non-decreasing
+ * @returns null for fewer than two arrivals or when all arrive at one instant
+ */
+export function offeredRate(arrival: ArrayLike<number>): number | null {
+  const n = arrival.length;
+  if (n < 2) return null;
+  const span = arrival[n - 1] - arrival[0];
+  return span > 0 ? (n - 1) / span : null;
 }

@@ -1,7 +1,7 @@
 import type { EngineOutput } from '../engine/replica-engine.js';
 import type { IterationRecords, RequestRecords, TimeSeries } from '../engine/run-records.js';
 import type { RunMetrics } from './metric-keys.js';
-import { computeRunMetrics } from './run-metrics.js';
+import { computeRunMetrics, type RunMetricsContext } from './run-metrics.js';
 import { assessStability, type StabilityResult } from './stability.js';
 
 /**
@@ -18,7 +18,10 @@ export interface RunResult {
    * requests in system over the arrival window (docs/metrics.md, "Stability").
    */
   readonly stability: StabilityResult;
-  /** Human-readable notes about the run (for example prompts that exceeded a batch token limit). */
+  /**
+   * Human-readable notes about the run (for example prompts that exceeded a batch token limit, or
+   * requests rejected because they can never fit in the KV cache).
+   */
   readonly warnings: string[];
   /** Measured iterations of a run executed on a GPU worker; absent for simulated runs. */
   readonly iterations?: IterationRecords;
@@ -27,19 +30,35 @@ export interface RunResult {
 /**
  * The result of a finished run: the engine's records, the metrics computed from them
  * (computeRunMetrics, runner/metrics/run-metrics.ts) and the stability verdict over the arrival
- * window (assessStability, runner/metrics/stability.ts).
+ * window (assessStability, runner/metrics/stability.ts). Requests rejected before the run
+ * (`context.rejected` > 0) add a warning that names their count.
  *
  * @param output what the engine returned (simulate or simulateOn)
  * @param wallS wall seconds the run took (the `sim_wall_s` metric)
- * @param iterations the measured iterations of a run on a GPU worker; omit for simulated runs
+ * @param iterations the measured iterations of a run on a GPU worker; undefined for simulated runs
+ * @param context the run's SLO and the requests rejected before it (computeRunMetrics)
  */
-export function runResultOf(output: EngineOutput, wallS: number, iterations?: IterationRecords): RunResult {
+export function runResultOf(
+  output: EngineOutput,
+  wallS: number,
+  iterations?: IterationRecords,
+  context: RunMetricsContext = {},
+): RunResult {
+  const rejected = context.rejected ?? 0;
+  const warnings =
+    rejected > 0
+      ? [
+          ...output.warnings,
+          `${rejected} of ${output.records.arrival.length + rejected} requests rejected: they can never ` +
+            `fit in the KV cache under this policy, and the spec's \`oversize: skip\` left them out of the run`,
+        ]
+      : output.warnings;
   return {
-    metrics: computeRunMetrics(output, wallS),
+    metrics: computeRunMetrics(output, wallS, context),
     requests: output.records,
     timeSeries: output.timeSeries,
     stability: assessStability(output.records, { endS: output.totals.endS }),
-    warnings: output.warnings,
+    warnings,
     ...(iterations === undefined ? {} : { iterations }),
   };
 }

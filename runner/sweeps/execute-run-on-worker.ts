@@ -65,7 +65,7 @@ export async function executeRunOnWorker(
     );
     await executor.releaseAll();
     const wall = (performance.now() - started) / 1000;
-    return runResultOf(output, wall, executor.iterations());
+    return runResultOf(output, wall, executor.iterations(), { slo: task.slo, rejected: task.rejected });
   } catch (error) {
     if (!(error instanceof WorkerError)) {
       // The engine or the policy failed; the worker is fine once it holds nothing.

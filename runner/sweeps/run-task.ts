@@ -11,6 +11,7 @@ import { runResultOf, type RunResult } from '../metrics/run-result.js';
 import { createScheduler, type PolicySpec } from '../schedulers/policy-spec.js';
 import type { SchedulerContext } from '../schedulers/scheduler-context.js';
 import type { RequestList } from '../workloads/request-list.js';
+import type { Slo } from '../workloads/slo-spec.js';
 import { throttledRunProgress } from './run-progress.js';
 
 /** Everything one run needs; plain data, so it crosses to a worker thread by structured clone. */
@@ -28,6 +29,13 @@ export interface RunTask {
   /** A typed workload's types (typeIndex order), else null. */
   declaredTypes: PromptType[] | null;
   seed: number;
+  /** The run's SLO, seconds (the workload's own, else the spec's), or null for none: goodput metrics. */
+  slo: Slo | null;
+  /**
+   * Requests of the (workload, seed) list left out of `requests` because they can never fit in the
+   * KV cache under this policy (`oversize: skip`); 0 otherwise. Reported as the `rejected` metric.
+   */
+  rejected: number;
 }
 
 /** The SchedulerContext of a run task on its resolved machine. */
@@ -41,6 +49,7 @@ export function schedulerContextOf(task: RunTask, machine: Machine): SchedulerCo
       blockSize: machine.blockSize,
       d0: machine.linear.d0,
       d1: machine.linear.d1,
+      d2: machine.linear.d2 ?? 0,
     },
     tokenModel: task.tokenModel,
     seed: task.seed,
@@ -75,5 +84,5 @@ export function executeRun(task: RunTask, onProgress?: (p: EngineProgress) => vo
     createScheduler(task.policy, schedulerContextOf(task, machine)),
   );
   const wall = (performance.now() - started) / 1000;
-  return runResultOf(output, wall);
+  return runResultOf(output, wall, undefined, { slo: task.slo, rejected: task.rejected });
 }

@@ -12,7 +12,7 @@ import {
   type SweepOutcome,
   type SweepProgress,
 } from './sweep-executor.js';
-import { planSweepText, requestListKey, type SweepPlan } from './sweep-plan.js';
+import { planSweepText, runRequestsOf, type SweepPlan } from './sweep-plan.js';
 import { SweepStateError } from './sweep-state-error.js';
 
 /** Wall milliseconds between two throttled `progress` events of one sweep (at most 4 per second). */
@@ -316,12 +316,7 @@ export class SweepManager extends EventEmitter<SweepManagerEvents> {
       name: plan.spec.name,
       specHash: plan.specHash,
       controller: new AbortController(),
-      requestsOf: new Map(
-        plan.runs.map((r) => [
-          r.runKey,
-          plan.requestLists.get(requestListKey(r.workloadIndex, r.seed))!.arrival.length,
-        ]),
-      ),
+      requestsOf: new Map(plan.runs.map((r) => [r.runKey, runRequestsOf(plan, r).arrival.length])),
       total: 0,
       lanes: 1,
       ended: 0,

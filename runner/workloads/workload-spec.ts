@@ -17,6 +17,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { SloSpecSchema } from './slo-spec.js';
 
 const positiveInt = z.number().int().positive();
 const positiveRate = z.number().positive();
@@ -206,9 +207,12 @@ const SOURCE_FIELDS = ['trace', 'lengths', 'promptTokens/outputTokens', 'types']
 export type WorkloadSourceKind = 'trace' | 'lengths' | 'synthetic' | 'types';
 
 /**
- * One workload entry. Common fields: `name` (required), `requests` (positive integer: the first N
- * requests of a trace, or N generated requests; overrides the sweep's default), `maxTokens` (integer
- * >= 2: Vidur's cap on prompt + output, see `max-tokens.ts`). Source fields: see the file comment;
+ * One workload entry. Common fields: `name` (required), `requests` (positive integer: N
+ * consecutive requests of a trace from a start the seed draws, or N generated requests; overrides
+ * the sweep's default), `maxTokens` (integer
+ * >= 2: Vidur's cap on prompt + output, see `max-tokens.ts`), `slo` (this workload's SLO, see
+ * `slo-spec.ts`: it replaces the sweep spec's `slo` as a whole, bounds it leaves out do not
+ * apply). Source fields: see the file comment;
  * the cross-field rules (exactly one source, `rate` only with `trace` (rescale) or `types` (total
  * rate; the types' rates become proportions), `arrival` required with
  * `lengths` and synthetic lengths, forbidden otherwise) are checked here and name the field.
@@ -225,6 +229,7 @@ export const WorkloadSpecSchema = z
     promptTokens: LengthDistributionSchema.optional(),
     outputTokens: LengthDistributionSchema.optional(),
     types: z.array(TypeSpecSchema).min(1).optional(),
+    slo: SloSpecSchema.optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -133,6 +133,8 @@ describe.skipIf(reason !== null)('WorkerIterationExecutor with the local Python 
         rateRps: 1,
         declaredTypes: null,
         seed: 1,
+        slo: null,
+        rejected: 0,
       };
       const first = await session.ready();
       // Kill the worker after a few step replies: in the middle of the run.

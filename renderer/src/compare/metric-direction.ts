@@ -1,10 +1,11 @@
 import type { MetricKey } from '../../../runner/metrics/metric-keys.js';
 
 /**
- * Which way a metric improves (docs/metrics.md): `up` (throughputs, completed requests), `down`
- * (latencies, queueing, preemptions, evictions, recomputation, unfinished requests), or
- * `neutral` where a change is neither good nor bad by itself (request count, KV occupancy,
- * batch size, iteration count, makespan, simulator wall time).
+ * Which way a metric improves (docs/metrics.md): `up` (throughputs, goodputs, SLO attainment,
+ * completed requests), `down` (latencies, queueing, preemptions, evictions, recomputation,
+ * unfinished and rejected requests), or `neutral` where a change is neither good nor bad by
+ * itself (request count, offered rate, KV occupancy, batch size, iteration count, makespan,
+ * simulator wall time).
  */
 export type MetricDirection = 'up' | 'down' | 'neutral';
 
@@ -13,10 +14,14 @@ const UP = new Set<string>([
   'throughput_tok_s',
   'request_throughput_rps',
   'total_token_throughput_tok_s',
+  'goodput_rps',
+  'goodput_tok_s',
+  'slo_attainment',
 ]);
 const NEUTRAL = new Set<string>([
   'requests',
   'makespan_s',
+  'offered_rate_rps',
   'kv_peak_frac',
   'kv_mean_frac',
   'batch_size_mean',

@@ -209,9 +209,9 @@ describe('completeRun', () => {
     expect(() => store.completeRun(id, { ...good, metrics: missing as RunMetrics })).toThrow(
       `run ${id}: metric "ttft_p99_s" is missing`,
     );
-    const unknown = { ...sampleMetrics(), goodput_rps: 1 } as RunMetrics;
+    const unknown = { ...sampleMetrics(), not_a_metric: 1 } as RunMetrics;
     expect(() => store.completeRun(id, { ...good, metrics: unknown })).toThrow(
-      `run ${id}: unknown metric key "goodput_rps"`,
+      `run ${id}: unknown metric key "not_a_metric"`,
     );
     expect(() =>
       store.completeRun(id, { ...good, metrics: { ...sampleMetrics(), makespan_s: NaN } }),
@@ -233,6 +233,16 @@ describe('completeRun', () => {
     expect(metrics.requests).toBe(1);
     expect(metrics.sim_wall_s).toBeNull();
     expect('old_key' in metrics).toBe(false);
+    // Keys added later (goodput, offered rate, rejected requests) read as null on older runs.
+    for (const key of [
+      'goodput_rps',
+      'goodput_tok_s',
+      'slo_attainment',
+      'offered_rate_rps',
+      'rejected',
+    ] as const) {
+      expect(metrics[key]).toBeNull();
+    }
   });
 
   it('refuses to read results of a run that is not done', () => {

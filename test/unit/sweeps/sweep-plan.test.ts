@@ -87,7 +87,7 @@ describe('sweep spec', () => {
     ]);
   });
 
-  it('refuses a workload whose requests cannot fit the machine, naming the request', () => {
+  it('refuses a workload whose requests cannot fit the machine, counting them and naming the first', () => {
     const dir = mkdtempSync(join(tmpdir(), 'schedbench-fit-'));
     cleanup.push(dir);
     const file = join(dir, 'fit.yaml');
@@ -104,7 +104,7 @@ describe('sweep spec', () => {
       ].join('\n'),
     );
     expect(() => planSweep(file)).toThrow(
-      /fit\.yaml:5: workloads\[0\]: workload big \(seed 1\) on machine inline under sarathi: request #0 \(prompt 900 tokens, output 200 tokens\) needs 69 KV blocks/,
+      /fit\.yaml:5: workloads\[0\]: workload big \(seed 1\) on machine inline under sarathi: 10 of 10 requests can never fit in the KV cache: request #0 \(prompt 900 tokens, output 200 tokens\) needs 69 KV blocks at its peak, .* \(and 5 more\); the machine offers 61 \(capacity 62 blocks of 16 tokens minus 1 the policy keeps free\)/,
     );
   });
 });
