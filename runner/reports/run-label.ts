@@ -8,11 +8,12 @@ import { stableJson } from '../stable-json.js';
  * the policy are left out, so a policy run with one configuration is labelled by its name alone.
  * A parameter missing from some runs counts as differing; it is printed `key=-` where missing.
  *
- * @param runs every run the labels must tell apart (normally all runs of the report)
+ * @param runs every run the labels must tell apart (normally all runs of the report; anything
+ *   with an id, a policy name and parameters, such as a sweep's capacity searches)
  * @returns run id -> label
  */
-export function runLabels(runs: readonly ReportRun[]): Map<number, string> {
-  const byPolicy = new Map<string, ReportRun[]>();
+export function runLabels(runs: readonly Pick<ReportRun, 'id' | 'policy' | 'params'>[]): Map<number, string> {
+  const byPolicy = new Map<string, Pick<ReportRun, 'id' | 'policy' | 'params'>[]>();
   for (const run of runs) {
     const group = byPolicy.get(run.policy);
     if (group) group.push(run);

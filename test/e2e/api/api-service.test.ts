@@ -138,6 +138,47 @@ describe('the API service on a real database', () => {
     expect(Math.max(...c.charts.kvUsage.flatMap((s) => s.y as number[]))).toBeLessThanOrEqual(1);
   });
 
+  it('summarises the sweep: seed-summary rows and paired verdicts (the CLI summary JSON)', async () => {
+    const summary = await ok<ApiOutputs['sweeps.summary']>(api.call('sweeps.summary', { sweepId }));
+    expect(Object.keys(summary)).toEqual(['rows', 'verdicts', 'notes']);
+    expect(summary.notes).toEqual([]);
+    expect(summary.rows.map((r) => [r.rate, r.policy, r.seeds])).toEqual([
+      [2, 'sarathi', [1, 2]],
+      [2, 'vllm', [1, 2]],
+      [4, 'sarathi', [1, 2]],
+      [4, 'vllm', [1, 2]],
+    ]);
+    // goodput_rps is null without SLOs (this spec sets none): no verdict on it.
+    const metrics = ['throughput_tok_s', 'ttft_p50_s', 'ttft_p99_s', 'tpot_p99_s', 'e2e_p99_s'];
+    expect(summary.verdicts.map((v) => [v.nominal_rate_rps, v.metric])).toEqual(
+      [2, 4].flatMap((rate) => metrics.map((m) => [rate, m])),
+    );
+    const runs = await ok<ApiOutputs['runs.list']>(api.call('runs.list', {}));
+    for (const v of summary.verdicts) {
+      expect(v).toMatchObject({ workload: 'synthetic', seeds: 2, note: null });
+      expect(Object.keys(v.comparisons[0])).toEqual(['policy', 'ratio', 'ci_low', 'ci_high', 'significant']);
+      const [c] = v.comparisons;
+      expect([v.best_policy, c.policy].sort()).toEqual(['sarathi', 'vllm']);
+      // ratio = exp(mean over seeds of ln(other_s / best_s)), pairing the runs by seed.
+      const value = (policy: string, seed: number): number =>
+        runs.find((r) => r.policy === policy && r.seed === seed && r.rate === v.nominal_rate_rps)!.metrics![
+          v.metric as 'throughput_tok_s'
+        ]!;
+      const logs = [1, 2].map((seed) => Math.log(value(c.policy, seed) / value(v.best_policy, seed)));
+      expect(c.ratio).toBeCloseTo(Math.exp((logs[0] + logs[1]) / 2), 9);
+      expect(v.direction === 'higher' ? c.ratio! <= 1 : c.ratio! >= 1).toBe(true);
+      if (c.ci_low !== null) {
+        expect(c.ci_low).toBeLessThanOrEqual(c.ratio!);
+        expect(c.ci_high).toBeGreaterThanOrEqual(c.ratio!);
+        expect(c.significant).toBe(c.ci_low > 1 || c.ci_high! < 1);
+      }
+    }
+    expect(await api.call('sweeps.summary', { sweepId: 9999 })).toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    });
+  });
+
   it('returns per-request data, decimated on request, keeping the slowest requests', async () => {
     const [run] = await ok<ApiOutputs['runs.list']>(api.call('runs.list', { limit: 1 }));
     const full = await ok<ApiOutputs['runs.requests']>(api.call('runs.requests', { runId: run.id }));
