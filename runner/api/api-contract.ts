@@ -3,6 +3,9 @@ import type { DatasetSummary } from '../datasets/dataset-summary.js';
 import type { DatasetRemoval } from '../datasets/remove-dataset.js';
 import type { TracePreview } from '../datasets/trace-preview.js';
 import type { RunMetrics } from '../metrics/metric-keys.js';
+import type { Verdict } from '../metrics/paired-verdicts.js';
+import type { SweepSummaryData } from '../reports/verdicts.js';
+import type { CapacityRow } from '../sweeps/capacity-report.js';
 import type { ImportSummary } from '../store/import-summary.js';
 
 /**
@@ -73,6 +76,20 @@ export const API_INPUTS = {
   'sweeps.cancel': z.object({ sweepId: id }).strict(),
   /** Progress of a sweep: counts, ETA, and the live state of its running runs. */
   'sweeps.progress': z.object({ sweepId: id }).strict(),
+  /**
+   * A sweep's seed summary (the same as `schedbench summary --format json`): per workload, rate
+   * and key metric the best policy and every other one against it, paired over seeds with a 95 %
+   * interval (docs/metrics.md, "Verdicts"); per workload, rate and policy each key metric's mean
+   * over seeds with its 95 % interval.
+   */
+  'sweeps.summary': z.object({ sweepId: id }).strict(),
+  /**
+   * A sweep's capacity searches (the same as `schedbench capacity --format json`): per workload
+   * and policy the largest offered rate sustained, its bracket, probes and limiting criterion,
+   * with the fluid stability limit; and per workload the capacity verdict (docs/metrics.md,
+   * "Capacity").
+   */
+  'sweeps.capacity': z.object({ sweepId: id }).strict(),
   /** Runs across sweeps and machines, filtered and sorted. */
   'runs.list': RunQuerySchema,
   /** Per-request records of a done run, decimated to at most `maxPoints` requests. */
@@ -219,6 +236,15 @@ export interface SweepProgressOut {
   live: LiveRunOut[];
 }
 
+/** `sweeps.summary`: `rows` (SummaryRow, runner/reports/seed-summary.ts) and `verdicts` (Verdict, runner/metrics/paired-verdicts.ts). */
+export type { SweepSummaryData };
+
+/** `sweeps.capacity`: one row per search (CapacityRow, runner/sweeps/capacity-report.ts) and the capacity verdicts. */
+export interface CapacityOut {
+  searches: CapacityRow[];
+  verdicts: Verdict[];
+}
+
 /** One run in `runs.list`. */
 export interface RunSummary {
   id: number;
@@ -278,7 +304,9 @@ export interface CompareMetricRow {
   changePct: (number | null)[];
   /**
    * Seed-to-seed spread of each run's configuration: the standard deviation of this metric over
-   * the selected runs that differ from it only in seed; null when it has no such sibling.
+   * the selected runs that differ from it only in seed; null when it has no such sibling; exactly
+   * 0 only when every such run has the identical value (seeds that replayed the same requests, say),
+   * which is no measured spread: the Compare view shows it as "± n/a (identical)", never "± 0".
    */
   seedSpread: (number | null)[];
 }
@@ -403,6 +431,8 @@ export interface ApiOutputs {
   'sweeps.resume': { sweepId: number };
   'sweeps.cancel': { cancelled: boolean };
   'sweeps.progress': SweepProgressOut;
+  'sweeps.summary': SweepSummaryData;
+  'sweeps.capacity': CapacityOut;
   'runs.list': RunSummary[];
   'runs.requests': RunRequestsOut;
   'runs.timeSeries': RunTimeSeriesOut;

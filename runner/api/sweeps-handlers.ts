@@ -1,10 +1,13 @@
 /**
  * The `sweeps.*` operations of the API (runner/api/api-contract.ts): list, read, validate, start,
- * resume, cancel and watch sweeps, executed in the background by the context's SweepManager.
+ * resume, cancel, watch and summarise sweeps, executed in the background by the context's
+ * SweepManager.
  */
 import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { storedMachineDocument, storedMachineName } from '../machines/stored-machine-spec.js';
+import { sweepSummaryOf } from '../sweeps/sweep-summary.js';
+import { capacityRows, capacityVerdictsOf } from '../sweeps/capacity-report.js';
 import type { SweepRow } from '../store/sweep-row.js';
 import type { SweepSnapshot } from '../sweeps/sweep-manager.js';
 import { planSweepText } from '../sweeps/sweep-plan.js';
@@ -20,7 +23,9 @@ export type SweepsOp =
   | 'sweeps.start'
   | 'sweeps.resume'
   | 'sweeps.cancel'
-  | 'sweeps.progress';
+  | 'sweeps.progress'
+  | 'sweeps.summary'
+  | 'sweeps.capacity';
 
 /**
  * The `sweeps.*` handlers. A spec given as text plans against `dir` (default `.`) resolved
@@ -85,6 +90,15 @@ export function sweepsHandlers(ctx: HandlerContext): OperationHandlers<SweepsOp>
     'sweeps.progress': ({ sweepId }) => {
       requireSweep(store, sweepId);
       return progressOut(manager.snapshot(sweepId));
+    },
+    'sweeps.summary': ({ sweepId }) => {
+      requireSweep(store, sweepId);
+      return sweepSummaryOf(store, sweepId, registry);
+    },
+    'sweeps.capacity': ({ sweepId }) => {
+      requireSweep(store, sweepId);
+      const searches = capacityRows(store, sweepId, registry);
+      return { searches, verdicts: capacityVerdictsOf(searches) };
     },
   };
 }

@@ -8,6 +8,7 @@ import { WorkerError } from '../workers/worker-client.js';
 import { COMPARE_FORMATS, compareCommand, type CompareFormat } from './compare-command.js';
 import { defaultDatabasePath } from '../store/default-database.js';
 import { FLUID_FORMATS, fluidCommand, type FluidFormat } from './fluid-command.js';
+import { CAPACITY_FORMATS, capacityCommand, type CapacityFormat } from './capacity-command.js';
 import { IMPORT_FORMATS, importCommand, type ImportFormat } from './import-command.js';
 import { MACHINES_FORMATS, machinesCommand, type MachinesFormat } from './machines-command.js';
 import { availableParallelism } from 'node:os';
@@ -96,7 +97,9 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('summary')
-    .description('per workload, rate and policy: key metrics as mean ± 95% confidence interval over seeds')
+    .description(
+      'per workload and rate: the best policy on each key metric and the others against it (paired over seeds), then per policy the key metrics as mean ± 95% confidence interval over seeds',
+    )
     .argument('[id]', 'sweep id')
     .option('--latest', 'the most recent sweep in the database')
     .option('--format <format>', `output format: ${SUMMARY_FORMATS.join(', ')}`, 'markdown')
@@ -104,7 +107,27 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action((id: string | undefined, o: { latest?: boolean; format: string; db?: string }) => {
       const format = oneOf<SummaryFormat>('--format', o.format, SUMMARY_FORMATS);
       process.stdout.write(
-        withStore(o.db, (store) => summaryCommand(store, chooseSweep(store, id, o.latest), format)),
+        withStore(o.db, (store) =>
+          summaryCommand(store, chooseSweep(store, id, o.latest), format, () => store),
+        ),
+      );
+    });
+
+  program
+    .command('capacity')
+    .description(
+      "per workload and policy: the largest offered rate sustained (stable, and meeting the SLO), found by the sweep's capacity searches",
+    )
+    .argument('[id]', 'sweep id')
+    .option('--latest', 'the most recent sweep in the database')
+    .option('--format <format>', `output format: ${CAPACITY_FORMATS.join(', ')}`, 'table')
+    .addOption(dbOption())
+    .action((id: string | undefined, o: { latest?: boolean; format: string; db?: string }) => {
+      const format = oneOf<CapacityFormat>('--format', o.format, CAPACITY_FORMATS);
+      process.stdout.write(
+        withStore(o.db, (store) =>
+          capacityCommand(store, chooseSweep(store, id, o.latest), format, () => store),
+        ),
       );
     });
 

@@ -14,6 +14,9 @@ import { executeRun, type RunTask } from './run-task.js';
 import type { WorkerTask } from './run-worker.js';
 import { executeRunOnWorker } from './execute-run-on-worker.js';
 import { runTaskOf, type PlannedRun, type SweepPlan } from './sweep-plan.js';
+import { capacitySearchState, probeRunsAt, storedDoneRuns } from './capacity-probes.js';
+import { Lanes } from './lanes.js';
+import { maxCapacityProbes, type ProbeVerdict } from '../metrics/capacity-search.js';
 
 /**
  * A progress event of a running sweep: a run started, ended (`done` or `failed`), or was
@@ -167,13 +170,16 @@ export async function executeSweep(
   const alreadyDone = store.runCounts(sweepId).done;
   const byKey = new Map(plan.runs.map((r) => [r.runKey, r]));
   const pending = store.pendingRuns(sweepId).filter((row) => byKey.has(row.runKey));
-  const total = pending.length;
+  // Capacity searches add their probes as they go: `total` counts the most probe runs each
+  // search can still need, and shrinks when a search ends early.
+  const searchBudget = plan.searches.map((s) => maxCapacityProbes(s.settings) * s.seeds.length);
+  let total = pending.length + searchBudget.reduce((a, b) => a + b, 0);
   let ended = 0;
   let failed = 0;
   let running = 0;
   const signal = opts.signal;
 
-  // Runs execute in `lanes` concurrent loops: on worker threads for more than one lane (or when
+  // Runs execute in `lanes` concurrent slots: on worker threads for more than one lane (or when
   // asked), else in this thread. A GPU worker serves one run at a time, driven from this thread.
   const lanes = plan.machine.worker ? 1 : Math.max(1, Math.min(opts.jobs, total));
   const threads = !plan.machine.worker && total > 0 && (lanes > 1 || opts.workerThreads === true);
@@ -245,32 +251,82 @@ export async function executeSweep(
     if (pool) return runOnThread(pool, task, signal, onProgress);
     return executeRun(task, onProgress);
   };
-  try {
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < pending.length && !signal?.aborted) {
-        const row = pending[next++];
-        started(row);
-        let result: RunResult | undefined;
-        let error: unknown;
-        try {
-          const simulated = await execute(row);
-          if (opts.runGate) await opts.runGate(row.id, signal);
-          result = simulated;
-        } catch (e) {
-          error = e;
-        }
-        if (result === undefined && signal?.aborted) interrupted(row);
-        else finished(row, result, error);
+  const lane = new Lanes(lanes);
+  /** Executes one pending run in a free lane; resolves with its result, or undefined when it did not end done. */
+  const runRow = (row: RunRow): Promise<RunResult | undefined> =>
+    lane.use(async () => {
+      if (signal?.aborted) {
+        notRun++;
+        return undefined;
       }
-    };
-    await Promise.all(Array.from({ length: lanes }, lane));
+      started(row);
+      let result: RunResult | undefined;
+      let error: unknown;
+      try {
+        const simulated = await execute(row);
+        if (opts.runGate) await opts.runGate(row.id, signal);
+        result = simulated;
+      } catch (e) {
+        error = e;
+      }
+      if (result === undefined && signal?.aborted) {
+        notRun++;
+        interrupted(row);
+      } else finished(row, result, error);
+      return result;
+    });
+  let notRun = 0; // runs this invocation interrupted or never started (a cancel)
+  let searchesDone = 0;
+  /**
+   * Drives one capacity search: replays it over the probes already done (stored or fresh), runs
+   * the probe it asks for next, and again, until it is done, a probe run fails, or a cancel.
+   */
+  const search = async (index: number): Promise<void> => {
+    const s = plan.searches[index];
+    const done = storedDoneRuns(store, sweepId);
+    const verdicts = new Map<number, ProbeVerdict>();
+    for (;;) {
+      const state = capacitySearchState(plan, s, done, verdicts);
+      if (state.status === 'done') {
+        searchesDone++;
+        break;
+      }
+      if (signal?.aborted) break;
+      const runs = probeRunsAt(plan, s, state.rateRps);
+      store.addMissingRuns(
+        sweepId,
+        runs.map((r) => newRunOf(plan, r)),
+      );
+      for (const r of runs) byKey.set(r.runKey, r);
+      const keys = new Set(runs.map((r) => r.runKey));
+      const rows = store.listRuns({ sweepId }).filter((row) => keys.has(row.runKey) && row.status !== 'done');
+      searchBudget[index] -= runs.length;
+      const results = await Promise.all(rows.map(runRow));
+      let complete = true;
+      rows.forEach((row, i) => {
+        const result = results[i];
+        if (result)
+          done.set(row.runKey, {
+            metrics: result.metrics,
+            stability: result.stability,
+            requests: () => result.requests,
+          });
+        else complete = false;
+      });
+      // A failed or interrupted probe run stops the search; running the sweep again resumes it.
+      if (!complete) break;
+    }
+    total -= searchBudget[index];
+    searchBudget[index] = 0;
+  };
+  try {
+    await Promise.all([...pending.map(runRow), ...plan.searches.map((_, i) => search(i))]);
   } finally {
     signal?.removeEventListener('abort', stopWorker);
     await pool?.destroy();
     await session?.close();
   }
-  const cancelled = ended < total;
+  const cancelled = notRun > 0 || (signal?.aborted === true && searchesDone < plan.searches.length);
   // Only this invocation executes the sweep: its `running` runs are the ones it interrupted.
   if (cancelled) store.requeueInterruptedRuns(sweepId);
   else store.finishSweep(sweepId);

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { findRequestThatCannotFit } from '../engine/replica-engine.js';
 import { InputError } from '../errors.js';
 import { resolveMachine, resolvedRefOf } from '../machines/resolve-machine.js';
 import type { Machine } from '../machines/machine.js';
@@ -18,11 +17,16 @@ import {
   type LoadedWorkload,
 } from '../workloads/build-workload.js';
 import type { RequestList } from '../workloads/request-list.js';
+import type { Slo } from '../workloads/slo-spec.js';
 import { WorkloadSpecSchema, type WorkloadSpec } from '../workloads/workload-spec.js';
 import { schedulerContextOf, type RunTask } from './run-task.js';
 import { expandGrid, sourcePathOf, type GridPoint } from './grid.js';
 import { SpecDocument, type SpecPath } from './spec-document.js';
 import { SweepSpecSchema, type SweepSpec } from './sweep-spec.js';
+import { oversizeRequestsOf, withoutRequests } from './oversize.js';
+import { IdenticalSeeds } from './identical-seeds.js';
+import { extractRateSearch } from './rate-search.js';
+import type { CapacitySearchSettings } from '../metrics/capacity-search.js';
 
 /** One grid point of a workload entry, with its files loaded. */
 export interface PlannedWorkload {
@@ -32,8 +36,28 @@ export interface PlannedWorkload {
   entry: number;
   spec: WorkloadSpec;
   loaded: LoadedWorkload;
-  /** Mean offered rate, req/s. */
+  /** Mean nominal rate, req/s (for a capacity search, the rate of this probe or the search's `min`). */
   rate: number;
+  /**
+   * The capacity search this workload entry asks for (`rate: {search: ...}`), else null. A search
+   * workload has no planned runs: its probes are added as the search goes (capacity-probes.ts).
+   */
+  search: CapacitySearchSettings | null;
+}
+
+/** One capacity search of the sweep: a search workload under one policy, over the sweep's seeds. */
+export interface PlannedSearch {
+  /** Index in SweepPlan.workloads of the workload grid point whose rate is searched. */
+  workloadIndex: number;
+  policy: PolicySpec;
+  settings: CapacitySearchSettings;
+  /** The seeds each probe runs: the spec's, less those whose request list repeats another's. */
+  seeds: number[];
+  /**
+   * Per seed, the indices of the requests that can never fit under the policy (`oversize: skip`
+   * leaves them out of every probe; lengths do not change with the rate); absent seeds have none.
+   */
+  oversize: Map<number, number[]>;
 }
 
 /** One run of the sweep: a workload grid point, a policy grid point and a seed. */
@@ -43,6 +67,12 @@ export interface PlannedRun {
   workloadIndex: number;
   policy: PolicySpec;
   seed: number;
+  /**
+   * With `oversize: skip`, when some requests of the (workload, seed) list can never fit under
+   * this policy: the list without them (shared by the policies that keep the same blocks free)
+   * and how many were left out. Absent otherwise. See runRequestsOf.
+   */
+  oversize?: { requests: RequestList; rejected: number };
 }
 
 /** A fully validated sweep, ready to store and execute. */
@@ -69,7 +99,13 @@ export interface SweepPlan {
   taskMachine: ResolvedMachineRef | WorkerMachineRef;
   workloads: PlannedWorkload[];
   runs: PlannedRun[];
-  /** Request list of each (workload index, seed), shared by every policy (common random numbers). */
+  /** Capacity searches (workload x policy), run after and beside the planned runs. */
+  searches: PlannedSearch[];
+  /**
+   * Request list of each (workload index, seed), shared by every policy (common random numbers).
+   * A seed whose list is identical to an earlier seed's for that workload (a trace replayed
+   * whole, say) has no entry and no runs; `warnings` names it (identical-seeds.ts).
+   */
   requestLists: Map<string, RequestList>;
   /** Notes about the input (e.g. zero token counts read as 1). */
   warnings: string[];
@@ -87,7 +123,7 @@ export function runTaskOf(
   const w = plan.workloads[run.workloadIndex];
   return {
     runId,
-    requests: plan.requestLists.get(requestListKey(run.workloadIndex, run.seed))!,
+    requests: runRequestsOf(plan, run),
     machine: plan.taskMachine,
     policy: run.policy,
     tokenModel: plan.spec.tokenModel,
@@ -95,7 +131,25 @@ export function runTaskOf(
     rateRps: w.rate,
     declaredTypes: w.loaded.kind === 'types' ? [...w.loaded.types] : null,
     seed: run.seed,
+    slo: sloOf(plan.spec, w.spec),
+    rejected: run.oversize?.rejected ?? 0,
   };
+}
+
+/**
+ * The requests a planned run simulates: its (workload, seed) list, less the requests that can
+ * never fit under its policy when the spec says `oversize: skip` (PlannedRun.oversize).
+ */
+export function runRequestsOf(plan: Pick<SweepPlan, 'requestLists'>, run: PlannedRun): RequestList {
+  return run.oversize?.requests ?? plan.requestLists.get(requestListKey(run.workloadIndex, run.seed))!;
+}
+
+/**
+ * The SLO of a workload's runs: the workload's own `slo` if it has one (it replaces the spec's
+ * whole), else the spec's, else null.
+ */
+export function sloOf(spec: Pick<SweepSpec, 'slo'>, workload: WorkloadSpec): Slo | null {
+  return workload.slo ?? spec.slo ?? null;
 }
 
 /** Key of a request list in SweepPlan.requestLists. */
@@ -173,11 +227,10 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
   const warnings: string[] = [];
   spec.workloads.forEach((raw, i) => {
     for (const point of expandGrid(raw)) {
-      const ws = validate(doc, WorkloadSpecSchema, point.value, (p) => [
-        'workloads',
-        i,
-        ...sourcePathOf(point, p),
-      ]);
+      const { value, search } = extractRateSearch(point.value, (p, message) =>
+        doc.errorAt(['workloads', i, ...sourcePathOf(point, p)], message),
+      );
+      const ws = validate(doc, WorkloadSpecSchema, value, (p) => ['workloads', i, ...sourcePathOf(point, p)]);
       const loaded = resolveOrLocate(doc, () => loadWorkload(ws, { specDir }), ['workloads', i]);
       warnings.push(...loaded.warnings.map((w) => `workload ${ws.name}: ${w}`));
       workloads.push({
@@ -186,18 +239,20 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
         spec: ws,
         loaded,
         rate: nominalRate(loaded, spec.requests),
+        search,
       });
     }
   });
   const labels = new Set<string>();
   for (const w of workloads) {
-    if (labels.has(`${w.label}@${w.rate}`)) {
+    const at = w.search ? 'a searched rate' : `rate ${w.rate}`;
+    if (labels.has(`${w.label}@${at}`)) {
       throw doc.errorAt(
         ['workloads'],
-        `two workload grid points are both "${w.label}" at rate ${w.rate}: give them different names`,
+        `two workload grid points are both "${w.label}" at ${at}: give them different names`,
       );
     }
-    labels.add(`${w.label}@${w.rate}`);
+    labels.add(`${w.label}@${at}`);
   }
 
   const policies: { spec: PolicySpec; entry: number }[] = [];
@@ -214,12 +269,20 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
 
   const requestLists = new Map<string, RequestList>();
   const runs: PlannedRun[] = [];
+  const searches: PlannedSearch[] = [];
+  const skipped = new Map<
+    string,
+    { requests: RequestList; rejected: number; policies: string[]; warning: number }
+  >();
   workloads.forEach((w, wi) => {
+    // Seeds whose list repeats an earlier seed's are left out, with a warning (identical-seeds.ts).
+    const identical = new IdenticalSeeds();
     for (const seed of spec.seeds) {
       const list = resolveOrLocate(doc, () => buildRequestList(w.loaded, { seed, requests: spec.requests }), [
         'workloads',
         w.entry,
       ]);
+      if (identical.repeatOf(seed, list) !== undefined) continue;
       requestLists.set(requestListKey(wi, seed), list);
       for (const { spec: policy, entry } of policies) {
         const run: PlannedRun = { runKey: '', workloadIndex: wi, policy, seed };
@@ -230,30 +293,53 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
           ['policies', entry],
         );
         const reserved = scheduler.reservedBlocks(machine.kvCapacityBlocks);
-        const problem = findRequestThatCannotFit(
+        const oversize = oversizeRequestsOf(
           list,
           machine.kvCapacityBlocks,
           machine.blockSize,
           reserved,
           spec.tokenModel,
         );
-        if (problem) {
-          throw doc.errorAt(
-            ['workloads', w.entry],
-            `workload ${w.label} (seed ${seed}) on machine ${machine.name} under ${policy.policy}: ${problem}`,
-          );
+        if (oversize) {
+          const where = `workload ${w.label} (seed ${seed}) on machine ${machine.name} under`;
+          if (spec.oversize !== 'skip') {
+            throw doc.errorAt(
+              ['workloads', w.entry],
+              `${where} ${policy.policy}: ${oversize.message}; they could never complete: cap request ` +
+                "lengths with the workload's maxTokens, use a larger machine, or set `oversize: skip` to " +
+                'run the others and report these as rejected',
+            );
+          }
+          // Policies that keep the same blocks free share one shortened list and one warning.
+          const skipKey = `${requestListKey(wi, seed)}/${reserved}`;
+          let skip = skipped.get(skipKey);
+          if (!skip) {
+            const requests = withoutRequests(list, oversize.indices);
+            skip = { requests, rejected: oversize.indices.length, policies: [], warning: warnings.length };
+            skipped.set(skipKey, skip);
+          }
+          if (!skip.policies.includes(policy.policy)) skip.policies.push(policy.policy);
+          warnings[skip.warning] =
+            `${where} ${skip.policies.join(', ')}: ${oversize.message}; ` +
+            '`oversize: skip` runs without them (metric `rejected`)';
+          run.oversize = { requests: skip.requests, rejected: skip.rejected };
         }
-        const identity = {
-          workload: w.spec,
-          policy,
-          seed,
-          tokenModel: spec.tokenModel,
-          horizon: spec.horizon ?? null,
-        };
-        run.runKey = sha256(stableJson(identity)).slice(0, 24);
+        if (w.search) {
+          let search = searches.find((x) => x.workloadIndex === wi && x.policy === policy);
+          if (!search) {
+            search = { workloadIndex: wi, policy, settings: w.search, seeds: [], oversize: new Map() };
+            searches.push(search);
+          }
+          search.seeds.push(seed);
+          if (oversize) search.oversize.set(seed, oversize.indices);
+          continue;
+        }
+        run.runKey = runKeyOf(spec, w.spec, policy, seed);
         runs.push(run);
       }
     }
+    const repeated = identical.warning(w.label, `${file}:${doc.lineOf(['workloads', w.entry]) ?? 1}`);
+    if (repeated !== null) warnings.push(repeated);
   });
   const keys = new Set(runs.map((r) => r.runKey));
   if (keys.size !== runs.length)
@@ -273,9 +359,36 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
     taskMachine,
     workloads,
     runs,
+    searches,
     requestLists,
     warnings,
   };
+}
+
+/**
+ * The run key of a run: a hash of everything that determines its result (the workload grid point
+ * as validated, the policy and its parameters, the seed, the token model and the horizon, and
+ * the run's SLO only when it has one, so keys of runs without an SLO are those of earlier
+ * builds), so the same run in the same sweep is found again on resume, and a capacity probe at a
+ * rate a planned run already has reuses that run.
+ * @returns 24 hex digits
+ */
+export function runKeyOf(
+  spec: Pick<SweepSpec, 'tokenModel' | 'horizon' | 'slo'>,
+  workload: WorkloadSpec,
+  policy: PolicySpec,
+  seed: number,
+): string {
+  const slo = sloOf(spec, workload);
+  const identity = {
+    workload,
+    policy,
+    seed,
+    tokenModel: spec.tokenModel,
+    horizon: spec.horizon ?? null,
+    ...(slo === null ? {} : { slo }),
+  };
+  return sha256(stableJson(identity)).slice(0, 24);
 }
 
 function sha256(text: string): string {
