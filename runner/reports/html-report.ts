@@ -177,16 +177,16 @@ function stabilitySummary(charts: WorkloadCharts, colors: Record<string, string>
       ? ''
       : `<tr class="fluid-limit"><td>fluid benchmark</td><td class="num">${escapeHtml(formatNumber(limit))}</td><td>stability limit of the type mix (arXiv 2504.11320v2 §3)</td></tr>`;
   return `<h3>Stability</h3>
-<table class="stable-rates"><thead><tr><th scope="col">policy</th><th scope="col">largest stable rate (req/s)</th><th scope="col"></th></tr></thead><tbody>
+<table class="stable-rates"><thead><tr><th scope="col">policy</th><th scope="col">largest stable rate (offered req/s)</th><th scope="col"></th></tr></thead><tbody>
 ${[...rows, fluidRow].filter((row) => row !== '').join('\n')}
 </tbody></table>
-<p class="note">Largest stable rate: the highest rate at which every run of the policy (all seeds) was judged stable, with no unstable run at a lower rate.</p>`;
+<p class="note">Largest stable rate: the highest rate at which every run of the policy (all seeds) was judged stable, with no unstable run at a lower rate; given as the rate its runs offered (arrivals generated per second), with the nominal rate of the spec beside it when they differ. For a search to a set precision, give the workload <code>rate: {search: {min, max}}</code> and run <code>schedbench capacity</code>.</p>`;
 }
 
 /** The largest-stable-rate cell: the rate, `>= rate` when nothing tested was unstable, or `none`. */
 function largestStableText(summary: StableRateSummary): string {
   if (summary.largestStableRate === null) return summary.firstUnstableRate === null ? '-' : 'none';
-  const rate = formatNumber(summary.largestStableRate);
+  const rate = formatNumber(summary.largestStableOfferedRate ?? summary.largestStableRate);
   return summary.firstUnstableRate === null && summary.largestStableRate === summary.maxTestedRate
     ? `\u2265 ${rate}`
     : rate;
@@ -197,6 +197,14 @@ function stableRateDetail(summary: StableRateSummary): string {
   if (summary.judged === 0)
     return 'not judged: every run was too short to judge or stored before stability detection';
   const parts: string[] = [];
+  const offered = summary.largestStableOfferedRate;
+  if (
+    offered !== null &&
+    summary.largestStableRate !== null &&
+    formatNumber(offered) !== formatNumber(summary.largestStableRate)
+  ) {
+    parts.push(`nominal ${formatNumber(summary.largestStableRate)} req/s`);
+  }
   if (summary.firstUnstableRate === null) {
     parts.push(
       summary.largestStableRate === summary.maxTestedRate

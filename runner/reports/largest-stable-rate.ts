@@ -9,6 +9,12 @@ export interface StableRateSummary {
    * which no run was unstable; null when there is none.
    */
   largestStableRate: number | null;
+  /**
+   * The offered rate at largestStableRate: the mean `offered_rate_rps` of its runs (arrivals they
+   * really generated per second; docs/metrics.md, "Offered rate"); null when there is no largest
+   * stable rate or its runs were stored before that metric.
+   */
+  largestStableOfferedRate: number | null;
   /** The lowest rate with an unstable run; null when no run was unstable. */
   firstUnstableRate: number | null;
   /** A rate above firstUnstableRate whose runs were all stable again (noise near the limit), or null. */
@@ -25,7 +31,8 @@ export interface StableRateSummary {
  * rate is unstable when any of its done runs (any seed) was judged unstable, stable when all of
  * them were judged stable, and undecided otherwise (runs too short to judge, or stored before
  * stability detection); the largest stable rate is the highest stable rate below the first
- * unstable one. Runs with a null rate (a trace's own timing) are left out.
+ * unstable one. Runs with a null rate (a trace's own timing) are left out. Rates are the sweep's
+ * nominal rates; the offered rate at the largest stable one is given beside it.
  *
  * @param runs the runs of one workload (any status; only `done` ones count)
  * @param labels run id -> policy label (runLabels over all runs of the report)
@@ -63,9 +70,14 @@ export function largestStableRates(
         else stableAgainRate ??= rate;
       }
     }
+    const offered = (largestStableRate === null ? [] : byRate.get(largestStableRate)!)
+      .map((run) => run.metrics?.offered_rate_rps)
+      .filter((v): v is number => typeof v === 'number');
     return {
       policy,
       largestStableRate,
+      largestStableOfferedRate:
+        offered.length > 0 ? offered.reduce((a, b) => a + b, 0) / offered.length : null,
       firstUnstableRate,
       stableAgainRate,
       maxTestedRate: rates.length > 0 ? rates[rates.length - 1] : null,

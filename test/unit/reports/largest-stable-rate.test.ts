@@ -8,6 +8,7 @@ function run(
   rate: number | null,
   stable: boolean | null,
   status: ReportRun['status'] = 'done',
+  offeredRps: number | null = null,
 ): ReportRun {
   return {
     id: nextId++,
@@ -20,7 +21,7 @@ function run(
     machine: 'm',
     status,
     error: status === 'failed' ? 'boom' : null,
-    metrics: null,
+    metrics: offeredRps === null ? null : ({ offered_rate_rps: offeredRps } as ReportRun['metrics']),
     stable,
     stability: null,
   };
@@ -34,8 +35,8 @@ describe('largestStableRates', () => {
   it('takes the highest rate whose runs were all stable, below the first unstable one', () => {
     const [vllm] = summarize([
       run('vllm', 2, true),
-      run('vllm', 4, true),
-      run('vllm', 4, true), // second seed
+      run('vllm', 4, true, 'done', 4.2),
+      run('vllm', 4, true, 'done', 4.1), // second seed
       run('vllm', 6, true),
       run('vllm', 6, false), // one seed unstable: the rate is unstable
       run('vllm', 8, false),
@@ -43,6 +44,7 @@ describe('largestStableRates', () => {
     expect(vllm).toEqual({
       policy: 'vllm',
       largestStableRate: 4,
+      largestStableOfferedRate: 4.15, // the mean offered rate of its two runs
       firstUnstableRate: 6,
       stableAgainRate: null,
       maxTestedRate: 8,
