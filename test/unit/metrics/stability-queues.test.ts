@@ -7,6 +7,7 @@ import type { RequestList } from '../../../runner/workloads/request-list.js';
 import { buildRequestList, loadWorkload } from '../../../runner/workloads/build-workload.js';
 import { WorkloadSpecSchema } from '../../../runner/workloads/workload-spec.js';
 import { schedulerFor } from '../../helpers/scheduler-for.js';
+import { mulberry32 } from '../../helpers/mulberry32.js';
 
 /**
  * Queues whose capacity is known exactly, built from the real engine: `fcfs` with one request
@@ -23,18 +24,6 @@ import { schedulerFor } from '../../helpers/scheduler-for.js';
  */
 const SERVICE_S = 0.01; // mu = 100 req/s
 
-/** Seeded uniform generator on (0, 1) (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
-
 /** Iteration times i.i.d. exponential with mean `meanS`, whatever the batch (test only). */
 class ExponentialIterationTime implements IterationTimeModel {
   readonly kind = 'exponential';
@@ -43,7 +32,7 @@ class ExponentialIterationTime implements IterationTimeModel {
     private readonly meanS: number,
     seed: number,
   ) {
-    this.uniform = mulberry32(seed);
+    this.uniform = mulberry32(seed, '(0, 1)');
   }
   iterationTime(): number {
     return -this.meanS * Math.log(this.uniform());

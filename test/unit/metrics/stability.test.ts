@@ -5,18 +5,7 @@ import {
   numberInSystemBatchMeans,
   STABILITY_METHOD,
 } from '../../../runner/metrics/stability.js';
-
-/** Small seeded PRNG (mulberry32), uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../helpers/mulberry32.js';
 
 /**
  * A single-server FIFO queue (M/M/1): Poisson arrivals at `lambda`, exponential service at `mu`,

@@ -2,6 +2,7 @@ import { METRIC_KEYS } from '../../../runner/metrics/metric-keys.js';
 import type { RunMetrics } from '../../../runner/metrics/metric-keys.js';
 import type { StabilityResult } from '../../../runner/metrics/stability.js';
 import type { FluidOverlay, ReportData, ReportRun } from '../../../runner/reports/report-data.js';
+import { mulberry32 } from '../../helpers/mulberry32.js';
 
 /** Options of {@link sampleReportData}. */
 export interface SampleReportOptions {
@@ -245,16 +246,4 @@ function lognormalSamples(random: () => number, n: number, mean: number, sigma: 
     out.push(Math.exp(mu + sigma * z));
   }
   return out;
-}
-
-/** Small seeded PRNG (mulberry32), uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
