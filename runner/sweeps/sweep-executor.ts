@@ -32,6 +32,8 @@ export interface SweepProgress {
   runId: number;
   /** `policy workload rate seed` of the run concerned. */
   label: string;
+  /** Requests the run simulates (`start` events), so a live view can show its progress out of them. */
+  requests?: number;
   /** Wall seconds of the run's simulation (done) or the error (failed). */
   simWallS?: number;
   error?: string;
@@ -189,10 +191,19 @@ export async function executeSweep(
   const taskOf = (row: RunRow): RunTask => runTaskOf(plan, byKey.get(row.runKey)!, row.id);
   const labelOf = (row: RunRow): string =>
     `${row.policy} ${row.workload} rate=${row.rate ?? '-'} seed=${row.seed}`;
-  const started = (row: RunRow): void => {
+  const started = (row: RunRow, requests: number): void => {
     store.markRunning(row.id);
     running++;
-    opts.onProgress?.({ kind: 'start', total, ended, failed, running, runId: row.id, label: labelOf(row) });
+    opts.onProgress?.({
+      kind: 'start',
+      total,
+      ended,
+      failed,
+      running,
+      runId: row.id,
+      label: labelOf(row),
+      requests,
+    });
   };
   const finished = (row: RunRow, result: RunResult | undefined, error: unknown): void => {
     running--;
@@ -243,8 +254,7 @@ export async function executeSweep(
   // Stopping the GPU worker interrupts its run (the run's request fails, the run is requeued).
   const stopWorker = (): void => void session?.discard();
   if (session) signal?.addEventListener('abort', stopWorker, { once: true });
-  const execute = async (row: RunRow): Promise<RunResult> => {
-    const task = taskOf(row);
+  const execute = async (row: RunRow, task: RunTask): Promise<RunResult> => {
     const report = opts.onRunProgress;
     const onProgress = report ? (p: EngineProgress) => report(row.id, p) : undefined;
     if (session) return executeRunOnWorker(task, plan.machine, session, onProgress);
@@ -259,11 +269,12 @@ export async function executeSweep(
         notRun++;
         return undefined;
       }
-      started(row);
+      const task = taskOf(row);
+      started(row, task.requests.arrival.length);
       let result: RunResult | undefined;
       let error: unknown;
       try {
-        const simulated = await execute(row);
+        const simulated = await execute(row, task);
         if (opts.runGate) await opts.runGate(row.id, signal);
         result = simulated;
       } catch (e) {

@@ -12,7 +12,7 @@ import {
   type SweepOutcome,
   type SweepProgress,
 } from './sweep-executor.js';
-import { planSweepText, runRequestsOf, type SweepPlan } from './sweep-plan.js';
+import { planSweepText, type SweepPlan } from './sweep-plan.js';
 import { SweepStateError } from './sweep-state-error.js';
 
 /** Wall milliseconds between two throttled `progress` events of one sweep (at most 4 per second). */
@@ -122,8 +122,6 @@ interface Execution {
   name: string;
   specHash: string;
   controller: AbortController;
-  /** Requests of each run, by run key. */
-  requestsOf: Map<string, number>;
   /** Runs of this execution, runs executing at once, runs ended and their total wall seconds. */
   total: number;
   lanes: number;
@@ -316,7 +314,6 @@ export class SweepManager extends EventEmitter<SweepManagerEvents> {
       name: plan.spec.name,
       specHash: plan.specHash,
       controller: new AbortController(),
-      requestsOf: new Map(plan.runs.map((r) => [r.runKey, runRequestsOf(plan, r).arrival.length])),
       total: 0,
       lanes: 1,
       ended: 0,
@@ -362,11 +359,12 @@ export class SweepManager extends EventEmitter<SweepManagerEvents> {
 
   /** A run started, ended or was interrupted. */
   private runEvent(execution: Execution, p: SweepProgress): void {
+    // A capacity search adds probe runs as it goes: the execution's total follows the executor's.
+    execution.total = p.total;
     if (p.kind === 'start') {
-      const runKey = this.store.getRun(p.runId)?.runKey ?? '';
       execution.live.set(p.runId, {
         label: p.label,
-        total: execution.requestsOf.get(runKey) ?? 0,
+        total: p.requests ?? 0,
         startedAt: performance.now(),
         progress: undefined,
       });
