@@ -43,8 +43,9 @@ export function capacityCommand(
   const seeds = rows[0].seeds;
   const note =
     `offered rates (arrivals generated per second, mean over ${seeds} seed${seeds === 1 ? '' : 's'}); ` +
-    `a rate is sustained when every seed's run is stable and, with an SLO, the pooled attainment ` +
-    `reaches the target; relative precision ${rows[0].precision}`;
+    `a rate is sustained when its seeds' pooled trend shows no growth of the requests in system and, ` +
+    `with an SLO, their pooled attainment reaches the target; relative precision ${rows[0].precision} ` +
+    '(docs/metrics.md, "Capacity")';
   return `${formatTable(table)}\n${note}\n`;
 }
 

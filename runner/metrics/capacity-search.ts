@@ -26,7 +26,7 @@ export interface CapacitySearchSettings {
 
 /** The verdict on one probed rate, over all the sweep's seeds (probeVerdict). */
 export interface ProbeVerdict {
-  /** True when the rate is sustained: stable in every seed and, with an SLO, attainment >= target. */
+  /** True when the rate is sustained: stable over the seeds pooled and, with an SLO, attainment >= target. */
   readonly pass: boolean;
   /** Why it failed (stability first, else the SLO bound met by the fewest requests); null when it passed. */
   readonly limiting: CapacityCriterion | null;
