@@ -14,6 +14,7 @@ import type { OpenDatabaseOptions } from './open-database.js';
 import type { NewRun, RunCounts, RunFilter, RunRow, RunStatus } from './run-row.js';
 import { RunResultsTables } from './run-results-tables.js';
 import { StoreStateError } from './store-state-error.js';
+import { checkSweepName } from './sweep-row.js';
 import type { NewSweep, SweepRow } from './sweep-row.js';
 import { SweepsAndRunsTables } from './sweeps-and-runs-tables.js';
 import { checkWorkerMachine } from './worker-machine-check.js';
@@ -203,12 +204,41 @@ export class Store {
   }
 
   /**
-   * Deletes a sweep with all of its runs and their results (foreign keys cascade).
+   * Deletes a sweep with all of its runs and every row of their results (`run_metrics`,
+   * `run_requests`, `run_time_series`, `run_iterations`), in one IMMEDIATE transaction: either
+   * all of it goes or nothing does. The rows go by the schema's ON DELETE CASCADE (openDatabase
+   * switches foreign keys on). Other sweeps, worker machines, calibrations and datasets are not
+   * touched; an imported sweep comes back when its database is imported again.
    *
-   * @returns false when no such sweep existed
+   * The store does not know whether a process is executing the sweep: callers that execute sweeps
+   * (the API's SweepManager) refuse to delete their active ones. Deleting a sweep another process
+   * is executing makes that process's next write for it fail.
+   *
+   * @returns false when no such sweep existed (nothing changed)
    */
   deleteSweep(sweepId: number): boolean {
-    return this.sweeps.deleteSweep(sweepId);
+    return this.db.transaction((): boolean => this.sweeps.deleteSweep(sweepId)).immediate();
+  }
+
+  /**
+   * Renames a sweep: only its name changes (not its spec text, spec hash, runs or origin), so
+   * running its spec again still resumes it, under the new name.
+   *
+   * @param name the new name; trimmed (checkSweepName)
+   * @returns the sweep as stored now
+   * @throws InputError (field `name`) when the name is empty, longer than MAX_SWEEP_NAME (200) or
+   *   holds a control character; nothing changes then
+   * @throws StoreStateError when the sweep does not exist
+   */
+  renameSweep(sweepId: number, name: string): SweepRow {
+    const checked = checkSweepName(name);
+    const rename = this.db.transaction((): SweepRow => {
+      if (!this.sweeps.renameSweep(sweepId, checked)) {
+        throw new StoreStateError(`sweep ${sweepId} does not exist`);
+      }
+      return this.sweeps.sweepById(sweepId) as SweepRow;
+    });
+    return rename.immediate();
   }
 
   /** The sweep with this id, if stored. */

@@ -1,3 +1,4 @@
+import { InputError } from '../errors.js';
 import type { NewRun } from './run-row.js';
 
 /**
@@ -52,4 +53,26 @@ export interface NewSweep {
   readonly machineJson: string;
   /** The runs of the sweep; their run keys must be distinct. */
   readonly runs: readonly NewRun[];
+}
+
+/** Longest name renameSweep accepts, in UTF-16 code units. */
+export const MAX_SWEEP_NAME = 200;
+
+/**
+ * Checks a sweep's new name (renameSweep), as dataset names are checked.
+ * @returns the name, trimmed
+ * @throws InputError with field `name` when it is empty, longer than MAX_SWEEP_NAME or holds a
+ *   control character (a line break, a tab)
+ */
+export function checkSweepName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0) throw new InputError('name: give the sweep a name', { field: 'name' });
+  if (trimmed.length > MAX_SWEEP_NAME) {
+    throw new InputError(`name: at most ${MAX_SWEEP_NAME} characters`, { field: 'name' });
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) {
+    throw new InputError('name: no control characters', { field: 'name' });
+  }
+  return trimmed;
 }

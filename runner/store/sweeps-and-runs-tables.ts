@@ -147,6 +147,7 @@ export class SweepsAndRunsTables {
       allSweeps: db.prepare(`${SWEEP_SELECT} ORDER BY s.id DESC`),
       insertSweep: db.prepare(INSERT_SWEEP_SQL),
       deleteSweep: db.prepare('DELETE FROM sweeps WHERE id = ?'),
+      renameSweep: db.prepare('UPDATE sweeps SET name = ? WHERE id = ?'),
       finishSweep: db.prepare(
         'UPDATE sweeps SET finished_at = ? WHERE id = ? AND NOT EXISTS ' +
           "(SELECT 1 FROM runs WHERE sweep_id = sweeps.id AND status IN ('queued', 'running'))",
@@ -249,6 +250,16 @@ export class SweepsAndRunsTables {
    */
   deleteSweep(sweepId: number): boolean {
     return this.stmts.deleteSweep.run(sweepId).changes > 0;
+  }
+
+  /**
+   * Sets a sweep's name (nothing else changes: not its spec text, spec hash or runs).
+   *
+   * @param name a name the caller has checked (non-empty)
+   * @returns false when no such sweep existed
+   */
+  renameSweep(sweepId: number, name: string): boolean {
+    return this.stmts.renameSweep.run(name, sweepId).changes > 0;
   }
 
   /**
