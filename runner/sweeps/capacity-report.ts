@@ -1,7 +1,5 @@
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors.js';
-import { fluidEquilibrium } from '../fluid/fluid-equilibrium.js';
-import { requestTypes } from '../fluid/request-types.js';
 import type { CapacityCriterion, CapacityOutcome, CapacityProbe } from '../metrics/capacity-search.js';
 import type { MachineRegistry } from '../machines/machine-registry.js';
 import { capacityVerdicts } from '../metrics/capacity-verdict.js';
@@ -9,7 +7,8 @@ import type { Verdict } from '../metrics/paired-verdicts.js';
 import { runLabels } from '../reports/run-label.js';
 import type { Store } from '../store/store.js';
 import { capacitySearchState, storedDoneRuns } from './capacity-probes.js';
-import { planSweepText, requestListKey, type SweepPlan } from './sweep-plan.js';
+import { planSweepText } from './sweep-plan.js';
+import { workloadFluidLimit } from './workload-fluid-limit.js';
 
 /**
  * The answer of one capacity search of a stored sweep (`schedbench capacity`, the API's
@@ -98,7 +97,7 @@ export function capacityRows(store: Store, sweepId: number, registry?: () => Mac
       seeds: search.seeds.length,
       precision: search.settings.precision,
       attainment: search.settings.attainment,
-      fluid_max_stable_rate_rps: fluidLimit(plan, search.workloadIndex),
+      fluid_max_stable_rate_rps: workloadFluidLimit(plan, search.workloadIndex),
     };
   });
 }
@@ -140,19 +139,4 @@ function lowestFailingAbove(
     if (best === null || p.rateRps < best.rateRps) best = p;
   }
   return best;
-}
-
-/**
- * The fluid stability limit of a workload's request mix (its first seed's requests binned into
- * types, or its declared types), on the plan's machine and token model; null when unbounded.
- */
-function fluidLimit(plan: SweepPlan, workloadIndex: number): number | null {
-  const { d0, d1, d2 } = plan.machine.linear;
-  if (!(Number.isFinite(d0) && Number.isFinite(d1))) return null;
-  const w = plan.workloads[workloadIndex];
-  const list = plan.requestLists.get(requestListKey(workloadIndex, plan.spec.seeds[0]))!; // the first seed is never dropped
-  const declared = w.loaded.kind === 'types' ? [...w.loaded.types] : null;
-  const { types } = requestTypes(list, w.rate, declared);
-  const limit = fluidEquilibrium(types, d0, d1, plan.spec.tokenModel, d2 ?? 0).maxStableRateRps;
-  return Number.isFinite(limit) ? limit : null;
 }

@@ -17,10 +17,19 @@ export interface WorkerTask {
   progress?: MessagePort;
 }
 
+/**
+ * The last message on a run's progress port: every progress report of the run was posted before
+ * it, so the main thread waits for it before it uses the result (the final report, finished =
+ * total, is then always delivered; the port's own `close` event does not reach the main thread
+ * through piscina's transfer).
+ */
+export const PROGRESS_END = 'end';
+
 export default function runInWorker({ task, progress }: WorkerTask): RunResult {
   try {
     return executeRun(task, progress ? (p) => progress.postMessage(p) : undefined);
   } finally {
+    progress?.postMessage(PROGRESS_END);
     progress?.close();
   }
 }

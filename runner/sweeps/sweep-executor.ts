@@ -11,7 +11,7 @@ import type { Store } from '../store/store.js';
 import { WorkerSession } from '../workers/worker-session.js';
 import { describeWorkerMachine } from '../workers/start-worker.js';
 import { executeRun, type RunTask } from './run-task.js';
-import type { WorkerTask } from './run-worker.js';
+import { PROGRESS_END, type WorkerTask } from './run-worker.js';
 import { executeRunOnWorker } from './execute-run-on-worker.js';
 import { runTaskOf, type PlannedRun, type SweepPlan } from './sweep-plan.js';
 import { capacitySearchState, probeRunsAt, storedDoneRuns } from './capacity-probes.js';
@@ -366,7 +366,11 @@ async function runOnThread(
   if (!onProgress) return (await pool.run({ task } satisfies WorkerTask, { signal })) as RunResult;
   const { port1, port2 } = new MessageChannel();
   let failure: { error: unknown } | undefined;
-  port1.on('message', (p: EngineProgress) => {
+  port1.on('message', (p: EngineProgress | typeof PROGRESS_END) => {
+    if (p === PROGRESS_END) {
+      ended();
+      return;
+    }
     if (failure) return;
     try {
       onProgress(p);
@@ -374,9 +378,14 @@ async function runOnThread(
       failure = { error };
     }
   });
+  // The thread posts PROGRESS_END after every report of the run: waiting for it delivers the
+  // run's final report (finished = total) before the result is used.
+  let ended: () => void = () => undefined;
+  const drained = new Promise<void>((resolve) => (ended = resolve));
   try {
     const work: WorkerTask = { task, progress: port2 };
     const result = (await pool.run(work, { signal, transferList: [port2] })) as RunResult;
+    await drained;
     if (failure) throw failure.error;
     return result;
   } finally {

@@ -428,8 +428,10 @@ export class SweepManager extends EventEmitter<SweepManagerEvents> {
     this.forget(execution);
     setImmediate(() => {
       try {
-        const counts = this.store.runCounts(sweepId);
-        this.emit('progress', this.snapshot(sweepId));
+        // The sweep may have been deleted in the turn since it was forgotten (sweeps.delete).
+        const exists = this.store.getSweep(sweepId) !== undefined;
+        const counts = exists ? this.store.runCounts(sweepId) : { done: 0, failed: 0 };
+        if (exists) this.emit('progress', this.snapshot(sweepId));
         this.emit('ended', {
           sweepId,
           cancelled: outcome?.cancelled ?? false,

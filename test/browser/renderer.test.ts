@@ -96,26 +96,74 @@ function chartData(page: Page): Promise<{ name: string; values: number[] }[]> {
   });
 }
 
-/** The charts the Compare page must draw from a runs.compare output, as DrawnChart. */
-function expectedCharts(out: CompareOut): DrawnChart[] {
+/**
+ * The charts the Compare page must draw from a runs.compare output, as DrawnChart: across rates
+ * the API's series and Pareto fronts (front first, ascending); at `rate` one CDF line per
+ * configuration (its runs one after another, a gap point between); over time seed `seed` of
+ * every configuration at `rate`.
+ */
+function expectedCharts(out: CompareOut, rate: number, seed: number): DrawnChart[] {
+  const points = (s: SeriesOut): [number, number][] =>
+    s.x.flatMap((x, i): [number, number][] => (s.y[i] === null ? [] : [[x, s.y[i] as number]]));
   const of = (name: string, list: SeriesOut[]): DrawnChart => ({
     name,
-    datasets: list.map((s) => ({
-      label: s.label,
-      points: s.x.flatMap((x, i): [number, number][] => (s.y[i] === null ? [] : [[x, s.y[i] as number]])),
-    })),
+    datasets: list.map((s) => ({ label: s.label, points: points(s) })),
+  });
+  const runOf = (s: SeriesOut) => out.runs.findIndex((r) => r.id === s.runIds[0]);
+  const cdf = (name: string, list: SeriesOut[]): DrawnChart => {
+    const lines = new Map<number, { label: string; points: [number, number][]; runs: number }>();
+    for (const s of list) {
+      const i = runOf(s);
+      if (out.runs[i].rate !== rate) continue;
+      const c = out.runConfiguration[i];
+      const line = lines.get(c) ?? { label: out.configurations[c].label, points: [], runs: 0 };
+      if (line.points.length > 0) line.points.push([points(s)[0][0], NaN]);
+      line.points.push(...points(s));
+      line.runs += 1;
+      lines.set(c, line);
+    }
+    return {
+      name,
+      datasets: [...lines.values()].map((l) => ({
+        label: l.runs > 1 ? `${l.label} (${l.runs} seeds)` : l.label,
+        points: l.points,
+      })),
+    };
+  };
+  const overTime = (name: string, list: SeriesOut[]): DrawnChart => ({
+    name,
+    datasets: list
+      .filter((s) => out.runs[runOf(s)].rate === rate && out.runs[runOf(s)].seed === seed)
+      .map((s) => {
+        const run = out.runs[runOf(s)];
+        const label = out.configurations[out.runConfiguration[runOf(s)]].label;
+        return {
+          label: `#${run.id} ${label} \u00b7 ${rate} req/s \u00b7 seed ${seed} @ ${run.machine}`,
+          points: points(s),
+        };
+      }),
   });
   const c = out.charts;
   return [
     of('latency-mean', c.latencyVsRate.mean),
     of('latency-p99', c.latencyVsRate.p99),
     of('throughput', [...c.throughputVsRate, ...c.fluidBound]),
-    of('ttft-cdf', c.ttftCdf),
-    of('e2e-cdf', c.e2eCdf),
-    of('kv-usage', c.kvUsage),
-    of('queue-length', c.queueLength),
-    of('batch-prefill', c.batchPrefillTokens),
-    of('batch-decodes', c.batchDecodes),
+    {
+      name: 'pareto',
+      datasets: c.pareto.map((f) => ({
+        label: f.label,
+        points: [
+          ...f.points.filter((p) => p.front).sort((a, b) => a.perUserTokS - b.perUserTokS),
+          ...f.points.filter((p) => !p.front),
+        ].map((p): [number, number] => [p.perUserTokS, p.throughputTokS]),
+      })),
+    },
+    cdf('ttft-cdf', c.ttftCdf),
+    cdf('e2e-cdf', c.e2eCdf),
+    overTime('kv-usage', c.kvUsage),
+    overTime('queue-length', c.queueLength),
+    overTime('batch-prefill', c.batchPrefillTokens),
+    overTime('batch-decodes', c.batchDecodes),
   ];
 }
 
@@ -217,31 +265,43 @@ describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
       expect(request.runIds).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       expect(await serve.call<CompareOut>('runs.compare', request)).toEqual(shown);
 
-      // Parameters that differ: policy, the policies' own parameters, rate, seed (not workload).
-      const keys = await page.locator('.compare-params thead th').allTextContents();
-      expect(keys).toEqual(['run', ...shown.differing.map((d) => d.key)]);
-      expect(keys).toEqual(expect.arrayContaining(['policy', 'rate', 'seed', 'sarathi.chunkSize']));
+      // Configurations (every parameter but rate and seed) and the fields that differ: policy,
+      // the parameters as one text (not workload, not one column per policy parameter).
+      const keys = await page.locator('.compare-configs thead th').allTextContents();
+      expect(keys).toEqual([
+        'configuration',
+        ...shown.configurationFields.map((d) => d.key),
+        'rates',
+        'seeds',
+        'runs',
+      ]);
+      expect(keys).toEqual(expect.arrayContaining(['policy', 'params']));
       expect(keys).not.toContain('workload');
-      // Metrics: a row per metric; seeds 1 and 2 of each configuration give a spread.
+      expect(keys).not.toContain('sarathi.chunkSize');
+      // Metrics at one rate (4 req/s): a stability row, then a row per metric with a value; seeds 1
+      // and 2 of each configuration give a spread, the non-baseline configuration a change.
+      expect(await page.locator('.compare-metrics').getAttribute('data-rate')).toBe('4');
       const throughputRow = page.locator('.compare-metrics tr[data-metric="throughput_tok_s"]');
-      expect(await page.locator('.compare-metrics tbody tr').count()).toBe(shown.metrics.length);
-      expect(await throughputRow.locator('.spread').count()).toBe(8);
-      expect(await throughputRow.locator('.change').count()).toBe(7);
-      expect(await page.locator('.compare-params tr.baseline').getAttribute('data-run')).toBe('1');
+      const cellsAt4 = shown.configurations.map((c) => c.cells.find((cell) => cell.rate === 4)!);
+      const withValues = shown.metrics.filter((m) => cellsAt4.some((cell) => cell.mean[m.key] !== null));
+      expect(await page.locator('.compare-metrics tbody tr').count()).toBe(1 + withValues.length);
+      expect(await throughputRow.locator('.spread').count()).toBe(2);
+      expect(await throughputRow.locator('.change').count()).toBe(1);
+      expect(await page.locator('.compare-configs tr.baseline').getAttribute('data-configuration')).toBe('0');
 
       // Charts: one canvas each, drawn, holding exactly the API's series.
       const canvases = await inspectCharts(page);
-      const names = expectedCharts(shown).map((c) => c.name);
+      const names = expectedCharts(shown, 4, 1).map((c) => c.name);
       expect(canvases.map((c) => c.name)).toEqual(names);
       for (const canvas of canvases) {
         expect(canvas.hasChart, canvas.name).toBe(true);
         expect(canvas.paintedPixels, canvas.name).toBeGreaterThan(0.01 * canvas.width * canvas.height);
       }
       const drawn = await drawnCharts(page);
-      expect(drawn).toEqual(expectedCharts(shown));
+      expect(drawn).toEqual(expectedCharts(shown, 4, 1));
       const throughput = drawn.find((c) => c.name === 'throughput')!;
       expect(throughput.datasets).toHaveLength(3); // vllm, sarathi, the fluid bound
-      expect(drawn.find((c) => c.name === 'ttft-cdf')!.datasets).toHaveLength(8);
+      expect(drawn.find((c) => c.name === 'ttft-cdf')!.datasets).toHaveLength(2); // a line per configuration
       // Throughput at a rate is the mean over the seeds of the runs' stored metric.
       const runs = await serve.call<RunSummary[]>('runs.list', {});
       const vllmAt4 = runs
@@ -253,16 +313,16 @@ describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
       expect(vllmLine.points[0][1]).toBeCloseTo((vllmAt4[0] + vllmAt4[1]) / 2, 9);
       await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });
 
-      // Another baseline: the changes are recomputed against it.
-      await page.selectOption('select[name="baseline"]', '5');
+      // Another baseline configuration: the changes are recomputed against it, at the same rate.
+      await page.selectOption('select[name="baseline"]', '1');
       await expect
-        .poll(() => page.locator('.compare-metrics thead th.baseline').getAttribute('data-run'))
-        .toBe('5');
-      const against5 = await serve.call<CompareOut>('runs.compare', {
+        .poll(() => page.locator('.compare-metrics thead th.baseline').getAttribute('data-configuration'))
+        .toBe('1');
+      const baselineRun = shown.configurations[1].runIds[0];
+      const against = await serve.call<CompareOut>('runs.compare', {
         runIds: request.runIds,
-        baselineId: 5,
+        baselineId: baselineRun,
       });
-      const row = against5.metrics.find((m) => m.key === 'throughput_tok_s')!;
       const changes = await throughputRow
         .locator('td')
         .evaluateAll((cells) =>
@@ -273,18 +333,22 @@ describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
               )?.textContent ?? null,
           ),
         );
-      // The table puts the baseline first; the API keeps the runs in their order.
+      // The table puts the baseline configuration first; the API keeps the configurations in order.
       const columns = (
         await page
-          .locator('.compare-metrics thead th[data-run]')
-          .evaluateAll((ths) => ths.map((t) => (t as unknown as { dataset: { run: string } }).dataset.run))
+          .locator('.compare-metrics thead th[data-configuration]')
+          .evaluateAll((ths) =>
+            ths.map((t) => (t as unknown as { dataset: { configuration: string } }).dataset.configuration),
+          )
       ).map(Number);
-      expect(columns[0]).toBe(5);
+      expect(columns[0]).toBe(1);
       const expected = columns.map(
-        (id) => row.changePct[against5.runs.findIndex((r) => r.id === id)] !== null,
+        (c) =>
+          against.configurations[c].cells.find((cell) => cell.rate === 4)!.changePct.throughput_tok_s !==
+          null,
       );
       expect(changes.map((c) => c !== null)).toEqual(expected);
-      expect(new URL(page.url()).hash).toBe('#/compare?runs=1,2,3,4,5,6,7,8&baseline=5');
+      expect(new URL(page.url()).hash).toBe(`#/compare?runs=1,2,3,4,5,6,7,8&baseline=${baselineRun}&rate=4`);
     });
 
     it('exports the HTML report (it opens offline) and the CSV', async () => {
@@ -385,8 +449,9 @@ describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
       // runs' throughput and queue length.
       await panel.locator('[data-count="running"]', { hasText: /^running 2$/ }).waitFor({ timeout: 60_000 });
       const live = panel.locator('.live-runs tr[data-run]');
+      // Held runs stay at their final report, so waiting long for it races nothing.
       await expect
-        .poll(() => live.locator('td:nth-child(2)').allTextContents())
+        .poll(() => live.locator('td:nth-child(2)').allTextContents(), { timeout: 30_000 })
         .toEqual(['2000 / 2000', '2000 / 2000']);
       for (const cell of await live.locator('[data-live="throughput"]').allTextContents()) {
         expect(Number(cell.replace(/,/g, ''))).toBeGreaterThan(0);
