@@ -6,4 +6,9 @@ export const ExitCode = {
   RUNS_FAILED: 1,
   /** Bad input: spec, trace file, argument or database; nothing was stored for it. */
   BAD_INPUT: 2,
+  /**
+   * Interrupted (Ctrl-C, SIGINT): 128 + the signal's number, as a shell reports it. A sweep stores
+   * what ended and requeues the runs it interrupted; running it again resumes.
+   */
+  INTERRUPTED: 130,
 } as const;

@@ -10,7 +10,7 @@ import { defaultDatabasePath } from '../store/default-database.js';
 import { FLUID_FORMATS, fluidCommand, type FluidFormat } from './fluid-command.js';
 import { CAPACITY_FORMATS, capacityCommand, type CapacityFormat } from './capacity-command.js';
 import { IMPORT_FORMATS, importCommand, type ImportFormat } from './import-command.js';
-import { MACHINES_FORMATS, machinesCommand, type MachinesFormat } from './machines-command.js';
+import { MACHINES_FORMATS, machinesListCommand, type MachinesFormat } from './machines-command.js';
 import { availableParallelism } from 'node:os';
 import { API_OPS } from '../api/api-contract.js';
 import { apiCommand } from './api-command.js';
@@ -24,15 +24,22 @@ import {
   addMachineCommand,
   checkMachineCommand,
   removeMachineCommand,
-  workerMachinesSection,
   type AddMachineOptions,
 } from './worker-machines-command.js';
 import { nonNegativeInt, oneOf, positiveInt, tcpPort } from './parse-options.js';
 import { chooseSweep, REPORT_FORMATS, writeSweepReport, type ReportFormat } from './report-command.js';
-import { RUNS_FORMATS, runsCommand, type RunsFormat } from './runs-command.js';
+import { openExistingStore, requireDatabase } from './open-store.js';
+import { packageVersion } from './package-version.js';
+import { parseColumns, parseRateRange, RUNS_FORMATS, runsCommand, type RunsFormat } from './runs-command.js';
 import { DEFAULT_SERVE_PORT, serveCommand } from './serve-command.js';
 import { sweepCommand } from './sweep-command.js';
-import { SUMMARY_FORMATS, summaryCommand, type SummaryFormat } from './summary-command.js';
+import { registerSweepsCommands } from './sweeps-command.js';
+import {
+  defaultSummaryFormat,
+  SUMMARY_FORMATS,
+  summaryCommand,
+  type SummaryFormat,
+} from './summary-command.js';
 
 /**
  * The `schedbench` command line (commander). Every command reads and writes through the runner:
@@ -41,12 +48,14 @@ import { SUMMARY_FORMATS, summaryCommand, type SummaryFormat } from './summary-c
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('schedbench')
     .description('Benchmark LLM-inference scheduling policies on a simulated replica.')
+    .version(packageVersion(), '-v, --version', 'print the version of schedbench')
     .showHelpAfterError()
     .exitOverride();
   const dbOption = (): Option =>
     new Option('--db <file>', 'SQLite database (default: $SCHEDBENCH_DB or the user data directory)');
-  const withStore = <T>(db: string | undefined, fn: (store: Store) => T): T => {
-    const store = Store.open(db ?? defaultDatabasePath());
+  // Commands that only read (and those that need a registered machine) never create a database.
+  const withStore = <T>(db: string | undefined, fn: (store: Store) => T, create = false): T => {
+    const store = create ? Store.open(db ?? defaultDatabasePath()) : openExistingStore(db);
     try {
       return fn(store);
     } finally {
@@ -72,13 +81,33 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command('runs')
     .description('list runs with their parameters and metrics')
     .option('--sweep <id>', 'only the runs of this sweep')
+    .option('--policy <names>', 'only runs of these policies (comma-separated names, e.g. vllm,sarathi)')
+    .option('--rate <r>', 'only runs at this arrival rate, req/s, or in a range MIN..MAX (2..6, 2.., ..6)')
+    .option(
+      '--columns <list>',
+      'columns to print, comma-separated, or all (default: a set that fits 160 characters; CSV: all)',
+    )
     .option('--format <format>', `output format: ${RUNS_FORMATS.join(', ')}`, 'table')
     .addOption(dbOption())
-    .action((o: { sweep?: string; format: string; db?: string }) => {
-      const format = oneOf<RunsFormat>('--format', o.format, RUNS_FORMATS);
-      const sweep = o.sweep === undefined ? undefined : positiveInt('--sweep', o.sweep);
-      process.stdout.write(withStore(o.db, (store) => runsCommand(store, sweep, format)));
-    });
+    .action(
+      (o: {
+        sweep?: string;
+        policy?: string;
+        rate?: string;
+        columns?: string;
+        format: string;
+        db?: string;
+      }) => {
+        const format = oneOf<RunsFormat>('--format', o.format, RUNS_FORMATS);
+        const sweepId = o.sweep === undefined ? undefined : positiveInt('--sweep', o.sweep);
+        const columns = o.columns === undefined ? undefined : parseColumns(o.columns);
+        const rate = o.rate === undefined ? undefined : parseRateRange(o.rate);
+        const policies = o.policy?.split(',').map((p) => p.trim());
+        process.stdout.write(
+          withStore(o.db, (store) => runsCommand(store, { format, sweepId, columns, rate, policies })),
+        );
+      },
+    );
 
   program
     .command('compare')
@@ -102,10 +131,16 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .argument('[id]', 'sweep id')
     .option('--latest', 'the most recent sweep in the database')
-    .option('--format <format>', `output format: ${SUMMARY_FORMATS.join(', ')}`, 'markdown')
+    .option(
+      '--format <format>',
+      `output format: ${SUMMARY_FORMATS.join(', ')} (default: table on a terminal, else markdown)`,
+    )
     .addOption(dbOption())
-    .action((id: string | undefined, o: { latest?: boolean; format: string; db?: string }) => {
-      const format = oneOf<SummaryFormat>('--format', o.format, SUMMARY_FORMATS);
+    .action((id: string | undefined, o: { latest?: boolean; format?: string; db?: string }) => {
+      const format =
+        o.format === undefined
+          ? defaultSummaryFormat()
+          : oneOf<SummaryFormat>('--format', o.format, SUMMARY_FORMATS);
       process.stdout.write(
         withStore(o.db, (store) =>
           summaryCommand(store, chooseSweep(store, id, o.latest), format, () => store),
@@ -143,7 +178,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(dbOption())
     .action((o: { format: string; db?: string }) => {
       const format = oneOf<MachinesFormat>('--format', o.format, MACHINES_FORMATS);
-      process.stdout.write(withStore(o.db, (store) => machinesCommand(format, workerMachinesSection(store))));
+      process.stdout.write(machinesListCommand(o.db, format));
     });
   machines
     .command('add')
@@ -170,7 +205,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(dbOption())
     .action((name: string, o: AddMachineOptions & { port?: string; db?: string }) => {
       const port = o.port === undefined ? undefined : positiveInt('--port', o.port);
-      process.stdout.write(withStore(o.db, (store) => addMachineCommand(store, name, { ...o, port })));
+      process.stdout.write(withStore(o.db, (store) => addMachineCommand(store, name, { ...o, port }), true));
     });
   machines
     .command('check')
@@ -178,7 +213,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<name>', 'registered machine')
     .addOption(dbOption())
     .action(async (name: string, o: { db?: string }) => {
-      const store = Store.open(o.db ?? defaultDatabasePath());
+      const store = openExistingStore(o.db);
       try {
         const outcome = await checkMachineCommand(store, name);
         (outcome.ok ? process.stdout : process.stderr).write(outcome.text);
@@ -247,7 +282,7 @@ function buildProgram(setExit: (code: number) => void): Command {
           repeats: positiveInt('--repeats', o.repeats),
           warmup: nonNegativeInt('--warmup', o.warmup),
         };
-        const store = Store.open(o.db ?? defaultDatabasePath());
+        const store = openExistingStore(o.db);
         try {
           const report = await profileCommand(store, name, options, (line) =>
             process.stderr.write(`${line}\n`),
@@ -334,11 +369,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(dbOption())
     .action((spec: string, o: { format: string; db?: string }) => {
       const format = oneOf<FluidFormat>('--format', o.format, FLUID_FORMATS);
+      if (o.db !== undefined) requireDatabase(o.db);
       let store: Store | undefined;
       try {
-        process.stdout.write(
-          fluidCommand(spec, format, () => (store ??= Store.open(o.db ?? defaultDatabasePath()))),
-        );
+        process.stdout.write(fluidCommand(spec, format, () => (store ??= openExistingStore(o.db))));
       } finally {
         store?.close();
       }
@@ -373,7 +407,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(dbOption())
     .action((file: string, o: { format: string; db?: string }) => {
       const format = oneOf<ImportFormat>('--format', o.format, IMPORT_FORMATS);
-      process.stdout.write(withStore(o.db, (store) => importCommand(store, file, format)));
+      process.stdout.write(withStore(o.db, (store) => importCommand(store, file, format), true));
     });
 
   program
@@ -408,6 +442,8 @@ function buildProgram(setExit: (code: number) => void): Command {
         store.close();
       }
     });
+
+  registerSweepsCommands(program, { dbOption, openStore: openExistingStore });
   return program;
 }
 

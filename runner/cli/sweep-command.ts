@@ -17,11 +17,15 @@ export interface SweepCommandOptions {
 /**
  * `schedbench sweep SPEC.yaml`: validates the whole spec (exit 2 and nothing stored on bad
  * input), stores the sweep or finds the same spec's earlier sweep, executes every run not yet
- * done, prints progress on stderr and the sweep id alone as the last line of stdout.
- * @returns ExitCode.OK when every run succeeded, RUNS_FAILED when some failed
+ * done, prints progress on stderr and the sweep id alone as the last line of stdout. Ctrl-C
+ * (SIGINT) stops it: what ended is stored, the runs in flight are queued again, and a message
+ * says how many runs are done and that the same command resumes.
+ * @returns ExitCode.OK when every run succeeded, RUNS_FAILED when some failed, INTERRUPTED after
+ *   Ctrl-C
  * @throws InputError on bad input (the CLI maps it to exit 2)
  */
 export async function sweepCommand(specPath: string, opts: SweepCommandOptions): Promise<number> {
+  const resumeCommand = `schedbench sweep ${shellWord(specPath)} --db ${shellWord(opts.db)}`;
   // The database opens before planning only when the spec's machine must be looked up in it
   // (a GPU worker or profile:...); otherwise bad input leaves no database behind.
   let opened: Store | undefined;
@@ -36,15 +40,45 @@ export async function sweepCommand(specPath: string, opts: SweepCommandOptions):
   for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
   const store = open();
   const progress = new SweepProgressReporter();
+  // Ctrl-C stops the sweep: no run starts after it, runs in flight are interrupted (their worker
+  // threads end) and queued again, what ended stays stored. A second Ctrl-C exits at once (the
+  // runs it leaves `running` are queued again by the next invocation).
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    if (abort.signal.aborted) {
+      progress.end();
+      process.stderr.write(
+        `\ninterrupted again: exiting now; run the same command to resume:\n  ${resumeCommand}\n`,
+      );
+      process.exit(ExitCode.INTERRUPTED);
+    }
+    progress.end();
+    process.stderr.write('\ninterrupted: stopping the runs in flight (Ctrl-C again to exit at once)\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
   try {
     const jobs = opts.jobs ?? availableParallelism();
     const outcome = await executeSweep(plan, store, {
       jobs,
+      // Worker threads even for one job, so that Ctrl-C interrupts a run at once.
+      workerThreads: true,
+      signal: abort.signal,
       onBegin: (b) => progress.begin(b.total, b.alreadyDone, b.sweepId, b.resumed),
       onProgress: (p) => progress.update(p),
     });
     progress.end();
     const counts = store.runCounts(outcome.sweepId);
+    if (outcome.cancelled || abort.signal.aborted) {
+      const all = counts.done + counts.failed + counts.queued + counts.running;
+      process.stderr.write(
+        `interrupted: sweep ${outcome.sweepId} (${plan.spec.name}) has ${counts.done} of ${all} run(s) done ` +
+          `(${outcome.done} in this invocation), ${counts.failed} failed; the runs in flight were queued again. ` +
+          `Run the same command again to resume:\n  ${resumeCommand}\n`,
+      );
+      process.stdout.write(`${outcome.sweepId}\n`);
+      return ExitCode.INTERRUPTED;
+    }
     process.stderr.write(
       `sweep ${outcome.sweepId} (${plan.spec.name}): ${counts.done} done, ${counts.failed} failed, database ${store.file}\n`,
     );
@@ -55,7 +89,13 @@ export async function sweepCommand(specPath: string, opts: SweepCommandOptions):
     process.stdout.write(`${outcome.sweepId}\n`);
     return counts.failed > 0 ? ExitCode.RUNS_FAILED : ExitCode.OK;
   } finally {
+    process.off('SIGINT', onSigint);
     progress.end();
     store.close();
   }
+}
+
+/** `word` as one shell word: as it is when it has only safe characters, else single-quoted. */
+function shellWord(word: string): string {
+  return /^[\w./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }

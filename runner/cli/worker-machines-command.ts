@@ -131,8 +131,18 @@ export function removeMachineCommand(store: Store, name: string): string {
  * @returns table text, or the rows for JSON
  */
 export function workerMachinesSection(store: Store): { text: string; json: unknown } {
-  const machines = store.listWorkerMachines();
-  const calibrations = store.listCalibrations();
+  return workersSectionOf(store.listWorkerMachines(), store.listCalibrations());
+}
+
+/** workerMachinesSection of a database that has no worker machine or calibration (or no database). */
+export function emptyWorkersSection(): { text: string; json: unknown } {
+  return workersSectionOf([], []);
+}
+
+function workersSectionOf(
+  machines: ReturnType<Store['listWorkerMachines']>,
+  calibrations: ReturnType<Store['listCalibrations']>,
+): { text: string; json: unknown } {
   const json = {
     workers: machines,
     calibrations: calibrations.map((c) => ({ ...c, machine_ref: `profile:${c.machine}/${c.model}` })),

@@ -166,7 +166,9 @@ const RATE_AXES = new Set(['rate', 'arrival.rate']);
  * @param file path of the YAML spec; relative paths inside it resolve against its directory
  * @param options.registry opens the database where worker machines and calibrations are looked
  *   up; called only when the spec's machine is `profile:...` or a worker
- * @throws InputError naming the file and the line or field of the first problem found
+ * @throws InputError naming the file and the line or field of the problem found: every schema
+ *   problem of the top-level spec, else of all workload and policy grid points (one per line, up
+ *   to MAX_LISTED_PROBLEMS), else the first problem of the later checks
  */
 export function planSweep(file: string, options: { registry?: () => MachineRegistry } = {}): SweepPlan {
   let text: string;
@@ -196,7 +198,7 @@ export interface PlanTextOptions {
  * the same plan and spec hash as planSweep gives for a file with this text in `options.dir`.
  * Nothing is stored.
  * @param text the YAML spec
- * @throws InputError naming `options.file` and the line or field of the first problem found
+ * @throws InputError naming `options.file` and the line or field of the problems found, as planSweep
  */
 export function planSweepText(text: string, options: PlanTextOptions): SweepPlan {
   const { file } = options;
@@ -223,26 +225,57 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
       ? spec.machine
       : resolvedRefOf(spec.machine, machine, registry);
 
-  const workloads: PlannedWorkload[] = [];
-  const warnings: string[] = [];
+  // Every workload and policy grid point is checked against its schema before any file is
+  // loaded, and their problems are reported together (SpecProblems).
+  const problems = new SpecProblems();
+  const points: { i: number; point: GridPoint; ws: WorkloadSpec; search: PlannedWorkload['search'] }[] = [];
   spec.workloads.forEach((raw, i) => {
     for (const point of expandGrid(raw)) {
-      const { value, search } = extractRateSearch(point.value, (p, message) =>
-        doc.errorAt(['workloads', i, ...sourcePathOf(point, p)], message),
+      const extracted = problems.collect(() =>
+        extractRateSearch(point.value, (p, message) =>
+          doc.errorAt(['workloads', i, ...sourcePathOf(point, p)], message),
+        ),
       );
-      const ws = validate(doc, WorkloadSpecSchema, value, (p) => ['workloads', i, ...sourcePathOf(point, p)]);
-      const loaded = resolveOrLocate(doc, () => loadWorkload(ws, { specDir }), ['workloads', i]);
-      warnings.push(...loaded.warnings.map((w) => `workload ${ws.name}: ${w}`));
-      workloads.push({
-        label: labelOf(ws.name, point),
-        entry: i,
-        spec: ws,
-        loaded,
-        rate: nominalRate(loaded, spec.requests),
-        search,
-      });
+      if (extracted === undefined) continue;
+      const ws = validate(
+        doc,
+        WorkloadSpecSchema,
+        extracted.value,
+        (p) => ['workloads', i, ...sourcePathOf(point, p)],
+        problems,
+      );
+      if (ws !== undefined) points.push({ i, point, ws, search: extracted.search });
     }
   });
+  const policies: { spec: PolicySpec; entry: number }[] = [];
+  spec.policies.forEach((raw, i) => {
+    for (const point of expandGrid(raw)) {
+      const policy = validate(
+        doc,
+        PolicySpecSchema,
+        point.value,
+        (p) => ['policies', i, ...sourcePathOf(point, p)],
+        problems,
+      );
+      if (policy !== undefined) policies.push({ spec: policy, entry: i });
+    }
+  });
+  problems.throwIfAny();
+
+  const workloads: PlannedWorkload[] = [];
+  const warnings: string[] = [];
+  for (const { i, point, ws, search } of points) {
+    const loaded = resolveOrLocate(doc, () => loadWorkload(ws, { specDir }), ['workloads', i]);
+    warnings.push(...loaded.warnings.map((w) => `workload ${ws.name}: ${w}`));
+    workloads.push({
+      label: labelOf(ws.name, point),
+      entry: i,
+      spec: ws,
+      loaded,
+      rate: nominalRate(loaded, spec.requests),
+      search,
+    });
+  }
   const labels = new Set<string>();
   for (const w of workloads) {
     const at = w.search ? 'a searched rate' : `rate ${w.rate}`;
@@ -254,18 +287,6 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
     }
     labels.add(`${w.label}@${at}`);
   }
-
-  const policies: { spec: PolicySpec; entry: number }[] = [];
-  spec.policies.forEach((raw, i) => {
-    for (const point of expandGrid(raw)) {
-      const policy = validate(doc, PolicySpecSchema, point.value, (p) => [
-        'policies',
-        i,
-        ...sourcePathOf(point, p),
-      ]);
-      policies.push({ spec: policy, entry: i });
-    }
-  });
 
   const requestLists = new Map<string, RequestList>();
   const runs: PlannedRun[] = [];
@@ -402,23 +423,88 @@ function labelOf(name: string, point: GridPoint): string {
   return extra.length > 0 ? `${name} ${extra.join(' ')}` : name;
 }
 
-/** Validates with a zod schema; the first issue becomes an InputError at the mapped YAML line. */
+/** The most problems of a spec one InputError lists (SpecProblems). */
+export const MAX_LISTED_PROBLEMS = 20;
+
+/**
+ * The problems of a spec found so far, so that one InputError names them all instead of the
+ * first: each `file:line: field: message` on a line of its own (the same problem found in
+ * several grid points of an entry once), by line, at most MAX_LISTED_PROBLEMS of them, then how
+ * many more there are. The error's location is the first listed problem's.
+ */
+class SpecProblems {
+  private readonly errors: InputError[] = [];
+  private readonly seen = new Set<string>();
+
+  add(error: InputError): void {
+    if (this.seen.has(error.message)) return;
+    this.seen.add(error.message);
+    this.errors.push(error);
+  }
+
+  /** Runs `check`; an InputError it throws is added and undefined returned. */
+  collect<T>(check: () => T): T | undefined {
+    try {
+      return check();
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      this.add(e);
+      return undefined;
+    }
+  }
+
+  /** @throws the InputError listing every problem added, when there is one */
+  throwIfAny(): void {
+    if (this.errors.length === 1) throw this.errors[0];
+    if (this.errors.length === 0) return;
+    // In the order of their lines (stable: problems of one line keep the order found).
+    const byLine = [...this.errors].sort(
+      (a, b) => (a.location.line ?? Infinity) - (b.location.line ?? Infinity),
+    );
+    const shown = byLine.slice(0, MAX_LISTED_PROBLEMS).map((e) => e.message);
+    const more = this.errors.length - shown.length;
+    if (more > 0) shown.push(`... and ${more} more problem${more === 1 ? '' : 's'}`);
+    throw new InputError(shown.join('\n'), byLine[0].location);
+  }
+}
+
+/**
+ * Validates with a zod schema; every issue (each unknown field its own) becomes an InputError at
+ * its mapped YAML line. With `problems`, they are added there and undefined is returned;
+ * without, they are thrown together (SpecProblems).
+ */
 function validate<S extends z.ZodType>(
   doc: SpecDocument,
   schema: S,
   value: unknown,
   toSource: (p: SpecPath) => SpecPath,
-): z.infer<S> {
+): z.infer<S>;
+function validate<S extends z.ZodType>(
+  doc: SpecDocument,
+  schema: S,
+  value: unknown,
+  toSource: (p: SpecPath) => SpecPath,
+  problems: SpecProblems,
+): z.infer<S> | undefined;
+function validate<S extends z.ZodType>(
+  doc: SpecDocument,
+  schema: S,
+  value: unknown,
+  toSource: (p: SpecPath) => SpecPath,
+  problems?: SpecProblems,
+): z.infer<S> | undefined {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  let path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    path = [...path, issue.keys[0]];
-    message = `unknown field "${issue.keys[0]}"`;
+  const found = problems ?? new SpecProblems();
+  for (const issue of result.error.issues) {
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys)
+        found.add(doc.errorAt(toSource([...path, key]), `unknown field "${key}"`));
+    } else found.add(doc.errorAt(toSource(path), issue.message));
   }
-  throw doc.errorAt(toSource(path), message);
+  if (!problems) found.throwIfAny();
+  return undefined;
 }
 
 /** Runs a loader; an InputError without a location gets the spec file and the entry's line. */
