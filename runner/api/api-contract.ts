@@ -4,6 +4,7 @@ import type { DatasetRemoval } from '../datasets/remove-dataset.js';
 import type { TracePreview } from '../datasets/trace-preview.js';
 import type { RunMetrics } from '../metrics/metric-keys.js';
 import type { Verdict } from '../metrics/paired-verdicts.js';
+import type { StabilityResult } from '../metrics/stability.js';
 import type { SweepSummaryData } from '../reports/verdicts.js';
 import type { CapacityRow } from '../sweeps/capacity-report.js';
 import type { ImportSummary } from '../store/import-summary.js';
@@ -64,8 +65,8 @@ export const API_INPUTS = {
   /** One sweep with its spec text and machine. */
   'sweeps.get': z.object({ sweepId: id }).strict(),
   /**
-   * Validates a spec without storing anything: the run count and machine, or the first error
-   * with its line and field. `dir` resolves relative paths (default: the runner's working dir).
+   * Validates a spec without storing anything: the run count and machine, each workload's fluid
+   * stability limit, or the first error with its line and field. `dir` resolves relative paths (default: the runner's working dir).
    */
   'sweeps.validate': z.object({ yaml: z.string(), dir: z.string().optional() }).strict(),
   /** Validates, stores and starts a sweep in the background (a known spec resumes its sweep). */
@@ -90,8 +91,24 @@ export const API_INPUTS = {
    * "Capacity").
    */
   'sweeps.capacity': z.object({ sweepId: id }).strict(),
+  /**
+   * Renames a sweep: its name only (trimmed; 1 to 200 characters, no control characters); its
+   * spec, spec hash and runs are unchanged, so its spec still resumes it. Returns it as listed.
+   */
+  'sweeps.rename': z.object({ sweepId: id, name: z.string() }).strict(),
+  /**
+   * Deletes a sweep, its runs and all of their results, in one transaction. Refused (`conflict`)
+   * while this runner executes it: cancel it first. Runs a killed process left `running` do not
+   * count (nothing executes them).
+   */
+  'sweeps.delete': z.object({ sweepId: id }).strict(),
   /** Runs across sweeps and machines, filtered and sorted. */
   'runs.list': RunQuerySchema,
+  /**
+   * One run: what `runs.list` gives, plus its run key, workload description, warnings, stability
+   * verdict with its reason and test, timestamps and its sweep's machine.
+   */
+  'runs.get': z.object({ runId: id }).strict(),
   /** Per-request records of a done run, decimated to at most `maxPoints` requests. */
   'runs.requests': z
     .object({ runId: id, maxPoints: z.number().int().min(10).max(1_000_000).default(20_000) })
@@ -100,14 +117,16 @@ export const API_INPUTS = {
   'runs.timeSeries': z.object({ runId: id }).strict(),
   /**
    * Runs side by side: differing parameters, metrics with their change against the baseline
-   * (default the first run), seed-to-seed spread, and the data of every comparison chart.
+   * (default the first run), seed-to-seed spread, and the data of every comparison chart; the
+   * runs grouped into configurations (every parameter but the rate and the seed), each compared
+   * rate by rate with the baseline's configuration (docs/metrics.md, "Compare by configuration").
    */
   'runs.compare': z
     .object({ runIds, baselineId: id.optional(), maxPointsPerRun: z.number().int().min(10).default(2_000) })
     .strict(),
   /** A report of runs: self-contained HTML, CSV or JSON, returned as text. */
   'export.report': z.object({ runIds, format: z.enum(['html', 'csv', 'json']) }).strict(),
-  /** Simulated machines, GPU worker machines and calibrations. */
+  /** Simulated machines, GPU worker machines and calibrations; and the policies with their parameters. */
   'machines.list': z.object({}).strict(),
   /**
    * The built-in datasets and the imported traces, with their summaries (token distributions,
@@ -205,9 +224,40 @@ export interface SpecProblem {
   field: string | null;
 }
 
+/**
+ * The fluid benchmark's stability limit of one workload grid point of a validated spec
+ * (docs/fluid-benchmark.md): the largest arrival rate its request mix can sustain on the spec's
+ * machine, beside the rate the spec asks for.
+ */
+export interface ValidateFluidOut {
+  /** Workload label (as `workloads` names it). */
+  workload: string;
+  /** Nominal rate of the grid point, req/s (a trace replayed as recorded: its mean rate); null for a capacity search. */
+  rateRps: number | null;
+  /** A capacity search's bounds, req/s; null for a fixed rate. */
+  search: { minRps: number; maxRps: number } | null;
+  /**
+   * The fluid stability limit, req/s: the first seed's requests binned into types (or a typed
+   * workload's types) on the machine's linear model; null when unbounded or the machine has no
+   * linear model (d0, d1).
+   */
+  maxStableRateRps: number | null;
+}
+
 /** `sweeps.validate`. */
 export type ValidateOut =
-  | { ok: true; runs: number; machine: string; workloads: string[]; policies: string[]; warnings: string[] }
+  | {
+      ok: true;
+      runs: number;
+      machine: string;
+      workloads: string[];
+      policies: string[];
+      warnings: string[];
+      /** Capacity searches (workload x policy): their probes are added as each search goes. */
+      searches: number;
+      /** One entry per workload grid point, in plan order. */
+      fluid: ValidateFluidOut[];
+    }
   | { ok: false; problem: SpecProblem };
 
 /** A running run's live state (from the engine's progress reports). */
@@ -264,6 +314,37 @@ export interface RunSummary {
   metrics: RunMetrics | null;
 }
 
+/** `runs.get`: one run with everything stored about it except its per-request records and time series. */
+export interface RunDetail extends RunSummary {
+  /** The run's identity inside its sweep. */
+  runKey: string;
+  /** The workload as its sweep's plan described it (the stored workload JSON). */
+  workloadSpec: Record<string, unknown>;
+  /** Warnings of the run (RunResult.warnings); empty when none or not done. */
+  warnings: string[];
+  /**
+   * The stability verdict's details (docs/metrics.md, "Stability": the verdict, its reason, the
+   * trend test); null when not done or stored before stability detection.
+   */
+  stability: StabilityResult | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /**
+   * Its sweep's machine document (name, KV capacity, block size, iteration-time model); null when
+   * that document cannot be read (the sweep's page says why).
+   */
+  machineInfo: Record<string, unknown> | null;
+}
+
+/** `sweeps.delete`: what was deleted. */
+export interface SweepDeleteOut {
+  sweepId: number;
+  /** The sweep's name when it was deleted. */
+  name: string;
+  /** Its runs deleted, with all of their results. */
+  runs: number;
+}
+
 /** `runs.requests`: per-request columns (null where the event never happened). */
 export interface RunRequestsOut {
   runId: number;
@@ -318,6 +399,91 @@ export interface SeriesOut {
   runIds: number[];
   x: number[];
   y: (number | null)[];
+  /** The series' configuration (an index into CompareOut.configurations); absent for bounds. */
+  configuration?: number;
+}
+
+/**
+ * A configuration's runs at one arrival rate (`runs.compare`, docs/metrics.md "Compare by
+ * configuration"): its seeds, their stability and each metric's mean, spread and change against
+ * the baseline configuration at the same rate.
+ */
+export interface CompareCell {
+  /** Nominal arrival rate, req/s; null for runs replaying a trace at its own timing. */
+  rate: number | null;
+  /** The cell's runs (every status), in the order compared. */
+  runIds: number[];
+  /** Their seeds, in the same order. */
+  seeds: number[];
+  /** Runs with stored metrics (done). */
+  measured: number;
+  /** Runs judged stable and unstable (the others have no verdict). */
+  stable: number;
+  unstable: number;
+  /** Per metric key: the mean over the cell's runs that have a value; null when none has. */
+  mean: Record<string, number | null>;
+  /**
+   * Per metric key: the sample standard deviation over the cell's runs (seeds); null for fewer
+   * than 2 values; exactly 0 only when the values are all identical (CompareMetricRow.seedSpread).
+   */
+  spread: Record<string, number | null>;
+  /**
+   * Per metric key: (mean − baseline mean) / |baseline mean| × 100, the baseline being the
+   * baseline configuration's cell at the SAME rate; null for the baseline itself, where either
+   * mean is missing or the baseline's is 0, and at a rate the baseline has no runs.
+   */
+  changePct: Record<string, number | null>;
+  /** Output tokens per second per user (docs/metrics.md), the mean over the cell's runs. */
+  perUserTokS: number | null;
+}
+
+/**
+ * A configuration of `runs.compare`: the compared runs with the same policy, parameters, workload
+ * (its description without the rate) and machine, i.e. every parameter but the rate and the seed.
+ */
+export interface CompareConfiguration {
+  /** Identity (stable JSON of policy, params, workload, machine). */
+  key: string;
+  /**
+   * Short label: the policy, its parameters that differ among the compared configurations of that
+   * policy (`vllm maxNumSeqs=64`), ` · workload` when workloads differ, ` @ machine` when
+   * machines differ; unique (a ` (2)` suffix otherwise).
+   */
+  label: string;
+  policy: string;
+  params: Record<string, unknown>;
+  /** Every parameter as `key=value`, keys sorted; empty for none. */
+  paramsText: string;
+  workload: string;
+  machine: string;
+  /** The sweeps its runs come from. */
+  sweepIds: number[];
+  /** Its runs, in the order compared. */
+  runIds: number[];
+  /** One cell per rate it was run at, rates ascending (a trace's null last). */
+  cells: CompareCell[];
+}
+
+/** One point of the Pareto chart: a configuration at one rate (means over seeds). */
+export interface ParetoPoint {
+  /** Index into CompareOut.configurations. */
+  configuration: number;
+  rate: number | null;
+  /** x: output tokens per second per user (docs/metrics.md). */
+  perUserTokS: number;
+  /** y: total output throughput, tokens per second (`throughput_tok_s`, one replica). */
+  throughputTokS: number;
+  /** Not dominated within its front: no other point of the front is at least as good on both. */
+  front: boolean;
+}
+
+/** The points of one policy (per workload and machine when they differ) and its Pareto front. */
+export interface ParetoFront {
+  /** `vllm`, `vllm · sharegpt`, `vllm @ h100`. */
+  label: string;
+  policy: string;
+  machine: string;
+  points: ParetoPoint[];
 }
 
 /** `runs.compare`. */
@@ -326,14 +492,34 @@ export interface CompareOut {
   runs: RunSummary[];
   /** Parameters (policy params, workload, rate, seed, machine) whose values differ across runs. */
   differing: { key: string; values: string[] }[];
+  /**
+   * Per run; `changePct` is against the baseline run and only for runs at its rate (null at
+   * other rates: no cross-rate percentages). The configurations' cells compare means instead.
+   */
   metrics: CompareMetricRow[];
+  /** The runs grouped into configurations, in order of first appearance. */
+  configurations: CompareConfiguration[];
+  /** Index into configurations of each run (same order as runs). */
+  runConfiguration: number[];
+  /** The baseline configuration (that of baselineId): the cells' changePct are against it. */
+  baselineConfiguration: number;
+  /**
+   * The configuration fields (policy, params, workload, machine) whose values differ, one value
+   * per configuration; parameters collapsed into one `params` text (CompareConfiguration.paramsText).
+   */
+  configurationFields: { key: string; values: string[] }[];
+  /** Every rate of the compared runs, ascending (a trace's null last). */
+  rates: (number | null)[];
   charts: {
-    /** Per policy (and machine when several): metric vs arrival rate, one point per rate (mean over seeds). */
+    /**
+     * Per configuration: metric vs arrival rate, one point per rate (mean over seeds); each
+     * series names its configuration.
+     */
     latencyVsRate: { mean: SeriesOut[]; p99: SeriesOut[] };
     throughputVsRate: SeriesOut[];
     /** The fluid Throughput* per workload where the sweep's machine has a linear model, tokens/s. */
     fluidBound: SeriesOut[];
-    /** Empirical CDFs per run, decimated (x seconds, y fraction). */
+    /** Empirical CDFs per run, decimated (x seconds, y fraction); labels name the run's machine. */
     ttftCdf: SeriesOut[];
     e2eCdf: SeriesOut[];
     /** Per run over time (x seconds). */
@@ -341,6 +527,11 @@ export interface CompareOut {
     queueLength: SeriesOut[];
     batchPrefillTokens: SeriesOut[];
     batchDecodes: SeriesOut[];
+    /**
+     * Output tokens/s per user against total output throughput, one front per policy (per
+     * workload and machine when they differ) over its configurations and rates.
+     */
+    pareto: ParetoFront[];
   };
 }
 
@@ -349,6 +540,42 @@ export interface ExportOut {
   filename: string;
   mime: string;
   content: string;
+}
+
+/**
+ * One form a policy parameter's value may take (from the policy's spec schema): a number (a
+ * comma list of them in a spec is a grid axis), one of some words, a list of numbers (one value),
+ * an object of one key (`{ count: 10 }`), or something a form cannot build (`other`).
+ */
+export type PolicyParamForm =
+  | {
+      kind: 'number';
+      integer: boolean;
+      /** Lower bound; null: none. `exclusiveMin`: the bound itself is not allowed. */
+      min: number | null;
+      exclusiveMin: boolean;
+      max: number | null;
+      exclusiveMax: boolean;
+    }
+  | { kind: 'enum'; values: string[] }
+  | { kind: 'list'; item: Extract<PolicyParamForm, { kind: 'number' }>; minItems: number }
+  | { kind: 'object'; key: string; value: Extract<PolicyParamForm, { kind: 'number' | 'list' }> }
+  | { kind: 'other' };
+
+/** One parameter of a policy's sweep-spec entry. */
+export interface PolicyParamOut {
+  key: string;
+  /** Its default (JSON); null when it has none (the entry then leaves it out). */
+  default: number | string | boolean | null | unknown[] | Record<string, unknown>;
+  description: string | null;
+  /** The forms its value may take (several: an `anyOf` of the schema), in the schema's order. */
+  forms: PolicyParamForm[];
+}
+
+/** A registered policy and its parameters (runner/schedulers/policy-spec.ts), for `machines.list`. */
+export interface PolicyOut {
+  policy: string;
+  params: PolicyParamOut[];
 }
 
 /** `machines.list`. */
@@ -374,6 +601,8 @@ export interface MachinesOut {
     heldOutErrorPct: number | null;
     createdAt: string;
   }[];
+  /** The policies a sweep spec may name, with their parameters (what the New sweep form offers). */
+  policies: PolicyOut[];
 }
 
 /** A dataset of `datasets.list`. */
@@ -433,7 +662,10 @@ export interface ApiOutputs {
   'sweeps.progress': SweepProgressOut;
   'sweeps.summary': SweepSummaryData;
   'sweeps.capacity': CapacityOut;
+  'sweeps.rename': SweepSummary;
+  'sweeps.delete': SweepDeleteOut;
   'runs.list': RunSummary[];
+  'runs.get': RunDetail;
   'runs.requests': RunRequestsOut;
   'runs.timeSeries': RunTimeSeriesOut;
   'runs.compare': CompareOut;

@@ -3,9 +3,17 @@ import type { StoredMachineSpec } from '../machines/stored-machine-spec.js';
 import { METRIC_KEYS, type MetricKey } from '../metrics/metric-keys.js';
 import { empiricalCdf } from '../reports/empirical-cdf.js';
 import { fluidOverlays } from '../reports/load-report-data.js';
-import { stableJson } from '../stable-json.js';
 import type { RunRow } from '../store/run-row.js';
 import type { CompareMetricRow, CompareOut, RunSummary, SeriesOut } from './api-contract.js';
+import {
+  compareRates,
+  configurationFields,
+  configurationLabels,
+  groupConfigurations,
+  paramText,
+  paretoFronts,
+  rebase,
+} from './compare-configurations.js';
 
 /** What compareData needs besides the runs: their stored results and each sweep's machine. */
 export interface CompareSources {
@@ -25,11 +33,13 @@ export function pointsPerRun(runs: number, requested: number): number {
 
 /**
  * Everything the Compare view shows for chosen runs: the parameters
- * that differ, every metric with its change against the baseline and its seed-to-seed spread,
- * and the data of each chart: latency (E2E mean and p99) and throughput vs arrival rate per
- * policy (mean over seeds; with the machine in the label when runs span machines), the fluid
- * Throughput* bound where the sweep's machine has a linear model, TTFT and E2E empirical CDFs,
- * and per run over time: KV usage (fraction of capacity), queue length and batch composition.
+ * that differ, every metric with its change against the baseline run (at its rate only) and its
+ * seed-to-seed spread; the runs grouped into configurations (compare-configurations.ts), each
+ * compared rate by rate with the baseline run's configuration; and the data of each chart:
+ * latency (E2E mean and p99) and throughput vs arrival rate per configuration (mean over seeds),
+ * the fluid Throughput* bound where the sweep's machine has a linear model, the Pareto fronts
+ * (tokens/s per user against output throughput, per policy), TTFT and E2E empirical CDFs, and
+ * per run over time: KV usage (fraction of capacity), queue length and batch composition.
  * Per-run series are decimated to pointsPerRun points (CDFs at evenly spaced ranks, time series
  * by stride keeping the last sample).
  *
@@ -65,11 +75,15 @@ export function compareData(
     .map((key) => ({ key, values: described.map((d) => d[key] ?? '-') }))
     .filter((row) => new Set(row.values).size > 1);
 
-  // Metrics with change and seed spread.
-  const configOf = (r: RunRow): string =>
-    stableJson({ p: r.policy, params: r.params, w: r.workloadJson, rate: r.rate, m: r.machine });
-  const groups = new Map<string, RunRow[]>();
-  for (const r of runs) groups.set(configOf(r), [...(groups.get(configOf(r)) ?? []), r]);
+  // Configurations (every parameter but the rate and the seed), compared rate by rate.
+  const grouping = groupConfigurations(runs);
+  const runConfiguration = grouping.runConfiguration;
+  const baselineConfiguration = runConfiguration[baseIndex];
+  const configurations = rebase(grouping.configurations, baselineConfiguration);
+  const cellOf = (i: number) =>
+    configurations[runConfiguration[i]].cells.find((cell) => cell.rate === runs[i].rate)!;
+
+  // Metrics per run: change against the baseline run at its rate only, seed spread of its cell.
   const metrics: CompareMetricRow[] = METRIC_KEYS.map((key) => {
     const values = runs.map((r) => finiteOrNull(r.metrics?.[key]));
     const b = values[baseIndex];
@@ -77,53 +91,29 @@ export function compareData(
       key,
       values,
       changePct: values.map((v, i) =>
-        i === baseIndex || v === null || b === null || b === 0 ? null : ((v - b) / Math.abs(b)) * 100,
+        i === baseIndex || runs[i].rate !== base.rate || v === null || b === null || b === 0
+          ? null
+          : ((v - b) / Math.abs(b)) * 100,
       ),
-      seedSpread: runs.map((r) => spread(groups.get(configOf(r))!, key)),
+      seedSpread: runs.map((_, i) => cellOf(i).spread[key] ?? null),
     };
   });
 
-  // Metric vs rate, one series per policy (+ params) (+ machine when several).
-  const workloadsDiffer = new Set(runs.map((x) => x.workload)).size > 1;
-  // Per policy, the parameters whose values differ among that policy's runs (they name its series).
-  const paramsVaryingWithin = new Map<string, string[]>();
-  for (const policy of new Set(runs.map((r) => r.policy))) {
-    const own = runs.filter((r) => r.policy === policy);
-    const names = [...new Set(own.flatMap((r) => Object.keys(r.params)))].sort();
-    paramsVaryingWithin.set(
-      policy,
-      names.filter((k) => new Set(own.map((r) => paramText(r.params[k]))).size > 1),
-    );
-  }
-  const seriesKey = (r: RunRow): string => {
-    const own = (paramsVaryingWithin.get(r.policy) ?? []).map((k) => `${k}=${paramText(r.params[k])}`);
-    return [
-      r.policy,
-      ...own,
-      workloadsDiffer ? `· ${r.workload}` : '',
-      machines.size > 1 ? `@ ${r.machine}` : '',
-    ]
-      .filter((part) => part !== '')
-      .join(' ');
-  };
-  const byRate = (metric: MetricKey): SeriesOut[] => {
-    const series = new Map<string, Map<number, RunRow[]>>();
-    for (const r of runs) {
-      if (r.rate === null || r.metrics === null) continue;
-      const s = series.get(seriesKey(r)) ?? new Map<number, RunRow[]>();
-      s.set(r.rate, [...(s.get(r.rate) ?? []), r]);
-      series.set(seriesKey(r), s);
-    }
-    return [...series].map(([label, points]) => {
-      const rates = [...points.keys()].sort((a, c) => a - c);
-      return {
-        label,
-        runIds: rates.map((rate) => points.get(rate)![0].id),
-        x: rates,
-        y: rates.map((rate) => mean(points.get(rate)!.map((r) => finiteOrNull(r.metrics![metric])))),
-      };
+  // Metric vs rate, one series per configuration (mean over its seeds at each rate).
+  const byRate = (metric: MetricKey): SeriesOut[] =>
+    configurations.flatMap((c, configuration): SeriesOut[] => {
+      const cells = c.cells.filter((cell) => cell.rate !== null && cell.measured > 0);
+      if (cells.length === 0) return [];
+      return [
+        {
+          label: c.label,
+          runIds: cells.map((cell) => cell.runIds[0]),
+          x: cells.map((cell) => cell.rate!),
+          y: cells.map((cell) => cell.mean[metric] ?? null),
+          configuration,
+        },
+      ];
     });
-  };
 
   // Fluid bound per sweep and workload, where the machine has a linear model.
   const fluidBound: SeriesOut[] = [];
@@ -149,8 +139,20 @@ export function compareData(
   }
 
   // Per-run distributions and time series.
+  // Per-run labels name the run's machine, always (its configuration's label without it).
+  const shortLabels = configurationLabels(
+    configurations.map((c) => ({
+      policy: c.policy,
+      params: c.params,
+      workload: c.workload,
+      machine: c.machine,
+    })),
+    { machine: false },
+  );
+  const indexOf = new Map(runs.map((r, i) => [r.id, i]));
   const labelOf = (r: RunRow): string =>
-    `run ${r.id}: ${seriesKey(r)} rate=${r.rate ?? 'trace'} seed=${r.seed}`;
+    `run ${r.id}: ${shortLabels[runConfiguration[indexOf.get(r.id)!]]} rate=${r.rate ?? 'trace'} seed=${r.seed} @ ${r.machine}`;
+  const configurationOf = (r: RunRow): number => runConfiguration[indexOf.get(r.id)!];
   const done = runs.filter((r) => r.status === 'done');
   const ttftCdf: SeriesOut[] = [];
   const e2eCdf: SeriesOut[] = [];
@@ -169,7 +171,13 @@ export function compareData(
     }
     const cdf = (samples: number[]): SeriesOut => {
       const points = samples.length > 0 ? empiricalCdf(samples, Math.max(2, perRun)) : [];
-      return { label: labelOf(r), runIds: [r.id], x: points.map((p) => p.x), y: points.map((p) => p.y) };
+      return {
+        label: labelOf(r),
+        runIds: [r.id],
+        x: points.map((p) => p.x),
+        y: points.map((p) => p.y),
+        configuration: configurationOf(r),
+      };
     };
     ttftCdf.push(cdf(ttft));
     e2eCdf.push(cdf(e2e));
@@ -181,6 +189,7 @@ export function compareData(
       runIds: [r.id],
       x: pick.map((i) => ts.t[i]),
       y: pick.map((i) => values[i] * scale),
+      configuration: configurationOf(r),
     });
     kvUsage.push(over(ts.kvBlocks, capacity > 0 ? 1 / capacity : 1));
     queueLength.push(over(ts.queueLength));
@@ -193,6 +202,11 @@ export function compareData(
     runs: summaries,
     differing,
     metrics,
+    configurations,
+    runConfiguration,
+    baselineConfiguration,
+    configurationFields: configurationFields(configurations),
+    rates: compareRates(configurations),
     charts: {
       latencyVsRate: { mean: byRate('e2e_mean_s'), p99: byRate('e2e_p99_s') },
       throughputVsRate: byRate('throughput_tok_s'),
@@ -203,6 +217,7 @@ export function compareData(
       queueLength,
       batchPrefillTokens,
       batchDecodes,
+      pareto: paretoFronts(configurations),
     },
   };
 }
@@ -215,27 +230,6 @@ export function strideIndices(n: number, max: number): number[] {
   return out;
 }
 
-function paramText(v: unknown): string {
-  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
-}
-
 function finiteOrNull(v: number | null | undefined): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-
-function mean(values: (number | null)[]): number | null {
-  const xs = values.filter((v): v is number => v !== null);
-  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-/**
- * Sample standard deviation of a metric over runs that differ only in seed; null for fewer than 2;
- * exactly 0 when the values are all identical (no spread measured; CompareMetricRow.seedSpread).
- */
-function spread(group: RunRow[], key: MetricKey): number | null {
-  const xs = group.map((r) => finiteOrNull(r.metrics?.[key])).filter((v): v is number => v !== null);
-  if (xs.length < 2) return null;
-  if (xs.every((x) => x === xs[0])) return 0;
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 }

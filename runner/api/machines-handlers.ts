@@ -1,6 +1,6 @@
 /**
  * The `machines.list` operation of the API (runner/api/api-contract.ts): the built-in simulated
- * machines, the registered GPU worker machines and their calibrations.
+ * machines, the registered GPU worker machines and their calibrations, and the policies.
  */
 import { BUILT_IN_MACHINES } from '../machines/built-in-machines.js';
 import { PROFILE_MACHINE_PREFIX } from '../machines/worker-machine-ref.js';
@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import { describeWorkerMachine } from '../workers/start-worker.js';
 import type { MachinesOut } from './api-contract.js';
 import type { HandlerContext, OperationHandlers } from './handler-context.js';
+import { policiesOut } from './policy-parameters.js';
 
 /** The operations this module handles. */
 export type MachinesOp = 'machines.list';
@@ -20,7 +21,8 @@ export function machinesHandlers({ store }: HandlerContext): OperationHandlers<M
 /**
  * Every machine as `machines.list` reports it: each built-in machine (built anew) with its
  * iteration-time model and linear model (a non-finite d0 or d1 as null), each worker machine with
- * how it is reached, and each calibration with its `profile:` reference and held-out error, percent.
+ * how it is reached, each calibration with its `profile:` reference and held-out error, percent,
+ * and the registered policies with their parameters (policiesOut).
  */
 function machinesOut(store: Store): MachinesOut {
   const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -60,5 +62,6 @@ function machinesOut(store: Store): MachinesOut {
         (c.fit as { heldOut?: { profile?: { meanAbsPct?: number } } }).heldOut?.profile?.meanAbsPct ?? null,
       createdAt: c.createdAt,
     })),
+    policies: policiesOut(),
   };
 }

@@ -1,16 +1,22 @@
 /**
  * The `runs.*` operations of the API (runner/api/api-contract.ts) and `export.report`: list and
- * filter runs across sweeps, read a done run's per-request records and time series, compare runs,
+ * filter runs across sweeps, read one run, read a done run's per-request records and time series, compare runs,
  * and export a report of chosen runs.
  */
 import { InputError } from '../errors.js';
-import { decodeStoredMachineSpec, type StoredMachineSpec } from '../machines/stored-machine-spec.js';
+import {
+  decodeStoredMachineSpec,
+  storedMachineDocument,
+  type StoredMachineSpec,
+} from '../machines/stored-machine-spec.js';
+import { exportFileName } from '../reports/export-file-name.js';
 import { renderHtmlReport } from '../reports/html-report.js';
+import { sweepSummaryOf } from '../sweeps/sweep-summary.js';
 import { loadRunsReportData } from '../reports/load-report-data.js';
 import { runsTableRows, toCsv, toJson } from '../reports/runs-table.js';
 import type { RunRow } from '../store/run-row.js';
 import type { Store } from '../store/store.js';
-import type { RunQuery, RunRequestsOut, RunSummary } from './api-contract.js';
+import type { RunDetail, RunQuery, RunRequestsOut, RunSummary } from './api-contract.js';
 import {
   requireDoneRun,
   requireRun,
@@ -21,7 +27,8 @@ import {
 import { compareData } from './compare-data.js';
 
 /** The operations this module handles. */
-export type RunsOp = 'runs.list' | 'runs.requests' | 'runs.timeSeries' | 'runs.compare' | 'export.report';
+export type RunsOp =
+  'runs.list' | 'runs.get' | 'runs.requests' | 'runs.timeSeries' | 'runs.compare' | 'export.report';
 
 /**
  * The `runs.*` and `export.report` handlers.
@@ -29,7 +36,7 @@ export type RunsOp = 'runs.list' | 'runs.requests' | 'runs.timeSeries' | 'runs.c
  *   results, a baseline that is not among the compared runs, or a sweep whose stored machine JSON
  *   cannot be read
  */
-export function runsHandlers({ store }: HandlerContext): OperationHandlers<RunsOp> {
+export function runsHandlers({ store, registry }: HandlerContext): OperationHandlers<RunsOp> {
   const machineOf = (sweepId: number): StoredMachineSpec =>
     decodeStoredMachineSpec(requireSweep(store, sweepId).machineJson, `sweep ${sweepId}`);
   return {
@@ -38,6 +45,7 @@ export function runsHandlers({ store }: HandlerContext): OperationHandlers<RunsO
         store,
         queryRuns(store.listRuns(query.sweepIds?.length === 1 ? { sweepId: query.sweepIds[0] } : {}), query),
       ),
+    'runs.get': ({ runId }) => runDetail(store, requireRun(store, runId)),
     'runs.requests': ({ runId, maxPoints }) => {
       requireDoneRun(store, runId);
       return requestsOut(runId, store.getRequestRecords(runId), maxPoints);
@@ -70,18 +78,19 @@ export function runsHandlers({ store }: HandlerContext): OperationHandlers<RunsO
     },
     'export.report': ({ runIds, format }) => {
       const data = loadRunsReportData(store, runIds);
-      const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+      // Named after the runs' sweeps and the date (runner/reports/export-file-name.ts).
+      const sweepIds = [...new Set(data.runs.map((r) => r.sweepId))];
+      const sweepNames = sweepIds.map((id) => store.getSweep(id)?.name ?? `sweep-${id}`);
+      const filename = exportFileName(sweepNames, new Date(), format);
       if (format === 'html') {
-        return { filename: `schedbench-${stamp}.html`, mime: 'text/html', content: renderHtmlReport(data) };
+        // A whole sweep's report states its summary's verdicts, capacity verdicts included.
+        const whole =
+          sweepIds.length === 1 && data.runs.length === store.listRuns({ sweepId: sweepIds[0] }).length;
+        const verdicts = whole ? sweepSummaryOf(store, sweepIds[0], registry) : undefined;
+        return { filename, mime: 'text/html', content: renderHtmlReport(data, verdicts ? { verdicts } : {}) };
       }
-      if (format === 'csv') {
-        return {
-          filename: `schedbench-${stamp}.csv`,
-          mime: 'text/csv',
-          content: toCsv(runsTableRows(data.runs)),
-        };
-      }
-      return { filename: `schedbench-${stamp}.json`, mime: 'application/json', content: toJson(data.runs) };
+      if (format === 'csv') return { filename, mime: 'text/csv', content: toCsv(runsTableRows(data.runs)) };
+      return { filename, mime: 'application/json', content: toJson(data.runs) };
     },
   };
 }
@@ -116,6 +125,37 @@ function runSummaries(store: Store, rows: readonly RunRow[]): RunSummary[] {
       metrics: r.metrics,
     };
   });
+}
+
+/**
+ * A run as `runs.get` reports it: its summary (runSummaries), run key, workload description,
+ * warnings, stability verdict, timestamps, and its sweep's machine document (null when the sweep
+ * is gone or its document cannot be read: `sweeps.get` names the problem).
+ */
+function runDetail(store: Store, run: RunRow): RunDetail {
+  const sweep = store.getSweep(run.sweepId);
+  let machineInfo: Record<string, unknown> | null = null;
+  if (sweep) {
+    try {
+      machineInfo = storedMachineDocument(sweep.machineJson, `sweep ${sweep.id}`);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+    }
+  }
+  const workloadSpec: unknown = JSON.parse(run.workloadJson);
+  return {
+    ...runSummaries(store, [run])[0],
+    runKey: run.runKey,
+    workloadSpec:
+      typeof workloadSpec === 'object' && workloadSpec !== null && !Array.isArray(workloadSpec)
+        ? (workloadSpec as Record<string, unknown>)
+        : { value: workloadSpec },
+    warnings: run.warnings,
+    stability: run.stability,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    machineInfo,
+  };
 }
 
 /**

@@ -1,17 +1,18 @@
 /**
  * The `sweeps.*` operations of the API (runner/api/api-contract.ts): list, read, validate, start,
- * resume, cancel, watch and summarise sweeps, executed in the background by the context's
- * SweepManager.
+ * resume, cancel, watch, summarise, rename and delete sweeps, executed in the background by the
+ * context's SweepManager.
  */
 import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
+import { workloadFluidLimit } from '../sweeps/workload-fluid-limit.js';
 import { storedMachineDocument, storedMachineName } from '../machines/stored-machine-spec.js';
 import { sweepSummaryOf } from '../sweeps/sweep-summary.js';
 import { capacityRows, capacityVerdictsOf } from '../sweeps/capacity-report.js';
 import type { SweepRow } from '../store/sweep-row.js';
 import type { SweepSnapshot } from '../sweeps/sweep-manager.js';
-import { planSweepText } from '../sweeps/sweep-plan.js';
-import type { SweepProgressOut, SweepSummary } from './api-contract.js';
+import { planSweepText, type SweepPlan } from '../sweeps/sweep-plan.js';
+import type { SweepProgressOut, SweepSummary, ValidateFluidOut } from './api-contract.js';
 import { ConflictError } from './api-errors.js';
 import { requireSweep, type HandlerContext, type OperationHandlers } from './handler-context.js';
 
@@ -25,13 +26,15 @@ export type SweepsOp =
   | 'sweeps.cancel'
   | 'sweeps.progress'
   | 'sweeps.summary'
-  | 'sweeps.capacity';
+  | 'sweeps.capacity'
+  | 'sweeps.rename'
+  | 'sweeps.delete';
 
 /**
  * The `sweeps.*` handlers. A spec given as text plans against `dir` (default `.`) resolved
  * against the context's working directory, with the context's registry.
  * @throws (from the handlers) NotFoundError for an unknown sweep, ConflictError when a sweep to
- *   start or resume is already running here, InputError for a bad spec (`sweeps.start`) or a
+ *   start, resume or delete is running here, InputError for a bad spec (`sweeps.start`) or a
  *   sweep whose stored machine JSON cannot be read
  */
 export function sweepsHandlers(ctx: HandlerContext): OperationHandlers<SweepsOp> {
@@ -57,8 +60,10 @@ export function sweepsHandlers(ctx: HandlerContext): OperationHandlers<SweepsOp>
           runs: planned.runs.length,
           machine: planned.machine.name,
           workloads: [...new Set(planned.workloads.map((w) => w.label))],
-          policies: [...new Set(planned.runs.map((r) => r.policy.policy))],
+          policies: [...new Set([...planned.runs, ...planned.searches].map((r) => r.policy.policy))],
           warnings: planned.warnings,
+          searches: planned.searches.length,
+          fluid: fluidLimits(planned),
         };
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
@@ -100,6 +105,24 @@ export function sweepsHandlers(ctx: HandlerContext): OperationHandlers<SweepsOp>
       const searches = capacityRows(store, sweepId, registry);
       return { searches, verdicts: capacityVerdictsOf(searches) };
     },
+    'sweeps.rename': ({ sweepId, name }) => {
+      requireSweep(store, sweepId);
+      return sweepSummary(ctx, store.renameSweep(sweepId, name));
+    },
+    'sweeps.delete': ({ sweepId }) => {
+      // Checked and deleted in one synchronous step: no execution can start in between.
+      const sweep = requireSweep(store, sweepId);
+      if (manager.activeSweeps().includes(sweepId)) {
+        throw new ConflictError(`sweep ${sweepId} (${sweep.name}) is running: cancel it before deleting it`);
+      }
+      const counts = store.runCounts(sweepId);
+      store.deleteSweep(sweepId);
+      return {
+        sweepId,
+        name: sweep.name,
+        runs: counts.queued + counts.running + counts.done + counts.failed,
+      };
+    },
   };
 }
 
@@ -121,6 +144,19 @@ function sweepSummary({ store, manager }: HandlerContext, sweep: SweepRow): Swee
     counts,
     active: manager.activeSweeps().includes(sweep.id),
   };
+}
+
+/**
+ * The fluid stability limit of each workload grid point of a plan, beside its rate or capacity
+ * search (`sweeps.validate`; workloadFluidLimit, runner/sweeps/workload-fluid-limit.ts).
+ */
+function fluidLimits(plan: SweepPlan): ValidateFluidOut[] {
+  return plan.workloads.map((w, wi) => ({
+    workload: w.label,
+    rateRps: w.search ? null : w.rate,
+    search: w.search ? { minRps: w.search.minRps, maxRps: w.search.maxRps } : null,
+    maxStableRateRps: workloadFluidLimit(plan, wi),
+  }));
 }
 
 /** A SweepManager snapshot as `sweeps.progress` and the `progress` event report it. */

@@ -11,6 +11,8 @@ import type { StableRateSummary } from './largest-stable-rate.js';
 import type { ReportData, ReportRun } from './report-data.js';
 import { runLabels } from './run-label.js';
 import { stableJson } from '../stable-json.js';
+import { verdictSectionHtml, type ReportVerdicts } from './verdict-section.js';
+import { sweepVerdicts } from './verdicts.js';
 
 /** Most latency samples per run and metric kept in the embedded report data (evenly spaced ranks). */
 export const REPORT_MAX_SAMPLES = 2000;
@@ -26,10 +28,12 @@ export const REPORT_CSP =
  * Renders a sweep report as ONE self-contained HTML document (a string): no network request of
  * any kind (Chart.js is inlined, no fonts or images are loaded; the CSP above forbids it).
  *
- * Layout: a header (title, sweep name and id, dates, run counts by status, machine), then one
- * section per workload with latency-vs-rate charts (E2E and TTFT: solid mean, dashed p99),
- * throughput vs rate (with the fluid Throughput* line when ReportData.fluid has the workload),
- * the fluid stability limit as a vertical line, points with unstable runs as crosses, a
+ * Layout: a header (title, sweep name and id, dates, run counts by status, machine), then the
+ * verdict (`<section id="verdict">`, verdictSectionHtml: the sentences of `schedbench summary`,
+ * capacity verdicts first), then one section per workload with latency-vs-rate charts (E2E and
+ * TTFT: solid mean, dashed p99), throughput vs rate (with the fluid Throughput* line when
+ * ReportData.fluid has the workload; at a single rate a short segment of it, see report-charts.ts), the
+ * fluid stability limit as a vertical line, points with unstable runs as crosses, a
  * stability summary (`table.stable-rates`: per policy the largest rate whose runs were all
  * stable, and the fluid limit), TTFT and E2E CDFs with a rate selector, and a table of all its
  * runs with their stability verdict and every metric (failed runs with their error); then the
@@ -41,10 +45,15 @@ export const REPORT_CSP =
  * samples downsampled to REPORT_MAX_SAMPLES per run and metric), the chart model in
  * `#report-charts`; all user text is HTML-escaped.
  *
+ * @param options.verdicts the verdicts to state (a sweep's `sweeps.summary`: its paired verdicts,
+ *   its capacity verdicts and notes); omitted, the paired verdicts of `data.runs` (sweepVerdicts),
+ *   which are the summary's own when the runs are a whole sweep (capacity verdicts need the
+ *   sweep's plan, which a report cannot replay)
  * @throws Error when Chart.js cannot be found (see chartJsSource)
  */
-export function renderHtmlReport(data: ReportData): string {
+export function renderHtmlReport(data: ReportData, options: { verdicts?: ReportVerdicts } = {}): string {
   const model = buildReportCharts(data);
+  const verdicts = options.verdicts ?? { verdicts: sweepVerdicts(data.runs), notes: [] };
   const labels = runLabels(data.runs);
   const runs = [...data.runs].sort((a, b) => a.id - b.id);
   const counts = countByStatus(runs);
@@ -76,9 +85,10 @@ export function renderHtmlReport(data: ReportData): string {
 <h1>${title}</h1>
 <p class="meta">Sweep <strong>${escapeHtml(data.sweep.name)}</strong> (id ${data.sweep.id}) &middot; created ${escapeHtml(data.sweep.createdAt)} &middot; report generated ${escapeHtml(data.generatedAt)} &middot; machine <strong>${escapeHtml(data.machine.name)}</strong></p>
 <p class="counts">${runs.length} runs: <span class="status-done">${counts.done} done</span>, <span class="status-failed">${counts.failed} failed</span>${counts.queued + counts.running > 0 ? `, ${counts.running} running, ${counts.queued} queued` : ''}</p>
-<nav><ul>${model.workloads.map((w, i) => `<li><a href="#workload-${i}">${escapeHtml(w.workload)}</a></li>`).join('')}<li><a href="#machine">Machine</a></li><li><a href="#spec">Sweep spec</a></li></ul></nav>
+<nav><ul><li><a href="#verdict">Verdict</a></li>${model.workloads.map((w, i) => `<li><a href="#workload-${i}">${escapeHtml(w.workload)}</a></li>`).join('')}<li><a href="#machine">Machine</a></li><li><a href="#spec">Sweep spec</a></li></ul></nav>
 </header>
 <main>
+${verdictSectionHtml(verdicts)}
 ${workloadSections}
 ${machineSection(data)}
 <section id="spec">
@@ -353,6 +363,9 @@ table.details th, table.details td { text-align: left; padding: 2px 12px 2px 0; 
 pre.spec { background: #f6f8fa; border: 1px solid #ddd; border-radius: 6px; padding: 12px; overflow-x: auto;
   font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; }
 footer { margin-top: 32px; font-size: 12px; }
+#verdict ul.verdicts { margin: 6px 0 10px; padding-left: 20px; }
+#verdict ul.verdicts li { margin: 3px 0; }
+#verdict ul.verdicts-capacity li { font-weight: 600; }
 @media print {
   @page { margin: 12mm; }
   body { max-width: none; padding: 0; font-size: 11px; }
@@ -362,6 +375,7 @@ footer { margin-top: 32px; font-size: 12px; }
   .chart-box { display: inline-block; width: 49%; margin: 0 0 8px; vertical-align: top; border: none; }
   .canvas-wrap { height: 300px; }
   section.workload + section.workload { break-before: page; }
+  #verdict ul.verdicts li { break-inside: avoid; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   .screen-only { display: none; }
   .print-only { display: block; }

@@ -21,6 +21,7 @@ export function toReportRun(row: RunRow): ReportRun {
     seed: row.seed,
     rate: row.rate,
     machine: row.machine,
+    originHost: row.originHost,
     status: row.status,
     error: row.error,
     metrics: row.metrics,

@@ -132,7 +132,8 @@ export interface ReportCharts {
  * seeds at one (policy label, rate); the selected rate is the highest numeric one.
  *
  * With a fluid overlay for the workload (ReportData.fluid), the throughput chart gets the
- * Throughput* line (FLUID_LINE_LABEL; on a linear axis with a point at the limit where it bends),
+ * Throughput* line (FLUID_LINE_LABEL; on a linear axis with a point at the limit where it bends,
+ * and at a single rate a short exact segment around it: see fluidLine),
  * and on a linear axis the three rate charts get a vertical line at the stability limit, the
  * axis widened to show it when it lies within LIMIT_AXIS_REACH of the tested rates.
  */
@@ -290,18 +291,23 @@ export function buildReportCharts(data: ReportData): ReportCharts {
 }
 
 /**
+ * Half-width of the Throughput* segment drawn around the rate when a workload was charted at one
+ * rate only (relative to the rate): one point makes no line, so the segment shows the bound.
+ */
+export const SINGLE_RATE_SEGMENT = 0.1;
+
+/**
  * The fluid Throughput* line: one point per overlay rate charted (y = lineTokS), plus, on a
  * linear axis, the point at the stability limit (where the line bends) when it lies between two
  * rates or within LIMIT_AXIS_REACH of them (the axis then shows it). Throughput* is linear in the
- * rate up to the limit and flat beyond, so the added point keeps the line exact.
+ * rate up to the limit and flat beyond, so the added point keeps the line exact. When that leaves
+ * one point (every run at one rate, the limit far from it or none), the line is the exact segment
+ * of Throughput* over the rate ± SINGLE_RATE_SEGMENT (fluidThroughputAt), through that point.
  */
 function fluidLine(fluid: FluidOverlay, categorical: boolean, rateKeys: string[]): ChartDataset {
   const points: ChartPoint[] = [];
-  for (const p of fluid.points) {
-    const key = rateKey(p.rate);
-    if (!rateKeys.includes(key)) continue;
-    points.push({ x: categorical ? key : p.rate, y: p.lineTokS });
-  }
+  const charted = fluid.points.filter((p) => rateKeys.includes(rateKey(p.rate)));
+  for (const p of charted) points.push({ x: categorical ? rateKey(p.rate) : p.rate, y: p.lineTokS });
   const limit = fluid.maxStableRateRps;
   if (!categorical && limit !== null && fluid.maxThroughputTokS !== null && points.length > 0) {
     const xs = points.map((p) => p.x as number);
@@ -312,6 +318,18 @@ function fluidLine(fluid: FluidOverlay, categorical: boolean, rateKeys: string[]
       points.splice(at, 0, { x: limit, y: fluid.maxThroughputTokS });
     }
   }
+  if (!categorical && points.length === 1 && charted.length === 1) {
+    const p = charted[0];
+    const lo = p.rate * (1 - SINGLE_RATE_SEGMENT);
+    const hi = p.rate * (1 + SINGLE_RATE_SEGMENT);
+    points.splice(
+      0,
+      1,
+      { x: lo, y: fluidThroughputAt(fluid, p, lo) },
+      { x: p.rate, y: p.lineTokS },
+      { x: hi, y: fluidThroughputAt(fluid, p, hi) },
+    );
+  }
   return {
     label: FLUID_LINE_LABEL,
     policy: '',
@@ -321,6 +339,22 @@ function fluidLine(fluid: FluidOverlay, categorical: boolean, rateKeys: string[]
     points,
     overlay: 'fluid',
   };
+}
+
+/**
+ * The fluid line's value at `rate` for the type mix of overlay point `p` (its proportions at any
+ * total rate): Throughput* grows in proportion to the rate up to the stability limit and is the
+ * mix's maximum beyond it (arXiv 2504.11320v2 §3). Tokens per second.
+ */
+export function fluidThroughputAt(
+  fluid: Pick<FluidOverlay, 'maxStableRateRps' | 'maxThroughputTokS'>,
+  p: Pick<FluidOverlay['points'][number], 'rate' | 'throughputStarTokS'>,
+  rate: number,
+): number {
+  const limit = fluid.maxStableRateRps;
+  const proportional = (p.throughputStarTokS * rate) / p.rate;
+  if (limit === null || rate <= limit) return proportional;
+  return fluid.maxThroughputTokS ?? (p.throughputStarTokS * limit) / p.rate;
 }
 
 /**

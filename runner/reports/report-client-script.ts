@@ -5,12 +5,12 @@ import { FLUID_COLOR } from './report-charts.js';
  * ReportCharts, see report-charts.ts) from `<script type="application/json" id="report-charts">`
  * and draws every chart with the inlined Chart.js (global `Chart`): one chart per
  * `canvas#<canvasId>`, animation off, min-max whiskers over the seeds of a point, points with
- * unstable runs as crosses, the fluid Throughput* line (a dashed grey dataset), vertical lines
- * at the fluid stability limit (inline plugin `fluidLimit`, which records the pixel x of each
- * line it drew in `chart.$fluidLimitDrawn`), a rate selector (`select[data-cdf-group]`)
- * switching the CDFs of a workload, and a resize around printing so charts fit the printed
- * page. Kept as a string so the report is one file; it is exercised by
- * test/browser/report.test.ts.
+ * unstable runs as crosses, the fluid Throughput* line (a dashed grey dataset; a horizontal tick
+ * when it has a single point), vertical lines at the fluid stability limit (inline plugin
+ * `fluidLimit`, which records the pixel x of each line it drew in `chart.$fluidLimitDrawn`), a
+ * rate selector (`select[data-cdf-group]`) switching the CDFs of a workload, and a resize around
+ * printing so charts fit the printed page. Kept as a string so the report is one file; it is
+ * exercised by test/browser/report.test.ts.
  */
 export const REPORT_CLIENT_SCRIPT = String.raw`(function () {
   'use strict';
@@ -108,6 +108,8 @@ export const REPORT_CLIENT_SCRIPT = String.raw`(function () {
 
   function toDataset(d) {
     if (d.overlay === 'fluid') {
+      // One point draws no line (one rate on a category axis): a horizontal tick marks the bound.
+      var single = d.points.length === 1;
       return {
         label: d.label,
         data: d.points,
@@ -115,8 +117,10 @@ export const REPORT_CLIENT_SCRIPT = String.raw`(function () {
         backgroundColor: 'rgba(255, 255, 255, 0)',
         borderDash: [8, 5],
         borderWidth: 2,
-        pointRadius: 0,
-        pointHoverRadius: 3,
+        pointStyle: 'line',
+        pointBorderWidth: 2.5,
+        pointRadius: single ? 14 : 0,
+        pointHoverRadius: single ? 14 : 3,
         tension: 0,
         fill: false,
         spanGaps: true,

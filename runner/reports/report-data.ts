@@ -22,6 +22,11 @@ export interface ReportRun {
   rate: number | null;
   /** Machine name the run ran on. */
   machine: string;
+  /**
+   * Host name of the computer the run's sweep ran on (RunRow.originHost: this host for local
+   * sweeps, the source's for imported ones); null or absent where it is not known.
+   */
+  originHost?: string | null;
   status: 'queued' | 'running' | 'done' | 'failed';
   /** Why the run failed; `null` unless `status` is `failed`. */
   error: string | null;

@@ -10,8 +10,10 @@ export type RunsTableRow = Record<string, string | number | boolean | null>;
 
 /**
  * Columns of {@link runsTableRows}, in order: the run's identity and status, `stable` (the
- * stability verdict: true, false, or null when there is none), then every metric key of
- * METRIC_KEYS (units in the key's suffix, see metric-keys.ts).
+ * stability verdict: true, false, or null when there is none), where it ran (`machine`, the
+ * simulated or GPU machine's name, and `origin_host`, the host name of the computer its sweep ran
+ * on, empty where unknown), then every metric key of METRIC_KEYS (units in the key's suffix, see
+ * metric-keys.ts).
  */
 export const RUNS_TABLE_COLUMNS: readonly string[] = [
   'id',
@@ -23,6 +25,8 @@ export const RUNS_TABLE_COLUMNS: readonly string[] = [
   'rate',
   'status',
   'stable',
+  'machine',
+  'origin_host',
   ...METRIC_KEYS,
 ];
 
@@ -44,6 +48,8 @@ export function runsTableRows(runs: readonly ReportRun[]): RunsTableRow[] {
       rate: run.rate,
       status: run.status,
       stable: run.stable,
+      machine: run.machine,
+      origin_host: run.originHost ?? null,
     };
     for (const key of METRIC_KEYS) row[key] = run.metrics ? run.metrics[key] : null;
     return row;
@@ -73,8 +79,8 @@ function csvField(value: string | number | boolean | null): string {
 }
 
 /**
- * One run in the JSON export: its identity, status, error, stability verdict, and metrics
- * (`null` without metrics).
+ * One run in the JSON export: its identity, where it ran (machine, origin host), status, error,
+ * stability verdict, and metrics (`null` without metrics).
  */
 export interface RunJson {
   id: number;
@@ -85,6 +91,10 @@ export interface RunJson {
   seed: number;
   /** Requests per second; `null` for a trace's own timing. */
   rate: number | null;
+  /** The machine's name (a simulated machine or a registered GPU worker). */
+  machine: string;
+  /** Host name of the computer the run's sweep ran on; null where unknown. */
+  origin_host: string | null;
   status: ReportRun['status'];
   error: string | null;
   /** true stable, false unstable, null no verdict (docs/metrics.md, "Stability"). */
@@ -110,6 +120,8 @@ export function runJson(run: ReportRun): RunJson {
     params: run.params,
     seed: run.seed,
     rate: run.rate,
+    machine: run.machine,
+    origin_host: run.originHost ?? null,
     status: run.status,
     error: run.error,
     stable: run.stable,
@@ -130,12 +142,37 @@ export function toJson(runs: readonly ReportRun[]): string {
  * No trailing spaces, final newline.
  *
  * @param columns columns to print, in order; default: the keys of the first row
+ * @param options.maxWidth the widest line wanted: the widest text columns are narrowed (never
+ *   below their title, nor below 8 characters) and their longer cells cut with `…` until the
+ *   table fits, or no column can be narrowed further
  */
-export function formatTable(rows: readonly RunsTableRow[], columns?: readonly string[]): string {
+export function formatTable(
+  rows: readonly RunsTableRow[],
+  columns?: readonly string[],
+  options: { maxWidth?: number } = {},
+): string {
   const cols = columns ?? (rows.length > 0 ? Object.keys(rows[0]) : []);
-  const cells = rows.map((row) => cols.map((col) => cellText(row[col] ?? null)));
+  let cells = rows.map((row) => cols.map((col) => cellText(row[col] ?? null)));
   const numeric = cols.map((col) => rows.some((row) => typeof row[col] === 'number'));
   const widths = cols.map((col, i) => Math.max(col.length, ...cells.map((line) => line[i].length)));
+  if (options.maxWidth !== undefined) {
+    const floor = cols.map((col, i) =>
+      numeric[i] ? widths[i] : Math.max(col.length, Math.min(8, widths[i])),
+    );
+    let total = widths.reduce((a, b) => a + b, 0) + 2 * Math.max(0, cols.length - 1);
+    while (total > options.maxWidth) {
+      let widest = -1;
+      widths.forEach((w, i) => {
+        if (w > floor[i] && (widest < 0 || w > widths[widest])) widest = i;
+      });
+      if (widest < 0) break;
+      widths[widest]--;
+      total--;
+    }
+    cells = cells.map((line) =>
+      line.map((text, i) => (text.length > widths[i] ? `${text.slice(0, widths[i] - 1)}…` : text)),
+    );
+  }
   const pad = (text: string, i: number): string =>
     numeric[i] ? text.padStart(widths[i]) : text.padEnd(widths[i]);
   const lines = [

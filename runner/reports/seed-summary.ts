@@ -2,6 +2,9 @@ import { meanWithInterval, type MeanWithInterval } from '../metrics/confidence-i
 import type { MetricKey } from '../metrics/metric-keys.js';
 import type { ReportRun } from './report-data.js';
 import { runLabels } from './run-label.js';
+import { formatMeanWithInterval } from './verdict-sentence.js';
+
+export { formatMeanWithInterval, IDENTICAL_SAMPLES_NOTE } from './verdict-sentence.js';
 
 /** The metrics a seed summary reports, in order. */
 export const SUMMARY_METRICS: readonly MetricKey[] = [
@@ -77,22 +80,6 @@ export function seedSummary(
       (a.rate ?? -1) - (b.rate ?? -1) ||
       a.policy.localeCompare(b.policy),
   );
-}
-
-/** Written instead of a half-width when every seed gave the same value (no spread was measured). */
-export const IDENTICAL_SAMPLES_NOTE = '± n/a (identical samples)';
-
-/**
- * `mean ± half` with 4 significant digits; `mean` alone for one seed; `mean ± n/a (identical
- * samples)` when the seeds' values are all identical (never `± 0`, which would claim a measured
- * precision); `-` for no value.
- */
-export function formatMeanWithInterval(m: MeanWithInterval | null): string {
-  if (!m) return '-';
-  const f = (x: number): string =>
-    Math.abs(x) >= 1e4 || Number.isInteger(x) ? String(Math.round(x)) : x.toPrecision(4);
-  if (m.identical) return `${f(m.mean)} ${IDENTICAL_SAMPLES_NOTE}`;
-  return m.halfWidth === null ? f(m.mean) : `${f(m.mean)} ± ${f(m.halfWidth)}`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { sep } from 'node:path';
 import { repositoryPath } from '../repository-path.js';
 import { WorkerClient, WorkerError } from './worker-client.js';
 
@@ -6,7 +7,10 @@ import { WorkerClient, WorkerError } from './worker-client.js';
 export interface LocalWorkerOptions {
   /** Python interpreter with PyTorch (default `/usr/bin/python3`). */
   python?: string;
-  /** Folder holding the `schedbench_worker` package, put on PYTHONPATH (default: the repository's `worker/`). */
+  /**
+   * Folder holding the `schedbench_worker` package, put on PYTHONPATH (default: the installation's
+   * `worker/`, unpacked from the desktop app's asar: {@link defaultWorkerDir}).
+   */
   workerDir?: string;
   /** Extra environment variables, added to this process's environment. */
   env?: Record<string, string>;
@@ -31,6 +35,26 @@ export const WORKER_PIPES = {
 } as const;
 
 /**
+ * A path as a program other than Electron must open it. In the packaged desktop app the runner
+ * lives in `resources/app.asar`, an archive that Electron's file functions read as a folder but
+ * python3 cannot; electron-builder puts the files listed in `asarUnpack` (the worker package,
+ * electron-builder.yml) beside it, in `resources/app.asar.unpacked`, at the same relative paths.
+ * So an `app.asar` segment becomes `app.asar.unpacked`; any other path is returned unchanged.
+ */
+export function unpackedPath(path: string, separator: string = sep): string {
+  const parts = path.split(separator);
+  const i = parts.indexOf('app.asar');
+  if (i < 0) return path;
+  parts[i] = 'app.asar.unpacked';
+  return parts.join(separator);
+}
+
+/** The folder holding the `schedbench_worker` package: the installation's `worker/`, outside any asar. */
+export function defaultWorkerDir(): string {
+  return unpackedPath(repositoryPath('worker'));
+}
+
+/**
  * Starts `python -m schedbench_worker` on this machine and completes the `hello` handshake.
  * @returns a client whose `info` holds the `hello` reply (protocol checked to be v1)
  * @throws WorkerError when the process cannot start, exits, times out, or speaks another
@@ -38,7 +62,7 @@ export const WORKER_PIPES = {
  */
 export async function startLocalWorker(options: LocalWorkerOptions = {}): Promise<WorkerClient> {
   const python = options.python ?? '/usr/bin/python3';
-  const workerDir = options.workerDir ?? repositoryPath('worker');
+  const workerDir = options.workerDir ?? defaultWorkerDir();
   const subprocess = execa(python, ['-m', 'schedbench_worker'], {
     env: { PYTHONPATH: workerDir, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', ...options.env },
     ...WORKER_PIPES,

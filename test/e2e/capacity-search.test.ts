@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -209,6 +209,12 @@ describe('capacity search', () => {
     expect(summary.stdout).toMatch(
       /- On arxiv, sarathi.* has the highest capacity \(2 seeds\): vllm.* is \d+\.\d % lower \(bracket range/,
     );
+    // The HTML report opens with the same capacity verdict.
+    const html = join(dir, 'report.html');
+    const report = runCli(['report', '--latest', '--db', db, '--out', html]);
+    expect(report.code, report.stderr).toBe(0);
+    const section = /<section id="verdict">([\s\S]*?)<\/section>/.exec(readFileSync(html, 'utf8'))?.[1] ?? '';
+    expect(section).toMatch(/On arxiv, sarathi.* has the highest capacity/);
     const api = runCli(['api', 'sweeps.capacity', JSON.stringify({ sweepId: out.sweep_id }), '--db', db]);
     expect(api.code, api.stderr).toBe(0);
     expect(JSON.parse(api.stdout)).toEqual({ searches: out.searches, verdicts: out.verdicts });

@@ -28,6 +28,8 @@ describe('runsTableRows', () => {
       'rate',
       'status',
       'stable',
+      'machine',
+      'origin_host',
       ...METRIC_KEYS,
     ]);
     expect(Object.keys(row)).toEqual(RUNS_TABLE_COLUMNS);
@@ -84,6 +86,8 @@ describe('toJson', () => {
       'params',
       'seed',
       'rate',
+      'machine',
+      'origin_host',
       'status',
       'error',
       'stable',

@@ -1,0 +1,110 @@
+import type { MeanWithInterval } from '../metrics/confidence-interval.js';
+import type { PolicyComparison, Verdict } from '../metrics/paired-verdicts.js';
+
+/**
+ * The words of a sweep's answer, shared by the reports (Markdown summary, the HTML report's
+ * verdict section) and the renderer's sweep page, so that all three say the same thing: one
+ * sentence per verdict, the verdicts in the order they are told (capacity first), and a metric's
+ * mean over seeds with its interval. Pure text: no statistics, no Node (the renderer bundles it).
+ */
+
+/**
+ * How a sentence names each metric the verdicts judge: the `name` of VERDICT_METRIC_INFO
+ * (runner/metrics/paired-verdicts.ts), copied because importing that module at runtime would bring
+ * its t quantile (@stdlib, about 100 kB minified) into the renderer's bundle;
+ * test/unit/reports/verdict-section.test.ts checks that the two agree.
+ */
+export const VERDICT_METRIC_NAMES: Readonly<Record<string, string>> = {
+  throughput_tok_s: 'output throughput',
+  goodput_rps: 'goodput',
+  ttft_p50_s: 'TTFT p50',
+  ttft_p99_s: 'TTFT p99',
+  tpot_p99_s: 'TPOT p99',
+  e2e_p99_s: 'E2E p99',
+  max_rate_rps: 'capacity',
+};
+
+/**
+ * A sweep's verdicts in the order the answer tells them: the capacity verdicts (metric
+ * `max_rate_rps`, one per workload) first, then the paired verdicts, each group in its given order.
+ */
+export function answerVerdicts(verdicts: readonly Verdict[]): { capacity: Verdict[]; paired: Verdict[] } {
+  return {
+    capacity: verdicts.filter((v) => v.metric === 'max_rate_rps'),
+    paired: verdicts.filter((v) => v.metric !== 'max_rate_rps'),
+  };
+}
+
+/**
+ * One verdict as a sentence, e.g. "At 2 req/s on sharegpt, sarathi has the highest output
+ * throughput (3 seeds): vllm is 3.1 % lower (95 % CI 2.0–4.2 %); wait: no significant
+ * difference." A difference with an interval that excludes 1 is stated with its interval; one
+ * whose interval covers 1 is "no significant difference"; one seed states the difference and says
+ * that significance cannot be judged; identical values on every seed are said to be identical.
+ */
+export function verdictSentence(v: Verdict): string {
+  const name = VERDICT_METRIC_NAMES[v.metric] ?? v.metric;
+  const extreme = v.direction === 'higher' ? 'highest' : 'lowest';
+  const seeds = `${v.seeds} seed${v.seeds === 1 ? '' : 's'}`;
+  const interval = v.metric === 'max_rate_rps' ? 'bracket range' : '95 % CI';
+  const parts = v.comparisons.map((c) => comparisonText(c, interval));
+  const note = v.note === null ? '' : ` (${v.note})`;
+  return `${placeText(v)}, ${v.best_policy} has the ${extreme} ${name} (${seeds}): ${parts.join('; ')}${note}.`;
+}
+
+/** "At 2 req/s on w", "At 1.98 req/s (nominal 2) on w", "On w (its own timing)", or "On w" for a capacity verdict. */
+function placeText(v: Verdict): string {
+  if (v.metric === 'max_rate_rps') return `On ${v.workload}`;
+  if (v.rate_rps === null) return `On ${v.workload} (its own timing)`;
+  const rate = rateText(v.rate_rps);
+  const nominal =
+    v.nominal_rate_rps === null
+      ? ' (its own timing)'
+      : rateText(v.nominal_rate_rps) === rate
+        ? ''
+        : ` (nominal ${rateText(v.nominal_rate_rps)})`;
+  return `At ${rate} req/s${nominal} on ${v.workload}`;
+}
+
+/** A rate with at most 3 significant digits, no trailing zeros (`2`, `1.98`, `0.125`); integers from 1000 up. */
+function rateText(rate: number): string {
+  return Math.abs(rate) >= 1000 ? String(Math.round(rate)) : String(Number(rate.toPrecision(3)));
+}
+
+/** One policy against the best, as a clause of {@link verdictSentence}; `interval` names the interval. */
+function comparisonText(c: PolicyComparison, interval: string): string {
+  if (c.ratio === null) return `${c.policy}: no ratio (the best mean is 0)`;
+  if (c.ratio === 1 && c.ci_low === null && c.significant === false)
+    return `${c.policy}: identical on every seed`;
+  if (c.ratio === 1 && c.significant === null) return `${c.policy}: the same (ratio 1)`;
+  if (c.significant === false) return `${c.policy}: no significant difference`;
+  const word = c.ratio < 1 ? 'lower' : 'higher';
+  const difference = `${c.policy} is ${percentText(Math.abs(c.ratio - 1))} % ${word}`;
+  if (c.significant === null) return difference;
+  if (c.ci_low === null || c.ci_high === null) return `${difference} on every seed`;
+  const [low, high] = c.ratio < 1 ? [1 - c.ci_high, 1 - c.ci_low] : [c.ci_low - 1, c.ci_high - 1];
+  return `${difference} (${interval} ${percentText(low)}–${percentText(high)} %)`;
+}
+
+/** A fraction as a percentage: one decimal, or one significant digit below 0.05 %. */
+function percentText(fraction: number): string {
+  const pct = fraction * 100;
+  if (pct === 0 || Math.abs(pct) >= 0.05) return pct.toFixed(1);
+  return pct.toPrecision(1);
+}
+
+/** Written instead of a half-width when every seed gave the same value (no spread was measured). */
+export const IDENTICAL_SAMPLES_NOTE = '± n/a (identical samples)';
+
+/**
+ * `mean ± half` with 4 significant digits; `mean` alone for one seed; `mean ± n/a (identical
+ * samples)` when the seeds' values are all identical (never `± 0`, which would claim a measured
+ * precision); `-` for no value.
+ */
+export function formatMeanWithInterval(m: MeanWithInterval | null): string {
+  if (!m) return '-';
+  const f = (x: number): string =>
+    Math.abs(x) >= 1e4 || Number.isInteger(x) ? String(Math.round(x)) : x.toPrecision(4);
+  if (m.identical) return `${f(m.mean)} ${IDENTICAL_SAMPLES_NOTE}`;
+  return m.halfWidth === null ? f(m.mean) : `${f(m.mean)} ± ${f(m.halfWidth)}`;
+}
