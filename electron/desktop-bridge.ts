@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import type { ApiErrorOut } from '../runner/api/api-contract.js';
+import type { BridgeKey, MenuCommand } from './ipc-channels.js';
+
+export type { MenuCommand };
 
 /**
  * `window.schedbench`, what the preload (preload.cts) exposes to the renderer through
@@ -35,14 +38,6 @@ export interface RunnerStatus {
   restarts: number;
 }
 
-/**
- * Commands of the native menu that the page carries out, with their data:
- * - `open-spec`: File › Open spec… chose a file; data: SpecFile (put it in the New sweep editor);
- * - `save-report`: File › Save report…; data: null (export the runs shown, then `saveFile`);
- * - `database-imported`: File › Import database… merged a database; data: ImportOut (refresh).
- */
-export type MenuCommand = 'open-spec' | 'save-report' | 'database-imported';
-
 /** Largest text a Save dialog writes, characters (a report of thousands of runs is a few MiB). */
 export const MAX_SAVE_CHARS = 256 * 1024 * 1024;
 
@@ -66,7 +61,15 @@ export const DESKTOP_INPUTS = {
       kind: z.enum(['html', 'csv', 'json', 'yaml', 'txt']).optional(),
     })
     .strict(),
-  'schedbench:save-pdf': z.object({ suggestedName }).strict(),
+  'schedbench:save-pdf': z
+    .object({
+      suggestedName,
+      /** What the page shows (`Compare 4 runs`), printed in every page's header. */
+      title: z.string().max(300).optional(),
+      /** The name(s) of the sweep(s) shown, printed in every page's header. */
+      sweep: z.string().max(500).optional(),
+    })
+    .strict(),
 } as const;
 
 /** A desktop-only invoke channel. */
@@ -91,10 +94,23 @@ export interface SchedbenchBridge {
   chooseTrace(): Promise<string | null>;
   /** Shows the Save dialog and writes `content` (UTF-8) where the user chose. */
   saveFile(request: DesktopInput<'schedbench:save-file'>): Promise<SaveResult>;
-  /** Prints the current page to PDF (A4 landscape, backgrounds) and saves it where the user chose. */
+  /**
+   * Prints the current page to PDF (A4 landscape, backgrounds; a header with the title, the sweep
+   * and the date, a footer with the database and the page number: pdf-export.ts) and saves it
+   * where the user chose.
+   */
   savePdf(request: DesktopInput<'schedbench:save-pdf'>): Promise<SaveResult>;
   /** Listens to native menu commands; returns the unsubscribe function. */
   onMenu(listener: (command: MenuCommand, data: unknown) => void): () => void;
   /** Listens to the runner process's state; returns the unsubscribe function. */
   onRunnerStatus(listener: (status: RunnerStatus) => void): () => void;
 }
+
+/** True when two key sets are the same (a compile-time check). */
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/**
+ * SchedbenchBridge has exactly the members of the contract (ipc-channels.ts, BRIDGE_MEMBERS): a
+ * member added to one and not the other fails the typecheck here.
+ */
+export const BRIDGE_MATCHES_CONTRACT: SameKeys<keyof SchedbenchBridge, BridgeKey> = true;

@@ -3,7 +3,7 @@
  * between the renderer and the runner process. No domain logic: every decision lives in a small
  * module of this folder that runs under plain Node and is tested there (app-protocol,
  * ipc-guard, navigation-policy, external-links, runner-supervisor, runner-launch,
- * menu-template, dialog-files); this file only wires them to Electron.
+ * menu-template, dialog-files, pdf-export); this file only wires them to Electron.
  *
  * Security (Electron's checklist, https://www.electronjs.org/docs/latest/tutorial/security):
  * the renderer is served from `app://schedbench/` with a strict CSP header (items 7, 18); it
@@ -42,11 +42,12 @@ import {
   writeFileAtomically,
 } from './dialog-files.js';
 import { externalLinkTarget } from './external-links.js';
-import { IPC_CHANNELS } from './ipc-channels.js';
+import { IPC_CHANNELS, type MenuCommand } from './ipc-channels.js';
 import { guardApiCall, guardDesktopCall, type IpcSender } from './ipc-guard.js';
 import { menuTemplate } from './menu-template.js';
 import { downloadAllowed, navigationDecision, windowOpenDecision } from './navigation-policy.js';
 import { forkNodeRunner } from './node-runner-channel.js';
+import { pdfOptions } from './pdf-export.js';
 import { databaseArgument, runnerLaunchPlan } from './runner-launch.js';
 import { RunnerSupervisor, type RunnerChannel } from './runner-supervisor.js';
 import { utilityRunnerChannel } from './utility-runner-channel.js';
@@ -88,6 +89,15 @@ function senderOf(event: IpcMainInvokeEvent): IpcSender {
   } catch {
     return { frameUrl: null, isMainFrame: false };
   }
+}
+
+/**
+ * Sends a menu command to a page (ipc-channels.ts, MENU_COMMANDS; the renderer's handler of each
+ * is in renderer/src/api/preload-transport.ts). The only way this file sends on the menu channel,
+ * so that test/unit/electron/ipc-contract.test.ts finds every command sent.
+ */
+function sendMenu(contents: WebContents, command: MenuCommand, data: unknown): void {
+  contents.send(IPC_CHANNELS.menu, command, data);
 }
 
 /** Opens an allowed external link in the user's browser; anything else is dropped (and logged). */
@@ -218,26 +228,29 @@ async function run(): Promise<void> {
     return supervisor.call(guarded.op, guarded.input);
   });
   ipcMain.handle(IPC_CHANNELS.openSpec, async (event, input: unknown): Promise<SpecFile | null> => {
-    const guarded = guardDesktopCall(senderOf(event), 'schedbench:open-spec', input);
+    const guarded = guardDesktopCall(senderOf(event), IPC_CHANNELS.openSpec, input);
     if (!guarded.ok) throw new Error(guarded.error.message);
     return chooseSpec(windowOf(event));
   });
   ipcMain.handle(IPC_CHANNELS.chooseTrace, async (event, input: unknown): Promise<string | null> => {
-    const guarded = guardDesktopCall(senderOf(event), 'schedbench:choose-trace', input);
+    const guarded = guardDesktopCall(senderOf(event), IPC_CHANNELS.chooseTrace, input);
     if (!guarded.ok) throw new Error(guarded.error.message);
     return chooseTrace(windowOf(event));
   });
   ipcMain.handle(IPC_CHANNELS.saveFile, async (event, input: unknown): Promise<SaveResult> => {
-    const guarded = guardDesktopCall(senderOf(event), 'schedbench:save-file', input);
+    const guarded = guardDesktopCall(senderOf(event), IPC_CHANNELS.saveFile, input);
     if (!guarded.ok) throw new Error(guarded.error.message);
     const { suggestedName, content, kind } = guarded.input;
     return saveWithDialog(windowOf(event), suggestedName, kind, content);
   });
   ipcMain.handle(IPC_CHANNELS.savePdf, async (event, input: unknown): Promise<SaveResult> => {
-    const guarded = guardDesktopCall(senderOf(event), 'schedbench:save-pdf', input);
+    const guarded = guardDesktopCall(senderOf(event), IPC_CHANNELS.savePdf, input);
     if (!guarded.ok) throw new Error(guarded.error.message);
-    const pdf = await event.sender.printToPDF({ printBackground: true, landscape: true, pageSize: 'A4' });
-    return saveWithDialog(windowOf(event), guarded.input.suggestedName, 'pdf', pdf);
+    const { suggestedName, title, sweep } = guarded.input;
+    const pdf = await event.sender.printToPDF(
+      pdfOptions({ title, sweep, database: databasePath, date: new Date() }),
+    );
+    return saveWithDialog(windowOf(event), suggestedName, 'pdf', pdf);
   });
 
   // ---- dialogs
@@ -301,7 +314,7 @@ async function run(): Promise<void> {
       });
       return;
     }
-    parent.webContents.send(IPC_CHANNELS.menu, 'database-imported', result.value);
+    sendMenu(parent.webContents, 'database-imported', result.value);
     const detail = importSummaryText((result.value as ImportOut).summary, databasePath);
     await dialog.showMessageBox(parent, { type: 'info', message: `Imported ${path}`, detail });
   }
@@ -319,9 +332,9 @@ async function run(): Promise<void> {
           newSweep: withWindow((w) => w.loadURL(appRouteUrl('sweeps'))),
           openSpec: withWindow(async (w) => {
             const spec = await chooseSpec(w);
-            if (spec) w.webContents.send(IPC_CHANNELS.menu, 'open-spec', spec);
+            if (spec) sendMenu(w.webContents, 'open-spec', spec);
           }),
-          saveReport: withWindow((w) => w.webContents.send(IPC_CHANNELS.menu, 'save-report', null)),
+          saveReport: withWindow((w) => sendMenu(w.webContents, 'save-report', null)),
           importDatabase: withWindow(importDatabase),
           openLink: openExternal,
           about: withWindow(async (w) => {

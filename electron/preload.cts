@@ -7,7 +7,9 @@
  * sandboxed preload is a classic script, not a module, and can `require` only a few built-ins
  * ('electron''s renderer modules, 'events', 'timers', 'url'). So this file is CommonJS
  * (compiled to dist/electron/preload.cjs), requires nothing but 'electron', and repeats the
- * channel names of ipc-channels.ts (test/unit/electron/preload.test.ts checks both).
+ * member and channel names of the contract, ipc-channels.ts (BRIDGE_MEMBERS);
+ * test/e2e/electron/preload.test.ts checks that it exposes exactly those members, each on its
+ * channel.
  *
  * Following the checklist's IPC advice, the page never gets `ipcRenderer` or an IPC event
  * object: each member invokes one fixed channel, and listeners receive only the payload.

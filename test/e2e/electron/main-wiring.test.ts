@@ -6,6 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../../electron/content-security-policy.js';
 import { TRACE_FILTERS } from '../../../electron/dialog-files.js';
+import { INVOKE_CHANNELS } from '../../../electron/ipc-channels.js';
+import { PDF_MARGINS_IN } from '../../../electron/pdf-export.js';
 import { REPO } from '../../helpers/cli.js';
 import { processesWhere } from '../../helpers/processes.js';
 
@@ -93,13 +95,7 @@ describe('main process wiring (fake Electron, real runner)', () => {
   });
 
   it('relays guarded IPC calls to the runner', () => {
-    expect(scenario.ipcChannels).toEqual([
-      'schedbench:call',
-      'schedbench:choose-trace',
-      'schedbench:open-spec',
-      'schedbench:save-file',
-      'schedbench:save-pdf',
-    ]);
+    expect(scenario.ipcChannels).toEqual([...INVOKE_CHANNELS].sort());
     expect(scenario.ipc.health).toMatchObject({ ok: true, value: { apiVersion: 1, database: db } });
     expect(scenario.ipc.foreign).toMatchObject({ ok: false, error: { code: 'bad-input' } });
     expect(scenario.ipc.subframe).toMatchObject({ ok: false, error: { code: 'bad-input' } });
@@ -165,7 +161,15 @@ describe('main process wiring (fake Electron, real runner)', () => {
     expect(scenario.savedText).toBe('a,b\n');
     expect(scenario.savePdf).toEqual({ saved: true, path: join(dir, 'compare.pdf') });
     expect(scenario.savedPdf).toMatch(/^%PDF/);
-    expect(scenario.pdfOptions).toEqual({ printBackground: true, landscape: true, pageSize: 'A4' });
+    expect(scenario.pdfOptions).toEqual({
+      printBackground: true,
+      landscape: true,
+      pageSize: 'A4',
+      margins: PDF_MARGINS_IN,
+      displayHeaderFooter: true,
+      headerTemplate: expect.stringMatching(/Compare 2 runs.*Sweep: wiring.*\d{4}-\d{2}-\d{2} \d{2}:\d{2}/),
+      footerTemplate: expect.stringContaining(`Database: ${db}`),
+    });
     expect(scenario.pathRefused).toMatch(/suggestedName: must be a file name/);
     expect(scenario.foreignDialogRefused).toMatch(/not the app/);
   });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileFunction } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { IPC_CHANNELS } from '../../../electron/ipc-channels.js';
+import { BRIDGE_KEYS, BRIDGE_MEMBERS, IPC_CHANNELS } from '../../../electron/ipc-channels.js';
 import { REPO } from '../../helpers/cli.js';
 
 /**
@@ -74,21 +74,27 @@ describe('preload (sandboxed, compiled)', () => {
     expect([...used].sort()).toEqual(Object.values(IPC_CHANNELS).sort());
   });
 
-  it('exposes window.schedbench with the bridge members, and nothing else', () => {
+  it('exposes window.schedbench with the members of the contract, and nothing else', () => {
     const { exposed } = loadPreload();
     expect([...exposed.keys()]).toEqual(['schedbench']);
-    expect(Object.keys(exposed.get('schedbench')!).sort()).toEqual(
-      [
-        'call',
-        'chooseTrace',
-        'onEvent',
-        'onMenu',
-        'onRunnerStatus',
-        'openSpec',
-        'saveFile',
-        'savePdf',
-      ].sort(),
-    );
+    expect(Object.keys(exposed.get('schedbench')!).sort()).toEqual([...BRIDGE_KEYS].sort());
+  });
+
+  it('puts each member on its contract channel', async () => {
+    const { exposed, invoked, handlers } = loadPreload();
+    const api = exposed.get('schedbench')!;
+    for (const key of BRIDGE_KEYS) {
+      const { channel, kind } = BRIDGE_MEMBERS[key];
+      if (kind === 'invoke') {
+        invoked.length = 0;
+        await api[key]!(key === 'call' ? 'health' : {}, {});
+        expect(invoked[0]?.[0], key).toBe(channel);
+      } else {
+        const before = handlers.get(channel)?.size ?? 0;
+        api[key]!(() => undefined);
+        expect(handlers.get(channel)?.size, key).toBe(before + 1);
+      }
+    }
   });
 
   it('invokes one fixed channel per member', async () => {

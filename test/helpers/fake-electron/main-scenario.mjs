@@ -179,6 +179,8 @@ async function scenario(out) {
   fake.nextSaveDialog = { canceled: false, filePath: join(dir, 'compare.pdf') };
   out.savePdf = await fake.ipcHandlers.get('schedbench:save-pdf')(from(appFrame, wc), {
     suggestedName: 'compare.pdf',
+    title: 'Compare 2 runs',
+    sweep: 'wiring',
   });
   out.savedPdf = readFileSync(join(dir, 'compare.pdf'), 'utf8');
   out.pdfOptions = wc.pdfOptions;
