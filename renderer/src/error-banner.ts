@@ -6,7 +6,8 @@ const MAX_MESSAGES = 5;
 
 /**
  * The visible banner of failures: every error of an API call (or of the page) is shown here
- * with its message, never swallowed. Messages stay until dismissed.
+ * with its message, never swallowed; so is the desktop app's runner process stopping or coming
+ * back. Messages stay until dismissed.
  */
 export class ErrorBanner {
   private readonly list: HTMLUListElement;
@@ -36,12 +37,21 @@ export class ErrorBanner {
   /** Shows an error: an ApiError with its code, line and field, anything else as text. */
   show(error: unknown, context?: string): void {
     const text = describeError(error);
-    const message = context ? `${context}: ${text}` : text;
+    this.add(context ? `${context}: ${text}` : text, error instanceof ApiError ? error.code : 'error');
+  }
+
+  /**
+   * Shows a message that is not an error of the page, marked with its own code: `runner` for the
+   * desktop app's runner process stopping, given up on, or back (renderer/src/main.ts).
+   */
+  notice(message: string, code: string): void {
+    this.add(message, code);
+  }
+
+  private add(message: string, code: string): void {
     // The same message twice in a row (say, a retried call) is shown once.
     if (this.list.lastElementChild?.textContent === message) return;
-    this.list.appendChild(
-      h('li', { 'data-code': error instanceof ApiError ? error.code : 'error' }, message),
-    );
+    this.list.appendChild(h('li', { 'data-code': code }, message));
     while (this.list.children.length > MAX_MESSAGES) this.list.firstElementChild?.remove();
     this.root.hidden = false;
   }

@@ -1,7 +1,7 @@
 /**
  * The location inside the app, from the URL's hash: `#/compare?runs=1,2,3` is page `compare`
- * with params `runs=1,2,3`; `#/sweeps/12` is page `sweeps` with rest `['12']`; an empty hash
- * is the landing page (`runs`).
+ * with params `runs=1,2,3`; `#/sweeps/12` is page `sweeps` with rest `['12']` (a sweep's detail),
+ * `#/runs/7` a run's detail; an empty hash is the landing page (`runs`).
  */
 export interface Route {
   page: string;
@@ -43,4 +43,9 @@ export function parseIds(text: string | null): number[] {
     .split(',')
     .map((part) => Number(part.trim()))
     .filter((n) => Number.isInteger(n) && n > 0);
+}
+
+/** The hash of a run's detail page: `runHash(12)` is `#/runs/12`. */
+export function runHash(runId: number): string {
+  return routeHash(`runs/${runId}`);
 }

@@ -8,13 +8,14 @@ import {
   LineController,
   LineElement,
   LinearScale,
+  LogarithmicScale,
   PointElement,
   Title,
   Tooltip,
 } from 'chart.js';
 
 /**
- * Chart.js with only what the renderer draws (line charts on linear axes, decimation, legend,
+ * Chart.js with only what the renderer draws (line charts on linear or logarithmic axes, decimation, legend,
  * tooltip; bar charts on a category axis for histograms), registered once. `window.Chart` is set so that tests and the developer console can
  * read a chart's data with `Chart.getChart(canvas)`, as they do in the HTML report.
  */
@@ -23,6 +24,7 @@ Chart.register(
   LineElement,
   PointElement,
   LinearScale,
+  LogarithmicScale,
   Legend,
   Tooltip,
   Title,

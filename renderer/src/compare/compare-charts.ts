@@ -1,17 +1,13 @@
 import type { CompareOut, SeriesOut } from '../../../runner/api/api-contract.js';
 import type { LineChartSpec, LineSeries, XY } from '../charts/line-chart.js';
-import { FLUID_COLOR, seriesColors } from '../charts/series-colors.js';
+import { FLUID_COLOR, policyColor } from '../charts/series-colors.js';
+import { configurationStyles, rateText, runLabel } from './compare-view.js';
+
+export { configurationStyles, rateText, runLabel, timeSeriesChoices } from './compare-view.js';
+export type { ConfigurationStyle, TimeSeriesChoice } from './compare-view.js';
 
 /** Above this many lines per-run charts draw thin lines. */
 export const THIN_ABOVE_LINES = 12;
-
-/**
- * Above this many runs, the per-run lines of one configuration are drawn as ONE Chart.js
- * dataset (the runs one after another, a gap between them): Chart.js's cost is mostly per
- * dataset, so 200 runs of 5 configurations draw about twice as fast. Each point keeps its run id
- * (the tooltip names it).
- */
-export const MERGE_ABOVE_RUNS = 24;
 
 /**
  * The points of an API series, leaving out those without a value (y null).
@@ -27,84 +23,66 @@ export function seriesPoints(series: SeriesOut, run?: number): XY[] {
   return points;
 }
 
-/**
- * Per-run series merged by configuration: one line per configuration holding its runs' points
- * in turn, with a gap point (y NaN) between runs; every point carries its run id.
- */
-export function mergeByConfiguration(list: SeriesOut[]): { label: string; runs: number; points: XY[] }[] {
-  const groups = new Map<string, { runs: number; points: XY[] }>();
-  for (const s of list) {
-    const key = configurationOf(s.label);
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = { runs: 0, points: [] }));
-    const points = seriesPoints(s, s.runIds[0]);
-    if (points.length === 0) continue;
-    if (group.points.length > 0) group.points.push({ x: points[0].x, y: Number.NaN });
-    for (const p of points) group.points.push(p);
-    group.runs += 1;
-  }
-  return [...groups].map(([label, g]) => ({ label, runs: g.runs, points: g.points }));
+/** What the Compare page shows below its tables: the chosen rate, which runs over time, log axes. */
+export interface CompareView {
+  /** The rate of the CDFs (and of the time series' runs). */
+  rate: number | null;
+  /** The runs whose time series are drawn. */
+  timeSeriesRuns: readonly number[];
+  /** Latency axes and CDFs on a logarithmic scale. */
+  log: boolean;
 }
 
-/**
- * The series key of a per-run label: `run 12: vllm chunkSize=512 rate=4 seed=1` gives
- * `vllm chunkSize=512`, the label of the same configuration in the rate charts (compare-data.ts
- * builds both), so a configuration keeps one color in every chart.
- */
-export function configurationOf(label: string): string {
-  return label.replace(/^run \d+: /, '').replace(/ rate=\S+ seed=\S+$/, '');
-}
-
-/** The charts of the Compare page, and the color of every configuration. */
+/** The charts of the Compare page, in page order, each under a section name. */
 export interface CompareCharts {
-  colors: Map<string, string>;
-  /** In page order: rate charts, distributions, time series. */
-  charts: LineChartSpec[];
+  /** Across rates: latency (mean, p99) and throughput vs rate, the Pareto chart. */
+  rates: LineChartSpec[];
+  /** At the chosen rate: the TTFT and E2E CDFs. */
+  distributions: LineChartSpec[];
+  /** Over time, for the chosen runs: KV usage, queue length, batch composition. */
+  timeSeries: LineChartSpec[];
 }
+
+/** Chart names whose latency axis the log toggle switches, with that axis. */
+export const LOG_AXES: Readonly<Record<string, 'x' | 'y'>> = {
+  'latency-mean': 'y',
+  'latency-p99': 'y',
+  'ttft-cdf': 'x',
+  'e2e-cdf': 'x',
+};
 
 /**
  * Chart specs from `runs.compare`'s chart data, unchanged except that points without a value
- * are left out. Lines are colored by configuration (named once, in the page's shared legend;
- * Chart.js's legend only names the fluid bound): latency (E2E mean, E2E p99) and throughput vs arrival rate per configuration,
- * the fluid Throughput* bound on the throughput chart, TTFT and E2E CDFs per run, and per run
- * over time KV usage, queue length and batch composition (prefill tokens, decodes).
+ * are left out. Every line is a configuration's (or a run's) in its policy's color, its machine's
+ * dash and its variant's marker (configurationStyles), named in Chart.js's legend (a click there
+ * hides it):
+ * - across rates: latency (E2E mean, E2E p99) and output throughput vs arrival rate per
+ *   configuration, the fluid Throughput* bound on the throughput chart (a horizontal tick where it
+ *   has one point: every run at one rate), and the Pareto chart (tokens/s per user against output
+ *   throughput, one front per policy; dominated points hollow);
+ * - at `view.rate`: TTFT and E2E CDFs, one line per configuration holding its seeds' runs one
+ *   after another;
+ * - over time for `view.timeSeriesRuns`: KV usage, queue length and batch composition.
+ * With `view.log` the latency axes (y of latency vs rate, x of the CDFs) are logarithmic.
  */
-export function compareCharts(out: CompareOut): CompareCharts {
+export function compareCharts(out: CompareOut, view: CompareView): CompareCharts {
   const c = out.charts;
-  const configurations = [
-    ...c.throughputVsRate.map((s) => s.label),
-    ...c.latencyVsRate.mean.map((s) => s.label),
-    ...c.ttftCdf.map((s) => configurationOf(s.label)),
-    ...c.kvUsage.map((s) => configurationOf(s.label)),
-  ];
-  const colors = seriesColors(configurations);
-  const colorOf = (label: string): string => colors.get(label) ?? '#000000';
+  const styles = configurationStyles(out);
+  const runIndex = new Map(out.runs.map((r, i) => [r.id, i]));
+  const configOfSeries = (s: SeriesOut): number =>
+    s.configuration ?? out.runConfiguration[runIndex.get(s.runIds[0]) ?? 0] ?? 0;
   const rateLines = (list: SeriesOut[]): LineSeries[] =>
-    list.map((s) => ({
-      label: s.label,
-      color: colorOf(s.label),
-      points: seriesPoints(s),
-      markers: true,
-      inLegend: false,
-    }));
-  const merge = out.runs.length > MERGE_ABOVE_RUNS;
-  const runLines = (list: SeriesOut[]): LineSeries[] =>
-    merge
-      ? mergeByConfiguration(list).map((m) => ({
-          label: `${m.label} (${m.runs} runs)`,
-          color: colorOf(m.label),
-          points: m.points,
-          thin: true,
-          inLegend: false,
-        }))
-      : list.map((s) => ({
-          label: s.label,
-          color: colorOf(configurationOf(s.label)),
-          points: seriesPoints(s),
-          thin: list.length > THIN_ABOVE_LINES,
-          inLegend: false,
-        }));
-  const legend = (lines: LineSeries[]): boolean => lines.some((line) => line.inLegend !== false);
+    list.map((s) => {
+      const style = styles[configOfSeries(s)];
+      return {
+        label: s.label,
+        color: style.color,
+        dash: style.dash,
+        pointStyle: style.marker,
+        points: seriesPoints(s),
+        markers: true,
+      };
+    });
   const rateChart = (
     name: string,
     title: string,
@@ -118,39 +96,89 @@ export function compareCharts(out: CompareOut): CompareCharts {
     xTitle: 'Arrival rate (req/s)',
     yTitle,
     series: lines,
-    legend: legend(lines),
+    legend: true,
+    ...(LOG_AXES[name] === 'y' && view.log ? { logY: true } : {}),
   });
-  const perRun = (
-    name: string,
-    title: string,
-    xTitle: string,
-    yTitle: string,
-    list: SeriesOut[],
-    note: string,
-    yRange?: { min: number; max: number },
-  ): LineChartSpec => {
-    const lines = runLines(list);
-    return {
-      name,
-      title,
-      note: merge ? `${note}; each configuration's runs drawn as one line` : note,
-      xTitle,
-      yTitle,
-      series: lines,
-      legend: legend(lines),
-      unsorted: merge,
-      ...(yRange ? { yRange } : {}),
-    };
-  };
 
   const throughput = rateLines(c.throughputVsRate);
   for (const bound of c.fluidBound) {
-    throughput.push({ label: bound.label, color: FLUID_COLOR, points: seriesPoints(bound), dashed: true });
+    const points = seriesPoints(bound);
+    // At one rate (N policies at one rate) the bound is one point, which draws no line: a tick.
+    throughput.push({
+      label: bound.label,
+      color: FLUID_COLOR,
+      points,
+      dashed: true,
+      tick: points.length === 1,
+    });
   }
   const meanNote = 'mean over seeds; runs replaying a trace at its own timing have no rate and are left out';
+
+  // At the chosen rate: each configuration's runs one after another on one line (a gap between).
+  const atRate = (list: SeriesOut[]): LineSeries[] => {
+    const lines = new Map<number, { points: XY[]; runs: number }>();
+    for (const s of list) {
+      const run = out.runs[runIndex.get(s.runIds[0]) ?? -1];
+      if (!run || run.rate !== view.rate) continue;
+      const configuration = configOfSeries(s);
+      const points = seriesPoints(s, run.id);
+      if (points.length === 0) continue;
+      let line = lines.get(configuration);
+      if (!line) lines.set(configuration, (line = { points: [], runs: 0 }));
+      if (line.points.length > 0) line.points.push({ x: points[0].x, y: Number.NaN });
+      for (const p of points) line.points.push(p);
+      line.runs += 1;
+    }
+    return [...lines].map(([configuration, line]) => {
+      const style = styles[configuration];
+      const label = out.configurations[configuration].label;
+      return {
+        label: line.runs > 1 ? `${label} (${line.runs} seeds)` : label,
+        color: style.color,
+        dash: style.dash,
+        points: line.points,
+      };
+    });
+  };
+  const cdf = (name: string, title: string, xTitle: string, list: SeriesOut[]): LineChartSpec => ({
+    name,
+    title,
+    note: `completed requests of each run at ${rateText(view.rate)}; a configuration's seeds on one line`,
+    xTitle,
+    yTitle: 'Fraction of requests',
+    series: atRate(list),
+    legend: true,
+    unsorted: true,
+    yRange: { min: 0, max: 1 },
+    ...(view.log ? { logX: true } : {}),
+  });
+
+  // Over time: the chosen runs, one line each.
+  const chosen = new Set(view.timeSeriesRuns);
+  const overTime = (
+    name: string,
+    title: string,
+    yTitle: string,
+    list: SeriesOut[],
+    note: string,
+  ): LineChartSpec => {
+    const picked = list.filter((s) => chosen.has(s.runIds[0]));
+    const lines = picked.map((s): LineSeries => {
+      const index = runIndex.get(s.runIds[0])!;
+      const style = styles[configOfSeries(s)];
+      return {
+        label: runLabel(out, index),
+        color: style.color,
+        dash: style.dash,
+        points: seriesPoints(s),
+        thin: picked.length > THIN_ABOVE_LINES,
+      };
+    });
+    return { name, title, note, xTitle: 'Time (s)', yTitle, series: lines, legend: true };
+  };
+
   return {
-    colors,
-    charts: [
+    rates: [
       rateChart(
         'latency-mean',
         'E2E latency (mean) vs arrival rate',
@@ -171,59 +199,81 @@ export function compareCharts(out: CompareOut): CompareCharts {
         'Throughput (tok/s)',
         throughput,
         c.fluidBound.length > 0
-          ? 'mean over seeds; dashed grey: the fluid Throughput* bound (arXiv 2504.11320v2 \u00a73)'
+          ? `mean over seeds; ${throughput.some((line) => line.tick) ? 'grey tick' : 'dashed grey'}: the fluid Throughput* bound (arXiv 2504.11320v2 \u00a73)`
           : 'mean over seeds; no fluid bound (the machine has no linear iteration-time model)',
       ),
-      perRun(
-        'ttft-cdf',
-        'TTFT CDF',
-        'TTFT (s)',
-        'Fraction of requests',
-        c.ttftCdf,
-        'completed requests of each run',
-        { min: 0, max: 1 },
-      ),
-      perRun(
-        'e2e-cdf',
-        'E2E latency CDF',
-        'E2E latency (s)',
-        'Fraction of requests',
-        c.e2eCdf,
-        'completed requests of each run',
-        { min: 0, max: 1 },
-      ),
-      perRun(
+      paretoChart(out, styles),
+    ],
+    distributions: [
+      cdf('ttft-cdf', 'TTFT CDF', 'TTFT (s)', c.ttftCdf),
+      cdf('e2e-cdf', 'E2E latency CDF', 'E2E latency (s)', c.e2eCdf),
+    ],
+    timeSeries: [
+      overTime(
         'kv-usage',
         'KV cache usage over time',
-        'Time (s)',
         'KV usage (fraction)',
         c.kvUsage,
         'blocks in use / KV capacity',
       ),
-      perRun(
+      overTime(
         'queue-length',
         'Queue length over time',
-        'Time (s)',
         'Waiting requests',
         c.queueLength,
         'requests waiting for admission',
       ),
-      perRun(
+      overTime(
         'batch-prefill',
         'Batch composition: prefill tokens',
-        'Time (s)',
         'Prefill tokens per iteration',
         c.batchPrefillTokens,
         'prompt tokens processed per iteration',
       ),
-      perRun(
+      overTime(
         'batch-decodes',
         'Batch composition: decodes',
-        'Time (s)',
         'Decodes per iteration',
         c.batchDecodes,
         'requests decoding one token per iteration',
       ),
     ],
+  };
+}
+
+/**
+ * The Pareto chart: per front (a policy; per workload and machine when they differ) its points,
+ * x = output tokens/s per user, y = output throughput: first the front, ascending in x and joined
+ * by a line, then the dominated points as hollow markers; the tooltip names the configuration and
+ * rate of each point.
+ */
+export function paretoChart(out: CompareOut, styles = configurationStyles(out)): LineChartSpec {
+  const series = out.charts.pareto.map((front): LineSeries => {
+    const point = (p: (typeof front.points)[number]): XY => ({
+      x: p.perUserTokS,
+      y: p.throughputTokS,
+      note: `${out.configurations[p.configuration].label} at ${rateText(p.rate)}${p.front ? '' : ' (dominated)'}`,
+    });
+    const onFront = front.points.filter((p) => p.front).sort((a, b) => a.perUserTokS - b.perUserTokS);
+    const others = front.points.filter((p) => !p.front);
+    const first = front.points[0]?.configuration ?? 0;
+    return {
+      label: front.label,
+      color: policyColor(front.policy),
+      dash: styles[first]?.dash ?? [],
+      points: [...onFront.map(point), ...others.map(point)],
+      markers: true,
+      joined: onFront.length,
+    };
+  });
+  return {
+    name: 'pareto',
+    title: 'Pareto: tokens/s per user vs output throughput',
+    note: 'one point per configuration and rate (mean over seeds); the line joins each policy\u2019s front, hollow points are dominated; per user = throughput / mean requests in the system (docs/metrics.md)',
+    xTitle: 'Output tokens/s per user',
+    yTitle: 'Output throughput (tok/s)',
+    series,
+    legend: true,
+    unsorted: true,
   };
 }

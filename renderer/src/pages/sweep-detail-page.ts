@@ -2,17 +2,25 @@ import { h } from '../dom.js';
 import { formatDate } from '../format.js';
 import type { Page } from '../page.js';
 import { routeHash } from '../router.js';
+import { exportButtons, SweepAnswer } from '../sweep-detail/sweep-answer.js';
 import { sweepTotal } from '../sweeps/sweeps-table.js';
 import { cancelSweep, ProgressPanels, resumeSweep } from './sweeps-page.js';
 
 /**
- * One sweep, `#/sweeps/ID` (`sweeps.get`): its counts and state, Cancel / Resume, live progress
- * while it runs, links to its runs (table and Compare), the machine stored with it and its spec.
+ * One sweep, `#/sweeps/ID`: the answer first. Its head has the counts and state, Cancel / Resume,
+ * links to its runs (table and Compare) and the exports (HTML report, CSV, JSON through
+ * `export.report`; PDF by printing); then live progress while it runs; then the answer
+ * (SweepAnswer: the verdict sentences, capacity first, the capacity table of a capacity search,
+ * the summary by configuration, stability per configuration and rate, the charts against the
+ * arrival rate with the fluid bound), reloaded when the sweep ends; then the facts, the spec
+ * (`pre.spec`) and, collapsed, the machine stored with it.
  */
 export const sweepDetailPage: Page = async (ctx) => {
   const sweepId = Number(ctx.route.rest[0]);
   const head = h('div', { class: 'page-head' }, h('h1', {}, `Sweep #${sweepId}`));
-  const summary = h('div', { 'aria-busy': 'true' });
+  const answer = new SweepAnswer(ctx);
+  const exports = exportButtons(ctx, () => answer.exportRunIds());
+  const details = h('div', { class: 'sweep-details', 'aria-busy': 'true' });
   const reload = async (): Promise<void> => {
     const sweep = await ctx.api.call('sweeps.get', { sweepId });
     if (!ctx.active) return;
@@ -69,10 +77,12 @@ export const sweepDetailPage: Page = async (ctx) => {
               'Resume',
             )
           : null,
+        h('span', { class: 'export-group no-print', 'aria-label': 'Export' }, exports),
       ),
     );
-    summary.removeAttribute('aria-busy');
-    summary.replaceChildren(
+    details.removeAttribute('aria-busy');
+    details.replaceChildren(
+      h('h2', {}, 'The sweep'),
       h(
         'dl',
         { class: 'facts' },
@@ -88,17 +98,19 @@ export const sweepDetailPage: Page = async (ctx) => {
         fact('Spec file', sweep.specPath ?? '(sent through the API)'),
       ),
       h(
-        'div',
-        { class: 'grid detail-grid' },
-        h('section', {}, h('h2', {}, 'Spec'), h('pre', { class: 'spec' }, sweep.specYaml)),
-        h(
-          'section',
-          {},
-          h('h2', {}, 'Machine'),
-          h('pre', { class: 'machine-info' }, JSON.stringify(sweep.machineInfo, null, 2)),
-        ),
+        'details',
+        { class: 'spec-details', open: true },
+        h('summary', {}, 'Spec'),
+        h('pre', { class: 'spec' }, sweep.specYaml),
+      ),
+      h(
+        'details',
+        { class: 'machine-details' },
+        h('summary', {}, 'Machine (as stored with the sweep)'),
+        h('pre', { class: 'machine-info' }, JSON.stringify(sweep.machineInfo, null, 2)),
       ),
     );
+    await answer.load(sweep);
   };
   const compareAll = async (): Promise<void> => {
     try {
@@ -117,7 +129,7 @@ export const sweepDetailPage: Page = async (ctx) => {
     (id) => id === sweepId,
     () => void reload().catch((e: unknown) => ctx.showError(e)),
   );
-  ctx.root.replaceChildren(head, panels.element, summary);
+  ctx.root.replaceChildren(head, panels.element, answer.element, details);
   await reload();
   await panels.load(sweepId);
 };

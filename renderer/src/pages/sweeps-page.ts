@@ -2,8 +2,9 @@ import type { SweepProgressOut } from '../../../runner/api/api-contract.js';
 import { h } from '../dom.js';
 import type { Page, PageContext } from '../page.js';
 import { NewSweepEditor } from '../sweeps/new-sweep-editor.js';
+import { OPENED_SPEC_STATE, openedSpecOf } from '../api/preload-transport.js';
 import { SweepProgressPanel } from '../sweeps/sweep-progress-panel.js';
-import { sweepsTable } from '../sweeps/sweeps-table.js';
+import { sweepEditActions, sweepsTable } from '../sweeps/sweeps-table.js';
 
 /** Keeps one progress panel per sweep in a container, fed by the API's events. */
 export class ProgressPanels {
@@ -70,8 +71,8 @@ export async function resumeSweep(ctx: PageContext, sweepId: number): Promise<bo
 
 /**
  * The Sweeps page: live progress of the running sweeps (progress events), every sweep with its
- * counts and an active flag (`sweeps.list`), Cancel and Resume, and the New sweep form / YAML
- * editor with Validate and Start.
+ * counts and an active flag (`sweeps.list`), Cancel, Resume, Rename and Delete (each asked in a
+ * dialog), and the New sweep form / YAML editor with Validate and Start.
  */
 export const sweepsPage: Page = async (ctx) => {
   const tableBox = h('div', { class: 'scroll-box sweeps-box', 'aria-busy': 'true' });
@@ -96,6 +97,7 @@ export const sweepsPage: Page = async (ctx) => {
                 if (ok) void panels.load(id).catch((e: unknown) => ctx.showError(e));
                 return refresh();
               }),
+            ...sweepEditActions(ctx, refresh),
           }),
         );
       } catch (e) {
@@ -159,5 +161,10 @@ export const sweepsPage: Page = async (ctx) => {
   );
   newBox.removeAttribute('aria-busy');
   newBox.replaceChildren(editor.element);
-  if (ctx.route.params.has('dataset')) newBox.scrollIntoView({ block: 'start' });
+  // A spec opened with File › Open spec… (desktop app) arrives in the history entry's state.
+  const opened = openedSpecOf((history.state as Record<string, unknown> | null)?.[OPENED_SPEC_STATE]);
+  if (opened) {
+    editor.openSpec(opened.yaml, opened.dir);
+    newBox.scrollIntoView({ block: 'start' });
+  } else if (ctx.route.params.has('dataset')) newBox.scrollIntoView({ block: 'start' });
 };

@@ -1,9 +1,24 @@
 import type { CellComponent, ColumnDefinition, RowComponent } from 'tabulator-tables';
 import { escapeHtml } from '../dom.js';
 import { formatNumber } from '../format.js';
+import { runHash } from '../router.js';
 import { Tabulator } from '../tabulator-setup.js';
 import { dateMatches, numberMatches } from './range-filter.js';
 import { KEY_METRICS, type RunRow } from './run-row.js';
+
+/**
+ * A run id as a link to its detail page (`#/runs/ID`). A click on it opens the run and does not
+ * select the row (the row's own click handler never sees it).
+ */
+function runLink(id: number): HTMLAnchorElement {
+  const link = document.createElement('a');
+  link.href = runHash(id);
+  link.className = 'run-link';
+  link.textContent = String(id);
+  link.title = `Open run ${id}`;
+  link.addEventListener('click', (event) => event.stopPropagation());
+  return link;
+}
 
 /** What the page hears from the table. */
 export interface RunsTableEvents {
@@ -15,10 +30,11 @@ export interface RunsTableEvents {
 
 /**
  * The runs table (Tabulator, virtual DOM: thousands of rows stay responsive): one row per run,
- * header filters on sweep, policy, params, workload, rate, machine, status and date, sorting on
- * every column, and multi-select: the checkbox column toggles a row (shift-click on a checkbox
- * selects the range from the last one clicked), a click on a row selects it alone, ctrl-click
- * adds or removes it and shift-click selects a range (Tabulator's `click` range mode).
+ * its id a link to the run's detail page, header filters on sweep, policy, params, workload, rate,
+ * machine, status and date, sorting on every column, and multi-select: the checkbox column
+ * toggles a row (shift-click on a checkbox selects the range from the last one clicked), a click
+ * on a row selects it alone, ctrl-click adds or removes it and shift-click selects a range
+ * (Tabulator's `click` range mode).
  */
 export class RunsTable {
   readonly table: Tabulator;
@@ -151,7 +167,14 @@ export class RunsTable {
         tooltip: false,
         cssClass: 'select-cell',
       },
-      { title: 'ID', field: 'id', sorter: 'number', hozAlign: 'right', width: 70 },
+      {
+        title: 'ID',
+        field: 'id',
+        sorter: 'number',
+        hozAlign: 'right',
+        width: 70,
+        formatter: (cell) => runLink(cell.getValue() as number),
+      },
       list('sweep', 'Sweep', { maxWidth: 150 }),
       list('policy', 'Policy'),
       {

@@ -1,24 +1,51 @@
-import type { DatasetOut, MachinesOut } from '../../../runner/api/api-contract.js';
+import type { DatasetOut, MachinesOut, PolicyOut } from '../../../runner/api/api-contract.js';
 import { h } from '../dom.js';
 import { oneOrList, parseNumberList } from './number-list.js';
-import { POLICY_CHOICES } from './policy-choices.js';
+import { DEFAULT_POLICIES, POLICY_LABELS } from './policy-choices.js';
+import { PolicyParamField } from './policy-param-field.js';
 import { specYaml, type SpecDocument, type YamlValue } from './spec-yaml.js';
 
 /** The form's YAML, or the first form field that is not filled in right. */
 export type FormSpec = { ok: true; yaml: string } | { ok: false; field: string; message: string };
 
+/** The SLO bounds a spec takes (docs/metrics.md, "Goodput and SLO"), with their labels. */
+const SLO_FIELDS = [
+  { key: 'ttft_s', label: 'TTFT (s)', hint: 'time to first token' },
+  { key: 'tpot_s', label: 'TPOT (s)', hint: 'time per output token' },
+  { key: 'e2e_s', label: 'E2E latency (s)', hint: 'arrival to last token' },
+] as const;
+
+/** A capacity search's settings and their defaults (runner/sweeps/rate-search.ts). */
+const SEARCH_DEFAULTS = { precision: 0.02, attainment: 0.99 };
+
+/** The control of a capacity search's setting. */
+const SEARCH_FIELDS: Record<string, string> = {
+  min: 'searchMin',
+  max: 'searchMax',
+  precision: 'searchPrecision',
+  attainment: 'searchAttainment',
+};
+
 /**
  * The "New sweep" form: a name, a machine (`machines.list`: simulated machines and calibrated
  * profiles), one workload (a trace of `datasets.list`, built-in or imported, rescaled to the
- * given rates or replayed as recorded; or Poisson arrivals at the given rates with fixed,
- * uniform or a length file's lengths),
- * policies with their main parameter, seeds and requests per run. It writes the sweep spec as
- * YAML (specYaml); the YAML editor takes it from there.
+ * given rates or replayed as recorded; or Poisson arrivals with fixed, uniform or a length file's
+ * lengths), its rate as a list of rates or a capacity search (`{search: {min, max}}`), a length
+ * cap (`maxTokens`), an SLO, what to do with requests that can never fit (`oversize`), and the
+ * policies with every parameter of their spec schemas (`machines.list` policies: the main one
+ * beside the policy, the others under "more"; a comma list of numbers sweeps them). It writes the
+ * sweep spec as YAML (specYaml); the YAML editor takes it from there.
+ *
+ * Problems are shown beside the control that caused them (showProblem): the form's own checks,
+ * and the runner's, whose spec field fieldOfProblem maps back to a control.
  */
 export class NewSweepForm {
   readonly element: HTMLFormElement;
   private readonly traces: DatasetOut[];
   private readonly lengthFiles: DatasetOut[];
+  private readonly policies: { policy: PolicyOut; fields: PolicyParamField[]; primary: string | null }[];
+  /** The policies of the last spec written, in entry order (to map `policies[i]` back). */
+  private written: string[] = [];
 
   /**
    * @param datasets `datasets.list` (summaries not needed): its traces and length files are offered
@@ -42,41 +69,50 @@ export class NewSweepForm {
       ),
     ];
     const field = (label: string, control: HTMLElement, hint?: string): HTMLElement =>
-      h('label', {}, label, control, hint ? h('small', {}, hint) : null);
-    const sourceRadio = (value: string, label: string, checked: boolean) =>
-      h('label', {}, h('input', { type: 'radio', name: 'source', value, checked }), label);
+      h('label', { class: 'field' }, label, control, hint ? h('small', {}, hint) : null);
+    const radio = (name: string, value: string, label: string, checked: boolean) =>
+      h('label', {}, h('input', { type: 'radio', name, value, checked }), label);
+    const number = (name: string, attrs: Record<string, string> = {}) =>
+      h('input', { name, inputmode: 'decimal', ...attrs });
 
-    const policies = POLICY_CHOICES.map((choice) => {
-      const p = choice.param;
-      const control =
-        p.kind === 'choice'
-          ? h(
-              'select',
-              { name: `param-${choice.policy}`, 'aria-label': `${choice.policy} ${p.label}` },
-              p.options.map((o) => h('option', { value: o, selected: o === p.default }, o)),
-            )
-          : h('input', {
-              name: `param-${choice.policy}`,
-              value: p.default,
-              'aria-label': `${choice.policy} ${p.label}`,
-              inputmode: 'decimal',
-            });
+    this.policies = machines.policies.map((policy) => {
+      const fields = policy.params.flatMap((param) => PolicyParamField.of(policy.policy, param) ?? []);
+      const wanted = POLICY_LABELS[policy.policy]?.primary;
+      const primary = fields.find((f) => f.param.key === wanted) ?? fields[0] ?? null;
+      return { policy, fields, primary: primary?.param.key ?? null };
+    });
+    const policyRows = this.policies.map(({ policy, fields, primary }) => {
+      const name = policy.policy;
+      const main = fields.find((f) => f.param.key === primary);
+      const more = fields.filter((f) => f !== main);
       return h(
         'div',
-        { class: 'policy-choice' },
+        { class: 'policy-choice', 'data-policy': name },
         h(
           'label',
-          {},
+          { class: 'policy-name' },
           h('input', {
             type: 'checkbox',
             name: 'policy',
-            value: choice.policy,
-            checked: choice.policy === 'vllm' || choice.policy === 'sarathi',
+            value: name,
+            checked: DEFAULT_POLICIES.includes(name),
           }),
-          h('strong', {}, choice.label),
-          ` (${choice.policy})`,
+          h('strong', {}, POLICY_LABELS[name]?.label ?? name),
+          ` (${name})`,
         ),
-        h('label', { class: 'param' }, h('small', {}, p.label), control),
+        main ? main.element : h('span'),
+        more.length > 0
+          ? h(
+              'details',
+              { class: 'more-params' },
+              h('summary', {}, `more (${more.map((f) => f.param.key).join(', ')})`),
+              h(
+                'div',
+                { class: 'more-params-grid' },
+                more.map((f) => f.element),
+              ),
+            )
+          : null,
       );
     });
 
@@ -106,8 +142,8 @@ export class NewSweepForm {
         h(
           'div',
           { class: 'source-choice' },
-          sourceRadio('trace', 'Recorded trace', initial?.kind !== 'lengths'),
-          sourceRadio('poisson', 'Poisson arrivals', initial?.kind === 'lengths'),
+          radio('source', 'trace', 'Recorded trace', initial?.kind !== 'lengths'),
+          radio('source', 'poisson', 'Poisson arrivals', initial?.kind === 'lengths'),
         ),
         h(
           'div',
@@ -117,9 +153,9 @@ export class NewSweepForm {
             h('input', { name: 'workloadName', value: '', placeholder: 'default: from the source' }),
           ),
           field(
-            'Rates (req/s)',
-            h('input', { name: 'rates', value: '2, 4', placeholder: 'e.g. 2, 4, 8' }),
-            'trace: rescaled to these mean rates (empty: as recorded); Poisson: required',
+            'Max tokens per request',
+            number('maxTokens', { placeholder: 'no cap' }),
+            'caps prompt + output (e.g. 32768): lets long traces fit the KV cache',
           ),
         ),
         h(
@@ -165,22 +201,72 @@ export class NewSweepForm {
             'a number (fixed) or min..max (uniform)',
           ),
         ),
+        h(
+          'div',
+          { class: 'source-choice rate-choice' },
+          h('span', { class: 'choice-label' }, 'Rate:'),
+          radio('rateMode', 'fixed', 'Fixed rates', true),
+          radio('rateMode', 'search', 'Capacity search (largest sustained rate per policy)', false),
+        ),
+        h(
+          'div',
+          { class: 'grid rate-fixed' },
+          field(
+            'Rates (req/s)',
+            h('input', { name: 'rates', value: '2, 4', placeholder: 'e.g. 2, 4, 8' }),
+            'trace: rescaled to these mean rates (empty: as recorded); Poisson: required',
+          ),
+        ),
+        h(
+          'div',
+          { class: 'grid rate-search' },
+          field('Search from (req/s)', number('searchMin', { value: '1' }), 'lowest rate probed'),
+          field('up to (req/s)', number('searchMax', { value: '8' }), 'highest rate probed'),
+          field(
+            'Precision',
+            number('searchPrecision', { value: String(SEARCH_DEFAULTS.precision) }),
+            'relative: stop when the bracket is this narrow',
+          ),
+          field(
+            'SLO attainment',
+            number('searchAttainment', { value: String(SEARCH_DEFAULTS.attainment) }),
+            'share of requests within the SLO (with an SLO)',
+          ),
+        ),
+      ),
+      h(
+        'fieldset',
+        { class: 'slo' },
+        h('legend', {}, 'Service-level objective and oversize requests'),
+        h(
+          'div',
+          { class: 'grid' },
+          SLO_FIELDS.map((s) => field(s.label, number(`slo-${s.key}`, { placeholder: 'no bound' }), s.hint)),
+          field(
+            'Requests that never fit',
+            h(
+              'select',
+              { name: 'oversize' },
+              h('option', { value: 'refuse' }, 'refuse the sweep'),
+              h('option', { value: 'skip' }, 'skip them (as rejected)'),
+            ),
+            'longer than the KV cache can ever hold',
+          ),
+        ),
       ),
       h(
         'fieldset',
         { class: 'policies' },
-        h('legend', {}, 'Policies (a comma list in a parameter sweeps it)'),
-        h('div', { class: 'policy-grid' }, policies),
+        h('legend', {}, 'Policies (a comma list in a number parameter sweeps it)'),
+        h('div', { class: 'policy-grid' }, policyRows),
       ),
     );
-    this.element.addEventListener('input', () => {
+    const changed = () => {
       this.showSource();
       onChange();
-    });
-    this.element.addEventListener('change', () => {
-      this.showSource();
-      onChange();
-    });
+    };
+    this.element.addEventListener('input', changed);
+    this.element.addEventListener('change', changed);
     this.element.addEventListener('submit', (e) => e.preventDefault());
     this.showSource();
   }
@@ -193,8 +279,11 @@ export class NewSweepForm {
 
   private showSource(): void {
     const trace = this.value('source') === 'trace';
-    this.element.querySelector<HTMLElement>('.source-trace')!.hidden = !trace;
-    this.element.querySelector<HTMLElement>('.source-poisson')!.hidden = trace;
+    this.section('.source-trace').hidden = !trace;
+    this.section('.source-poisson').hidden = trace;
+    const search = this.value('rateMode') === 'search';
+    this.section('.rate-fixed').hidden = search;
+    this.section('.rate-search').hidden = !search;
     const synthetic = this.value('lengths') === 'synthetic';
     for (const name of ['promptTokens', 'outputTokens']) {
       const input = this.element.elements.namedItem(name) as HTMLInputElement;
@@ -202,14 +291,107 @@ export class NewSweepForm {
     }
   }
 
-  /** Marks a field as wrong (aria-invalid) and focuses it. */
-  markInvalid(name: string | null): void {
+  private section(selector: string): HTMLElement {
+    return this.element.querySelector<HTMLElement>(selector)!;
+  }
+
+  /** The control a problem's name stands for: a control name, or `policy:NAME` (its checkbox). */
+  private control(name: string): HTMLElement | null {
+    const policy = /^policy:(.+)$/.exec(name)?.[1];
+    const selector = policy
+      ? `input[name="policy"][value="${CSS.escape(policy)}"]`
+      : `[name="${CSS.escape(name)}"]`;
+    return this.element.querySelector<HTMLElement>(selector);
+  }
+
+  /**
+   * Shows a problem beside a control (`policy:NAME` for a policy's checkbox): marks it
+   * aria-invalid, writes the message under it, opens the "more" section holding it, focuses it.
+   * Other problems shown before are cleared.
+   * @returns false when the form has no such control (nothing is shown)
+   */
+  showProblem(name: string, message: string): boolean {
+    this.clearProblems();
+    const control = this.control(name);
+    if (!control) return false;
+    const details = control.closest('details');
+    if (details) details.open = true;
+    control.setAttribute('aria-invalid', 'true');
+    const host = control.closest('label') ?? control.parentElement!;
+    host.append(h('small', { class: 'field-error', role: 'alert', 'data-field': name }, message));
+    control.focus({ preventScroll: true });
+    host.scrollIntoView({ block: 'nearest' });
+    return true;
+  }
+
+  /** Removes every problem shown. */
+  clearProblems(): void {
     for (const el of this.element.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
-    if (!name) return;
-    const control = this.element.querySelector<HTMLElement>(`[name="${CSS.escape(name)}"]`);
-    if (control) {
-      control.setAttribute('aria-invalid', 'true');
-      control.focus();
+    for (const el of this.element.querySelectorAll('.field-error')) el.remove();
+  }
+
+  /**
+   * The control a problem the runner found in the form's spec belongs to, from the spec field it
+   * names (`workloads[0].arrival.rate.search.max`, `policies[1].maxNumSeqs[0]`, `slo.ttft_s`).
+   * @param message the runner's message (a problem of a whole workload entry that names
+   *   `maxTokens`, such as requests that can never fit, goes to the length cap)
+   * @returns a control name for showProblem, or null when no control matches
+   */
+  fieldOfProblem(field: string | null, message: string): string | null {
+    if (!field) return null;
+    const path = field
+      .replace(/\[(\d+)\]/g, '.$1')
+      .split('.')
+      .filter(Boolean);
+    const [head, ...rest] = path;
+    switch (head) {
+      case 'name':
+      case 'machine':
+      case 'requests':
+      case 'seeds':
+      case 'oversize':
+        return head;
+      case 'slo':
+        return SLO_FIELDS.some((s) => s.key === rest[0]) ? `slo-${rest[0]}` : 'slo-ttft_s';
+      case 'workloads':
+        return this.workloadFieldOf(rest.slice(1), message);
+      case 'policies': {
+        const policy = this.written[Number(rest[0])];
+        if (policy === undefined) return null;
+        const key = rest[1];
+        if (key && key !== 'policy' && this.control(`param-${policy}-${key}`))
+          return `param-${policy}-${key}`;
+        return `policy:${policy}`;
+      }
+      default:
+        return null;
+    }
+  }
+
+  private workloadFieldOf(path: string[], message: string): string | null {
+    const trace = this.value('source') === 'trace';
+    const search = this.value('rateMode') === 'search';
+    switch (path[0]) {
+      case undefined:
+        if (/maxTokens/.test(message)) return 'maxTokens';
+        return trace ? 'trace' : 'lengths';
+      case 'name':
+        return 'workloadName';
+      case 'maxTokens':
+      case 'requests':
+      case 'promptTokens':
+      case 'outputTokens':
+      case 'trace':
+      case 'lengths':
+        return path[0];
+      case 'rate':
+      case 'arrival': {
+        const at = path.indexOf('search');
+        if (at >= 0) return SEARCH_FIELDS[path[at + 1]] ?? 'searchMin';
+        return search ? 'searchMin' : 'rates';
+      }
+      default:
+        return null;
     }
   }
 
@@ -222,15 +404,56 @@ export class NewSweepForm {
     const requestsText = this.value('requests');
     const requests = requestsText === '' ? undefined : Number(requestsText);
     if (requests !== undefined && (!Number.isInteger(requests) || requests < 1))
-      return fail('requests', 'requests per run: a positive integer');
+      return fail('requests', 'a positive integer, or empty for all of the trace');
     const seeds = parseNumberList(this.value('seeds'), { integer: true, min: 0 });
-    if (!seeds.ok) return fail('seeds', `seeds: ${seeds.message}`);
+    if (!seeds.ok) return fail('seeds', seeds.message);
+
+    const slo: Record<string, number> = {};
+    for (const s of SLO_FIELDS) {
+      const text = this.value(`slo-${s.key}`);
+      if (text === '') continue;
+      const bound = parseNumberList(text, { min: 0, exclusiveMin: true });
+      if (!bound.ok || bound.values.length !== 1)
+        return fail(`slo-${s.key}`, bound.ok ? 'one number of seconds' : bound.message);
+      slo[s.key] = bound.values[0];
+    }
+
+    const maxTokensText = this.value('maxTokens');
+    let maxTokens: YamlValue | undefined;
+    if (maxTokensText !== '') {
+      const cap = parseNumberList(maxTokensText, { integer: true, min: 2 });
+      if (!cap.ok) return fail('maxTokens', cap.message);
+      maxTokens = oneOrList(cap.values);
+    }
 
     const source = this.value('source');
-    const ratesText = this.value('rates');
-    const rates = ratesText === '' ? null : parseNumberList(ratesText, { min: 0, exclusiveMin: true });
-    if (rates && !rates.ok) return fail('rates', `rates: ${rates.message}`);
-    const rateValues = rates?.ok ? rates.values : null;
+    let rate: YamlValue | undefined;
+    if (this.value('rateMode') === 'search') {
+      const search: Record<string, number> = {};
+      for (const [key, control] of Object.entries(SEARCH_FIELDS)) {
+        const text = this.value(control);
+        const bounds = key === 'precision' ? { max: 0.5 } : key === 'attainment' ? { max: 1 } : {};
+        const parsed = parseNumberList(text, { min: 0, exclusiveMin: true, ...bounds });
+        if (!parsed.ok || parsed.values.length !== 1) {
+          return fail(control, parsed.ok ? 'one number' : parsed.message);
+        }
+        const value = parsed.values[0];
+        if (key in SEARCH_DEFAULTS && value === SEARCH_DEFAULTS[key as keyof typeof SEARCH_DEFAULTS])
+          continue;
+        search[key] = value;
+      }
+      if (search.max < search.min)
+        return fail('searchMax', `must be at least the lowest rate, ${search.min}`);
+      rate = { search };
+    } else {
+      const ratesText = this.value('rates');
+      if (ratesText !== '') {
+        const rates = parseNumberList(ratesText, { min: 0, exclusiveMin: true });
+        if (!rates.ok) return fail('rates', rates.message);
+        rate = oneOrList(rates.values);
+      }
+    }
+
     let workload: Record<string, YamlValue | undefined>;
     if (source === 'trace') {
       const trace = this.traces.find((t) => t.name === this.value('trace'));
@@ -238,11 +461,12 @@ export class NewSweepForm {
       workload = {
         name: this.value('workloadName') || trace.name,
         ...(trace.workload as Record<string, YamlValue>),
-        rate: rateValues ? oneOrList(rateValues) : undefined,
+        maxTokens,
+        rate,
       };
     } else {
-      if (!rateValues) return fail('rates', 'rates: Poisson arrivals need at least one rate');
-      if (requests === undefined) return fail('requests', 'requests per run: Poisson arrivals need a count');
+      if (rate === undefined) return fail('rates', 'Poisson arrivals need at least one rate');
+      if (requests === undefined) return fail('requests', 'Poisson arrivals need a count');
       const lengthsId = this.value('lengths');
       const file = this.lengthFiles.find((l) => l.name === lengthsId);
       let lengths: Record<string, YamlValue | undefined>;
@@ -250,46 +474,54 @@ export class NewSweepForm {
         lengths = file.workload as Record<string, YamlValue>;
       } else {
         const prompt = lengthDistribution(this.value('promptTokens'));
-        if (typeof prompt === 'string') return fail('promptTokens', `prompt tokens: ${prompt}`);
+        if (typeof prompt === 'string') return fail('promptTokens', prompt);
         const output = lengthDistribution(this.value('outputTokens'));
-        if (typeof output === 'string') return fail('outputTokens', `output tokens: ${output}`);
+        if (typeof output === 'string') return fail('outputTokens', output);
         lengths = { promptTokens: prompt, outputTokens: output };
       }
       workload = {
         name: this.value('workloadName') || (file ? file.name : 'synthetic'),
         ...lengths,
-        arrival: { process: 'poisson', rate: oneOrList(rateValues) },
+        maxTokens,
+        arrival: { process: 'poisson', rate },
       };
     }
 
     const chosen = [...this.element.querySelectorAll<HTMLInputElement>('input[name="policy"]:checked')].map(
       (i) => i.value,
     );
-    if (chosen.length === 0) return fail('policy', 'choose at least one policy');
-    const policies: Record<string, YamlValue>[] = [];
+    if (chosen.length === 0) {
+      const first = this.policies[0]?.policy.policy;
+      return fail(first ? `policy:${first}` : 'name', 'choose at least one policy');
+    }
+    const policies: Record<string, YamlValue | undefined>[] = [];
     for (const policy of chosen) {
-      const choice = POLICY_CHOICES.find((c) => c.policy === policy)!;
-      const p = choice.param;
-      const raw = this.value(`param-${policy}`);
-      if (p.kind === 'choice') {
-        policies.push({ policy, [p.key]: raw });
-        continue;
+      const entry = this.policies.find((p) => p.policy.policy === policy)!;
+      const written: Record<string, YamlValue | undefined> = { policy };
+      // The main parameter first, then the others in the schema's order.
+      const fields = [
+        ...entry.fields.filter((f) => f.param.key === entry.primary),
+        ...entry.fields.filter((f) => f.param.key !== entry.primary),
+      ];
+      for (const f of fields) {
+        const read = f.read();
+        if (!read.ok) return fail(f.name, read.message);
+        // The main parameter always (the entry reads as before); the others when changed.
+        if (f.param.key === entry.primary || read.changed) written[f.param.key] = read.value;
       }
-      const values = parseNumberList(raw, { integer: p.kind === 'count' || p.integer, min: 0 });
-      if (!values.ok) return fail(`param-${policy}`, `${policy} ${p.label}: ${values.message}`);
-      policies.push({
-        policy,
-        [p.key]: p.kind === 'count' ? { [p.wrap]: oneOrList(values.values) } : oneOrList(values.values),
-      });
+      policies.push(written);
     }
     const doc: SpecDocument = {
       name,
       machine: this.value('machine'),
       ...(requests === undefined ? {} : { requests }),
       seeds: seeds.values,
+      ...(Object.keys(slo).length > 0 ? { slo } : {}),
+      ...(this.value('oversize') === 'skip' ? { oversize: 'skip' as const } : {}),
       workloads: [workload],
       policies,
     };
+    this.written = chosen;
     return { ok: true, yaml: specYaml(doc) };
   }
 }

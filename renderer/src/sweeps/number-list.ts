@@ -1,14 +1,28 @@
 /** A comma- or space-separated list of numbers, or why it is not one. */
 export type NumberListResult = { ok: true; values: number[] } | { ok: false; message: string };
 
-/**
- * Parses `2, 4, 8` (commas or spaces between values).
- * @param integer accept integers only
- * @param min smallest value allowed (inclusive); `exclusiveMin` makes it exclusive
- */
+/** What a list's numbers must be. */
+export interface NumberBounds {
+  /** Accept integers only. */
+  integer?: boolean;
+  /** Smallest value allowed (inclusive; `exclusiveMin` makes it exclusive). */
+  min?: number;
+  exclusiveMin?: boolean;
+  /** Largest value allowed (inclusive; `exclusiveMax` makes it exclusive). */
+  max?: number;
+  exclusiveMax?: boolean;
+}
+
+/** Parses `2, 4, 8` (commas or spaces between values), each within `bounds`. */
 export function parseNumberList(
   text: string,
-  { integer = false, min = Number.NEGATIVE_INFINITY, exclusiveMin = false } = {},
+  {
+    integer = false,
+    min = Number.NEGATIVE_INFINITY,
+    exclusiveMin = false,
+    max = Number.POSITIVE_INFINITY,
+    exclusiveMax = false,
+  }: NumberBounds = {},
 ): NumberListResult {
   const parts = text
     .split(/[\s,]+/)
@@ -22,6 +36,9 @@ export function parseNumberList(
     if (integer && !Number.isInteger(value)) return { ok: false, message: `"${part}" is not an integer` };
     if (exclusiveMin ? value <= min : value < min) {
       return { ok: false, message: `"${part}" must be ${exclusiveMin ? 'greater than' : 'at least'} ${min}` };
+    }
+    if (exclusiveMax ? value >= max : value > max) {
+      return { ok: false, message: `"${part}" must be ${exclusiveMax ? 'less than' : 'at most'} ${max}` };
     }
     values.push(value);
   }

@@ -1,76 +1,51 @@
 /**
- * The policies the New sweep form offers, each with its main parameter (runner/schedulers/
- * policy-spec.ts and the policy files): a number parameter takes a comma list (a grid axis),
- * a choice parameter one of its values. Other parameters keep their defaults; the YAML editor
- * sets any of them.
+ * How the New sweep form names the policies and their parameters. The parameters themselves
+ * (their forms, bounds and defaults) come from the runner: `machines.list` reports every
+ * registered policy with the parameters of its spec schema (runner/api/policy-parameters.ts), so
+ * a policy or parameter the runner adds shows up in the form without a change here; this module
+ * only gives the known ones readable labels and picks the parameter shown beside each policy
+ * (the others are under "more").
  */
-export interface PolicyChoice {
-  policy: string;
+export interface PolicyLabel {
+  /** The name shown beside the checkbox. */
   label: string;
-  param:
-    | { kind: 'numbers'; key: string; label: string; default: string; integer: boolean }
-    | { kind: 'choice'; key: string; label: string; options: string[]; default: string }
-    | { kind: 'count'; key: string; label: string; default: string; wrap: string };
+  /** The parameter shown beside the policy and always written into the spec. */
+  primary: string;
 }
 
-export const POLICY_CHOICES: readonly PolicyChoice[] = [
-  {
-    policy: 'vllm',
-    label: 'vLLM (v0)',
-    param: {
-      kind: 'numbers',
-      key: 'maxNumBatchedTokens',
-      label: 'max batched tokens',
-      default: '4096',
-      integer: true,
-    },
-  },
-  {
-    policy: 'sarathi',
-    label: 'Sarathi-Serve',
-    param: { kind: 'numbers', key: 'chunkSize', label: 'chunk size', default: '512', integer: true },
-  },
-  {
-    policy: 'fcfs',
-    label: 'FCFS',
-    param: { kind: 'numbers', key: 'maxNumSeqs', label: 'max sequences', default: '128', integer: true },
-  },
-  {
-    policy: 'vllm-v1',
-    label: 'vLLM (v1)',
-    param: {
-      kind: 'numbers',
-      key: 'maxNumBatchedTokens',
-      label: 'max batched tokens',
-      default: '2048',
-      integer: true,
-    },
-  },
-  {
-    policy: 'wait',
-    label: 'WAIT',
-    param: {
-      kind: 'choice',
-      key: 'thresholds',
-      label: 'thresholds',
-      options: ['paper', 'code', 'fluid'],
-      default: 'paper',
-    },
-  },
-  {
-    policy: 'nested-wait',
-    label: 'Nested WAIT',
-    param: { kind: 'count', key: 'segments', label: 'segments', default: '10', wrap: 'count' },
-  },
-  {
-    policy: 'mc-sf',
-    label: 'MC-SF',
-    param: {
-      kind: 'numbers',
-      key: 'epsilon',
-      label: 'prediction error \u03b5',
-      default: '0',
-      integer: false,
-    },
-  },
-];
+export const POLICY_LABELS: Readonly<Record<string, PolicyLabel>> = {
+  vllm: { label: 'vLLM (v0)', primary: 'maxNumBatchedTokens' },
+  sarathi: { label: 'Sarathi-Serve', primary: 'chunkSize' },
+  fcfs: { label: 'FCFS', primary: 'maxNumSeqs' },
+  'vllm-v1': { label: 'vLLM (v1)', primary: 'maxNumBatchedTokens' },
+  wait: { label: 'WAIT', primary: 'thresholds' },
+  'nested-wait': { label: 'Nested WAIT', primary: 'segments' },
+  'mc-sf': { label: 'MC-SF', primary: 'epsilon' },
+};
+
+/** Policies checked when the form opens. */
+export const DEFAULT_POLICIES: readonly string[] = ['vllm', 'sarathi'];
+
+/** Readable names of the parameters (a parameter not listed shows its spec key). */
+export const PARAM_LABELS: Readonly<Record<string, string>> = {
+  maxNumSeqs: 'max sequences',
+  maxNumBatchedTokens: 'max batched tokens',
+  chunkSize: 'chunk size',
+  watermark: 'KV watermark (fraction)',
+  evictedTo: 'evicted requests go to the',
+  longPrefillTokenThreshold: 'long prefill threshold (tokens)',
+  thresholds: 'thresholds',
+  batchCap: 'batch cap',
+  bins: 'output-length bins',
+  variant: 'variant',
+  segments: 'segments',
+  delta: 'delta',
+  horizonIterations: 'horizon (iterations)',
+  predictor: 'predictor',
+  epsilon: 'prediction error \u03b5',
+};
+
+/** The label of a parameter: its readable name, else its spec key. */
+export function paramLabel(key: string): string {
+  return PARAM_LABELS[key] ?? key;
+}

@@ -42,6 +42,10 @@ export interface SpecDocument {
   machine: string;
   requests?: number;
   seeds: number[];
+  /** Latency bounds, seconds (`ttft_s`, `tpot_s`, `e2e_s`): goodput and SLO attainment. */
+  slo?: Record<string, number>;
+  /** `skip`: requests that can never fit are left out and counted as rejected (default: refuse). */
+  oversize?: 'refuse' | 'skip';
   workloads: Record<string, YamlValue | undefined>[];
   policies: Record<string, YamlValue | undefined>[];
 }
@@ -53,6 +57,8 @@ export function specYaml(spec: SpecDocument): string {
   lines.push(`machine: ${yamlScalar(spec.machine)}`);
   if (spec.requests !== undefined) lines.push(`requests: ${spec.requests}`);
   lines.push(`seeds: ${yamlFlow(spec.seeds)}`);
+  if (spec.slo && Object.keys(spec.slo).length > 0) lines.push(`slo: ${yamlFlow(spec.slo)}`);
+  if (spec.oversize) lines.push(`oversize: ${spec.oversize}`);
   lines.push('workloads:');
   for (const workload of spec.workloads) {
     const entries = Object.entries(workload).filter(

@@ -1,12 +1,15 @@
 import type { SweepSummary } from '../../../runner/api/api-contract.js';
 import { h } from '../dom.js';
 import { formatDate } from '../format.js';
+import type { PageContext } from '../page.js';
 import { routeHash } from '../router.js';
 
-/** What the table's buttons do. */
+/** What the table's buttons do; without `rename` or `remove` the row has no such button. */
 export interface SweepActions {
   cancel(sweepId: number): void;
   resume(sweepId: number): void;
+  rename?(sweep: SweepSummary): void;
+  remove?(sweep: SweepSummary): void;
 }
 
 /** Total runs of a sweep. */
@@ -16,8 +19,9 @@ export function sweepTotal(s: Pick<SweepSummary, 'counts'>): number {
 
 /**
  * The sweeps table: one row per sweep (newest first, as `sweeps.list` gives them) with its run
- * counts, an active flag, links to its detail and its runs, and Cancel (active) or Resume (not
- * active, runs not done) buttons.
+ * counts, an active flag, links to its detail and its runs, Cancel (active) or Resume (not
+ * active, runs not done) buttons, and Rename and Delete (disabled while it runs here) when the
+ * actions have them.
  */
 export function sweepsTable(sweeps: SweepSummary[], actions: SweepActions): HTMLElement {
   if (sweeps.length === 0) {
@@ -92,6 +96,34 @@ export function sweepsTable(sweeps: SweepSummary[], actions: SweepActions): HTML
               'Resume',
             )
           : null,
+        actions.rename
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary outline small',
+                'data-action': 'rename',
+                onclick: () => actions.rename?.(s),
+              },
+              'Rename',
+            )
+          : null,
+        actions.remove
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary outline small danger',
+                'data-action': 'delete',
+                disabled: s.active,
+                title: s.active
+                  ? 'It is running: cancel it first'
+                  : 'Delete the sweep, its runs and their results',
+                onclick: () => actions.remove?.(s),
+              },
+              'Delete',
+            )
+          : null,
       ),
     );
   });
@@ -111,4 +143,134 @@ export function sweepsTable(sweeps: SweepSummary[], actions: SweepActions): HTML
     ),
     h('tbody', {}, rows),
   );
+}
+
+/** What a confirmation dialog asks: its title, text, optional text field, and its confirm button. */
+export interface DialogSpec {
+  title: string;
+  text: string;
+  /** A text field, filled with `value` and selected (a rename). */
+  input?: { label: string; value: string; maxLength: number };
+  confirm: string;
+  /** The confirm button is marked dangerous (a delete). */
+  danger?: boolean;
+  /**
+   * Runs on confirm, with the field's value ('' without one): resolves to null when done (the
+   * dialog closes) or to a message shown in the dialog (it stays open).
+   */
+  onConfirm(value: string): Promise<string | null>;
+}
+
+/**
+ * Shows a modal dialog (`<dialog>`, Pico's modal) over the page and resolves once it is closed:
+ * true when it was confirmed and `onConfirm` succeeded, false when cancelled (Cancel, Escape).
+ * While `onConfirm` runs its buttons are disabled; a message it returns is shown in the dialog.
+ */
+export function showDialog(spec: DialogSpec): Promise<boolean> {
+  const problem = h('p', { class: 'dialog-problem bad', hidden: true });
+  const input = spec.input
+    ? h('input', {
+        type: 'text',
+        name: 'dialog-value',
+        value: spec.input.value,
+        maxlength: spec.input.maxLength,
+        'aria-label': spec.input.label,
+      })
+    : null;
+  const cancel = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-action': 'dialog-cancel' },
+    'Cancel',
+  );
+  const confirm = h(
+    'button',
+    { type: 'submit', class: spec.danger ? 'danger' : '', 'data-action': 'dialog-confirm' },
+    spec.confirm,
+  );
+  const form = h(
+    'form',
+    { method: 'dialog' },
+    h(
+      'article',
+      {},
+      h('header', {}, h('h3', {}, spec.title)),
+      h('p', {}, spec.text),
+      input ? h('label', {}, spec.input?.label, input) : null,
+      problem,
+      h('footer', {}, cancel, confirm),
+    ),
+  );
+  const dialog = h('dialog', { class: 'confirm-dialog' }, form);
+  document.body.appendChild(dialog);
+  return new Promise((resolve) => {
+    let confirmed = false;
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      resolve(confirmed);
+    });
+    cancel.addEventListener('click', () => dialog.close());
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      cancel.disabled = true;
+      confirm.disabled = true;
+      confirm.setAttribute('aria-busy', 'true');
+      void spec
+        .onConfirm(input?.value ?? '')
+        .catch((e: unknown) => (e instanceof Error ? e.message : String(e)))
+        .then((message) => {
+          cancel.disabled = false;
+          confirm.disabled = false;
+          confirm.removeAttribute('aria-busy');
+          if (message === null) {
+            confirmed = true;
+            dialog.close();
+          } else {
+            problem.textContent = message;
+            problem.hidden = false;
+          }
+        });
+    });
+    dialog.showModal();
+    if (input) input.select();
+    else cancel.focus();
+  });
+}
+
+/**
+ * The Rename and Delete actions of the sweeps table: each asks in a dialog (the new name; a
+ * confirmation naming what goes), calls `sweeps.rename` or `sweeps.delete`, then `refresh`. A
+ * refusal (a running sweep, a bad name) is shown in the dialog, which stays open.
+ */
+export function sweepEditActions(
+  ctx: PageContext,
+  refresh: () => Promise<void> | void,
+): Required<Pick<SweepActions, 'rename' | 'remove'>> {
+  return {
+    rename: (sweep) =>
+      void showDialog({
+        title: `Rename sweep #${sweep.id}`,
+        text: 'Only the name changes: its spec, runs and results stay, and its spec still resumes it.',
+        input: { label: 'Name', value: sweep.name, maxLength: 200 },
+        confirm: 'Rename',
+        onConfirm: async (name) => {
+          await ctx.api.call('sweeps.rename', { sweepId: sweep.id, name });
+          return null;
+        },
+      }).then((done) => (done ? refresh() : undefined)),
+    remove: (sweep) => {
+      const total = sweepTotal(sweep);
+      void showDialog({
+        title: `Delete sweep #${sweep.id}?`,
+        text:
+          `\u201c${sweep.name}\u201d and its ${total} run${total === 1 ? '' : 's'} ` +
+          `(${sweep.counts.done} done) will be deleted with all of their results. This cannot be undone.`,
+        confirm: 'Delete',
+        danger: true,
+        onConfirm: async () => {
+          await ctx.api.call('sweeps.delete', { sweepId: sweep.id });
+          return null;
+        },
+      }).then((done) => (done ? refresh() : undefined));
+    },
+  };
 }

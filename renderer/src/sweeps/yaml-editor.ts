@@ -4,11 +4,17 @@ import { h, replace } from '../dom.js';
  * A plain textarea for sweep specs with line numbers and a marked problem line: `showProblem`
  * highlights the line in the gutter and behind the text, selects it and scrolls it into view,
  * and names the field under the editor. Any edit clears the mark.
+ *
+ * The gutter's numbers sit in one absolutely placed column (so they never make the editor
+ * taller than the textarea) that follows the textarea's scroll with a translation, with the
+ * textarea's own top padding and line height: number N stays beside text line N at any length
+ * and any scroll position.
  */
 export class YamlEditor {
   readonly element: HTMLElement;
   readonly textarea: HTMLTextAreaElement;
   private readonly gutter: HTMLElement;
+  private readonly numbers: HTMLElement;
   private readonly band: HTMLElement;
   private readonly problem: HTMLElement;
   private errorLine: number | null = null;
@@ -23,7 +29,8 @@ export class YamlEditor {
       'aria-label': 'Sweep spec (YAML)',
       rows: 18,
     });
-    this.gutter = h('div', { class: 'yaml-gutter', 'aria-hidden': 'true' });
+    this.numbers = h('div', { class: 'yaml-gutter-lines' });
+    this.gutter = h('div', { class: 'yaml-gutter', 'aria-hidden': 'true' }, this.numbers);
     this.band = h('div', { class: 'yaml-error-band', hidden: true });
     this.problem = h('p', { class: 'yaml-problem', role: 'status', hidden: true });
     this.element = h(
@@ -104,23 +111,31 @@ export class YamlEditor {
     const count = this.textarea.value.split('\n').length;
     const numbers: HTMLElement[] = [];
     for (let i = 1; i <= count; i++) {
-      numbers.push(h('div', i === this.errorLine ? { class: 'error' } : {}, String(i)));
+      numbers.push(
+        h('div', i === this.errorLine ? { class: 'error', 'data-line': i } : { 'data-line': i }, String(i)),
+      );
     }
-    this.gutter.replaceChildren(...numbers);
+    this.numbers.replaceChildren(...numbers);
+    // Wide enough for the largest number (the column is out of the flow, so it cannot size the gutter).
+    this.gutter.style.setProperty('--digits', String(Math.max(2, String(count).length)));
     this.syncScroll();
   }
 
-  private syncScroll(): void {
-    this.gutter.scrollTop = this.textarea.scrollTop;
+  /** Lines the gutter and the error band up with the textarea's text after a scroll or a change. */
+  syncScroll(): void {
+    const style = getComputedStyle(this.textarea);
+    const lineHeight = this.lineHeight();
+    const scrollTop = this.textarea.scrollTop;
+    this.numbers.style.paddingTop = style.paddingTop;
+    this.numbers.style.lineHeight = `${lineHeight}px`;
+    this.numbers.style.transform = `translateY(${-scrollTop}px)`;
     if (this.errorLine === null) {
       this.band.hidden = true;
       return;
     }
-    const style = getComputedStyle(this.textarea);
-    const top =
-      parseFloat(style.paddingTop) + (this.errorLine - 1) * this.lineHeight() - this.textarea.scrollTop;
+    const top = parseFloat(style.paddingTop) + (this.errorLine - 1) * lineHeight - scrollTop;
     this.band.hidden = false;
     this.band.style.top = `${top}px`;
-    this.band.style.height = `${this.lineHeight()}px`;
+    this.band.style.height = `${lineHeight}px`;
   }
 }
