@@ -1,4 +1,5 @@
 import { h } from './dom.js';
+import { themeToggle } from './theme.js';
 
 /** The pages in the navigation bar: hash page name and label. */
 export const NAV_ITEMS: readonly { page: string; label: string }[] = [
@@ -9,7 +10,7 @@ export const NAV_ITEMS: readonly { page: string; label: string }[] = [
   { page: 'datasets', label: 'Datasets' },
 ];
 
-/** The navigation bar: the app's name, a link per page, and a status line at the right. */
+/** The navigation bar: the app's name, a link per page, a status line and the colour theme toggle at the right. */
 export class NavBar {
   private readonly links = new Map<string, HTMLAnchorElement>();
   private readonly status: HTMLElement;
@@ -29,7 +30,7 @@ export class NavBar {
         {},
         h('ul', {}, h('li', {}, h('a', { href: '#/runs', class: 'brand' }, h('strong', {}, 'Schedbench')))),
         h('ul', { class: 'nav-pages' }, items),
-        h('ul', {}, h('li', {}, this.status), h('li', {}, this.live)),
+        h('ul', {}, h('li', {}, this.status), h('li', {}, this.live), h('li', {}, themeToggle())),
       ),
     );
   }

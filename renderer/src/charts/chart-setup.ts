@@ -35,7 +35,6 @@ Chart.register(
 );
 Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily || 'system-ui, sans-serif';
 Chart.defaults.font.size = 11;
-Chart.defaults.color = '#3b4252';
 
 (window as unknown as { Chart: typeof Chart }).Chart = Chart;
 
