@@ -143,13 +143,16 @@ async function collectEvents(
 }
 
 describe('schedbench serve', () => {
-  it('prints the database and the ready URL last on stdout, the SSH tunnel on stderr', () => {
+  it('prints the database and the ready URL last on stdout, the SSH tunnel on stderr', async () => {
     const lines = stdout.trim().split('\n');
     expect(lines).toEqual([`Schedbench is serving ${db} at:`, ready.href]);
     expect(ready.origin).toBe(base);
     expect(ready.pathname).toBe('/');
     expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/); // 24 random bytes, base64url
-    expect(stderr).toContain(`ssh -N -L ${port}:127.0.0.1:${port} user@server`);
+    // stderr is another pipe: its line may arrive after stdout's last one.
+    await expect
+      .poll(() => stderr, { timeout: 10_000 })
+      .toContain(`ssh -N -L ${port}:127.0.0.1:${port} user@server`);
   });
 
   it('answers 401 on every /api/ route without the token or with a wrong one', async () => {
