@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, runCli } from '../helpers/cli.js';
-import { chromiumMissing, launchChromium } from './chromium.js';
-import { startServe, type ServeProcess } from './serve-process.js';
+import { chromiumMissing } from './chromium.js';
+import type { ServeProcess } from './serve-process.js';
+import { serveSweep, SHOTS, type ServedSweep } from './served-sweep.js';
 
 /**
  * Dark mode (renderer/src/theme.ts): the app follows `prefers-color-scheme` until the user picks
@@ -13,8 +11,6 @@ import { startServe, type ServeProcess } from './serve-process.js';
  * (screenshots `<page>-light.png` and `<page>-dark.png` in test-artifacts/screenshots/), with
  * light text on a dark background in dark mode, and charts that take their colours from it.
  */
-const SHOTS = join(REPO, 'test-artifacts', 'screenshots');
-
 const SPEC = [
   'name: themes',
   'machine: a100-llama2-7b-linear',
@@ -62,34 +58,18 @@ function colours(
 }
 
 describe.skipIf(chromiumMissing('test/browser/dark-mode.test.ts'))('dark mode (Chromium)', () => {
-  let dir: string;
+  let served: ServedSweep;
   let serve: ServeProcess;
   let browser: Browser;
   let sweepId = 0;
   let runIds: number[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(REPO, 'dist', 'renderer', 'index.html'))) {
-      throw new Error('dist/renderer is not built: run `npm run build` (npm test does it first)');
-    }
-    mkdirSync(SHOTS, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'schedbench-themes-'));
-    const db = join(dir, 'ui.db');
-    writeFileSync(join(dir, 'themes.yaml'), SPEC);
-    const r = runCli(['sweep', join(dir, 'themes.yaml'), '--db', db, '--jobs', '2']);
-    expect(r.code, r.stderr).toBe(0);
-    sweepId = Number(r.stdout.trim().split('\n').at(-1));
-    const runs = runCli(['runs', '--sweep', String(sweepId), '--db', db, '--format', 'json']);
-    runIds = (JSON.parse(runs.stdout) as { id: number }[]).map((x) => x.id);
-    serve = await startServe(db, ['--jobs', '1']);
-    browser = await launchChromium();
+    served = await serveSweep('themes', SPEC);
+    ({ serve, browser, sweepId, runIds } = served);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => served?.close());
 
   it('follows the system preference until a theme is chosen, and keeps the choice', async () => {
     const context = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1400, height: 900 } });

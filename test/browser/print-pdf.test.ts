@@ -1,20 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, runCli } from '../helpers/cli.js';
-import { chromiumMissing, launchChromium } from './chromium.js';
-import { startServe, type ServeProcess } from './serve-process.js';
+import { chromiumMissing } from './chromium.js';
+import type { ServeProcess } from './serve-process.js';
+import { serveSweep, SHOTS, type ServedSweep } from './served-sweep.js';
 
 /**
  * The printed pages (renderer/src/styles/print.css: A4 landscape, 10 mm side margins): the
@@ -22,8 +13,6 @@ import { startServe, type ServeProcess } from './serve-process.js';
  * Chromium prints them to PDF pages that `pdftoppm` (poppler-utils) renders (the first page of
  * each goes to test-artifacts/screenshots/print-*.png). Needs pdftoppm; .ci/run installs it.
  */
-const SHOTS = join(REPO, 'test-artifacts', 'screenshots');
-
 const SPEC = [
   'name: printed',
   'machine: a100-llama2-7b-linear',
@@ -65,34 +54,19 @@ function readPgm(file: string): { width: number; height: number; pixels: Buffer 
 describe.skipIf(chromiumMissing('test/browser/print-pdf.test.ts') || pdftoppmMissing())(
   'printed pages (Chromium PDF, pdftoppm)',
   () => {
-    let dir: string;
+    let served: ServedSweep;
+    let dir = '';
     let serve: ServeProcess;
     let browser: Browser;
     let sweepId = 0;
     let runIds: number[] = [];
 
     beforeAll(async () => {
-      if (!existsSync(join(REPO, 'dist', 'renderer', 'index.html'))) {
-        throw new Error('dist/renderer is not built: run `npm run build` (npm test does it first)');
-      }
-      mkdirSync(SHOTS, { recursive: true });
-      dir = mkdtempSync(join(tmpdir(), 'schedbench-print-'));
-      const db = join(dir, 'ui.db');
-      writeFileSync(join(dir, 'printed.yaml'), SPEC);
-      const r = runCli(['sweep', join(dir, 'printed.yaml'), '--db', db, '--jobs', '2']);
-      expect(r.code, r.stderr).toBe(0);
-      sweepId = Number(r.stdout.trim().split('\n').at(-1));
-      const runs = runCli(['runs', '--sweep', String(sweepId), '--db', db, '--format', 'json']);
-      runIds = (JSON.parse(runs.stdout) as { id: number }[]).map((x) => x.id);
-      serve = await startServe(db, ['--jobs', '1']);
-      browser = await launchChromium();
+      served = await serveSweep('printed', SPEC);
+      ({ dir, serve, browser, sweepId, runIds } = served);
     }, 120_000);
 
-    afterAll(async () => {
-      await browser?.close();
-      await serve?.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    afterAll(() => served?.close());
 
     /**
      * Lays the page at `hash` out for print (print media, the printable width of A4 landscape
