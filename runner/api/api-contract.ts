@@ -519,6 +519,11 @@ export interface CompareOut {
     throughputVsRate: SeriesOut[];
     /** The fluid Throughput* per workload where the sweep's machine has a linear model, tokens/s. */
     fluidBound: SeriesOut[];
+    /**
+     * The fluid stability limit per workload (docs/fluid-benchmark.md), req/s, where it is finite:
+     * drawn as a vertical line on the charts against the rate, also when every run has one rate.
+     */
+    fluidLimits: { label: string; rateRps: number }[];
     /** Empirical CDFs per run, decimated (x seconds, y fraction); labels name the run's machine. */
     ttftCdf: SeriesOut[];
     e2eCdf: SeriesOut[];

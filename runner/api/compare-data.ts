@@ -117,6 +117,7 @@ export function compareData(
 
   // Fluid bound per sweep and workload, where the machine has a linear model.
   const fluidBound: SeriesOut[] = [];
+  const fluidLimits: { label: string; rateRps: number }[] = [];
   for (const sweepId of new Set(runs.map((r) => r.sweepId))) {
     const machine = sources.machineOf(sweepId);
     const linear = machine.linear;
@@ -135,6 +136,12 @@ export function compareData(
         x: overlay.points.map((p) => p.rate),
         y: overlay.points.map((p) => p.lineTokS),
       });
+      if (overlay.maxStableRateRps !== null) {
+        fluidLimits.push({
+          label: `fluid stability limit ${workload}${machines.size > 1 ? ` @ ${machine.name}` : ''}`,
+          rateRps: overlay.maxStableRateRps,
+        });
+      }
     }
   }
 
@@ -211,6 +218,7 @@ export function compareData(
       latencyVsRate: { mean: byRate('e2e_mean_s'), p99: byRate('e2e_p99_s') },
       throughputVsRate: byRate('throughput_tok_s'),
       fluidBound,
+      fluidLimits,
       ttftCdf,
       e2eCdf,
       kvUsage,

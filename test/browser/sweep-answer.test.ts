@@ -304,6 +304,24 @@ describe.skipIf(chromiumMissing('test/browser/sweep-answer.test.ts'))('the sweep
     expect(bound.points).toHaveLength(1);
     expect(bound).toMatchObject({ pointStyle: 'line', inside: true, visible: true });
     expect(bound.radius).toBeGreaterThan(5);
+    // And the fluid stability limit as a vertical line, at the API's rate, drawn on the chart.
+    const compare = await serve.call<CompareOut>('runs.compare', { runIds: ids });
+    expect(compare.charts.fluidLimits).toHaveLength(1);
+    const drawn = await page.evaluate(() => {
+      const g = globalThis as unknown as {
+        document: { querySelector(s: string): unknown };
+        Chart: {
+          getChart(c: unknown): {
+            $verticalLinesDrawn?: number[];
+            scales: { x: { getValueForPixel(p: number): number } };
+          };
+        };
+      };
+      const chart = g.Chart.getChart(g.document.querySelector('canvas[data-chart="throughput"]'));
+      return (chart.$verticalLinesDrawn ?? []).map((px) => chart.scales.x.getValueForPixel(px));
+    });
+    expect(drawn).toHaveLength(1);
+    expect(drawn[0]).toBeCloseTo(compare.charts.fluidLimits[0].rateRps, 1);
     await page.locator('[data-card="throughput"]').screenshot({ path: join(SHOTS, 'compare-one-rate.png') });
   });
 });

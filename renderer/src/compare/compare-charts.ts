@@ -98,6 +98,7 @@ export function compareCharts(out: CompareOut, view: CompareView): CompareCharts
     series: lines,
     legend: true,
     ...(LOG_AXES[name] === 'y' && view.log ? { logY: true } : {}),
+    verticalLines: c.fluidLimits.map((l) => ({ x: l.rateRps, label: l.label, color: FLUID_COLOR })),
   });
 
   const throughput = rateLines(c.throughputVsRate);
