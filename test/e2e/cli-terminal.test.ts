@@ -17,7 +17,7 @@ import { DEFAULT_RUNS_COLUMNS } from '../../runner/cli/runs-command.js';
 import { REPO, runCli, startCli } from '../helpers/cli.js';
 
 /**
- * The CLI on a terminal (issue 14, item 8), through the built CLI (dist/): `runs` columns and
+ * The CLI on a terminal (docs/decisions.md), through the built CLI (dist/): `runs` columns and
  * filters, `summary` as a table, `machines` at 100 columns, read-only commands on a database or a
  * sweep that does not exist, `--version`, Ctrl-C on a sweep, every problem of a spec at once, and
  * `prepare` building only when the sources changed. The progress bar needs a terminal: its unit

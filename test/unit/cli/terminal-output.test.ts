@@ -16,7 +16,7 @@ import { sweepSummaryData } from '../../../runner/reports/verdicts.js';
 import { sampleReportData } from '../reports/report-data-fixture.js';
 
 /**
- * The CLI's terminal output (issue 14, item 8): runs columns and filters, the summary table, the
+ * The CLI's terminal output (docs/decisions.md, "The CLI on a terminal"): runs columns and filters, the summary table, the
  * machines list at 100 columns, the progress line. The commands themselves: test/e2e/cli-terminal.test.ts.
  */
 describe('wrapText and terminalWidth', () => {
