@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Store } from '../store/store.js';
 import { executeSweep } from '../sweeps/sweep-executor.js';
 import { planSweep } from '../sweeps/sweep-plan.js';
+import { StoreFaultError } from '../sweeps/store-fault.js';
 import { ExitCode } from './exit-codes.js';
 import { writeSweepReport } from './report-command.js';
 import { SweepProgressReporter } from './sweep-progress.js';
@@ -20,8 +21,11 @@ export interface SweepCommandOptions {
  * done, prints progress on stderr and the sweep id alone as the last line of stdout. Ctrl-C
  * (SIGINT) stops it: what ended is stored, the runs in flight are queued again, and a message
  * says how many runs are done and that the same command resumes.
- * @returns ExitCode.OK when every run succeeded, RUNS_FAILED when some failed, INTERRUPTED after
- *   Ctrl-C
+ * A store fault (disk full, the database locked by another process for over 30 s, an I/O
+ * error...) stops the sweep with one message naming the database and the cause (StoreFaultError):
+ * no run is failed for it, what ended is kept, and the same command resumes once it is fixed.
+ * @returns ExitCode.OK when every run succeeded, RUNS_FAILED when some failed or after a store
+ *   fault, INTERRUPTED after Ctrl-C
  * @throws InputError on bad input (the CLI maps it to exit 2)
  */
 export async function sweepCommand(specPath: string, opts: SweepCommandOptions): Promise<number> {
@@ -59,14 +63,22 @@ export async function sweepCommand(specPath: string, opts: SweepCommandOptions):
   process.on('SIGINT', onSigint);
   try {
     const jobs = opts.jobs ?? availableParallelism();
-    const outcome = await executeSweep(plan, store, {
-      jobs,
-      // Worker threads even for one job, so that Ctrl-C interrupts a run at once.
-      workerThreads: true,
-      signal: abort.signal,
-      onBegin: (b) => progress.begin(b.total, b.alreadyDone, b.sweepId, b.resumed),
-      onProgress: (p) => progress.update(p),
-    });
+    let outcome;
+    try {
+      outcome = await executeSweep(plan, store, {
+        jobs,
+        // Worker threads even for one job, so that Ctrl-C interrupts a run at once.
+        workerThreads: true,
+        signal: abort.signal,
+        onBegin: (b) => progress.begin(b.total, b.alreadyDone, b.sweepId, b.resumed),
+        onProgress: (p) => progress.update(p),
+      });
+    } catch (error) {
+      if (!(error instanceof StoreFaultError)) throw error;
+      progress.end();
+      process.stderr.write(`schedbench: ${error.message}:\n  ${resumeCommand}\n`);
+      return ExitCode.RUNS_FAILED;
+    }
     progress.end();
     const counts = store.runCounts(outcome.sweepId);
     if (outcome.cancelled || abort.signal.aborted) {

@@ -16,6 +16,7 @@ import { executeRunOnWorker } from './execute-run-on-worker.js';
 import { runTaskOf, type PlannedRun, type SweepPlan } from './sweep-plan.js';
 import { capacitySearchState, probeRunsAt, storedDoneRuns } from './capacity-probes.js';
 import { Lanes } from './lanes.js';
+import { isStoreFault, retryWhileBusy, storeBusyWaitMs, StoreFaultError } from './store-fault.js';
 import { maxCapacityProbes, type ProbeVerdict } from '../metrics/capacity-search.js';
 
 /**
@@ -99,6 +100,11 @@ export interface ExecuteOptions {
    * dropped), else a cancel waits for it; any other rejection fails the run.
    */
   runGate?: (runId: number, signal: AbortSignal | undefined) => Promise<void>;
+  /**
+   * How long a store write failing with SQLITE_BUSY is retried before it is a fault, ms
+   * (storeBusyWaitMs(): 30 s, or SCHEDBENCH_STORE_BUSY_WAIT_MS in tests).
+   */
+  storeBusyWaitMs?: number;
 }
 
 /** How a planned run is stored. */
@@ -125,23 +131,53 @@ export function newRunOf(plan: SweepPlan, run: PlannedRun): NewRun {
  * finished (finishSweep) when every run ended, not when the invocation was cancelled.
  * @param plan a validated plan (planSweep, planSweepText)
  * @param store an open store; this process must be its only writer for this sweep
- * @throws Error when worker threads are needed and the build is missing (nothing has run then),
- *   or when the store rejects a write
+ * A store write failing because of the database (StoreFaultError: disk full, I/O error, a lock held
+ * by another process past `opts.storeBusyWaitMs`, read-only file...) stops the invocation as a
+ * cancel does, except that runs in flight are interrupted at once and their results dropped: no
+ * run starts after it, no run is failed for it, the interrupted runs are queued again (when the
+ * store still can; else the next invocation's requeueInterruptedRuns does it). A run whose own
+ * result cannot be stored (completeRun rejects it: a NaN metric...) fails with that reason.
+ * @throws StoreFaultError naming the database file and the cause, after a store fault
+ * @throws Error when worker threads are needed and the build is missing (nothing has run then)
  */
 export async function executeSweep(
   plan: SweepPlan,
   store: Store,
   opts: ExecuteOptions,
 ): Promise<SweepOutcome> {
+  const busyWaitMs = opts.storeBusyWaitMs ?? storeBusyWaitMs();
+  let setupSweepId: number | undefined;
+  try {
+    return await executeSweepIn(plan, store, opts, busyWaitMs, (id) => (setupSweepId = id));
+  } catch (err) {
+    if (err instanceof StoreFaultError || !isStoreFault(err)) throw err;
+    // A fault before any run started (storing the sweep, requeueing, listing its runs).
+    throw new StoreFaultError(
+      store.file,
+      err,
+      undefined,
+      setupSweepId === undefined ? undefined : countDoneOf(store, setupSweepId),
+    );
+  }
+}
+
+async function executeSweepIn(
+  plan: SweepPlan,
+  store: Store,
+  opts: ExecuteOptions,
+  busyWaitMs: number,
+  setSweepId: (id: number) => void,
+): Promise<SweepOutcome> {
   const newRuns = plan.runs.map((r) => newRunOf(plan, r));
   const existing = store.findSweepByHash(plan.specHash);
   let sweepId: number;
   if (existing) {
     sweepId = existing.id;
-    store.addMissingRuns(sweepId, newRuns);
-    store.requeueInterruptedRuns(sweepId);
+    setSweepId(sweepId);
+    await retryWhileBusy(() => store.addMissingRuns(sweepId, newRuns), busyWaitMs);
+    await retryWhileBusy(() => store.requeueInterruptedRuns(sweepId), busyWaitMs);
   } else {
-    sweepId = store.createSweep({
+    const input: Parameters<Store['createSweep']>[0] = {
       name: plan.spec.name,
       specYaml: plan.specYaml,
       specJson: stableJson(plan.spec),
@@ -167,7 +203,9 @@ export async function executeSweep(
           : {}),
       }),
       runs: newRuns,
-    });
+    };
+    sweepId = await retryWhileBusy(() => store.createSweep(input), busyWaitMs);
+    setSweepId(sweepId);
   }
   const alreadyDone = store.runCounts(sweepId).done;
   const byKey = new Map(plan.runs.map((r) => [r.runKey, r]));
@@ -179,7 +217,29 @@ export async function executeSweep(
   let ended = 0;
   let failed = 0;
   let running = 0;
-  const signal = opts.signal;
+  // A store fault stops the invocation through `halt`: `signal` aborts on a cancel or a fault.
+  const halt = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, halt.signal]) : halt.signal;
+  let fault: { error: unknown; runId: number | undefined } | undefined;
+  /** Records the first store fault and stops the invocation; returns `error`. */
+  const faulted = (error: unknown, runId: number | undefined): unknown => {
+    fault ??= { error, runId };
+    halt.abort(error);
+    return error;
+  };
+  /** A store write, retried while busy; a failure of it is a fault. */
+  const write = <T>(runId: number | undefined, fn: () => T): T | Promise<T> => {
+    try {
+      const done = retryWhileBusy(fn, busyWaitMs);
+      return done instanceof Promise
+        ? done.catch((error: unknown) => {
+            throw faulted(error, runId);
+          })
+        : done;
+    } catch (error) {
+      throw faulted(error, runId);
+    }
+  };
 
   // Runs execute in `lanes` concurrent slots: on worker threads for more than one lane (or when
   // asked), else in this thread. A GPU worker serves one run at a time, driven from this thread.
@@ -191,8 +251,9 @@ export async function executeSweep(
   const taskOf = (row: RunRow): RunTask => runTaskOf(plan, byKey.get(row.runKey)!, row.id);
   const labelOf = (row: RunRow): string =>
     `${row.policy} ${row.workload} rate=${row.rate ?? '-'} seed=${row.seed}`;
-  const started = (row: RunRow, requests: number): void => {
-    store.markRunning(row.id);
+  const started = async (row: RunRow, requests: number): Promise<void> => {
+    const marked = write(row.id, () => store.markRunning(row.id));
+    if (marked instanceof Promise) await marked;
     running++;
     opts.onProgress?.({
       kind: 'start',
@@ -205,11 +266,27 @@ export async function executeSweep(
       requests,
     });
   };
-  const finished = (row: RunRow, result: RunResult | undefined, error: unknown): void => {
-    running--;
-    ended++;
+  /** Stores a run's end; returns its result when stored done. */
+  const finished = async (
+    row: RunRow,
+    result: RunResult | undefined,
+    error: unknown,
+  ): Promise<RunResult | undefined> => {
     if (result) {
-      store.completeRun(row.id, result);
+      const stored = result;
+      try {
+        const storing = retryWhileBusy(() => store.completeRun(row.id, stored), busyWaitMs);
+        if (storing instanceof Promise) await storing;
+      } catch (e) {
+        if (isStoreFault(e)) throw faulted(e, row.id);
+        // The run's own result cannot be stored (a NaN metric...): the run fails with that reason.
+        error = e;
+        result = undefined;
+      }
+    }
+    if (result) {
+      running--;
+      ended++;
       opts.onProgress?.({
         kind: 'done',
         total,
@@ -221,9 +298,12 @@ export async function executeSweep(
         simWallS: result.metrics.sim_wall_s ?? 0,
       });
     } else {
-      failed++;
       const message = error instanceof Error ? error.message : String(error);
-      store.failRun(row.id, message);
+      const failing = write(row.id, () => store.failRun(row.id, message));
+      if (failing instanceof Promise) await failing;
+      running--;
+      ended++;
+      failed++;
       opts.onProgress?.({
         kind: 'failed',
         total,
@@ -235,6 +315,7 @@ export async function executeSweep(
         error: message,
       });
     }
+    return result;
   };
   const interrupted = (row: RunRow): void => {
     running--;
@@ -253,7 +334,7 @@ export async function executeSweep(
   const pool = filename ? new Piscina({ filename, minThreads: lanes, maxThreads: lanes }) : undefined;
   // Stopping the GPU worker interrupts its run (the run's request fails, the run is requeued).
   const stopWorker = (): void => void session?.discard();
-  if (session) signal?.addEventListener('abort', stopWorker, { once: true });
+  if (session) signal.addEventListener('abort', stopWorker, { once: true });
   const execute = async (row: RunRow, task: RunTask): Promise<RunResult> => {
     const report = opts.onRunProgress;
     const onProgress = report ? (p: EngineProgress) => report(row.id, p) : undefined;
@@ -265,12 +346,17 @@ export async function executeSweep(
   /** Executes one pending run in a free lane; resolves with its result, or undefined when it did not end done. */
   const runRow = (row: RunRow): Promise<RunResult | undefined> =>
     lane.use(async () => {
-      if (signal?.aborted) {
+      if (signal.aborted) {
         notRun++;
         return undefined;
       }
       const task = taskOf(row);
-      started(row, task.requests.arrival.length);
+      try {
+        await started(row, task.requests.arrival.length);
+      } catch {
+        notRun++; // a store fault: the run was not claimed, it stays queued
+        return undefined;
+      }
       let result: RunResult | undefined;
       let error: unknown;
       try {
@@ -280,11 +366,19 @@ export async function executeSweep(
       } catch (e) {
         error = e;
       }
-      if (result === undefined && signal?.aborted) {
+      // After a store fault nothing more is stored: a result is dropped, the run requeued.
+      if ((result === undefined && signal.aborted) || fault) {
         notRun++;
         interrupted(row);
-      } else finished(row, result, error);
-      return result;
+        return undefined;
+      }
+      try {
+        return await finished(row, result, error);
+      } catch {
+        notRun++; // a store fault: the run stays `running` until requeued
+        interrupted(row);
+        return undefined;
+      }
     });
   let notRun = 0; // runs this invocation interrupted or never started (a cancel)
   let searchesDone = 0;
@@ -294,7 +388,13 @@ export async function executeSweep(
    */
   const search = async (index: number): Promise<void> => {
     const s = plan.searches[index];
-    const done = storedDoneRuns(store, sweepId);
+    let done: ReturnType<typeof storedDoneRuns>;
+    try {
+      done = storedDoneRuns(store, sweepId);
+    } catch (error) {
+      faulted(error, undefined);
+      return;
+    }
     const verdicts = new Map<number, ProbeVerdict>();
     for (;;) {
       const state = capacitySearchState(plan, s, done, verdicts);
@@ -302,15 +402,23 @@ export async function executeSweep(
         searchesDone++;
         break;
       }
-      if (signal?.aborted) break;
+      if (signal.aborted) break;
       const runs = probeRunsAt(plan, s, state.rateRps);
-      store.addMissingRuns(
-        sweepId,
-        runs.map((r) => newRunOf(plan, r)),
-      );
-      for (const r of runs) byKey.set(r.runKey, r);
-      const keys = new Set(runs.map((r) => r.runKey));
-      const rows = store.listRuns({ sweepId }).filter((row) => keys.has(row.runKey) && row.status !== 'done');
+      let rows: RunRow[];
+      try {
+        await write(undefined, () =>
+          store.addMissingRuns(
+            sweepId,
+            runs.map((r) => newRunOf(plan, r)),
+          ),
+        );
+        for (const r of runs) byKey.set(r.runKey, r);
+        const keys = new Set(runs.map((r) => r.runKey));
+        rows = store.listRuns({ sweepId }).filter((row) => keys.has(row.runKey) && row.status !== 'done');
+      } catch (error) {
+        faulted(error, undefined);
+        break;
+      }
       searchBudget[index] -= runs.length;
       const results = await Promise.all(rows.map(runRow));
       let complete = true;
@@ -333,14 +441,28 @@ export async function executeSweep(
   try {
     await Promise.all([...pending.map(runRow), ...plan.searches.map((_, i) => search(i))]);
   } finally {
-    signal?.removeEventListener('abort', stopWorker);
+    signal.removeEventListener('abort', stopWorker);
     await pool?.destroy();
     await session?.close();
   }
-  const cancelled = notRun > 0 || (signal?.aborted === true && searchesDone < plan.searches.length);
+  if (fault) {
+    // Best effort: when the store cannot even requeue, the next invocation does (as after SIGKILL).
+    try {
+      store.requeueInterruptedRuns(sweepId);
+    } catch {
+      // left `running`; requeued by the next invocation
+    }
+    throw new StoreFaultError(store.file, fault.error, fault.runId, countDoneOf(store, sweepId));
+  }
+  const cancelled = notRun > 0 || (signal.aborted && searchesDone < plan.searches.length);
   // Only this invocation executes the sweep: its `running` runs are the ones it interrupted.
-  if (cancelled) store.requeueInterruptedRuns(sweepId);
-  else store.finishSweep(sweepId);
+  try {
+    if (cancelled) await retryWhileBusy(() => store.requeueInterruptedRuns(sweepId), busyWaitMs);
+    else await retryWhileBusy(() => store.finishSweep(sweepId), busyWaitMs);
+  } catch (error) {
+    if (!isStoreFault(error)) throw error;
+    throw new StoreFaultError(store.file, error, undefined, countDoneOf(store, sweepId));
+  }
   return {
     sweepId,
     resumed: existing !== undefined,
@@ -406,4 +528,13 @@ function workerUrl(): string {
   throw new Error(
     `parallel sweeps need the compiled worker ${fileURLToPath(url)}: run \`npm run build\`, or use --jobs 1`,
   );
+}
+
+/** Done runs of a sweep, or undefined when the store cannot tell. */
+function countDoneOf(store: Store, sweepId: number): number | undefined {
+  try {
+    return store.runCounts(sweepId).done;
+  } catch {
+    return undefined;
+  }
 }

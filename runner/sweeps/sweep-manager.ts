@@ -431,7 +431,9 @@ export class SweepManager extends EventEmitter<SweepManagerEvents> {
         // The sweep may have been deleted in the turn since it was forgotten (sweeps.delete).
         const exists = this.store.getSweep(sweepId) !== undefined;
         const counts = exists ? this.store.runCounts(sweepId) : { done: 0, failed: 0 };
-        if (exists) this.emit('progress', this.snapshot(sweepId));
+        // A new execution of the sweep (a resume right after a cancel) reports its own progress:
+        // this one's final snapshot would describe that one.
+        if (exists && !this.byId.has(sweepId)) this.emit('progress', this.snapshot(sweepId));
         this.emit('ended', {
           sweepId,
           cancelled: outcome?.cancelled ?? false,
