@@ -4,12 +4,12 @@
  * guess), and, once the mapping is complete, the whole file read with it: the dataset's summary,
  * or the first problem with its line and column.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { InputError } from '../errors.js';
 import { parseCsv } from '../workloads/csv-table.js';
 import { parseTraceText } from '../workloads/generic-trace.js';
 import { readInputText } from '../workloads/input-file.js';
+import { readRegularFileHead } from '../workloads/regular-file.js';
 import type { TimeUnit } from '../workloads/timestamp.js';
 import type { TraceColumns } from '../workloads/workload-spec.js';
 import { summarizeDataset, type DatasetSummary } from './dataset-summary.js';
@@ -64,13 +64,8 @@ export interface TracePreview {
  *   when its head is neither a CSV with a header nor JSON Lines
  */
 export function previewTrace(req: TracePreviewRequest): TracePreview {
-  const stat = statSync(req.path, { throwIfNoEntry: false });
-  if (stat === undefined || !stat.isFile()) {
-    readInputText(req.path, 'path'); // throws the reader's message: not found, a directory, ...
-    throw new InputError(`${req.path}: not a regular file`, { file: req.path, field: 'path' });
-  }
-  const sizeBytes = stat.size;
-  const { text: head, complete } = readHead(req.path);
+  // Refuses a missing file, a FIFO, a device, a directory... before reading a byte.
+  const { text: head, complete, size: sizeBytes } = readHead(req.path);
   const format = req.format ?? guessFormat(req.path, head);
   const { fields, rows, samples } = format === 'csv' ? csvHead(req.path, head) : jsonlHead(req.path, head);
   if (!complete && rows.length === 0) {
@@ -135,19 +130,13 @@ function definedOnly(columns: Partial<TraceColumns>): Partial<TraceColumns> {
 }
 
 /** The first HEAD_BYTES of the file, cut after its last complete line (unless it is all of it). */
-function readHead(path: string): { text: string; complete: boolean } {
-  const fd = openSync(path, 'r');
-  try {
-    const buffer = Buffer.alloc(HEAD_BYTES + 1);
-    const n = readSync(fd, buffer, 0, buffer.length, 0);
-    const complete = n <= HEAD_BYTES;
-    let text = buffer.subarray(0, Math.min(n, HEAD_BYTES)).toString('utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (!complete) text = text.slice(0, text.lastIndexOf('\n') + 1);
-    return { text, complete };
-  } finally {
-    closeSync(fd);
-  }
+function readHead(path: string): { text: string; complete: boolean; size: number } {
+  const { head: bytes, size } = readRegularFileHead(path, HEAD_BYTES + 1, { field: 'path', what: 'trace' });
+  const complete = bytes.length <= HEAD_BYTES;
+  let text = bytes.subarray(0, Math.min(bytes.length, HEAD_BYTES)).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (!complete) text = text.slice(0, text.lastIndexOf('\n') + 1);
+  return { text, complete, size };
 }
 
 function guessFormat(path: string, head: string): 'csv' | 'jsonl' {

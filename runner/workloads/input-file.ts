@@ -4,9 +4,8 @@
  * Paths in a spec are relative to the spec file's directory, which the caller passes; absolute
  * paths are used as given. Nothing is cached: every call reads the file again.
  */
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { InputError } from '../errors.js';
+import { MAX_INPUT_FILE_BYTES, readRegularFile } from './regular-file.js';
 
 /**
  * Resolves a path written in a spec.
@@ -19,28 +18,15 @@ export function resolveInputPath(specDir: string, path: string): string {
 }
 
 /**
- * Reads a whole file as bytes.
+ * Reads a whole file as bytes: a regular file of at most MAX_INPUT_FILE_BYTES (see regular-file.ts).
  * @param file absolute path (see {@link resolveInputPath})
  * @param field the spec field that named the file, e.g. `trace.path`, for the message
  * @returns the file's bytes
- * @throws InputError naming the path when the file is missing, is a directory or cannot be read
+ * @throws InputError naming the path when the file is missing, cannot be read, is not a regular
+ *   file (a FIFO, a device, a directory, a socket, under /proc or /sys) or is over the size limit
  */
 export function readInputBytes(file: string, field?: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'file not found'
-        : code === 'EISDIR'
-          ? 'is a directory, not a file'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : `cannot be read (${(err as Error).message})`;
-    const named = field === undefined ? '' : ` (named by \`${field}\`)`;
-    throw new InputError(`${file}: ${why}${named}`, { file, field });
-  }
+  return readRegularFile(file, { field, what: 'trace or lengths file', maxBytes: MAX_INPUT_FILE_BYTES });
 }
 
 /** A file's bytes as text: UTF-8, a leading byte-order mark removed. */
@@ -54,7 +40,7 @@ export function decodeInputText(bytes: Buffer): string {
  * @param file absolute path (see {@link resolveInputPath})
  * @param field the spec field that named the file, e.g. `trace.path`, for the message
  * @returns the file's text
- * @throws InputError naming the path when the file is missing, is a directory or cannot be read
+ * @throws InputError as {@link readInputBytes}
  */
 export function readInputText(file: string, field?: string): string {
   return decodeInputText(readInputBytes(file, field));
