@@ -12,7 +12,7 @@ import { RequestDeque } from './request-deque.js';
 export const FcfsSpecSchema = z
   .object({
     policy: z.literal('fcfs'),
-    maxNumSeqs: z.number().int().positive().default(128),
+    maxNumSeqs: z.number().int().positive().max(2_147_483_647).default(128),
     evictedTo: z.enum(['back', 'front']).default('back'),
   })
   .strict();

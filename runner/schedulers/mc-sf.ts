@@ -22,7 +22,7 @@ export const McSfSpecSchema = z
       .number({ error: 'epsilon must be a number >= 0 (relative output-length prediction error)' })
       .min(0, { error: 'epsilon must be >= 0 (relative output-length prediction error)' })
       .default(0),
-    maxNumSeqs: z.number().int().positive().default(128),
+    maxNumSeqs: z.number().int().positive().max(2_147_483_647).default(128),
   })
   .strict();
 

@@ -11,7 +11,7 @@ import {
 import type { SchedulerContext } from './scheduler-context.js';
 import { StageQueues } from './stage-queues.js';
 
-const positiveInt = z.number().int().positive();
+const positiveInt = z.number().int().positive().max(2_147_483_647); // Int32, as the engine holds it
 
 /**
  * `nested-wait` parameters in a sweep spec (see NestedWaitScheduler):

@@ -16,8 +16,8 @@ import { watermarkBlocks, watermarkReservedBlocks, WatermarkSchema } from './wat
 export const SarathiSpecSchema = z
   .object({
     policy: z.literal('sarathi'),
-    chunkSize: z.number().int().positive().default(512),
-    maxNumSeqs: z.number().int().positive().default(128),
+    chunkSize: z.number().int().positive().max(2_147_483_647).default(512),
+    maxNumSeqs: z.number().int().positive().max(2_147_483_647).default(128),
     watermark: WatermarkSchema,
   })
   .strict();

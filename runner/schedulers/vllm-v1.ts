@@ -14,9 +14,9 @@ import { RequestDeque } from './request-deque.js';
 export const VllmV1SpecSchema = z
   .object({
     policy: z.literal('vllm-v1'),
-    maxNumBatchedTokens: z.number().int().positive().default(2048),
-    maxNumSeqs: z.number().int().positive().default(128),
-    longPrefillTokenThreshold: z.number().int().nonnegative().default(0),
+    maxNumBatchedTokens: z.number().int().positive().max(2_147_483_647).default(2048),
+    maxNumSeqs: z.number().int().positive().max(2_147_483_647).default(128),
+    longPrefillTokenThreshold: z.number().int().nonnegative().max(2_147_483_647).default(0),
   })
   .strict();
 

@@ -17,8 +17,8 @@ import { watermarkBlocks, watermarkReservedBlocks, WatermarkSchema } from './wat
 export const VllmSpecSchema = z
   .object({
     policy: z.literal('vllm'),
-    maxNumSeqs: z.number().int().positive().default(128),
-    maxNumBatchedTokens: z.number().int().positive().default(4096),
+    maxNumSeqs: z.number().int().positive().max(2_147_483_647).default(128),
+    maxNumBatchedTokens: z.number().int().positive().max(2_147_483_647).default(4096),
     watermark: WatermarkSchema,
   })
   .strict();

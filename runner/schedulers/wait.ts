@@ -13,7 +13,7 @@ import {
 import type { SchedulerContext } from './scheduler-context.js';
 import { StageQueues } from './stage-queues.js';
 
-const positiveInt = z.number().int().positive();
+const positiveInt = z.number().int().positive().max(2_147_483_647); // Int32, as the engine holds it
 
 /**
  * `wait` parameters in a sweep spec (see WaitScheduler; arXiv 2504.11320v2 §4):
@@ -34,7 +34,7 @@ export const WaitSpecSchema = z
     policy: z.literal('wait'),
     thresholds: z.union([z.enum(['paper', 'code', 'fluid']), z.array(positiveInt).min(1)]).default('paper'),
     batchCap: positiveInt.default(128),
-    bins: positiveInt.default(10),
+    bins: positiveInt.max(1_000_000).default(10),
     variant: z.enum(['paper', 'code']).default('paper'),
   })
   .strict();

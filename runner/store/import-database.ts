@@ -11,6 +11,7 @@ import { BUSY_TIMEOUT_MS } from './open-database.js';
 import type { RunStatus } from './run-row.js';
 import { RunResultsTables } from './run-results-tables.js';
 import { sqliteErrorCode } from './sqlite-error-code.js';
+import { checkWorkerMachine } from './worker-machine-check.js';
 import type { Store } from './store.js';
 import { INSERT_RUN_SQL, INSERT_SWEEP_SQL, RUN_COLUMNS, SWEEP_COLUMNS } from './sweeps-and-runs-tables.js';
 import type { RunDbRow, RunValues, SweepDbRow, SweepValues } from './sweeps-and-runs-tables.js';
@@ -85,7 +86,9 @@ interface Origin {
  * @throws InputError naming the file, with nothing imported, when it does not exist or is not a
  *   file, is not a SQLite database or is damaged (truncated, corrupt), is not a schedbench
  *   database or was written with other migration files, has a newer schema than the target or
- *   one older than 4, is the target itself or a copy of it (the same database identity), or has
+ *   one older than 4, is the target itself or a copy of it (the same database identity), has a
+ *   `done` run without its results (metrics row, requests) or a worker machine `machines add`
+ *   would refuse (checkWorkerMachine), or has
  *   a sweep whose origin is that of a sweep here with another spec hash or creation time (one
  *   database is a diverged copy of the other)
  */
@@ -98,6 +101,7 @@ export function importDatabase(target: Store, sourceFile: string): ImportSummary
       target.writeTransaction((db) => {
         const targetId = target.databaseIdentity().id;
         const identity = checkSource(source, db, file, targetId);
+        checkContents(source, file);
         return new DatabaseImport(db, source, file, targetId).run(identity);
       }),
     );
@@ -230,6 +234,70 @@ function checkSource(
     );
   }
   return identity;
+}
+
+/** How many problems of one kind checkContents lists before "and N more". */
+const LISTED_PROBLEMS = 5;
+
+/**
+ * Checks what the source would bring in, before anything is written: every `done` run carries
+ * its results (a `run_metrics` row, and `run_requests` rows unless its metrics count zero
+ * requests), and every worker machine
+ * passes the checks `machines add` applies (checkWorkerMachine).
+ *
+ * @param source the source's read-only connection
+ * @param file the source file, for messages
+ * @throws InputError naming the file and the runs or machine at fault; nothing is imported
+ */
+function checkContents(source: Database.Database, file: string): void {
+  // A done run needs its metrics row, and request rows unless its metrics count none (a run
+  // whose every request was skipped as oversize simulates nothing).
+  const incomplete = source
+    .prepare(
+      'SELECT r.id, r.sweep_id AS sweepId, m.run_id IS NOT NULL AS hasMetrics FROM runs r ' +
+        'LEFT JOIN run_metrics m ON m.run_id = r.id ' +
+        "WHERE r.status = 'done' AND (m.run_id IS NULL OR (" +
+        "coalesce(json_extract(m.metrics_json, '$.requests'), 1) <> 0 AND " +
+        'NOT EXISTS (SELECT 1 FROM run_requests q WHERE q.run_id = r.id))) ORDER BY r.id',
+    )
+    .all() as { id: number; sweepId: number; hasMetrics: number }[];
+  if (incomplete.length > 0) {
+    const listed = incomplete
+      .slice(0, LISTED_PROBLEMS)
+      .map((r) => `run ${r.id} of sweep ${r.sweepId} (no ${r.hasMetrics ? 'requests' : 'metrics'})`)
+      .join(', ');
+    const more =
+      incomplete.length > LISTED_PROBLEMS ? ` and ${incomplete.length - LISTED_PROBLEMS} more` : '';
+    throw new InputError(
+      `${file}: ${incomplete.length} run(s) marked done have no stored results: ${listed}${more}; ` +
+        'the database is incomplete or damaged; nothing was imported',
+      { file },
+    );
+  }
+  const machines = source
+    .prepare(`SELECT ${WORKER_MACHINE_COLUMNS.join(', ')} FROM worker_machines ORDER BY name`)
+    .all() as WorkerMachineDbRow[];
+  for (const m of machines) {
+    try {
+      checkWorkerMachine({
+        name: m.name,
+        kind: m.kind,
+        python: m.python,
+        host: m.host,
+        user: m.user,
+        port: m.port,
+        identityFile: m.identity_file,
+        knownHostsFile: m.known_hosts_file,
+        strictHostKeyChecking: m.strict_host_key_checking,
+      });
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      throw new InputError(
+        `${file}: a worker machine \`machines add\` would refuse: ${err.message}; nothing was imported`,
+        { file, field: err.location.field },
+      );
+    }
+  }
 }
 
 /** One import: the copy from a checked source, inside the caller's transactions. */

@@ -1,4 +1,6 @@
-import type { SpecPath } from './spec-document.js';
+import type { InputError } from '../errors.js';
+import type { SpecDocument, SpecPath } from './spec-document.js';
+import { DEFAULT_REQUEST_LIMIT, DEFAULT_RUN_LIMIT, type SweepSpec } from './sweep-spec.js';
 
 /**
  * Keys whose list values are data, not grid axes: a typed mix's `types`, a policy's explicit
@@ -101,4 +103,82 @@ export function sourcePathOf(point: GridPoint, pointPath: SpecPath): SpecPath {
   }
   if (!best) return pointPath;
   return [...best.sourcePath, ...pointPath.slice(best.pointPath.length)];
+}
+
+/**
+ * The number of grid points {@link expandGrid} would give for `entry`, counted from the list
+ * lengths without expanding anything: a product over an object's keys, a sum over a list's
+ * elements (each counted in turn), 1 for a scalar or a NON_AXIS_KEYS list. May be Infinity for a
+ * grid too large for a double. Shared subtrees (YAML aliases) are counted once per object.
+ * @param entry one workload or policy entry as written in the spec
+ */
+export function countGrid(entry: Record<string, unknown>): number {
+  return countObject(entry, new WeakMap());
+}
+
+function countObject(obj: Record<string, unknown>, seen: WeakMap<object, number>): number {
+  const known = seen.get(obj);
+  if (known !== undefined) return known;
+  let n = 1;
+  for (const [key, raw] of Object.entries(obj)) n *= countValue(raw, NON_AXIS_KEYS.has(key), seen);
+  seen.set(obj, n);
+  return n;
+}
+
+function countValue(raw: unknown, keepList: boolean, seen: WeakMap<object, number>): number {
+  if (Array.isArray(raw)) {
+    if (keepList) return 1;
+    let n = 0;
+    for (const element of raw) n += countValue(element, false, seen);
+    return n;
+  }
+  if (raw !== null && typeof raw === 'object') return countObject(raw as Record<string, unknown>, seen);
+  return 1;
+}
+
+/** Formats a count for a message: the integer, or its exponent form when past 2^53. */
+function showCount(n: number): string {
+  return Number.isSafeInteger(n) ? String(n) : n === Infinity ? 'more than 1e308' : n.toExponential(2);
+}
+
+/**
+ * Checks a validated spec's sizes before anything is expanded or allocated: its run count
+ * (workload points x policy points x seeds, from the list lengths alone; each factor on its own
+ * too, so an empty axis cannot hide a huge grid) against `limits.runs`, and every `requests`
+ * (the spec's, and each workload's, list elements included) against `limits.requests`.
+ * @param doc the parsed spec, for lines
+ * @param spec the spec as validated by SweepSpecSchema (entries not expanded)
+ * @throws InputError naming the count, the limit and how to raise it
+ */
+export function checkSpecSize(doc: SpecDocument, spec: SweepSpec): void {
+  const runLimit = spec.limits?.runs ?? DEFAULT_RUN_LIMIT;
+  const workloadPoints = spec.workloads.reduce((n, w) => n + countGrid(w), 0);
+  const policyPoints = spec.policies.reduce((n, p) => n + countGrid(p), 0);
+  const runs = workloadPoints * policyPoints * spec.seeds.length;
+  if (Math.max(runs, workloadPoints, policyPoints) > runLimit) {
+    throw doc.errorAt(
+      spec.limits?.runs !== undefined ? ['limits', 'runs'] : [],
+      `the sweep has ${showCount(runs)} runs (${showCount(workloadPoints)} workload points x ` +
+        `${showCount(policyPoints)} policy points x ${spec.seeds.length} seeds), more than the limit of ` +
+        `${runLimit}${workloadPoints > runLimit || policyPoints > runLimit ? ' (per axis too)' : ''}; ` +
+        'shrink the grid, or raise the limit with `limits: {runs: N}` in the spec',
+    );
+  }
+  const requestLimit = spec.limits?.requests ?? DEFAULT_REQUEST_LIMIT;
+  const tooMany = (path: SpecPath, n: number): InputError =>
+    doc.errorAt(
+      path,
+      `${showCount(n)} requests per run is more than the limit of ${requestLimit}; lower it, or raise ` +
+        'the limit with `limits: {requests: N}` in the spec',
+    );
+  if (spec.requests !== undefined && spec.requests > requestLimit) throw tooMany(['requests'], spec.requests);
+  spec.workloads.forEach((w, i) => {
+    const raw = w.requests;
+    const values = Array.isArray(raw) ? raw : [raw];
+    values.forEach((n, j) => {
+      if (typeof n === 'number' && n > requestLimit) {
+        throw tooMany(Array.isArray(raw) ? ['workloads', i, 'requests', j] : ['workloads', i, 'requests'], n);
+      }
+    });
+  });
 }

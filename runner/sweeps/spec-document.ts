@@ -1,6 +1,12 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { InputError, atLocation } from '../errors.js';
 
+/**
+ * Most aliases (`*name`) a spec may resolve, counting the aliases inside aliased nodes: a few
+ * nested aliases can otherwise stand for billions of nodes (a "billion laughs" alias bomb).
+ */
+export const MAX_ALIAS_COUNT = 100;
+
 /** A path into a parsed spec: object keys and list indices, e.g. `['workloads', 1, 'arrival', 'rate']`. */
 export type SpecPath = (string | number)[];
 
@@ -38,7 +44,24 @@ export class SpecDocument {
       const reason = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
       throw new InputError(atLocation(file, line, `malformed YAML: ${reason}`), { file, line });
     }
-    return new SpecDocument(file, text, doc.toJS(), doc, lines);
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      // The yaml package throws a ReferenceError for an alias count over maxAliasCount (and for
+      // an alias to an anchor it cannot resolve).
+      if (!(err instanceof ReferenceError)) throw err;
+      const excessive = /excessive alias count/i.test(err.message);
+      throw new InputError(
+        `${file}: ` +
+          (excessive
+            ? `too many YAML aliases: they expand to more than ${MAX_ALIAS_COUNT} aliased nodes ` +
+              '(an alias bomb?); write the values out or use fewer aliases'
+            : `malformed YAML: ${err.message}`),
+        { file },
+      );
+    }
+    return new SpecDocument(file, text, value, doc, lines);
   }
 
   /**

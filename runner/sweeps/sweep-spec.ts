@@ -4,6 +4,42 @@ import { SloSpecSchema } from '../workloads/slo-spec.js';
 
 const entry = z.record(z.string(), z.unknown());
 
+/** Default most runs a sweep may plan (workload points x policy points x seeds); `limits.runs` raises it. */
+export const DEFAULT_RUN_LIMIT = 10_000;
+/** Default most requests per run (`requests`, spec or workload); `limits.requests` raises it. */
+export const DEFAULT_REQUEST_LIMIT = 10_000_000;
+/** Largest `limits.runs` a spec may set. */
+export const MAX_RUN_LIMIT = 10_000_000;
+/** Largest `limits.requests` a spec may set: the engine indexes requests with Int32 arrays. */
+export const MAX_REQUEST_LIMIT = 2 ** 31 - 1;
+/** Largest seed: MT19937 takes a 32-bit unsigned seed. */
+export const MAX_SEED = 2 ** 32 - 1;
+/** Largest `horizon`, seconds (about 31.7 years of simulated time). */
+export const MAX_HORIZON_S = 1e9;
+
+/**
+ * Size limits of a sweep, checked before anything is expanded or allocated (sweep-plan.ts): a
+ * spec over them is refused, naming the count and this field.
+ */
+export const SpecLimitsSchema = z
+  .object({
+    runs: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_RUN_LIMIT)
+      .optional()
+      .describe(`Most runs (workload points x policy points x seeds); default ${DEFAULT_RUN_LIMIT}.`),
+    requests: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_REQUEST_LIMIT)
+      .optional()
+      .describe(`Most requests per run (\`requests\`, spec or workload); default ${DEFAULT_REQUEST_LIMIT}.`),
+  })
+  .strict();
+
 /**
  * A sweep spec file (YAML), before grid expansion. Workload and policy entries are validated one
  * grid point at a time (WorkloadSpecSchema, PolicySpecSchema) after their list-valued fields are
@@ -27,9 +63,9 @@ export const SweepSpecSchema = z
      * seed whose list repeats an earlier seed's (a trace replayed whole) is left out of that
      * workload with a warning (sweep-plan.ts, identical-seeds.ts).
      */
-    seeds: z.array(z.number().int().nonnegative()).min(1).default([1]),
+    seeds: z.array(z.number().int().nonnegative().max(MAX_SEED)).min(1).default([1]),
     /** Stop every run at this simulated time, seconds; unfinished requests are then reported. */
-    horizon: z.number().positive().optional(),
+    horizon: z.number().positive().max(MAX_HORIZON_S).optional(),
     /** `vllm` (prefill emits the first token; default) or `paper` (arXiv 2504.11320v2 §2); see TokenModel. */
     tokenModel: z.enum(['vllm', 'paper']).default('vllm'),
     /**
@@ -50,6 +86,14 @@ export const SweepSpecSchema = z
         'Requests that can never fit in the KV cache: refuse the sweep (default) or skip them, ' +
           'reported as the run metric `rejected`.',
       ),
+    /**
+     * Raises the size limits (`{runs, requests}`): by default a sweep of more than
+     * DEFAULT_RUN_LIMIT runs, or with more than DEFAULT_REQUEST_LIMIT requests per run, is refused.
+     */
+    limits: SpecLimitsSchema.optional().describe(
+      `Size limits: runs (default ${DEFAULT_RUN_LIMIT}) and requests per run (default ` +
+        `${DEFAULT_REQUEST_LIMIT}); a larger sweep is refused unless raised here.`,
+    ),
     /** Workload entries; list-valued fields are grid axes (except `types`). */
     workloads: z.array(entry).min(1),
     /** Policy entries; list-valued fields are grid axes. */

@@ -18,9 +18,20 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { SloSpecSchema } from './slo-spec.js';
+import { MAX_TOKEN_COUNT } from './token-count.js';
+
+/** Lowest rate, req/s: slower would put arrival times and durations beyond a sensible range. */
+export const MIN_RATE = 1e-6;
+/** Highest rate, req/s. */
+export const MAX_RATE = 1e9;
 
 const positiveInt = z.number().int().positive();
-const positiveRate = z.number().positive();
+/** A token count: the engine keeps them in Int32Arrays (runner/engine/replica-engine.ts). */
+const tokenCount = positiveInt.max(MAX_TOKEN_COUNT);
+const positiveRate = z
+  .number()
+  .min(MIN_RATE, { error: `a rate must be at least ${MIN_RATE} requests per second (and positive)` })
+  .max(MAX_RATE, { error: `a rate must be at most ${MAX_RATE} requests per second` });
 const nonEmptyString = z.string().min(1);
 /** `clip` is a Poisson-only option: present on another process, it is an error that names it. */
 const clipOnlyWithPoisson = z
@@ -54,8 +65,8 @@ export const ArrivalSpecSchema = z.discriminatedUnion('process', [
     .object({
       process: z.literal('gamma'),
       rate: positiveRate,
-      cv: z.number().positive().optional(),
-      burstiness: z.number().positive().optional(),
+      cv: z.number().positive().max(100).optional(),
+      burstiness: z.number().min(1e-4).max(1e4).optional(),
       clip: clipOnlyWithPoisson,
     })
     .strict()
@@ -94,9 +105,9 @@ export const ZIPF_MAX_SUPPORT = 10_000_000;
  *   with replacement; `columns` overrides the file's column names like `lengths.columns`.
  */
 export const LengthDistributionSchema = z.discriminatedUnion('dist', [
-  z.object({ dist: z.literal('fixed'), value: positiveInt }).strict(),
+  z.object({ dist: z.literal('fixed'), value: tokenCount }).strict(),
   z
-    .object({ dist: z.literal('uniform'), min: positiveInt, max: positiveInt })
+    .object({ dist: z.literal('uniform'), min: tokenCount, max: tokenCount })
     .strict()
     .superRefine((v, ctx) => {
       if (v.min > v.max) ctx.addIssue({ code: 'custom', path: ['max'], message: '`max` must be >= `min`' });
@@ -104,10 +115,10 @@ export const LengthDistributionSchema = z.discriminatedUnion('dist', [
   z
     .object({
       dist: z.literal('lognormal'),
-      mean: z.number().positive().optional(),
-      mu: z.number().optional(),
-      sigma: z.number().positive(),
-      max: positiveInt.optional(),
+      mean: z.number().positive().max(MAX_TOKEN_COUNT).optional(),
+      mu: z.number().min(-1000).max(1000).optional(),
+      sigma: z.number().positive().max(100),
+      max: tokenCount.optional(),
     })
     .strict()
     .superRefine((v, ctx) => {
@@ -197,7 +208,7 @@ export type LengthsSpec = z.infer<typeof LengthsSpecSchema>;
 
 /** One type of the paper's typed mix: fixed prompt/output tokens, Poisson rate (req/s). */
 export const TypeSpecSchema = z
-  .object({ prompt: positiveInt, output: positiveInt, rate: positiveRate })
+  .object({ prompt: tokenCount, output: tokenCount, rate: positiveRate })
   .strict();
 /** One type of the typed mix (see {@link TypeSpecSchema}). */
 export type TypeSpec = z.infer<typeof TypeSpecSchema>;
@@ -221,7 +232,7 @@ export const WorkloadSpecSchema = z
   .object({
     name: nonEmptyString,
     requests: positiveInt.optional(),
-    maxTokens: z.number().int().min(2).optional(),
+    maxTokens: z.number().int().min(2).max(MAX_TOKEN_COUNT).optional(),
     trace: TraceSpecSchema.optional(),
     rate: positiveRate.optional(),
     lengths: LengthsSpecSchema.optional(),

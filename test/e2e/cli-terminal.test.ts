@@ -245,7 +245,7 @@ describe('a spec with several problems', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trimEnd().split('\n')).toEqual([
-      `schedbench: ${bad}:6: workloads[0].arrival.rate[1]: Too small: expected number to be >0`,
+      `schedbench: ${bad}:6: workloads[0].arrival.rate[1]: a rate must be at least 0.000001 requests per second (and positive)`,
       `${bad}:9: workloads[0].colour: unknown field "colour"`,
       `${bad}:11: policies[0].maxNumSeq: unknown field "maxNumSeq"`,
       `${bad}:11: policies[0].foo: unknown field "foo"`,
