@@ -88,7 +88,7 @@ export function machinesListCommand(
     );
     return machinesCommand(format, emptyWorkersSection(), width);
   }
-  const store = openExistingStore(db);
+  const store = openExistingStore(db, { readonly: true });
   try {
     return machinesCommand(format, workerMachinesSection(store), width);
   } finally {

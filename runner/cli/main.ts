@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../errors.js';
 import { MigrationError } from '../store/migration-error.js';
+import { sqliteErrorCode } from '../store/sqlite-error-code.js';
 import { StoreStateError } from '../store/store-state-error.js';
 import { Store } from '../store/store.js';
 import { PolicyViolationError } from '../engine/policy-violation.js';
@@ -28,7 +29,7 @@ import {
 } from './worker-machines-command.js';
 import { nonNegativeInt, oneOf, positiveInt, tcpPort } from './parse-options.js';
 import { chooseSweep, REPORT_FORMATS, writeSweepReport, type ReportFormat } from './report-command.js';
-import { openExistingStore, requireDatabase } from './open-store.js';
+import { openExistingStore, requireDatabase, useStore } from './open-store.js';
 import { packageVersion } from './package-version.js';
 import { parseColumns, parseRateRange, RUNS_FORMATS, runsCommand, type RunsFormat } from './runs-command.js';
 import { DEFAULT_SERVE_PORT, serveCommand } from './serve-command.js';
@@ -53,15 +54,19 @@ function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride();
   const dbOption = (): Option =>
     new Option('--db <file>', 'SQLite database (default: $SCHEDBENCH_DB or the user data directory)');
-  // Commands that only read (and those that need a registered machine) never create a database.
-  const withStore = <T>(db: string | undefined, fn: (store: Store) => T, create = false): T => {
-    const store = create ? Store.open(db ?? defaultDatabasePath()) : openExistingStore(db);
-    try {
-      return fn(store);
-    } finally {
-      store.close();
-    }
-  };
+  // Commands that only read (and those that need a registered machine) never create a database;
+  // those that only read open it read-only (`mode` 'read': no WAL switch, no migration).
+  const withStore = <T>(
+    db: string | undefined,
+    fn: (store: Store) => T,
+    mode: 'create' | 'existing' | 'read' = 'read',
+  ): T =>
+    useStore(
+      mode === 'create'
+        ? Store.open(db ?? defaultDatabasePath())
+        : openExistingStore(db, { readonly: mode === 'read' }),
+      fn,
+    );
 
   program
     .command('sweep')
@@ -205,7 +210,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(dbOption())
     .action((name: string, o: AddMachineOptions & { port?: string; db?: string }) => {
       const port = o.port === undefined ? undefined : positiveInt('--port', o.port);
-      process.stdout.write(withStore(o.db, (store) => addMachineCommand(store, name, { ...o, port }), true));
+      process.stdout.write(
+        withStore(o.db, (store) => addMachineCommand(store, name, { ...o, port }), 'create'),
+      );
     });
   machines
     .command('check')
@@ -228,7 +235,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<name>', 'registered machine')
     .addOption(dbOption())
     .action((name: string, o: { db?: string }) => {
-      process.stdout.write(withStore(o.db, (store) => removeMachineCommand(store, name)));
+      process.stdout.write(withStore(o.db, (store) => removeMachineCommand(store, name), 'existing'));
     });
 
   program
@@ -372,7 +379,9 @@ function buildProgram(setExit: (code: number) => void): Command {
       if (o.db !== undefined) requireDatabase(o.db);
       let store: Store | undefined;
       try {
-        process.stdout.write(fluidCommand(spec, format, () => (store ??= openExistingStore(o.db))));
+        process.stdout.write(
+          fluidCommand(spec, format, () => (store ??= openExistingStore(o.db, { readonly: true }))),
+        );
       } finally {
         store?.close();
       }
@@ -407,7 +416,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(dbOption())
     .action((file: string, o: { format: string; db?: string }) => {
       const format = oneOf<ImportFormat>('--format', o.format, IMPORT_FORMATS);
-      process.stdout.write(withStore(o.db, (store) => importCommand(store, file, format), true));
+      process.stdout.write(withStore(o.db, (store) => importCommand(store, file, format), 'create'));
     });
 
   program
@@ -417,11 +426,17 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--port <n>', `TCP port on 127.0.0.1, 0 for any free port (default ${DEFAULT_SERVE_PORT})`)
     .option('--jobs <n>', 'runs simulated in parallel per sweep (default: number of cores)')
+    .option(
+      '--data-dir <dir>',
+      "a folder the API may read traces from, besides the database's folder and the built-in data (repeatable)",
+      (dir: string, dirs: string[]) => [...dirs, dir],
+      [] as string[],
+    )
     .addOption(dbOption())
-    .action(async (o: { port?: string; jobs?: string; db?: string }) => {
+    .action(async (o: { port?: string; jobs?: string; db?: string; dataDir: string[] }) => {
       const port = o.port === undefined ? DEFAULT_SERVE_PORT : tcpPort('--port', o.port);
       const jobs = o.jobs === undefined ? undefined : positiveInt('--jobs', o.jobs);
-      setExit(await serveCommand({ db: o.db ?? defaultDatabasePath(), port, jobs }));
+      setExit(await serveCommand({ db: o.db ?? defaultDatabasePath(), port, jobs, dataDirs: o.dataDir }));
     });
 
   program
@@ -462,6 +477,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof InputError || e instanceof MigrationError || e instanceof StoreStateError) {
       process.stderr.write(`schedbench: ${e.message}\n`);
+      return ExitCode.BAD_INPUT;
+    }
+    const sqliteCode = sqliteErrorCode(e);
+    if (sqliteCode?.startsWith('SQLITE_') === true) {
+      // A database problem met outside useStore (corrupt, locked, full disk): no stack.
+      process.stderr.write(`schedbench: database error (SQLite ${sqliteCode}): ${(e as Error).message}\n`);
       return ExitCode.BAD_INPUT;
     }
     if (e instanceof WorkerError) {

@@ -31,12 +31,15 @@ const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
  *
  * The schema version is PRAGMA user_version (the version of the last applied migration), and
  * every applied migration has a row in `schema_migrations(version, name, checksum, applied_at)`.
- * Before anything is written the database is checked: its user_version must not exceed the
- * newest known migration, it must have a schema_migrations row for each of 1..user_version, and
- * each applied file's sha256 must still match. Then each missing migration runs in its own
- * IMMEDIATE transaction (a concurrent opener waits on the busy timeout and then sees the
- * migration applied, so it is never applied twice) together with its schema_migrations row and
- * the user_version bump; `PRAGMA foreign_key_check` must find nothing before the commit.
+ * Each missing migration runs in its own IMMEDIATE transaction together with its
+ * schema_migrations row and the user_version bump; `PRAGMA foreign_key_check` must find nothing
+ * before the commit. Every transaction first re-reads the schema version and checks the database
+ * under the write lock: its user_version must not exceed the newest known migration, it must have
+ * a schema_migrations row for each of 1..user_version, and each applied file's sha256 must still
+ * match. So two processes opening a new database at once never see each other's half-done work:
+ * the second waits on the busy timeout, then sees the first's migrations and skips them. A
+ * current database takes the write lock once, briefly (SQLITE_BUSY past the busy timeout when
+ * another process holds it).
  *
  * The caller must have switched foreign keys off (PRAGMA foreign_keys cannot change inside a
  * transaction, and table rebuilds need it off) and switches them on afterwards.
@@ -50,51 +53,56 @@ const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
  */
 export function migrate(db: Database.Database, dbFile: string, migrations: MigrationFile[]): MigrationReport {
   const known = migrations.length;
-  const from = userVersion(db);
-  if (from > known) {
-    throw new MigrationError(
-      `database ${dbFile} was written by a newer schedbench (schema ${from}, this build knows ${known}); ` +
-        'use a newer schedbench or another database file',
-      dbFile,
-    );
-  }
-  db.exec(TRACKING_TABLE);
-  verifyApplied(db, dbFile, migrations, from);
-
+  let from: number | undefined;
   const applied: string[] = [];
-  const insert = db.prepare(
-    'INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)',
-  );
-  for (const m of migrations.slice(from)) {
-    const apply = db.transaction(() => {
-      // Re-read under the write lock: another process may have applied it meanwhile.
-      if (userVersion(db) >= m.version) return false;
-      try {
-        db.exec(m.sql);
-      } catch (err) {
-        throw new MigrationError(
-          `database ${dbFile}: migration ${m.fileName} failed: ${(err as Error).message}`,
-          dbFile,
-          m.fileName,
-          { cause: err },
-        );
-      }
-      const violations = db.pragma('foreign_key_check') as unknown[];
-      if (violations.length > 0) {
-        throw new MigrationError(
-          `database ${dbFile}: migration ${m.fileName} left ${violations.length} foreign key violation(s): ` +
-            JSON.stringify(violations.slice(0, 3)),
-          dbFile,
-          m.fileName,
-        );
-      }
-      insert.run(m.version, m.name, m.checksum, new Date().toISOString());
-      db.pragma(`user_version = ${m.version}`);
-      return true;
-    });
-    if (apply.immediate()) applied.push(m.fileName);
+  /** Applies the next missing migration, if any, in the current (IMMEDIATE) transaction. */
+  const step = db.transaction((): boolean => {
+    const version = userVersion(db);
+    from ??= version;
+    if (version > known) {
+      throw new MigrationError(
+        `database ${dbFile} was written by a newer schedbench (schema ${version}, this build knows ${known}); ` +
+          'use a newer schedbench or another database file',
+        dbFile,
+      );
+    }
+    db.exec(TRACKING_TABLE);
+    verifyApplied(db, dbFile, migrations, version);
+    if (version === known) return false;
+    const m = migrations[version];
+    try {
+      db.exec(m.sql);
+    } catch (err) {
+      throw new MigrationError(
+        `database ${dbFile}: migration ${m.fileName} failed: ${(err as Error).message}`,
+        dbFile,
+        m.fileName,
+        { cause: err },
+      );
+    }
+    const violations = db.pragma('foreign_key_check') as unknown[];
+    if (violations.length > 0) {
+      throw new MigrationError(
+        `database ${dbFile}: migration ${m.fileName} left ${violations.length} foreign key violation(s): ` +
+          JSON.stringify(violations.slice(0, 3)),
+        dbFile,
+        m.fileName,
+      );
+    }
+    db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)').run(
+      m.version,
+      m.name,
+      m.checksum,
+      new Date().toISOString(),
+    );
+    db.pragma(`user_version = ${m.version}`);
+    applied.push(m.fileName);
+    return true;
+  });
+  while (step.immediate()) {
+    // one migration per transaction
   }
-  return { from, to: known, applied };
+  return { from: from ?? known, to: known, applied };
 }
 
 /** PRAGMA user_version: the version of the last applied migration (0 for a new database). */
@@ -102,8 +110,11 @@ function userVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-/** Checks the schema_migrations rows of versions 1..`version` against the migration files. */
-function verifyApplied(
+/**
+ * Checks the schema_migrations rows of versions 1..`version` against the migration files.
+ * @throws MigrationError when a row is missing, a file was edited, or a row is newer than `version`
+ */
+export function verifyApplied(
   db: Database.Database,
   dbFile: string,
   migrations: MigrationFile[],

@@ -9,7 +9,7 @@ import { CalibrationsTable } from './calibrations-table.js';
 import { databaseIdentityFromDb, SELECT_DATABASE_IDENTITY_SQL } from './database-identity.js';
 import type { DatabaseIdentity, DatabaseIdentityDbRow } from './database-identity.js';
 import { DatasetsTable } from './datasets-table.js';
-import { openDatabase } from './open-database.js';
+import { databaseFault, openDatabase } from './open-database.js';
 import type { OpenDatabaseOptions } from './open-database.js';
 import type { NewRun, RunCounts, RunFilter, RunRow, RunStatus } from './run-row.js';
 import { RunResultsTables } from './run-results-tables.js';
@@ -86,7 +86,7 @@ export class Store {
     this.calibrations = new CalibrationsTable(db);
     this.datasets = new DatasetsTable(db);
     this.identity = db.prepare(SELECT_DATABASE_IDENTITY_SQL);
-    if (host !== null && (this.identity.get() as DatabaseIdentityDbRow).host === null) {
+    if (host !== null && !db.readonly && (this.identity.get() as DatabaseIdentityDbRow).host === null) {
       db.prepare('UPDATE database_identity SET host = ? WHERE host IS NULL').run(host);
     }
   }
@@ -98,8 +98,10 @@ export class Store {
    *
    * @param file path of the database file, or `:memory:`
    * @param opts `migrationsDir` to migrate with another folder (tests), `onMigrated` to learn
-   *   what was applied, `host` for this machine's host name (see StoreOptions)
-   * @throws InputError when the file is not a SQLite database
+   *   what was applied, `host` for this machine's host name (see StoreOptions), `readonly` to
+   *   open an existing database for reading only (no migration, no host recorded, no writes)
+   * @throws InputError naming the file when it cannot be used (not a SQLite database, corrupt,
+   *   locked, read-only, another application's database, ...; see openDatabase)
    * @throws MigrationError when the schema cannot be brought up to date
    */
   static open(file: string, opts: StoreOptions = {}): Store {
@@ -109,7 +111,7 @@ export class Store {
       return new Store(db, db.name, host.length > 0 ? host : null);
     } catch (err) {
       db.close();
-      throw err;
+      throw databaseFault(err, db.name);
     }
   }
 

@@ -182,7 +182,7 @@ describe('RunnerSupervisor with the real runner process', () => {
     supervisor.start();
     const failed = await statuses.first('the supervisor to give up', (s) => s.state === 'failed');
     expect(spawns()).toBe(3);
-    expect(failed.message).toMatch(/exited with code 1: SqliteError: unable to open database file/);
+    expect(failed.message).toMatch(/exited with code 1: InputError: .* is a directory, not a database file/);
     expect(failed.message).toMatch(/3 times within 60 s/);
     const call = await supervisor.call('health', {});
     expect(call).toMatchObject({ ok: false, error: { code: 'internal', message: /not running/ } });
