@@ -36,6 +36,8 @@ export interface ApiServiceOptions {
   cwd: string;
   /** Holds each run after it simulates until the promise settles (SweepManager's `runGate`). */
   runGate?: SweepManagerOptions['runGate'];
+  /** Folders files may be read from (HandlerContext's `dataRoots`); absent: any. */
+  dataRoots?: readonly string[];
 }
 
 /**
@@ -62,7 +64,13 @@ export function createApiService(
   manager.on('progress', (s: SweepSnapshot) => emit('progress', progressOut(s)));
   manager.on('ended', (e: ApiEvents['ended']) => emit('ended', e));
 
-  const context: HandlerContext = { store, manager, registry, cwd: options.cwd };
+  const context: HandlerContext = {
+    store,
+    manager,
+    registry,
+    cwd: options.cwd,
+    dataRoots: options.dataRoots,
+  };
   const handlers: OperationHandlers<ApiOp> = {
     ...databaseHandlers(context),
     ...sweepsHandlers(context),

@@ -2,7 +2,6 @@
  * The `datasets.*` operations of the API (runner/api/api-contract.ts): the dataset catalog with
  * summaries, previewing, importing and removing a user's trace.
  */
-import { resolve } from 'node:path';
 import {
   DatasetSummaries,
   datasetCatalog,
@@ -15,26 +14,32 @@ import { removeDataset } from '../datasets/remove-dataset.js';
 import { previewTrace } from '../datasets/trace-preview.js';
 import { InputError } from '../errors.js';
 import type { DatasetOut } from './api-contract.js';
-import type { HandlerContext, OperationHandlers } from './handler-context.js';
+import { dataRootPath, type HandlerContext, type OperationHandlers } from './handler-context.js';
 
 /** The operations this module handles. */
 export type DatasetsOp = 'datasets.list' | 'datasets.preview' | 'datasets.import' | 'datasets.remove';
 
 /**
- * The `datasets.*` handlers. Trace paths resolve against the context's working directory. The
+ * The `datasets.*` handlers. Trace paths resolve against the context's working directory and must
+ * lie under its data roots, if it has any (dataRootPath, checked before the file is read). The
  * summaries of the catalog's files are cached for the handlers' lifetime, bounded as
  * DatasetSummaries documents.
  * @throws (from the handlers) InputError for an unreadable trace, a bad mapping or row, a name
  *   taken, or a built-in or unknown dataset to remove
  */
-export function datasetsHandlers({ store, cwd }: HandlerContext): OperationHandlers<DatasetsOp> {
+export function datasetsHandlers(ctx: HandlerContext): OperationHandlers<DatasetsOp> {
+  const { store } = ctx;
   const summaries = new DatasetSummaries();
   return {
     'datasets.list': ({ summaries: withSummaries }) =>
       datasetCatalog(store).map((d) => datasetOut(summaries, d, withSummaries)),
-    'datasets.preview': ({ path, ...choices }) => previewTrace({ path: resolve(cwd, path), ...choices }),
+    'datasets.preview': ({ path, ...choices }) =>
+      previewTrace({ path: dataRootPath(ctx, path, 'datasets.preview path'), ...choices }),
     'datasets.import': ({ path, ...rest }) => {
-      const { dataset, summary } = importDataset(store, { ...rest, path: resolve(cwd, path) });
+      const { dataset, summary } = importDataset(store, {
+        ...rest,
+        path: dataRootPath(ctx, path, 'datasets.import path'),
+      });
       const entry = importedDataset(dataset);
       summaries.remember(entry.source, summary);
       return datasetOut(summaries, entry);

@@ -4,6 +4,8 @@
  * Handlers are grouped by resource (sweeps-handlers.ts, runs-handlers.ts, datasets-handlers.ts,
  * machines-handlers.ts, database-handlers.ts); createApiService (api-service.ts) assembles them.
  */
+import { realpathSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import type { MachineRegistry } from '../machines/machine-registry.js';
 import type { RunRow } from '../store/run-row.js';
@@ -31,6 +33,60 @@ export interface HandlerContext {
   readonly registry: () => MachineRegistry;
   /** Directory relative paths (spec dirs, trace and database files) resolve against. */
   readonly cwd: string;
+  /**
+   * The folders the API may read files from (`schedbench serve`: the database's folder, the
+   * built-in data and each `--data-dir`); absent: any file (the desktop app, `schedbench api`,
+   * whose caller is the user). See {@link dataRootPath}.
+   */
+  readonly dataRoots?: readonly string[];
+}
+
+/**
+ * `path` (resolved against the context's working directory) when it lies inside one of the
+ * context's data roots after resolving symbolic links, checked before anything reads it.
+ * A path that does not exist is checked as written (the reader then reports it missing).
+ * @param what what the path is, for the message (`datasets.preview path`)
+ * @throws InputError naming the path and the roots when it lies outside them
+ */
+export function dataRootPath(
+  ctx: Pick<HandlerContext, 'cwd' | 'dataRoots'>,
+  path: string,
+  what: string,
+): string {
+  const absolute = resolve(ctx.cwd, path);
+  const roots = ctx.dataRoots;
+  if (roots === undefined) return absolute;
+  const real = (p: string): string | null => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return null;
+    }
+  };
+  const inside = (file: string, root: string): boolean => {
+    const rel = relative(root, file);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+  const rootPaths = roots.flatMap((r) => {
+    const rr = real(r);
+    return rr === null || rr === resolve(r) ? [resolve(r)] : [resolve(r), rr];
+  });
+  const file = real(absolute);
+  const ok =
+    file === null
+      ? rootPaths.some((r) => inside(absolute, r))
+      : roots.some((r) => {
+          const rr = real(r);
+          return rr !== null && inside(file, rr);
+        });
+  if (!ok) {
+    throw new InputError(
+      `${what} ${path}: outside the folders this server reads files from (${roots.join(', ')}); ` +
+        'start `schedbench serve` with --data-dir FOLDER to allow another folder',
+      { field: what },
+    );
+  }
+  return absolute;
 }
 
 /** @throws NotFoundError when the store has no sweep `sweepId` */

@@ -3,12 +3,11 @@ import type { IncomingMessage } from 'node:http';
 
 /**
  * The credentials of `schedbench serve` (http-server.ts): one random token per server, sent as
- * `Authorization: Bearer TOKEN`, or, where a browser cannot set headers (the page itself, its
- * event stream), as the cookie {@link TOKEN_COOKIE} that the ready URL sets.
+ * `Authorization: Bearer TOKEN` on every API request, the event stream included. No cookie is
+ * ever set: cookies are scoped by host, not port, so any other service on 127.0.0.1 would receive
+ * one. The page keeps the token in localStorage (per origin, port included), taken
+ * from the ready URL's `?token=` (renderer/src/api/http-transport.ts).
  */
-
-/** Name of the cookie that holds the token (HttpOnly, SameSite=Strict, Path=/). */
-export const TOKEN_COOKIE = 'schedbench_token';
 
 /**
  * Whether `candidate` is `token`, in time independent of where they differ (both are hashed to
@@ -24,18 +23,4 @@ export function sameToken(candidate: string | undefined, token: string): boolean
 export function bearerToken(req: IncomingMessage): string | undefined {
   const m = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
   return m?.[1];
-}
-
-/** The value of cookie `name` in the request's Cookie header, if present (not percent-decoded). */
-export function cookieValue(req: IncomingMessage, name: string): string | undefined {
-  for (const pair of (req.headers.cookie ?? '').split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq > 0 && pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-/** The Set-Cookie header value that stores `token` for this origin's pages and API. */
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
 }

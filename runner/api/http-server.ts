@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isApiOp, type ApiErrorOut } from './api-contract.js';
 import type { ApiHandler } from './api-service.js';
 import { streamEvents } from './event-stream.js';
-import { bearerToken, cookieValue, sameToken, tokenCookie, TOKEN_COOKIE } from './http-auth.js';
+import { bearerToken, sameToken } from './http-auth.js';
 import { contentTypeOf, resolveStaticPath } from './static-files.js';
 
 /**
@@ -19,22 +19,22 @@ import { contentTypeOf, resolveStaticPath } from './static-files.js';
  * name to 127.0.0.1 sends its own name), or whose Origin
  * header, when present, is not this server's origin.
  *
- * Authorisation flow (like Jupyter's):
+ * Authorisation flow:
  * 1. The CLI prints the ready URL `http://127.0.0.1:PORT/?token=TOKEN`. Opening it with the
- *    right token sets the cookie `schedbench_token` (HttpOnly, SameSite=Strict, Path=/) and
- *    redirects (303) to `/`, so the token leaves the address bar and the history.
- * 2. The page (static files, which hold no data and need no token) asks `GET /api/session`,
- *    which the cookie authorises, for `{ token }`.
- * 3. It then calls operations as `POST /api/OP` with the JSON input as body and
- *    `Authorization: Bearer TOKEN`. The cookie does NOT authorise these: another page cannot
- *    make a browser send a custom header, so there is no cross-site request forgery, whatever
- *    the cookie's SameSite does (it does not separate ports of one host). Answers: 200
- *    `{ ok: true, value }`, or `{ ok: false, error: ApiErrorOut }` with 400 (bad-input), 404
- *    (not-found, or an unknown operation), 409 (conflict) or 500 (internal); 413 past
- *    MAX_BODY_MIB of body.
- * 4. `GET /api/events` (EventSource, which cannot set headers: the cookie or the Bearer header
- *    authorises it) streams the API's events as server-sent events, `event: progress` /
- *    `data: JSON`, with a keep-alive comment every 15 s.
+ *    right token serves the page (no-store); the page keeps the token in its origin's
+ *    localStorage (another port is another origin; a new token replaces it) and removes it from the address bar and the history entry
+ *    (history.replaceState). A wrong token gets a page saying so.
+ * 2. It then calls operations as `POST /api/OP` with the JSON input as body and
+ *    `Authorization: Bearer TOKEN`. Answers: 200 `{ ok: true, value }`, or
+ *    `{ ok: false, error: ApiErrorOut }` with 400 (bad-input), 404 (not-found, or an unknown
+ *    operation), 409 (conflict) or 500 (internal); 413 past MAX_BODY_MIB of body.
+ * 3. `GET /api/events` (read with fetch and the same header) streams the API's events as
+ *    server-sent events, `event: progress` / `data: JSON`, with a keep-alive comment every 15 s.
+ *
+ * No cookie is set or accepted: a browser sends a host's cookies to every port of it, so any
+ * other service on 127.0.0.1 would receive it and could replay it. localStorage is scoped
+ * to the origin, port included, and another page cannot make a browser send a custom header to
+ * this origin, so there is no cross-site request forgery either.
  *
  * Every route under `/api/` answers 401 without a valid token before anything else about the
  * request (operation, method, body) is looked at; tokens are compared in constant time. Every
@@ -173,12 +173,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const params = new URLSearchParams(query < 0 ? '' : target.slice(query + 1));
     const api = path === '/api' || path.startsWith('/api/');
     if (api) {
-      const route = path.slice('/api/'.length);
-      const viaCookie = req.method === 'GET' && (route === 'events' || route === 'session');
-      const authorised =
-        sameToken(bearerToken(req), options.token) ||
-        (viaCookie && sameToken(cookieValue(req, TOKEN_COOKIE), options.token));
-      if (!authorised) {
+      if (!sameToken(bearerToken(req), options.token)) {
         return sendText(res, 401, 'Unauthorized: send Authorization: Bearer TOKEN\n', {
           'WWW-Authenticate': 'Bearer realm="schedbench"',
         });
@@ -199,9 +194,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   async function serveApi(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
     res.setHeader('Cache-Control', 'no-store');
-    if (route === 'events' || route === 'session') {
+    if (route === 'events') {
       if (req.method !== 'GET') throw new Refusal(405, 'Method Not Allowed: use GET', { Allow: 'GET' });
-      if (route === 'session') return sendJson(res, 200, { token: options.token });
       const end = streamEvents(res, options.api, options.keepAliveS);
       streams.add(end);
       res.on('close', () => streams.delete(end));
@@ -233,17 +227,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new Refusal(405, 'Method Not Allowed: use GET', { Allow: 'GET, HEAD' });
     }
+    // The ready URL: the page itself, which keeps the token (http-transport.ts); not cached.
     const presented = params.get('token');
-    if (presented !== null) {
-      if (!sameToken(presented, options.token)) return sendHtml(res, 401, BAD_TOKEN_PAGE);
-      res.writeHead(303, {
-        Location: '/',
-        'Set-Cookie': tokenCookie(options.token),
-        'Cache-Control': 'no-store',
-      });
-      res.end();
-      return;
-    }
+    if (presented !== null && !sameToken(presented, options.token)) return sendHtml(res, 401, BAD_TOKEN_PAGE);
     const dir = options.staticDir;
     if (dir === null || !existsSync(join(dir, 'index.html'))) {
       if (path === '/' || path === '/index.html') return sendHtml(res, 200, NOT_BUILT_PAGE);
@@ -251,7 +237,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     const file = resolveStaticPath(dir, path);
     if (file === null) throw new Refusal(404, 'Not Found');
-    res.writeHead(200, { 'Content-Type': contentTypeOf(file), 'Cache-Control': 'no-cache' });
+    res.writeHead(200, {
+      'Content-Type': contentTypeOf(file),
+      'Cache-Control': presented === null ? 'no-cache' : 'no-store',
+    });
     if (req.method === 'HEAD') {
       res.end();
       return;

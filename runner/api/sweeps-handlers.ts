@@ -4,6 +4,7 @@
  * context's SweepManager.
  */
 import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { InputError } from '../errors.js';
 import { workloadFluidLimit } from '../sweeps/workload-fluid-limit.js';
 import { storedMachineDocument, storedMachineName } from '../machines/stored-machine-spec.js';
@@ -14,7 +15,12 @@ import type { SweepSnapshot } from '../sweeps/sweep-manager.js';
 import { planSweepText, type SweepPlan } from '../sweeps/sweep-plan.js';
 import type { SweepProgressOut, SweepSummary, ValidateFluidOut } from './api-contract.js';
 import { ConflictError } from './api-errors.js';
-import { requireSweep, type HandlerContext, type OperationHandlers } from './handler-context.js';
+import {
+  dataRootPath,
+  requireSweep,
+  type HandlerContext,
+  type OperationHandlers,
+} from './handler-context.js';
 
 /** The operations this module handles. */
 export type SweepsOp =
@@ -32,7 +38,8 @@ export type SweepsOp =
 
 /**
  * The `sweeps.*` handlers. A spec given as text plans against `dir` (default `.`) resolved
- * against the context's working directory, with the context's registry.
+ * against the context's working directory, with the context's registry; with data roots, every
+ * file path in its workloads must lie under them, checked before planning reads anything.
  * @throws (from the handlers) NotFoundError for an unknown sweep, ConflictError when a sweep to
  *   start, resume or delete is running here, InputError for a bad spec (`sweeps.start`) or a
  *   sweep whose stored machine JSON cannot be read
@@ -41,6 +48,12 @@ export function sweepsHandlers(ctx: HandlerContext): OperationHandlers<SweepsOp>
   const { store, manager, registry } = ctx;
   const plan = (yaml: string, dir: string | undefined): ReturnType<typeof planSweepText> =>
     planSweepText(yaml, { file: 'spec.yaml', dir: resolve(ctx.cwd, dir ?? '.'), registry });
+  // Before anything is planned (and read): the spec's files must lie under the data roots.
+  const checkRoots = (yaml: string, dir: string | undefined): void => {
+    if (ctx.dataRoots === undefined) return;
+    const specDir = resolve(ctx.cwd, dir ?? '.');
+    for (const path of specFilePaths(yaml)) dataRootPath({ ...ctx, cwd: specDir }, path, 'spec file');
+  };
   return {
     'sweeps.list': () => store.listSweeps().map((sweep) => sweepSummary(ctx, sweep)),
     'sweeps.get': ({ sweepId }) => {
@@ -53,6 +66,7 @@ export function sweepsHandlers(ctx: HandlerContext): OperationHandlers<SweepsOp>
       };
     },
     'sweeps.validate': ({ yaml, dir }) => {
+      checkRoots(yaml, dir);
       try {
         const planned = plan(yaml, dir);
         return {
@@ -74,6 +88,7 @@ export function sweepsHandlers(ctx: HandlerContext): OperationHandlers<SweepsOp>
       }
     },
     'sweeps.start': async ({ yaml, dir }) => {
+      checkRoots(yaml, dir);
       const planned = plan(yaml, dir);
       const existing = store.findSweepByHash(planned.specHash);
       if (existing && manager.activeSweeps().includes(existing.id)) {
@@ -124,6 +139,32 @@ export function sweepsHandlers(ctx: HandlerContext): OperationHandlers<SweepsOp>
       };
     },
   };
+}
+
+/**
+ * Every `path` string under the spec's `workloads` (trace and lengths files, in grid lists too),
+ * found by walking the parsed YAML; none when the text does not parse (then planning reports it
+ * before reading any file).
+ */
+function specFilePaths(yaml: string): string[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(yaml, { maxAliasCount: 100 });
+  } catch {
+    return [];
+  }
+  const paths: string[] = [];
+  const walk = (node: unknown, key: string | null): void => {
+    if (typeof node === 'string') {
+      if (key === 'path') paths.push(node);
+    } else if (Array.isArray(node)) {
+      for (const item of node) walk(item, key);
+    } else if (node !== null && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) walk(v, k);
+    }
+  };
+  if (doc !== null && typeof doc === 'object' && 'workloads' in doc) walk(doc.workloads, null);
+  return paths;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { createApiService } from '../api/api-service.js';
 import { startHttpServer, type HttpServer } from '../api/http-server.js';
 import { InputError } from '../errors.js';
@@ -18,6 +20,8 @@ export interface ServeCommandOptions {
   port: number;
   /** Runs simulated in parallel per sweep (default: number of cores). */
   jobs?: number;
+  /** Folders (besides the database's folder and the built-in data) the API may read files from. */
+  dataDirs?: string[];
 }
 
 /**
@@ -29,20 +33,33 @@ export interface ServeCommandOptions {
  * running runs go back to the queue; `sweeps.resume` or `schedbench sweep` finishes them) and
  * closes the database. A second signal while stopping exits at once with code 1.
  *
+ * The API reads files (dataset previews and imports, specs' traces) only under the data roots:
+ * the database's folder, the repository's data/ and each `opts.dataDirs` folder.
+ *
  * With SCHEDBENCH_HOLD_RUNS=1 in the environment every run is held after it simulates, before its
  * result is stored, until the process receives SIGUSR2 (HeldRunsGate.open); from then on runs go
  * through. For tests that must see a sweep running; it says so on stderr.
  *
  * @returns ExitCode.OK once stopped by a signal
- * @throws InputError when the port is taken or not allowed, or on a bad database
+ * @throws InputError when the port is taken or not allowed, a --data-dir is not a folder, or on a
+ *   bad database
  */
 export async function serveCommand(opts: ServeCommandOptions): Promise<number> {
+  const extraRoots = (opts.dataDirs ?? []).map((d) => {
+    const dir = resolve(d);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new InputError(`--data-dir ${d}: not a folder`, { field: '--data-dir' });
+    }
+    return dir;
+  });
   const store = Store.open(opts.db);
+  const dataRoots = [dirname(resolve(store.file)), repositoryPath('data'), ...extraRoots];
   const hold = process.env.SCHEDBENCH_HOLD_RUNS === '1' ? new HeldRunsGate() : undefined;
   const api = createApiService(store, {
     jobs: opts.jobs ?? availableParallelism(),
     cwd: process.cwd(),
     runGate: hold?.gate,
+    dataRoots,
   });
   if (hold) {
     process.once('SIGUSR2', () => hold.open());
@@ -63,7 +80,8 @@ export async function serveCommand(opts: ServeCommandOptions): Promise<number> {
   }
   process.stdout.write(`Schedbench is serving ${store.file} at:\n${server.url}\n`);
   process.stderr.write(
-    `Only this machine can connect (127.0.0.1). From another machine, forward the port through SSH:\n` +
+    `Files (dataset previews and imports, spec traces) are read only under: ${dataRoots.join(', ')}\n` +
+      `Only this machine can connect (127.0.0.1). From another machine, forward the port through SSH:\n` +
       `  ssh -N -L ${server.port}:127.0.0.1:${server.port} user@server\n` +
       `then open the URL above there. Press Ctrl+C to stop.\n`,
   );

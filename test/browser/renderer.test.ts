@@ -198,7 +198,7 @@ describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
         if (m.type() === 'error') consoleErrors.push(m.text());
       });
       page.on('pageerror', (e) => pageErrors.push(String(e)));
-      // The ready URL sets the sign-in cookie and redirects to `/` (the Runs page).
+      // The ready URL signs the tab in (localStorage) and leaves the address bar as `/` (Runs).
       await page.goto(serve.readyUrl);
       expect(new URL(page.url()).search).toBe('');
     });
@@ -384,19 +384,35 @@ describe.skipIf(chromiumMissing('test/browser/renderer.test.ts'))(
     it('makes a sweep with the form, marks a spec problem at its line, runs it to the end', async () => {
       await page.goto(`${serve.base}/#/sweeps`);
       await page.waitForSelector('.new-sweep-form');
-      // Watch the events as the page gets them.
+      // Watch the events as the page gets them (server-sent events, with the tab's token).
       await page.evaluate(() => {
         const g = globalThis as unknown as {
-          EventSource: new (url: string) => {
-            addEventListener(name: string, f: (e: { data: string }) => void): void;
-          };
+          localStorage: { getItem(key: string): string | null };
           seen: { event: string; data: unknown }[];
         };
         g.seen = [];
-        const source = new g.EventSource('/api/events');
-        for (const name of ['progress', 'ended']) {
-          source.addEventListener(name, (e) => g.seen.push({ event: name, data: JSON.parse(e.data) }));
-        }
+        void (async () => {
+          const res = await fetch('/api/events', {
+            headers: { authorization: `Bearer ${g.localStorage.getItem('schedbench.token')}` },
+          });
+          const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+          let buffer = '';
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) return;
+            buffer += value;
+            let end: number;
+            while ((end = buffer.indexOf('\n\n')) >= 0) {
+              const block = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              const event = /^event: (.*)$/m.exec(block)?.[1];
+              const data = /^data: (.*)$/m.exec(block)?.[1];
+              if (event && data && ['progress', 'ended'].includes(event)) {
+                g.seen.push({ event, data: JSON.parse(data) });
+              }
+            }
+          }
+        })();
       });
       const form = page.locator('.new-sweep-form');
       await form.locator('input[name="name"]').fill('ui-sweep');

@@ -293,13 +293,12 @@ describe('schedbench serve', () => {
     expect(local.status).toBe(200);
   });
 
-  it('signs a browser in from the ready URL: HttpOnly cookie, 303 to / without the token', async () => {
+  it('serves the page at the ready URL without a cookie (the page keeps the token itself)', async () => {
     const res = await fetch(ready, { redirect: 'manual' });
-    expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/');
-    expect(res.headers.getSetCookie()).toEqual([
-      `schedbench_token=${token}; HttpOnly; SameSite=Strict; Path=/`,
-    ]);
+    expect(res.status).toBe(200);
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    await res.body?.cancel();
     expect((await fetch(`${base}/?token=wrong`, { redirect: 'manual' })).status).toBe(401);
 
     const page = await fetch(`${base}/`);
@@ -310,14 +309,16 @@ describe('schedbench serve', () => {
     if (!existsSync(join(REPO, 'dist/renderer/index.html'))) {
       expect(await page.text()).toMatch(/npm run build:renderer/);
     }
+    // No cookie authorises anything, and no route hands out the token.
     const session = await fetch(`${base}/api/session`, { headers: { cookie: `schedbench_token=${token}` } });
-    expect(await session.json()).toEqual({ token });
+    expect(session.status).toBe(401);
+    expect(await session.text()).not.toContain(token);
   });
 
   it('pushes progress events on /api/events while a sweep started with sweeps.start runs', async () => {
     let sweepId = 0;
     const events = await collectEvents(
-      { cookie: `schedbench_token=${token}` },
+      { authorization: `Bearer ${token}` },
       (es) => es.some((e) => e.event === 'ended' && e.data.sweepId === sweepId),
       async () => {
         const started = await call('sweeps.start', { yaml: specYaml('events', 20_000, [1, 2]) });
@@ -389,7 +390,7 @@ describe.skipIf(chromiumMissing('test/e2e/serve.test.ts (browser mode in Chromiu
       server?.kill('SIGTERM');
     });
 
-    it('signs in from the ready URL, then the page reads its session and calls the API', async () => {
+    it('signs in from the ready URL into localStorage (no cookie), then the page calls the API', async () => {
       const context = await browser.newContext();
       const page = await context.newPage();
       const blocked: string[] = [];
@@ -398,8 +399,8 @@ describe.skipIf(chromiumMissing('test/e2e/serve.test.ts (browser mode in Chromiu
       });
       try {
         await page.goto(url.href);
-        expect(page.url()).toBe(`${url.origin}/`); // the token left the address bar
         if (existsSync(join(REPO, 'dist/renderer/index.html'))) {
+          expect(page.url()).toBe(`${url.origin}/`); // the page took the token out of the address bar
           // The renderer's runs browser lists the database's sweep.
           await page.waitForFunction(
             () => {
@@ -412,52 +413,28 @@ describe.skipIf(chromiumMissing('test/e2e/serve.test.ts (browser mode in Chromiu
           );
         }
         expect(blocked).toEqual([]); // the page runs under the server's Content-Security-Policy
-        const cookies = await context.cookies();
-        expect(cookies).toMatchObject([
-          {
-            name: 'schedbench_token',
-            value: url.searchParams.get('token'),
-            httpOnly: true,
-            sameSite: 'Strict',
-          },
-        ]);
-        // HttpOnly: no script of the page sees the cookie.
-        expect(
-          await page.evaluate(
-            () => (globalThis as unknown as { document: { cookie: string } }).document.cookie,
-          ),
-        ).toBe('');
+        // No cookie (a host's cookies reach every port of it): the tab keeps the token.
+        expect(await context.cookies()).toEqual([]);
         const result = await page.evaluate(async () => {
-          /** The browser's EventSource (not in this project's Node typings). */
-          interface EventSourceLike {
-            onopen: (() => void) | null;
-            onerror: (() => void) | null;
-            close(): void;
-          }
-          const { EventSource } = globalThis as unknown as {
-            EventSource: new (url: string) => EventSourceLike;
+          const { localStorage } = globalThis as unknown as {
+            localStorage: { getItem(key: string): string | null };
           };
-          const { token } = (await (await fetch('/api/session')).json()) as { token: string };
+          const token = localStorage.getItem('schedbench.token') ?? '';
           const res = await fetch('/api/runs.list', {
             method: 'POST',
             headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
             body: '{}',
           });
-          const opened = await new Promise<boolean>((resolve) => {
-            const events = new EventSource('/api/events');
-            events.onopen = () => {
-              events.close();
-              resolve(true);
-            };
-            events.onerror = () => {
-              events.close();
-              resolve(false);
-            };
+          const abort = new AbortController();
+          const events = await fetch('/api/events', {
+            headers: { authorization: `Bearer ${token}` },
+            signal: abort.signal,
           });
+          abort.abort();
           return {
             status: res.status,
             runs: ((await res.json()) as { value: unknown[] }).value.length,
-            opened,
+            opened: events.status === 200,
           };
         });
         const stored = runCli(['runs', '--format', 'json', '--db', db]);

@@ -17,11 +17,42 @@ export interface HttpTransportOptions {
 const SIGN_IN_HINT =
   'open the URL that `schedbench serve` printed (it signs this browser in; each start of the server makes a new one)';
 
+/** localStorage key of the token (per origin: scheme, host and port). */
+export const TOKEN_KEY = 'schedbench.token';
+
+/** Seconds between attempts to reopen a dropped event stream. */
+const RECONNECT_S = 3;
+
 /**
- * The browser-mode transport (runner/api/http-server.ts): asks `GET /api/session` once for the
- * token (the HttpOnly cookie that the ready URL set authorises that), then sends every operation
- * as `POST /api/OP` with `Authorization: Bearer TOKEN`; events come from an EventSource on
- * `/api/events` (cookie-authorised), opened on the first subscription.
+ * The token this origin's pages keep: taken from the ready URL's `?token=` (then removed from the address
+ * bar and the history entry) into localStorage, else the one kept earlier; null when neither.
+ */
+function signIn(): string | null {
+  const url = new URL(location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl !== null) {
+    url.searchParams.delete('token');
+    history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+    try {
+      localStorage.setItem(TOKEN_KEY, fromUrl);
+    } catch {
+      // storage refused (privacy mode): the token lives as long as this page
+    }
+    return fromUrl;
+  }
+  try {
+    return localStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The browser-mode transport (runner/api/http-server.ts): keeps the token of the ready URL in
+ * the origin's localStorage (signIn; never a cookie, which every port of the host would receive)
+ * and sends every operation as `POST /api/OP` with `Authorization: Bearer TOKEN`; events come
+ * from `GET /api/events` read with fetch and the same header (server-sent events; EventSource
+ * cannot send headers), opened on the first subscription and reopened after a drop.
  *
  * Failures to reach the server, a missing or stale sign-in, and answers that are not the API's
  * JSON reject with an ApiError (`network`, `unauthorized`); the API's own failures resolve as
@@ -29,77 +60,99 @@ const SIGN_IN_HINT =
  */
 export function httpTransport(options: HttpTransportOptions): ApiTransport {
   const base = options.base ?? '';
-  let token: Promise<string> | null = null;
+  const token = signIn();
   const listeners = new Set<RawEventListener>();
-  let source: EventSource | null = null;
+  let streaming = false;
 
-  const session = (): Promise<string> => {
-    token ??= (async () => {
-      let res: Response;
-      try {
-        res = await fetch(`${base}/api/session`, { credentials: 'same-origin', cache: 'no-store' });
-      } catch (e) {
-        throw new ApiError('session', {
-          code: 'network',
-          message: `cannot reach the Schedbench server (${String(e)})`,
-        });
-      }
-      if (res.status === 401) {
-        throw new ApiError('session', {
-          code: 'unauthorized',
-          message: `This browser is not signed in: ${SIGN_IN_HINT}.`,
-        });
-      }
-      if (!res.ok) {
-        throw new ApiError('session', { code: 'network', message: `GET /api/session: HTTP ${res.status}` });
-      }
-      const body = (await res.json()) as { token?: unknown };
-      if (typeof body.token !== 'string') {
-        throw new ApiError('session', {
-          code: 'network',
-          message: 'GET /api/session: no token in the answer',
-        });
-      }
-      return body.token;
-    })();
-    // A failed sign-in is retried by the next call (say, after the user opened the ready URL).
-    token.catch(() => (token = null));
+  const session = (op: string): string => {
+    if (token === null) {
+      throw new ApiError(op, {
+        code: 'unauthorized',
+        message: `This browser is not signed in: ${SIGN_IN_HINT}.`,
+      });
+    }
     return token;
   };
 
-  const openStream = (): void => {
-    if (source) return;
-    options.onStreamState?.('connecting');
-    source = new EventSource(`${base}/api/events`);
-    source.onopen = () => options.onStreamState?.('open');
-    source.onerror = () => {
-      // The browser reconnects by itself unless the answer was an error status (then CLOSED).
-      options.onStreamState?.(source?.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
-    };
-    for (const name of options.eventNames) {
-      source.addEventListener(name, (event) => {
-        let data: unknown;
-        try {
-          data = JSON.parse((event as MessageEvent<string>).data);
-        } catch {
-          return; // not the API's JSON: ignore (the next event is a full snapshot again)
-        }
-        for (const listener of [...listeners]) listener(name, data);
-      });
+  const dispatch = (block: string): void => {
+    let name = 'message';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') name = value;
+      else if (field === 'data') data.push(value);
     }
+    if (data.length === 0 || !options.eventNames.includes(name)) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data.join('\n'));
+    } catch {
+      return; // not the API's JSON: ignore (the next event is a full snapshot again)
+    }
+    for (const listener of [...listeners]) listener(name, parsed);
+  };
+
+  /** Reads the stream until it ends; @returns false when it must not be reopened (401, no token). */
+  const readStream = async (): Promise<boolean> => {
+    if (token === null) return false;
+    const res = await fetch(`${base}/api/events`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+    if (res.status === 401 || res.status === 403) return false;
+    if (!res.ok || res.body === null) return true;
+    options.onStreamState?.('open');
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return true;
+      buffer += value.replace(/\r\n?/g, '\n');
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        dispatch(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+      }
+    }
+  };
+
+  const openStream = (): void => {
+    if (streaming) return;
+    streaming = true;
+    options.onStreamState?.('connecting');
+    void (async () => {
+      for (;;) {
+        let again: boolean;
+        try {
+          again = await readStream();
+        } catch {
+          again = true; // the server went away or the connection dropped
+        }
+        if (!again) {
+          options.onStreamState?.('closed');
+          return;
+        }
+        options.onStreamState?.('reconnecting');
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_S * 1000));
+      }
+    })();
   };
 
   return {
     kind: 'http',
     async call(op, input) {
-      const bearer = await session();
+      const bearer = session(op);
       let res: Response;
       try {
         res = await fetch(`${base}/api/${encodeURIComponent(op)}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
           body: JSON.stringify(input ?? {}),
-          credentials: 'same-origin',
+          credentials: 'omit',
           cache: 'no-store',
         });
       } catch (e) {
@@ -109,7 +162,6 @@ export function httpTransport(options: HttpTransportOptions): ApiTransport {
         });
       }
       if (res.status === 401) {
-        token = null;
         throw new ApiError(op, {
           code: 'unauthorized',
           message: `${op}: the server refused the token (it was restarted?): ${SIGN_IN_HINT}.`,

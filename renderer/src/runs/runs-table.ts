@@ -2,7 +2,7 @@ import type { CellComponent, ColumnDefinition, RowComponent } from 'tabulator-ta
 import { escapeHtml } from '../dom.js';
 import { formatNumber } from '../format.js';
 import { runHash } from '../router.js';
-import { Tabulator } from '../tabulator-setup.js';
+import { Tabulator, textListItem, textTooltip } from '../tabulator-setup.js';
 import { dateMatches, numberMatches } from './range-filter.js';
 import { KEY_METRICS, type RunRow } from './run-row.js';
 
@@ -53,7 +53,8 @@ export class RunsTable {
       selectableRowsRangeMode: 'click',
       placeholder: 'No runs match. Start a sweep on the Sweeps page, or clear the filters.',
       initialSort: [{ column: 'id', dir: 'desc' }],
-      columnDefaults: { headerSortTristate: true, tooltip: true },
+      // Every string shown is text, never HTML (names are the user's): tabulator-setup.ts.
+      columnDefaults: { headerSortTristate: true, tooltip: textTooltip },
       columns: this.columns(),
     });
     this.whenBuilt = new Promise((resolve) => {
@@ -146,7 +147,7 @@ export class RunsTable {
       field,
       title,
       headerFilter: 'list',
-      headerFilterParams: { valuesLookup: 'all', clearable: true, sort: 'asc' },
+      headerFilterParams: { valuesLookup: 'all', clearable: true, sort: 'asc', itemFormatter: textListItem },
       headerFilterFunc: '=',
       headerFilterPlaceholder: 'all',
       ...extra,
@@ -201,7 +202,7 @@ export class RunsTable {
       list('status', 'Status', {
         formatter: (cell) => {
           const row = cell.getData() as RunRow;
-          return `<span class="status status-${row.status}"${row.error ? ` title="${escapeHtml(row.error)}"` : ''}>${escapeHtml(row.status)}</span>`;
+          return `<span class="status status-${escapeHtml(row.status)}"${row.error ? ` title="${escapeHtml(row.error)}"` : ''}>${escapeHtml(row.status)}</span>`;
         },
         tooltip: false,
       }),

@@ -149,10 +149,14 @@ describe('startHttpServer', () => {
         expect(r.headers['www-authenticate']).toBe('Bearer realm="schedbench"');
       }
     }
-    // The cookie authorises the page's GETs only, never an operation (no cross-site request forgery).
+    // No cookie authorises anything (a host's cookies reach every port of it).
     for (const op of ['health', 'runs.list', 'sweeps.start']) {
       const r = await post(op, '{}', { cookie: `schedbench_token=${TOKEN}` });
       expect(r.status, op).toBe(401);
+    }
+    for (const path of ['/api/events', '/api/session']) {
+      const r = await rawRequest(port, path, { headers: { cookie: `schedbench_token=${TOKEN}` } });
+      expect(r.status, path).toBe(401);
     }
     expect(api.calls).toEqual([]);
   });
@@ -242,23 +246,20 @@ describe('startHttpServer', () => {
     expect((await post('health', '{}', { ...bearer, origin: `http://127.0.0.1:${port}` })).status).toBe(200);
   });
 
-  it('signs a browser in from the ready URL: cookie, then 303 to / without the token', async () => {
+  it('serves the page at the ready URL (no cookie, not cached); no route returns the token', async () => {
     const r = await rawRequest(port, `/?token=${TOKEN}`);
-    expect(r.status).toBe(303);
-    expect(r.headers.location).toBe('/');
-    expect(r.headers['set-cookie']).toEqual([`schedbench_token=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`]);
-    const elsewhere = await rawRequest(port, `/assets/app.js?x=1&token=${TOKEN}`);
-    expect([elsewhere.status, elsewhere.headers.location]).toEqual([303, '/']);
+    expect(r.status).toBe(200);
+    expect(r.body).toBe('<!doctype html><title>runs</title>');
+    expect(r.headers['cache-control']).toBe('no-store');
+    expect(r.headers['set-cookie']).toBeUndefined();
     const wrong = await rawRequest(port, '/?token=nope');
     expect(wrong.status).toBe(401);
     expect(wrong.headers['set-cookie']).toBeUndefined();
     expect(wrong.body).toMatch(/Wrong token/);
 
-    const cookie = { cookie: `other=1; schedbench_token=${TOKEN}` };
-    const session = await rawRequest(port, '/api/session', { headers: cookie });
-    expect(session.status).toBe(200);
-    expect(JSON.parse(session.body)).toEqual({ token: TOKEN });
-    expect((await rawRequest(port, '/api/session', { headers: bearer })).status).toBe(200);
+    const session = await rawRequest(port, '/api/session', { headers: bearer });
+    expect(session.status).toBe(404);
+    expect(session.body).not.toContain(TOKEN);
   });
 
   it('serves the build with security headers, and nothing outside it', async () => {
@@ -298,9 +299,9 @@ describe('startHttpServer', () => {
     expect((await post('health', '{}', {})).headers['content-security-policy']).toBe(CSP);
   });
 
-  it('streams events with the cookie or the Bearer token, keeps alive, and unsubscribes on close', async () => {
+  it('streams events with the Bearer token, keeps alive, and unsubscribes on close', async () => {
     const progress = { sweepId: 7, name: 's', active: true };
-    for (const headers of [{ cookie: `schedbench_token=${TOKEN}` }, bearer]) {
+    for (const headers of [bearer]) {
       const r = await readEvents(
         port,
         headers,
