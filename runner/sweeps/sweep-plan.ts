@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
@@ -16,11 +15,12 @@ import {
   nominalRate,
   type LoadedWorkload,
 } from '../workloads/build-workload.js';
+import { MAX_SPEC_FILE_BYTES, readRegularFile } from '../workloads/regular-file.js';
 import type { RequestList } from '../workloads/request-list.js';
 import type { Slo } from '../workloads/slo-spec.js';
 import { WorkloadSpecSchema, type WorkloadSpec } from '../workloads/workload-spec.js';
 import { schedulerContextOf, type RunTask } from './run-task.js';
-import { expandGrid, sourcePathOf, type GridPoint } from './grid.js';
+import { checkSpecSize, expandGrid, sourcePathOf, type GridPoint } from './grid.js';
 import { SpecDocument, type SpecPath } from './spec-document.js';
 import { SweepSpecSchema, type SweepSpec } from './sweep-spec.js';
 import { oversizeRequestsOf, withoutRequests } from './oversize.js';
@@ -171,12 +171,12 @@ const RATE_AXES = new Set(['rate', 'arrival.rate']);
  *   to MAX_LISTED_PROBLEMS), else the first problem of the later checks
  */
 export function planSweep(file: string, options: { registry?: () => MachineRegistry } = {}): SweepPlan {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new InputError(`${file}: spec file not found or unreadable`, { file });
-  }
+  // Only a regular file of at most MAX_SPEC_FILE_BYTES (never a FIFO, a device, a huge file).
+  const text = readRegularFile(file, {
+    what: 'spec file',
+    maxBytes: MAX_SPEC_FILE_BYTES,
+    workaround: 'a sweep spec is a short YAML document; split it into several specs',
+  }).toString('utf8');
   return planSweepText(text, { file, dir: dirname(resolve(file)), registry: options.registry });
 }
 
@@ -214,6 +214,8 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
     );
   }
   const spec = validate(doc, SweepSpecSchema, doc.value, (p) => p);
+  // Sizes are counted from the list lengths before any grid is expanded or list built.
+  checkSpecSize(doc, spec);
   const needsRegistry =
     typeof spec.machine === 'string'
       ? spec.machine.startsWith('profile:')
