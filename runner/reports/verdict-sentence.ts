@@ -1,5 +1,6 @@
 import type { MeanWithInterval } from '../metrics/confidence-interval.js';
 import type { PolicyComparison, Verdict } from '../metrics/paired-verdicts.js';
+import { VERDICT_METRIC_INFO } from '../metrics/verdict-metrics.js';
 
 /**
  * The words of a sweep's answer, shared by the reports (Markdown summary, the HTML report's
@@ -7,22 +8,6 @@ import type { PolicyComparison, Verdict } from '../metrics/paired-verdicts.js';
  * sentence per verdict, the verdicts in the order they are told (capacity first), and a metric's
  * mean over seeds with its interval. Pure text: no statistics, no Node (the renderer bundles it).
  */
-
-/**
- * How a sentence names each metric the verdicts judge: the `name` of VERDICT_METRIC_INFO
- * (runner/metrics/paired-verdicts.ts), copied because importing that module at runtime would bring
- * its t quantile (@stdlib, about 100 kB minified) into the renderer's bundle;
- * test/unit/reports/verdict-section.test.ts checks that the two agree.
- */
-export const VERDICT_METRIC_NAMES: Readonly<Record<string, string>> = {
-  throughput_tok_s: 'output throughput',
-  goodput_rps: 'goodput',
-  ttft_p50_s: 'TTFT p50',
-  ttft_p99_s: 'TTFT p99',
-  tpot_p99_s: 'TPOT p99',
-  e2e_p99_s: 'E2E p99',
-  max_rate_rps: 'capacity',
-};
 
 /**
  * A sweep's verdicts in the order the answer tells them: the capacity verdicts (metric
@@ -43,7 +28,7 @@ export function answerVerdicts(verdicts: readonly Verdict[]): { capacity: Verdic
  * that significance cannot be judged; identical values on every seed are said to be identical.
  */
 export function verdictSentence(v: Verdict): string {
-  const name = VERDICT_METRIC_NAMES[v.metric] ?? v.metric;
+  const name = VERDICT_METRIC_INFO[v.metric]?.name ?? v.metric;
   const extreme = v.direction === 'higher' ? 'highest' : 'lowest';
   const seeds = `${v.seeds} seed${v.seeds === 1 ? '' : 's'}`;
   const interval = v.metric === 'max_rate_rps' ? 'bracket range' : '95 % CI';
