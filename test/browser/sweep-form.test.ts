@@ -203,7 +203,13 @@ describe.skipIf(chromiumMissing('test/browser/sweep-form.test.ts'))(
       expect(Math.abs(bottom.bandTop! - bottom.rowTop)).toBeLessThanOrEqual(1);
       // Half-way (lines 11 to 26 in view): every number moved with its line; 37's mark is below.
       await textarea.evaluate((t) => ((t as unknown as { scrollTop: number }).scrollTop = 200));
-      await expect.poll(async () => (await geometry(page, 20)).rowTop).toBeLessThan(marked.viewBottom);
+      // The gutter follows on the textarea's scroll event: wait until row 12 is level with its line.
+      await expect
+        .poll(async () => {
+          const at = await geometry(page, 12);
+          return Math.abs(at.rowTop - at.textTop);
+        })
+        .toBeLessThanOrEqual(1);
       for (const line of [12, 20, 25]) {
         const at = await geometry(page, line);
         expect(at.scrollTop).toBe(200);
