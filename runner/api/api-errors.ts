@@ -4,6 +4,7 @@
  */
 import { InputError } from '../errors.js';
 import { StoreStateError } from '../store/store-state-error.js';
+import { SweepBusyError } from '../store/sweep-busy-error.js';
 import type { ApiErrorOut } from './api-contract.js';
 
 /** A not-found failure (a missing sweep or run); transports map it to 404. */
@@ -14,7 +15,8 @@ export class ConflictError extends Error {}
 
 /**
  * A thrown error as the contract reports it: InputError and StoreStateError are `bad-input`
- * (with the InputError's line and field), NotFoundError `not-found`, ConflictError `conflict`,
+ * (with the InputError's line and field), NotFoundError `not-found`, ConflictError and
+ * SweepBusyError (another process is executing the sweep) `conflict`,
  * anything else `internal` with its stack.
  */
 export function errorOut(e: unknown): ApiErrorOut {
@@ -28,6 +30,7 @@ export function errorOut(e: unknown): ApiErrorOut {
     };
   }
   if (e instanceof NotFoundError) return { code: 'not-found', message: e.message };
-  if (e instanceof ConflictError) return { code: 'conflict', message: e.message };
+  if (e instanceof ConflictError || e instanceof SweepBusyError)
+    return { code: 'conflict', message: e.message };
   return { code: 'internal', message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
 }

@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 import { MigrationError } from '../store/migration-error.js';
 import { sqliteErrorCode } from '../store/sqlite-error-code.js';
 import { StoreStateError } from '../store/store-state-error.js';
+import { SweepBusyError } from '../store/sweep-busy-error.js';
 import { Store } from '../store/store.js';
 import { PolicyViolationError } from '../engine/policy-violation.js';
 import { WorkerError } from '../workers/worker-client.js';
@@ -77,9 +78,20 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(dbOption())
     .option('--jobs <n>', 'runs simulated in parallel (default: number of cores)')
     .option('--report <file>', 'also write the HTML report when the sweep ends')
-    .action(async (spec: string, o: { db?: string; jobs?: string; report?: string }) => {
+    .option(
+      '--wait',
+      'when another process is running this sweep, wait for it to end, then run what is left (default: exit 3)',
+    )
+    .action(async (spec: string, o: { db?: string; jobs?: string; report?: string; wait?: boolean }) => {
       const jobs = o.jobs === undefined ? undefined : positiveInt('--jobs', o.jobs);
-      setExit(await sweepCommand(spec, { db: o.db ?? defaultDatabasePath(), jobs, report: o.report }));
+      setExit(
+        await sweepCommand(spec, {
+          db: o.db ?? defaultDatabasePath(),
+          jobs,
+          report: o.report,
+          wait: o.wait === true,
+        }),
+      );
     });
 
   program
@@ -478,6 +490,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof InputError || e instanceof MigrationError || e instanceof StoreStateError) {
       process.stderr.write(`schedbench: ${e.message}\n`);
       return ExitCode.BAD_INPUT;
+    }
+    if (e instanceof SweepBusyError) {
+      process.stderr.write(`schedbench: ${e.message}\n`);
+      return ExitCode.STATE_CONFLICT;
     }
     const sqliteCode = sqliteErrorCode(e);
     if (sqliteCode?.startsWith('SQLITE_') === true) {

@@ -1,8 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { Store } from '../store/store.js';
 import { executeSweep } from '../sweeps/sweep-executor.js';
+import { HeldRunsGate } from '../sweeps/held-runs-gate.js';
 import { planSweep } from '../sweeps/sweep-plan.js';
 import { StoreFaultError } from '../sweeps/store-fault.js';
+import { describeLeaseHolder } from '../store/sweep-busy-error.js';
 import { ExitCode } from './exit-codes.js';
 import { writeSweepReport } from './report-command.js';
 import { SweepProgressReporter } from './sweep-progress.js';
@@ -13,6 +15,8 @@ export interface SweepCommandOptions {
   jobs?: number;
   /** Also write the HTML report to this file when the sweep ends. */
   report?: string;
+  /** When another process is running the sweep, wait for it instead of exiting 3. */
+  wait?: boolean;
 }
 
 /**
@@ -24,9 +28,15 @@ export interface SweepCommandOptions {
  * A store fault (disk full, the database locked by another process for over 30 s, an I/O
  * error...) stops the sweep with one message naming the database and the cause (StoreFaultError):
  * no run is failed for it, what ended is kept, and the same command resumes once it is fixed.
+ * With SCHEDBENCH_HOLD_RUNS=1 in the environment every run is held after it simulates, before its
+ * result is stored, until the process receives SIGUSR2 (as `serve` does): for tests that need a
+ * sweep to stay running while another process tries it.
+ * Another process running the same sweep (it holds the sweep's lease) is not disturbed: this one
+ * exits 3 naming it (SweepBusyError), or with `wait` waits for it to end and runs what is left.
  * @returns ExitCode.OK when every run succeeded, RUNS_FAILED when some failed or after a store
  *   fault, INTERRUPTED after Ctrl-C
  * @throws InputError on bad input (the CLI maps it to exit 2)
+ * @throws SweepBusyError when another process is running the sweep (the CLI maps it to exit 3)
  */
 export async function sweepCommand(specPath: string, opts: SweepCommandOptions): Promise<number> {
   const resumeCommand = `schedbench sweep ${shellWord(specPath)} --db ${shellWord(opts.db)}`;
@@ -61,6 +71,14 @@ export async function sweepCommand(specPath: string, opts: SweepCommandOptions):
     abort.abort();
   };
   process.on('SIGINT', onSigint);
+  const hold = process.env.SCHEDBENCH_HOLD_RUNS === '1' ? new HeldRunsGate() : undefined;
+  const openHold = (): void => hold?.open();
+  // A held run's promise does not keep the event loop alive (the lease's heartbeat is unref'd).
+  const keepAlive = hold ? setInterval(() => undefined, 1 << 30) : undefined;
+  if (hold) {
+    process.once('SIGUSR2', openHold);
+    process.stderr.write('SCHEDBENCH_HOLD_RUNS=1: runs are held after they simulate until SIGUSR2.\n');
+  }
   try {
     const jobs = opts.jobs ?? availableParallelism();
     let outcome;
@@ -70,8 +88,14 @@ export async function sweepCommand(specPath: string, opts: SweepCommandOptions):
         // Worker threads even for one job, so that Ctrl-C interrupts a run at once.
         workerThreads: true,
         signal: abort.signal,
+        waitForLease: opts.wait === true,
+        onLeaseWait: (holder) =>
+          process.stderr.write(
+            `waiting: ${describeLeaseHolder(holder, Date.now())} (Ctrl-C to stop waiting)\n`,
+          ),
         onBegin: (b) => progress.begin(b.total, b.alreadyDone, b.sweepId, b.resumed),
         onProgress: (p) => progress.update(p),
+        runGate: hold?.gate,
       });
     } catch (error) {
       if (!(error instanceof StoreFaultError)) throw error;
@@ -102,6 +126,8 @@ export async function sweepCommand(specPath: string, opts: SweepCommandOptions):
     return counts.failed > 0 ? ExitCode.RUNS_FAILED : ExitCode.OK;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGUSR2', openHold);
+    clearInterval(keepAlive);
     progress.end();
     store.close();
   }

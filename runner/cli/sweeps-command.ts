@@ -1,3 +1,4 @@
+import { SweepBusyError } from '../store/sweep-busy-error.js';
 import { createInterface } from 'node:readline/promises';
 import type { Command, Option } from 'commander';
 import { InputError } from '../errors.js';
@@ -50,14 +51,14 @@ export function renameSweepCommand(store: Store, sweepId: number, name: string):
 /**
  * `schedbench sweeps delete ID [--yes]`: deletes the sweep, its runs and all of their results in
  * one transaction (Store.deleteSweep). Without `--yes` it asks on a terminal and refuses
- * elsewhere (scripts pass `--yes`). This process executes no sweep, so nothing is refused as
- * running: runs marked `running` (by another schedbench process executing the sweep now, or by
- * one that was killed) are named in the question and in a warning, and that other process, if
- * alive, fails its next write for the sweep; stop it first.
+ * elsewhere (scripts pass `--yes`). A sweep another process is executing (it holds the sweep's
+ * lease) is refused before anything is asked (SweepBusyError: exit 3); runs left marked `running`
+ * by a process that was killed are named in the question and in a warning.
  *
  * @param log where the warning goes (stderr)
  * @returns the line to print: what was deleted, or that nothing was (the question answered no)
  * @throws InputError for an unknown sweep, or without `--yes` when no one can be asked
+ * @throws SweepBusyError naming the process executing the sweep
  */
 export async function deleteSweepCommand(
   store: Store,
@@ -65,13 +66,17 @@ export async function deleteSweepCommand(
   opts: { yes: boolean; confirmation: Confirmation; log: (line: string) => void },
 ): Promise<string> {
   const sweep = requireSweep(store, sweepId);
+  const holder = store.sweepHolder(sweepId);
+  if (holder !== undefined) {
+    throw new SweepBusyError(sweepId, holder, Date.now(), 'cancel or stop it before deleting it');
+  }
   const counts = store.runCounts(sweepId);
   const total = counts.queued + counts.running + counts.done + counts.failed;
   const what = `sweep ${sweepId} (${JSON.stringify(sweep.name)}) and its ${total} run${total === 1 ? '' : 's'}`;
   const running =
     counts.running > 0
-      ? `${counts.running} of its runs are marked running: if a schedbench process is executing it now, ` +
-        'stop that first (a killed process leaves such marks too)'
+      ? `${counts.running} of its runs are marked running by a schedbench process that was killed ` +
+        '(no process is executing the sweep now)'
       : null;
   if (!opts.yes) {
     if (!opts.confirmation.interactive) {

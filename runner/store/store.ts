@@ -17,6 +17,9 @@ import { StoreStateError } from './store-state-error.js';
 import { checkSweepName } from './sweep-row.js';
 import type { NewSweep, SweepRow } from './sweep-row.js';
 import { SweepsAndRunsTables } from './sweeps-and-runs-tables.js';
+import { SweepBusyError } from './sweep-busy-error.js';
+import { leaseIsStale, type LeaseClaim, type LeaseJudge, type SweepLeaseRow } from './sweep-lease-row.js';
+import { SweepLeasesTable } from './sweep-leases-table.js';
 import { checkWorkerMachine } from './worker-machine-check.js';
 import type { NewWorkerMachine, WorkerMachine } from './worker-machine-row.js';
 import { WorkerMachinesTable } from './worker-machines-table.js';
@@ -66,6 +69,8 @@ export class Store {
   private readonly results: RunResultsTables;
   /** `worker_machines`. */
   private readonly machines: WorkerMachinesTable;
+  /** `sweep_leases`. */
+  private readonly leases: SweepLeasesTable;
   /** `calibrations`. */
   private readonly calibrations: CalibrationsTable;
   /** `database_identity`. */
@@ -83,6 +88,7 @@ export class Store {
     this.sweeps = new SweepsAndRunsTables(db);
     this.results = new RunResultsTables(db);
     this.machines = new WorkerMachinesTable(db);
+    this.leases = new SweepLeasesTable(db);
     this.calibrations = new CalibrationsTable(db);
     this.datasets = new DatasetsTable(db);
     this.identity = db.prepare(SELECT_DATABASE_IDENTITY_SQL);
@@ -153,7 +159,8 @@ export class Store {
 
   /**
    * Stores a new sweep of this database and all of its runs (status `queued`) in one transaction:
-   * either all of it is stored or nothing. Its originHost is this Store's host.
+   * either all of it is stored or nothing. Its originHost is this Store's host. With `lease`, the
+   * same transaction gives the new sweep's lease to that claim (see claimSweepLease).
    *
    * @returns the new sweep's id
    * @throws Error naming the run key when two runs share a run key or a run is invalid (seed
@@ -161,8 +168,14 @@ export class Store {
    *   or naming the hash when a sweep of this database with the same spec hash exists (imported
    *   sweeps do not count); nothing is stored then
    */
-  createSweep(input: NewSweep): number {
-    return this.db.transaction((): number => this.sweeps.insertSweep(input, now(), this.host)).immediate();
+  createSweep(input: NewSweep, lease?: LeaseClaim): number {
+    return this.db
+      .transaction((): number => {
+        const id = this.sweeps.insertSweep(input, now(), this.host);
+        if (lease) this.leases.put(id, lease, now(), Date.now());
+        return id;
+      })
+      .immediate();
   }
 
   /**
@@ -212,14 +225,22 @@ export class Store {
    * switches foreign keys on). Other sweeps, worker machines, calibrations and datasets are not
    * touched; an imported sweep comes back when its database is imported again.
    *
-   * The store does not know whether a process is executing the sweep: callers that execute sweeps
-   * (the API's SweepManager) refuse to delete their active ones. Deleting a sweep another process
-   * is executing makes that process's next write for it fail.
+   * A sweep whose lease is held (a process is executing it, see claimSweepLease) is not deleted.
    *
    * @returns false when no such sweep existed (nothing changed)
+   * @throws SweepBusyError naming the holder when a process holds the sweep's lease (nothing
+   *   changed)
    */
   deleteSweep(sweepId: number): boolean {
-    return this.db.transaction((): boolean => this.sweeps.deleteSweep(sweepId)).immediate();
+    return this.db
+      .transaction((): boolean => {
+        const held = this.sweepHolder(sweepId);
+        if (held !== undefined) {
+          throw new SweepBusyError(sweepId, held, Date.now(), 'cancel or stop it before deleting it');
+        }
+        return this.sweeps.deleteSweep(sweepId);
+      })
+      .immediate();
   }
 
   /**
@@ -256,6 +277,71 @@ export class Store {
   /** Every sweep, newest first. */
   listSweeps(): SweepRow[] {
     return this.sweeps.listSweeps();
+  }
+
+  // ---- leases (one writer per sweep) -------------------------------------------------------
+
+  /**
+   * Takes the sweep's lease for `claim`, in one IMMEDIATE transaction: when no lease is stored,
+   * when the stored one is `claim.owner`'s, or when it is stale (leaseIsStale: its holder on this
+   * host is not alive, or its heartbeat is older than the time to live), the lease becomes
+   * `claim`'s (heartbeat now); otherwise nothing changes.
+   *
+   * @param judge overrides of the staleness rule's time, time to live and liveness check (tests)
+   * @returns undefined when the lease is now `claim`'s; else the lease's live holder
+   * @throws StoreStateError when the sweep does not exist
+   */
+  claimSweepLease(
+    sweepId: number,
+    claim: LeaseClaim,
+    judge: Partial<Omit<LeaseJudge, 'host'>> = {},
+  ): SweepLeaseRow | undefined {
+    return this.db
+      .transaction((): SweepLeaseRow | undefined => {
+        this.requireSweep(sweepId);
+        const nowMs = judge.nowMs ?? Date.now();
+        const held = this.leases.get(sweepId);
+        if (
+          held !== undefined &&
+          held.owner !== claim.owner &&
+          !leaseIsStale(held, { ...judge, host: this.host, nowMs })
+        ) {
+          return held;
+        }
+        this.leases.put(sweepId, claim, new Date(nowMs).toISOString(), nowMs);
+        return undefined;
+      })
+      .immediate();
+  }
+
+  /**
+   * Renews `owner`'s lease of the sweep (its heartbeat becomes `nowMs`).
+   * @returns false when the lease is not `owner`'s any more (another process took it over after
+   *   it went stale, or the sweep was deleted)
+   */
+  renewSweepLease(sweepId: number, owner: string, nowMs = Date.now()): boolean {
+    return this.db.transaction((): boolean => this.leases.renew(sweepId, owner, nowMs)).immediate();
+  }
+
+  /** Gives up `owner`'s lease of the sweep; false when they held none. */
+  releaseSweepLease(sweepId: number, owner: string): boolean {
+    return this.db.transaction((): boolean => this.leases.release(sweepId, owner)).immediate();
+  }
+
+  /** The sweep's stored lease, live or stale, if any. */
+  sweepLease(sweepId: number): SweepLeaseRow | undefined {
+    return this.leases.get(sweepId);
+  }
+
+  /**
+   * The process executing the sweep now: its lease when one is stored and live (not
+   * leaseIsStale); undefined when no process holds it.
+   */
+  sweepHolder(sweepId: number): SweepLeaseRow | undefined {
+    const held = this.leases.get(sweepId);
+    return held !== undefined && !leaseIsStale(held, { host: this.host, nowMs: Date.now() })
+      ? held
+      : undefined;
   }
 
   // ---- runs -------------------------------------------------------------------------------

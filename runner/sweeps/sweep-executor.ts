@@ -17,6 +17,9 @@ import { runTaskOf, type PlannedRun, type SweepPlan } from './sweep-plan.js';
 import { capacitySearchState, probeRunsAt, storedDoneRuns } from './capacity-probes.js';
 import { Lanes } from './lanes.js';
 import { isStoreFault, retryWhileBusy, storeBusyWaitMs, StoreFaultError } from './store-fault.js';
+import { leaseClaimOf, SweepLease } from './sweep-lease.js';
+import type { SweepBusyError } from '../store/sweep-busy-error.js';
+import type { SweepLeaseRow } from '../store/sweep-lease-row.js';
 import { maxCapacityProbes, type ProbeVerdict } from '../metrics/capacity-search.js';
 
 /**
@@ -105,6 +108,15 @@ export interface ExecuteOptions {
    * (storeBusyWaitMs(): 30 s, or SCHEDBENCH_STORE_BUSY_WAIT_MS in tests).
    */
   storeBusyWaitMs?: number;
+  /**
+   * When another process holds the sweep's lease (it is executing the sweep), wait for it to end
+   * instead of rejecting with SweepBusyError; `signal` stops the wait.
+   */
+  waitForLease?: boolean;
+  /** Called once when the invocation starts waiting for the lease, with its holder. */
+  onLeaseWait?: (holder: SweepLeaseRow) => void;
+  /** The lease's heartbeat period, ms (LEASE_HEARTBEAT_MS; tests shorten it). */
+  leaseHeartbeatMs?: number;
 }
 
 /** How a planned run is stored. */
@@ -130,7 +142,13 @@ export function newRunOf(plan: SweepPlan, run: PlannedRun): NewRun {
  * with `opts.signal`) at any point resumes with no run lost or duplicated. The sweep is marked
  * finished (finishSweep) when every run ended, not when the invocation was cancelled.
  * @param plan a validated plan (planSweep, planSweepText)
- * @param store an open store; this process must be its only writer for this sweep
+ * @param store an open store
+ *
+ * One writer per sweep: the invocation holds the sweep's lease (SweepLease) from before anything
+ * of the sweep is requeued until it returns; a sweep another live process holds is refused
+ * (SweepBusyError) or, with `opts.waitForLease`, waited for. A new sweep is stored together with
+ * its lease; a process that loses the race to store the same spec resumes the winner's sweep.
+ *
  * A store write failing because of the database (StoreFaultError: disk full, I/O error, a lock held
  * by another process past `opts.storeBusyWaitMs`, read-only file...) stops the invocation as a
  * cancel does, except that runs in flight are interrupted at once and their results dropped: no
@@ -138,6 +156,9 @@ export function newRunOf(plan: SweepPlan, run: PlannedRun): NewRun {
  * store still can; else the next invocation's requeueInterruptedRuns does it). A run whose own
  * result cannot be stored (completeRun rejects it: a NaN metric...) fails with that reason.
  * @throws StoreFaultError naming the database file and the cause, after a store fault
+ * @throws SweepBusyError naming the holder (PID, host, since) when another live process holds the
+ *   sweep's lease (nothing of the sweep changed), or took it over while this one was stalled past
+ *   the lease's time to live (runs in flight are dropped, nothing is requeued)
  * @throws Error when worker threads are needed and the build is missing (nothing has run then)
  */
 export async function executeSweep(
@@ -169,14 +190,10 @@ async function executeSweepIn(
   setSweepId: (id: number) => void,
 ): Promise<SweepOutcome> {
   const newRuns = plan.runs.map((r) => newRunOf(plan, r));
-  const existing = store.findSweepByHash(plan.specHash);
-  let sweepId: number;
-  if (existing) {
-    sweepId = existing.id;
-    setSweepId(sweepId);
-    await retryWhileBusy(() => store.addMissingRuns(sweepId, newRuns), busyWaitMs);
-    await retryWhileBusy(() => store.requeueInterruptedRuns(sweepId), busyWaitMs);
-  } else {
+  const claim = leaseClaimOf(store);
+  let existing = store.findSweepByHash(plan.specHash);
+  let sweepId = -1;
+  if (!existing) {
     const input: Parameters<Store['createSweep']>[0] = {
       name: plan.spec.name,
       specYaml: plan.specYaml,
@@ -204,9 +221,52 @@ async function executeSweepIn(
       }),
       runs: newRuns,
     };
-    sweepId = await retryWhileBusy(() => store.createSweep(input), busyWaitMs);
-    setSweepId(sweepId);
+    try {
+      // The new sweep and its lease are stored in one transaction.
+      sweepId = await retryWhileBusy(() => store.createSweep(input, claim), busyWaitMs);
+    } catch (error) {
+      // Another process stored the same spec first: this one resumes that sweep like any other.
+      existing = store.findSweepByHash(plan.specHash);
+      if (!existing) throw error;
+    }
   }
+  let lease: SweepLease;
+  if (existing) {
+    sweepId = existing.id;
+    setSweepId(sweepId);
+    // The lease comes first: only its holder adds runs, and requeues the runs left `running`.
+    lease = await SweepLease.acquire(store, sweepId, claim, {
+      wait: opts.waitForLease,
+      signal: opts.signal,
+      onWait: opts.onLeaseWait,
+      heartbeatMs: opts.leaseHeartbeatMs,
+      busyWaitMs,
+    });
+  } else {
+    setSweepId(sweepId);
+    lease = new SweepLease(store, sweepId, claim, opts.leaseHeartbeatMs);
+  }
+  try {
+    if (existing) {
+      await retryWhileBusy(() => store.addMissingRuns(sweepId, newRuns), busyWaitMs);
+      await retryWhileBusy(() => store.requeueInterruptedRuns(sweepId), busyWaitMs);
+    }
+    return await executeLeased(plan, store, opts, busyWaitMs, sweepId, existing !== undefined, lease);
+  } finally {
+    lease.release();
+  }
+}
+
+/** executeSweep once the sweep is stored and its lease held. */
+async function executeLeased(
+  plan: SweepPlan,
+  store: Store,
+  opts: ExecuteOptions,
+  busyWaitMs: number,
+  sweepId: number,
+  resumed: boolean,
+  lease: SweepLease,
+): Promise<SweepOutcome> {
   const alreadyDone = store.runCounts(sweepId).done;
   const byKey = new Map(plan.runs.map((r) => [r.runKey, r]));
   const pending = store.pendingRuns(sweepId).filter((row) => byKey.has(row.runKey));
@@ -227,6 +287,13 @@ async function executeSweepIn(
     halt.abort(error);
     return error;
   };
+  // Another process took the lease over (this one stalled past its time to live): stop at once,
+  // store nothing more, and leave the sweep's runs to the new holder.
+  let lost: SweepBusyError | undefined;
+  lease.start((error) => {
+    lost ??= error;
+    halt.abort(error);
+  });
   /** A store write, retried while busy; a failure of it is a fault. */
   const write = <T>(runId: number | undefined, fn: () => T): T | Promise<T> => {
     try {
@@ -246,7 +313,7 @@ async function executeSweepIn(
   const lanes = plan.machine.worker ? 1 : Math.max(1, Math.min(opts.jobs, total));
   const threads = !plan.machine.worker && total > 0 && (lanes > 1 || opts.workerThreads === true);
   const filename = threads ? workerUrl() : undefined;
-  opts.onBegin?.({ sweepId, resumed: existing !== undefined, alreadyDone, total, lanes });
+  opts.onBegin?.({ sweepId, resumed, alreadyDone, total, lanes });
 
   const taskOf = (row: RunRow): RunTask => runTaskOf(plan, byKey.get(row.runKey)!, row.id);
   const labelOf = (row: RunRow): string =>
@@ -340,7 +407,11 @@ async function executeSweepIn(
     const onProgress = report ? (p: EngineProgress) => report(row.id, p) : undefined;
     if (session) return executeRunOnWorker(task, plan.machine, session, onProgress);
     if (pool) return runOnThread(pool, task, signal, onProgress);
-    return executeRun(task, onProgress);
+    // A run in this thread holds the event loop: its progress reports renew the lease.
+    return executeRun(task, (p) => {
+      lease.beatIfDue();
+      onProgress?.(p);
+    });
   };
   const lane = new Lanes(lanes);
   /** Executes one pending run in a free lane; resolves with its result, or undefined when it did not end done. */
@@ -367,7 +438,7 @@ async function executeSweepIn(
         error = e;
       }
       // After a store fault nothing more is stored: a result is dropped, the run requeued.
-      if ((result === undefined && signal.aborted) || fault) {
+      if ((result === undefined && signal.aborted) || fault || lost) {
         notRun++;
         interrupted(row);
         return undefined;
@@ -445,6 +516,8 @@ async function executeSweepIn(
     await pool?.destroy();
     await session?.close();
   }
+  lease.stop();
+  if (lost) throw lost;
   if (fault) {
     // Best effort: when the store cannot even requeue, the next invocation does (as after SIGKILL).
     try {
@@ -465,7 +538,7 @@ async function executeSweepIn(
   }
   return {
     sweepId,
-    resumed: existing !== undefined,
+    resumed,
     alreadyDone,
     done: ended - failed,
     failed,

@@ -1,3 +1,4 @@
+import { SweepBusyError } from '../store/sweep-busy-error.js';
 import { EventEmitter } from 'node:events';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -417,7 +418,8 @@ export class SweepManager extends EventEmitter<SweepManagerEvents> {
    */
   private ended(execution: Execution, outcome: SweepOutcome | undefined, error?: unknown): void {
     const { sweepId } = execution;
-    if (error !== undefined) {
+    // A manager that lost the sweep's lease leaves its runs to the process that took it over.
+    if (error !== undefined && !(error instanceof SweepBusyError)) {
       try {
         // Runs it left running were interrupted: nothing of them is stored.
         this.store.requeueInterruptedRuns(sweepId);

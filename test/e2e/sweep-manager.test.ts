@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as ApiErrorsModule from '../../runner/api/api-errors.js';
 import type * as StoreModule from '../../runner/store/store.js';
 import type * as ManagerModule from '../../runner/sweeps/sweep-manager.js';
 import type { SweepEnded, SweepSnapshot } from '../../runner/sweeps/sweep-manager.js';
@@ -117,12 +118,14 @@ let Store: typeof StoreModule.Store;
 let SweepManager: typeof ManagerModule.SweepManager;
 let planSweep: typeof PlanModule.planSweep;
 let planSweepText: typeof PlanModule.planSweepText;
+let errorOut: typeof ApiErrorsModule.errorOut;
 const cleanup: string[] = [];
 
 beforeAll(async () => {
   ({ Store } = await fromDist<typeof StoreModule>('store/store.js'));
   ({ SweepManager } = await fromDist<typeof ManagerModule>('sweeps/sweep-manager.js'));
   ({ planSweep, planSweepText } = await fromDist<typeof PlanModule>('sweeps/sweep-plan.js'));
+  ({ errorOut } = await fromDist<typeof ApiErrorsModule>('api/api-errors.js'));
 });
 afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -207,6 +210,21 @@ describe('SweepManager: background sweeps with live progress, cancel and resume'
     expect(manager.snapshot(1)).toMatchObject({ sweepId: 1, name: 'manager', active: true, total: RUNS });
     await expect(manager.start(plan)).rejects.toMatchObject({ name: 'SweepStateError', reason: 'active' });
     await expect(manager.resume(1)).rejects.toMatchObject({ name: 'SweepStateError', reason: 'active' });
+    // Another process (here another manager on its own connection) is refused while this one runs
+    // it: the sweep's lease names this process; the API reports it as a conflict.
+    const otherStore = Store.open(db);
+    const other = new SweepManager(otherStore, { jobs: 1 });
+    const busy = await other.start(plan).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(busy).toMatchObject({ name: 'SweepBusyError', sweepId: 1 });
+    expect(errorOut(busy)).toMatchObject({ code: 'conflict' });
+    expect(errorOut(busy).message).toMatch(new RegExp(`^sweep 1 is being run by PID ${process.pid} on `));
+    await expect(other.resume(1)).rejects.toMatchObject({ name: 'SweepBusyError' });
+    expect(() => otherStore.deleteSweep(1)).toThrow(/sweep 1 is being run by PID/);
+    await other.close();
+    otherStore.close();
 
     // Two runs at once: let the first two end, then one more, so that 3 runs are done.
     const [first, second] = await heldRuns(2);

@@ -183,8 +183,8 @@ describe('schedbench sweeps delete', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`deleted sweep ${second} ("second") and its 2 runs\n`);
     expect(r.stderr).toBe(
-      'schedbench: warning: 1 of its runs are marked running: if a schedbench process is executing it ' +
-        'now, stop that first (a killed process leaves such marks too)\n',
+      'schedbench: warning: 1 of its runs are marked running by a schedbench process that was killed ' +
+        '(no process is executing the sweep now)\n',
     );
     const after = counts();
     const removed = Object.fromEntries(Object.keys(before).map((t) => [t, before[t] - after[t]]));
