@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { InputError } from '../errors.js';
 import { migrate, verifyApplied } from './migrate.js';
 import type { MigrationReport } from './migrate.js';
@@ -26,6 +27,12 @@ export interface OpenDatabaseOptions {
    */
   readonly?: boolean;
 }
+
+// better-sqlite3 reads SQLITE_USE_URI once, when its native addon loads (at the first connection,
+// which comes after this module is evaluated): `file:` URIs let a read-only open of a WAL database
+// on read-only media say `immutable=1` (openReadOnlyMedia). Paths given to openDatabase are made
+// absolute first, so no user path is ever read as a URI.
+process.env.SQLITE_USE_URI ??= '1';
 
 /** How long a connection waits for another connection's write lock before SQLITE_BUSY, ms. */
 export const BUSY_TIMEOUT_MS = 5000;
@@ -82,19 +89,16 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
   }
 
   if (!inMemory) preparePath(dbFile, readonly);
+  if (readonly) return openReadOnly(dbFile, migrations);
   let db: Database.Database;
   try {
-    db = new Database(dbFile, { timeout: BUSY_TIMEOUT_MS, readonly, fileMustExist: readonly });
+    db = new Database(dbFile, { timeout: BUSY_TIMEOUT_MS });
   } catch (err) {
     throw databaseFault(err, dbFile);
   }
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     checkOwnership(db, dbFile);
-    if (readonly) {
-      checkReadable(db, dbFile, migrations);
-      return db;
-    }
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = OFF');
@@ -105,6 +109,66 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
   } catch (err) {
     db.close();
     throw databaseFault(err, dbFile);
+  }
+}
+
+/**
+ * Opens an existing database read-only and checks it can be read (openDatabase's `readonly`).
+ *
+ * A WAL-mode database on read-only media (a read-only mount, a folder this user cannot write) is
+ * read although SQLite cannot create its `-shm` beside it: when it has no `-wal` file, every commit
+ * is in the main file and nothing can change it, so it is opened with `immutable=1` (SQLite skips
+ * locking and the WAL; https://sqlite.org/uri.html, "immutable"). With a `-wal` file but no way to
+ * create the `-shm`, the WAL's commits could not be read: that is refused, naming both files.
+ */
+function openReadOnly(dbFile: string, migrations: MigrationFile[]): Database.Database {
+  const open = (name: string): Database.Database => {
+    let db: Database.Database;
+    try {
+      db = new Database(name, { timeout: BUSY_TIMEOUT_MS, readonly: true, fileMustExist: true });
+    } catch (err) {
+      throw databaseFault(err, dbFile);
+    }
+    try {
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      checkOwnership(db, dbFile);
+      checkReadable(db, dbFile, migrations);
+      return db;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  };
+  try {
+    return open(dbFile);
+  } catch (err) {
+    if (sqliteErrorCode(err) !== 'SQLITE_CANTOPEN' || !isWalMode(dbFile)) throw databaseFault(err, dbFile);
+    if (existsSync(`${dbFile}-wal`)) {
+      throw new InputError(
+        `${dbFile}: a WAL database whose -wal file holds commits, in a folder where SQLite cannot create ` +
+          `its -shm file (read-only media?); copy ${dbFile} and ${dbFile}-wal to a writable folder to read it`,
+        { file: dbFile },
+      );
+    }
+    try {
+      return open(`${pathToFileURL(dbFile).href}?immutable=1`);
+    } catch (retry) {
+      throw databaseFault(retry, dbFile);
+    }
+  }
+}
+
+/** Whether the database file's header says WAL mode (bytes 18 and 19 are 2; sqlite.org/fileformat2.html). */
+function isWalMode(dbFile: string): boolean {
+  const header = Buffer.alloc(20);
+  let fd: number | undefined;
+  try {
+    fd = openSync(dbFile, 'r');
+    return readSync(fd, header, 0, 20, 0) === 20 && header[18] === 2 && header[19] === 2;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import type { IterationRecords, RequestRecords, TimeSeries } from '../engine/run-records.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { InputError } from '../errors.js';
@@ -112,12 +113,14 @@ export class Store {
    */
   static open(file: string, opts: StoreOptions = {}): Store {
     const db = openDatabase(file, opts);
+    // db.name is the URI of a database opened `immutable` (openDatabase): the path is the file's.
+    const path = file === ':memory:' ? file : resolve(file);
     try {
       const host = opts.host ?? hostname();
-      return new Store(db, db.name, host.length > 0 ? host : null);
+      return new Store(db, path, host.length > 0 ? host : null);
     } catch (err) {
       db.close();
-      throw databaseFault(err, db.name);
+      throw databaseFault(err, path);
     }
   }
 

@@ -66,6 +66,23 @@ function expectRefused(r: CliResult, file: string, message: RegExp): void {
   expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
 }
 
+/**
+ * Puts two WAL-mode databases in `folder`: `wal.db`, a copy of the real one (WAL mode in its
+ * header, every commit in the file, no -wal), and `wal-pending.db` with a `-wal` file holding a
+ * commit not yet checkpointed into it (copied while its writer was open).
+ */
+function walDatabases(folder: string): void {
+  copyFileSync(real, join(folder, 'wal.db'));
+  const source = copyOfReal('pending-source.db');
+  const writer = new Database(source);
+  writer.pragma('journal_mode = WAL');
+  writer.pragma('wal_autocheckpoint = 0');
+  writer.prepare('UPDATE sweeps SET name = ?').run('renamed in the WAL');
+  copyFileSync(source, join(folder, 'wal-pending.db'));
+  copyFileSync(`${source}-wal`, join(folder, 'wal-pending.db-wal'));
+  writer.close();
+}
+
 /** A copy of the real database under `name`. */
 function copyOfReal(name: string): string {
   const file = join(dir, name);
@@ -202,15 +219,31 @@ describe('database faults: exit 2 naming the file, never a stack', () => {
       copyFileSync(real, file);
       folder = join(mounted, 'ro-folder');
       mkdirSync(folder);
+      walDatabases(folder);
       execFileSync('mount', ['-o', 'remount,ro', mounted]);
     } else {
       file = copyOfReal('readonly-write.db');
       chmodSync(file, 0o444);
       folder = join(dir, 'ro-folder');
       mkdirSync(folder);
+      walDatabases(folder);
       chmodSync(folder, 0o555);
     }
     try {
+      // A WAL database where SQLite cannot create its -shm: read as it is (immutable) when every
+      // commit is in the file; refused, naming the -wal, when the -wal holds commits.
+      const settled = join(folder, 'wal.db');
+      const runs = runCli(['runs', '--db', settled]);
+      expect(runs.code, runs.stderr).toBe(0);
+      expect(runs.stdout).toContain('fcfs');
+      const summary = runCli(['summary', '--latest', '--db', settled, '--format', 'markdown']);
+      expect(summary.code, summary.stderr).toBe(0);
+      const pending = join(folder, 'wal-pending.db');
+      expectRefused(
+        runCli(['runs', '--db', pending]),
+        pending,
+        /-wal file holds commits.*copy .*wal-pending\.db and .*wal-pending\.db-wal to a writable folder/,
+      );
       const before = sha256(file);
       const r = runCli(['machines', 'add', 'gpu1', '--local', '--db', file]);
       expectRefused(r, file, /cannot be written|SQLITE_READONLY|SQLITE_CANTOPEN|read-only/);
