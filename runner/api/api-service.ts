@@ -90,7 +90,7 @@ export function createApiService(
         const handler = handlers[op] as (input: unknown) => unknown;
         return { ok: true, value: await handler(parsed.value) };
       } catch (e) {
-        return { ok: false, error: errorOut(e) };
+        return { ok: false, error: errorOut(e, store.file) };
       }
     },
     subscribe(listener) {

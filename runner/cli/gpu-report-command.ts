@@ -1,3 +1,4 @@
+import { databaseFault } from '../store/open-database.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -96,9 +97,15 @@ export async function measureGpuReport(
         calibration: calibration.summary,
         twins,
       };
+    } catch (err) {
+      // A database fault met mid-report (a full disk, a lock held too long): named, without a stack.
+      throw databaseFault(err, store.file);
     } finally {
-      if (temporary !== undefined) store.removeWorkerMachine(temporary);
-      store.close();
+      try {
+        if (temporary !== undefined) store.removeWorkerMachine(temporary);
+      } finally {
+        store.close();
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -54,18 +54,33 @@ export function requireDatabase(db: string | undefined): void {
 }
 
 /**
- * Runs `fn` with `store` and closes the store; a SQLite error `fn` meets (a corrupt page, a lock
- * held past the busy timeout, a full disk) becomes an InputError naming the database file
- * (databaseFault), so the CLI reports it with exit 2 instead of a stack.
+ * Runs `fn` with `store` and closes the store (once `fn`'s promise settles, when it returns one); a
+ * SQLite error `fn` meets (a corrupt page, a lock held past the busy timeout, a full disk) becomes
+ * an InputError naming the database file (databaseFault), so the CLI reports it with exit 2
+ * instead of a stack.
  */
 export function useStore<T>(store: Store, fn: (store: Store) => T): T {
+  let result: T;
   try {
-    return fn(store);
+    result = fn(store);
   } catch (err) {
-    throw databaseFault(err, store.file);
-  } finally {
     store.close();
+    throw databaseFault(err, store.file);
   }
+  if (!(result instanceof Promise)) {
+    store.close();
+    return result;
+  }
+  return result.then(
+    (value: unknown) => {
+      store.close();
+      return value;
+    },
+    (err: unknown) => {
+      store.close();
+      throw databaseFault(err, store.file);
+    },
+  ) as T;
 }
 
 /** Whether the database of `--db` (or the default one) exists; for commands where it is optional. */

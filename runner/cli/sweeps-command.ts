@@ -1,3 +1,4 @@
+import { useStore } from './open-store.js';
 import { SweepBusyError } from '../store/sweep-busy-error.js';
 import { createInterface } from 'node:readline/promises';
 import type { Command, Option } from 'commander';
@@ -124,12 +125,7 @@ export function registerSweepsCommands(
     .addOption(dbOption())
     .action((id: string, name: string, o: { db?: string }) => {
       const sweepId = positiveInt('ID', id);
-      const store = open(o.db);
-      try {
-        process.stdout.write(renameSweepCommand(store, sweepId, name));
-      } finally {
-        store.close();
-      }
+      process.stdout.write(useStore(open(o.db), (store) => renameSweepCommand(store, sweepId, name)));
     });
   sweeps
     .command('delete')
@@ -142,17 +138,13 @@ export function registerSweepsCommands(
     .addOption(dbOption())
     .action(async (id: string, o: { yes?: boolean; db?: string }) => {
       const sweepId = positiveInt('ID', id);
-      const store = open(o.db);
-      try {
-        process.stdout.write(
-          await deleteSweepCommand(store, sweepId, {
-            yes: o.yes === true,
-            confirmation: confirmation(),
-            log: (line) => process.stderr.write(`${line}\n`),
-          }),
-        );
-      } finally {
-        store.close();
-      }
+      const deleted = await useStore(open(o.db), (store) =>
+        deleteSweepCommand(store, sweepId, {
+          yes: o.yes === true,
+          confirmation: confirmation(),
+          log: (line) => process.stderr.write(`${line}\n`),
+        }),
+      );
+      process.stdout.write(deleted);
     });
 }
