@@ -7,8 +7,7 @@
 import { extname } from 'node:path';
 import { InputError } from '../errors.js';
 import { parseCsv } from '../workloads/csv-table.js';
-import { parseTraceText } from '../workloads/generic-trace.js';
-import { readInputText } from '../workloads/input-file.js';
+import { readGenericTrace } from '../workloads/generic-trace.js';
 import { readRegularFileHead } from '../workloads/regular-file.js';
 import type { TimeUnit } from '../workloads/timestamp.js';
 import type { TraceColumns } from '../workloads/workload-spec.js';
@@ -104,8 +103,7 @@ export function checkTrace(
   const { arrival, prompt, output } = mapping.columns;
   if (arrival === undefined || prompt === undefined || output === undefined) return null;
   try {
-    const table = parseTraceText(
-      readInputText(path, 'path'),
+    const table = readGenericTrace(
       path,
       {
         format,
@@ -113,6 +111,7 @@ export function checkTrace(
         timeUnit: mapping.timeUnit ?? 's',
         timestampFormat: mapping.timestampFormat,
       },
+      'path',
       'columns',
     );
     return { ok: true, summary: summarizeDataset(table) };

@@ -1,97 +1,102 @@
 /**
- * Reading a CSV file with a header into rows of text cells, keeping each row's line number.
- *
- * Files without any double quote (all the shipped traces) take a fast path that splits lines and
- * commas directly (about 10 ms for 20k rows); files with quotes go through csv-parse
- * (RFC 4180 quoting, about 10x slower). Both paths trim cells, accept LF and CRLF line ends and
- * skip empty lines, so they give the same rows.
+ * Reading a CSV file with a header into rows of text cells, keeping each row's line number: either
+ * streamed row by row ({@link csvTableSink}, for traces read in chunks) or collected whole
+ * ({@link parseCsv}, for a text already in memory). Records come from `csv-records.ts` (fast path
+ * for quote-free text, csv-parse otherwise; cells trimmed, LF and CRLF, empty lines skipped).
  */
-import { parse } from 'csv-parse/sync';
 import { InputError, atLocation } from '../errors.js';
+import { CsvRecordSplitter } from './csv-records.js';
+import type { TextSink } from './text-chunks.js';
 
-/** A parsed CSV file: header cells, data rows (text cells) and each row's 1-based line number. */
-export interface CsvTable {
+/** A CSV file's header row. */
+export interface CsvHeader {
   readonly file: string;
   readonly header: readonly string[];
   /** Line of the header row, 1-based (1 unless the file starts with empty lines). */
   readonly headerLine: number;
+}
+
+/** A parsed CSV file: header cells, data rows (text cells) and each row's 1-based line number. */
+export interface CsvTable extends CsvHeader {
   readonly rows: readonly (readonly string[])[];
   /** Line of each row in the file, 1-based, header = line 1 (or later, after empty lines). */
   readonly lines: readonly number[];
 }
 
 /**
- * Parses CSV text that starts with a header row.
+ * A {@link TextSink} that reads CSV text starting with a header row: `onHeader` gets the header
+ * once, then `onRow` each data row, in file order, as the text arrives.
+ * @param file the file's path, for messages
+ * @param onHeader receives the header (e.g. to find columns with {@link columnIndex})
+ * @param onRow receives each data row's cells and its 1-based line
+ * @returns the sink; its `push`/`end` throw InputError `file:line: ...` for an unclosed quote or
+ *   other invalid CSV, a row whose number of fields differs from the header's, and (at `end`) an
+ *   empty file; and whatever the handlers throw
+ */
+export function csvTableSink(
+  file: string,
+  onHeader: (header: CsvHeader) => void,
+  onRow: (cells: readonly string[], line: number) => void,
+): TextSink {
+  let header: CsvHeader | undefined;
+  const records = new CsvRecordSplitter(file, (cells, line) => {
+    if (header === undefined) {
+      header = { file, header: cells, headerLine: line };
+      onHeader(header);
+    } else if (cells.length !== header.header.length) {
+      throw new InputError(
+        atLocation(file, line, `row has ${cells.length} fields but the header has ${header.header.length}`),
+        { file, line },
+      );
+    } else {
+      onRow(cells, line);
+    }
+  });
+  return {
+    push: (text) => records.push(text),
+    end: () => {
+      records.end();
+      if (header === undefined) {
+        throw new InputError(atLocation(file, undefined, 'empty file: expected a header row'), { file });
+      }
+    },
+  };
+}
+
+/**
+ * Parses CSV text that starts with a header row, held whole (see {@link csvTableSink}).
  * @param text the file's text (byte-order mark already removed)
  * @param file the file's path, for messages
+ * @returns the header and every data row with its line
  * @throws InputError `file:line: ...` for an empty file, an unclosed quote, or a row whose number of
  *   fields differs from the header's
  */
 export function parseCsv(text: string, file: string): CsvTable {
-  const records: string[][] = [];
+  let header: CsvHeader | undefined;
+  const rows: (readonly string[])[] = [];
   const lines: number[] = [];
-  if (!text.includes('"')) {
-    let line = 0;
-    let start = 0;
-    while (start <= text.length) {
-      let end = text.indexOf('\n', start);
-      if (end === -1) end = text.length;
-      line += 1;
-      let raw = text.slice(start, end);
-      if (raw.endsWith('\r')) raw = raw.slice(0, -1);
-      if (raw.length > 0) {
-        records.push(raw.split(',').map((cell) => cell.trim()));
-        lines.push(line);
-      }
-      start = end + 1;
-    }
-  } else {
-    let parsed: { record: string[]; info: { lines: number } }[];
-    try {
-      parsed = parse(text, {
-        skip_empty_lines: true,
-        trim: true,
-        relax_column_count: true,
-        info: true,
-      }) as unknown as typeof parsed;
-    } catch (err) {
-      const at = (err as { lines?: number }).lines;
-      throw new InputError(atLocation(file, at, `not valid CSV: ${(err as Error).message}`), {
-        file,
-        line: at,
-      });
-    }
-    for (const { record, info } of parsed) {
-      records.push(record);
-      lines.push(info.lines);
-    }
-  }
-  const header = records.shift();
-  const headerLine = lines.shift();
-  if (header === undefined || headerLine === undefined) {
-    throw new InputError(atLocation(file, undefined, 'empty file: expected a header row'), { file });
-  }
-  for (let i = 0; i < records.length; i++) {
-    const row = records[i];
-    if (row.length !== header.length) {
-      throw new InputError(
-        atLocation(file, lines[i], `row has ${row.length} fields but the header has ${header.length}`),
-        { file, line: lines[i] },
-      );
-    }
-  }
-  return { file, header, headerLine, rows: records, lines };
+  const sink = csvTableSink(
+    file,
+    (h) => (header = h),
+    (cells, line) => {
+      rows.push(cells);
+      lines.push(line);
+    },
+  );
+  sink.push(text);
+  sink.end();
+  return { ...header!, rows, lines };
 }
 
 /**
  * Finds a column by its exact (trimmed) header name.
- * @param table the parsed file
+ * @param table the file's header (a {@link CsvTable} is one)
  * @param name the column wanted
  * @param field the spec field that chose the name, e.g. `lengths.columns.prompt`, for the message
  * @returns the column's index
  * @throws InputError `file:1: missing column "name"`, listing the header's columns
  */
-export function columnIndex(table: CsvTable, name: string, field?: string): number {
+export function columnIndex(table: CsvHeader, name: string, field?: string): number {
   const index = table.header.indexOf(name);
   if (index === -1) {
     const by = field === undefined ? '' : ` (set by \`${field}\`)`;

@@ -14,10 +14,18 @@
 import { InputError, atLocation } from '../errors.js';
 import type { CellLocation } from './cell-location.js';
 import { cellError, showValue } from './cell-location.js';
-import { columnIndex, parseCsv } from './csv-table.js';
-import { readInputText } from './input-file.js';
+import { columnIndex, csvTableSink } from './csv-table.js';
+import { streamInputFile, type StreamLimits } from './input-file.js';
+import { JsonlRecordSplitter } from './jsonl-records.js';
+import { countTextLineEnds, type TextSink } from './text-chunks.js';
 import { SECONDS_PER_UNIT, parseDatetime, parseNumericTimestamp, type TimeUnit } from './timestamp.js';
-import { LengthColumnsBuilder, type TraceTable } from './trace-table.js';
+import {
+  LengthColumnsBuilder,
+  checkCapacity,
+  traceCapacity,
+  trimColumn,
+  type TraceTable,
+} from './trace-table.js';
 import type { TraceColumns } from './workload-spec.js';
 
 /** How to read a generic trace (all defaults already applied). */
@@ -63,28 +71,40 @@ export function genericTraceOptions(spec: {
 }
 
 /**
- * Reads and validates a trace file.
+ * Reads and validates a trace file, streamed in chunks into typed columns (see
+ * `input-file.ts` `streamInputFile`): memory is about 16 bytes a row plus one chunk.
  * @param file absolute path
  * @param options format, fields and time format
  * @param field the spec field that named the file (for the missing-file message)
  * @param columnsField the spec field that chose the column names, e.g. `trace.columns` (for the
  *   missing-column message; omit when the names are fixed by the format)
+ * @param limits row, byte and chunk limits (defaults: 40 M rows, 4 GiB, 1 MiB; for tests)
  * @returns the trace, arrival times in seconds from the first row
- * @throws InputError naming the path for a missing file; `file:line: column "c": ...` for a bad
- *   token count, a bad or decreasing timestamp, a missing field; `file:1` for a missing CSV column;
- *   `file: ...` for a trace without rows
+ * @throws InputError naming the path for a missing file, a special file, a file over 4 GiB or over
+ *   MAX_TRACE_ROWS lines; `file:line: column "c": ...` for a bad token count, a bad or decreasing
+ *   timestamp, a missing field; `file:line` for invalid CSV or JSON; `file:1` for a missing CSV
+ *   column; `file: ...` for a trace without rows
  */
 export function readGenericTrace(
   file: string,
   options: GenericTraceOptions,
   field?: string,
   columnsField?: string,
+  limits?: StreamLimits,
 ): TraceTable {
-  return parseTraceText(readInputText(file, field), file, options, columnsField);
+  return streamInputFile(
+    file,
+    field,
+    (capacity) => new TraceColumnsReader(file, options, capacity, columnsField),
+    limits,
+  ).table();
 }
 
 /**
- * Parses a trace from text (see {@link readGenericTrace}); `file` is used in messages only.
+ * Parses a trace from text held whole (see {@link readGenericTrace}); `file` is used in messages
+ * only.
+ * @param text the file's text, byte-order mark removed
+ * @throws InputError as {@link readGenericTrace}
  */
 export function parseTraceText(
   text: string,
@@ -92,80 +112,114 @@ export function parseTraceText(
   options: GenericTraceOptions,
   columnsField?: string,
 ): TraceTable {
-  const lengths = new LengthColumnsBuilder();
-  const arrivals = new ArrivalColumnBuilder(options);
-  const { columns } = options;
-  if (options.format === 'csv') {
-    const table = parseCsv(text, file);
-    const by = (key: string): string | undefined =>
-      columnsField === undefined ? undefined : `${columnsField}.${key}`;
-    const ia = columnIndex(table, columns.arrival, by('arrival'));
-    const ip = columnIndex(table, columns.prompt, by('prompt'));
-    const io = columnIndex(table, columns.output, by('output'));
-    for (let r = 0; r < table.rows.length; r++) {
-      const row = table.rows[r];
-      const line = table.lines[r];
-      arrivals.add(row[ia], { file, line, column: columns.arrival });
-      lengths.add(row[ip], { file, line, column: columns.prompt }, row[io], {
-        file,
-        line,
-        column: columns.output,
-      });
-    }
-  } else {
-    let line = 0;
-    let start = 0;
-    while (start < text.length) {
-      let end = text.indexOf('\n', start);
-      if (end === -1) end = text.length;
-      line += 1;
-      const raw = text.slice(start, end).trim();
-      start = end + 1;
-      if (raw === '') continue;
-      let obj: unknown;
-      try {
-        obj = JSON.parse(raw);
-      } catch (err) {
-        throw new InputError(atLocation(file, line, `not valid JSON: ${(err as Error).message}`), {
-          file,
-          line,
-        });
-      }
-      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-        throw new InputError(atLocation(file, line, 'expected one JSON object per line'), { file, line });
-      }
-      const rec = obj as Record<string, unknown>;
-      arrivals.add(rec[columns.arrival], { file, line, column: columns.arrival });
-      lengths.add(rec[columns.prompt], { file, line, column: columns.prompt }, rec[columns.output], {
-        file,
-        line,
-        column: columns.output,
-      });
-    }
-  }
-  if (lengths.length === 0) {
-    throw new InputError(atLocation(file, undefined, 'the trace has no requests'), { file });
-  }
-  return { ...lengths.build(file), arrival: Float64Array.from(arrivals.values) };
+  const reader = new TraceColumnsReader(
+    file,
+    options,
+    traceCapacity(file, countTextLineEnds(text)),
+    columnsField,
+  );
+  reader.push(text);
+  reader.end();
+  return reader.table();
 }
 
-/** Turns raw timestamps into seconds after the first row and checks they never decrease. */
+/** Fills a trace's columns from CSV or JSONL text pieces; a {@link TextSink}. */
+class TraceColumnsReader implements TextSink {
+  private readonly lengths: LengthColumnsBuilder;
+  private readonly arrivals: ArrivalColumnBuilder;
+  private readonly records: TextSink;
+
+  constructor(
+    private readonly file: string,
+    options: GenericTraceOptions,
+    capacity: number,
+    columnsField: string | undefined,
+  ) {
+    this.lengths = new LengthColumnsBuilder(capacity);
+    this.arrivals = new ArrivalColumnBuilder(options, capacity);
+    const { columns } = options;
+    const arrivalAt = { file, line: 0, column: columns.arrival };
+    const promptAt = { file, line: 0, column: columns.prompt };
+    const outputAt = { file, line: 0, column: columns.output };
+    const add = (arrival: unknown, prompt: unknown, output: unknown, line: number): void => {
+      arrivalAt.line = line;
+      promptAt.line = line;
+      outputAt.line = line;
+      this.arrivals.add(arrival, arrivalAt);
+      this.lengths.add(prompt, promptAt, output, outputAt);
+    };
+    if (options.format === 'csv') {
+      const by = (key: string): string | undefined =>
+        columnsField === undefined ? undefined : `${columnsField}.${key}`;
+      let ia = 0;
+      let ip = 0;
+      let io = 0;
+      this.records = csvTableSink(
+        file,
+        (header) => {
+          ia = columnIndex(header, columns.arrival, by('arrival'));
+          ip = columnIndex(header, columns.prompt, by('prompt'));
+          io = columnIndex(header, columns.output, by('output'));
+        },
+        (cells, line) => add(cells[ia], cells[ip], cells[io], line),
+      );
+    } else {
+      this.records = new JsonlRecordSplitter(file, (record, line) =>
+        add(record[columns.arrival], record[columns.prompt], record[columns.output], line),
+      );
+    }
+  }
+
+  push(text: string): void {
+    this.records.push(text);
+  }
+
+  end(): void {
+    this.records.end();
+  }
+
+  /**
+   * The columns read, trimmed to the rows.
+   * @throws InputError `file: the trace has no requests` when there were no rows
+   */
+  table(): TraceTable {
+    const rows = this.lengths.length;
+    if (rows === 0) {
+      throw new InputError(atLocation(this.file, undefined, 'the trace has no requests'), {
+        file: this.file,
+      });
+    }
+    return { ...this.lengths.build(this.file), arrival: trimColumn(this.arrivals.values, rows) };
+  }
+}
+
+/**
+ * Turns raw timestamps into seconds after the first row, into a Float64Array of a fixed capacity,
+ * and checks they never decrease.
+ */
 class ArrivalColumnBuilder {
-  readonly values: number[] = [];
+  readonly values: Float64Array;
+  private rows = 0;
   private firstRaw = 0;
   private firstWhole = 0;
   private firstFraction = 0;
   private previousRaw = Number.NEGATIVE_INFINITY;
   private previousLine = 0;
 
-  constructor(private readonly options: GenericTraceOptions) {}
+  constructor(
+    private readonly options: GenericTraceOptions,
+    capacity: number,
+  ) {
+    this.values = new Float64Array(capacity);
+  }
 
   add(raw: unknown, at: CellLocation): void {
+    checkCapacity(this.rows, this.values.length, at);
     let seconds: number;
     let comparable: number;
     if (this.options.timestampFormat === 'datetime') {
       const dt = parseDatetime(raw, at);
-      if (this.values.length === 0) {
+      if (this.rows === 0) {
         this.firstWhole = dt.wholeSeconds;
         this.firstFraction = dt.fraction;
       }
@@ -173,7 +227,7 @@ class ArrivalColumnBuilder {
       comparable = seconds;
     } else {
       const value = parseNumericTimestamp(raw, at);
-      if (this.values.length === 0) this.firstRaw = value;
+      if (this.rows === 0) this.firstRaw = value;
       seconds = (value - this.firstRaw) * SECONDS_PER_UNIT[this.options.timeUnit];
       comparable = value;
     }
@@ -186,6 +240,7 @@ class ArrivalColumnBuilder {
     }
     this.previousRaw = comparable;
     this.previousLine = at.line;
-    this.values.push(seconds);
+    this.values[this.rows] = seconds;
+    this.rows += 1;
   }
 }

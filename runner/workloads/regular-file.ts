@@ -1,6 +1,6 @@
 /**
  * Reading the files a user names (sweep specs, traces, length files, datasets to preview or
- * import) safely: only regular files, and only up to a size the readers can hold in memory.
+ * import) safely: only regular files, and only up to a size limit.
  *
  * A file is opened non-blocking (`O_RDONLY | O_NONBLOCK`), so that opening a named pipe never
  * waits for a writer, then checked with `fstat` on the open descriptor (no race with a rename):
@@ -17,12 +17,19 @@ import { InputError } from '../errors.js';
 const MiB = 1024 * 1024;
 
 /**
- * Largest trace, length file or dataset read whole. Today's readers hold the text, its split lines
- * and cells at once: a 100 MiB Azure-format CSV peaks at about 0.9 GiB of memory, 250 MiB at about
- * 2.5 GiB, and 430 MiB ran out of V8's 4 GiB default heap. 256 MiB keeps a reader under about
- * 2.5 GiB.
+ * Largest file read whole into memory: a dataset to import (its bytes are parsed, hashed and
+ * copied). Readers that hold a text whole, with its split lines and cells, peaked at about 2.5 GiB
+ * for 250 MiB; 256 MiB keeps a whole read under about 2.5 GiB.
  */
 export const MAX_INPUT_FILE_BYTES = 256 * MiB;
+
+/**
+ * Largest trace or length file read in chunks (see `text-chunks.ts`, `input-file.ts`): 4 GiB.
+ * Memory then depends on rows, not bytes (16 bytes a row, bounded by `MAX_TRACE_ROWS` in
+ * trace-table.ts); this bound keeps a read under about a minute and refuses a mistaken file (a
+ * disk image, a sparse file) before reading it.
+ */
+export const MAX_STREAMED_FILE_BYTES = 4 * 1024 * MiB;
 
 /** Largest sweep spec read (a YAML document; real specs are a few KiB). */
 export const MAX_SPEC_FILE_BYTES = 1 * MiB;
@@ -140,6 +147,30 @@ export function openRegularFile(
 }
 
 /**
+ * The error for a file over a size limit: its size, the limit and the workaround.
+ * @param file the path
+ * @param size what the file is, e.g. `is 300 MiB (314572800 bytes)`, or `grew while being read`
+ * @param maxBytes the limit
+ */
+export function fileTooBig(
+  file: string,
+  size: string,
+  maxBytes: number,
+  options: ReadRegularFileOptions = {},
+): InputError {
+  return new InputError(
+    `${file}: ${size}, over the ${formatBytes(maxBytes)} limit for a ${options.what ?? 'file'}${named(options)}; ` +
+      (options.workaround ?? `cut it to fewer rows (e.g. \`head -n 1000000 ${file} > smaller.csv\`)`),
+    { file, ...(options.field === undefined ? {} : { field: options.field }) },
+  );
+}
+
+/** The size part of {@link fileTooBig}'s message: `is 300 MiB (314572800 bytes)`. */
+export function sizeOf(size: number): string {
+  return `is ${formatBytes(size)} (${size} bytes)`;
+}
+
+/**
  * Reads a whole regular file, refusing special files and files over a size limit.
  * @param file the path (absolute, or relative to the process's cwd)
  * @returns the file's bytes
@@ -148,16 +179,10 @@ export function openRegularFile(
  */
 export function readRegularFile(file: string, options: ReadRegularFileOptions = {}): Buffer {
   const maxBytes = options.maxBytes ?? MAX_INPUT_FILE_BYTES;
-  const what = options.what ?? 'file';
-  const tooBig = (size: string): InputError =>
-    new InputError(
-      `${file}: ${size}, over the ${formatBytes(maxBytes)} limit for a ${what}${named(options)}; ` +
-        (options.workaround ?? `cut it to fewer rows (e.g. \`head -n 1000000 ${file} > smaller.csv\`)`),
-      { file, ...(options.field === undefined ? {} : { field: options.field }) },
-    );
+  const tooBig = (size: string): InputError => fileTooBig(file, size, maxBytes, options);
   const { fd, size } = openRegularFile(file, options);
   try {
-    if (size > maxBytes) throw tooBig(`is ${formatBytes(size)} (${size} bytes)`);
+    if (size > maxBytes) throw tooBig(sizeOf(size));
     // Read until end of file, not just `size` bytes: the file may grow while being read.
     let buffer = Buffer.allocUnsafe(Math.max(size, 1));
     let length = 0;

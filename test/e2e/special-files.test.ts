@@ -88,12 +88,20 @@ describe('special and oversize files are refused promptly with exit 2', () => {
   it('a trace over the size limit (sparse), naming its size and the limit', () => {
     const big = join(dir, 'big.csv');
     writeFileSync(big, 'TIMESTAMP,ContextTokens,GeneratedTokens\n');
-    truncateSync(big, 300 * 1024 * 1024);
+    truncateSync(big, 4 * 1024 ** 3 + 300 * 1024 * 1024);
     const r = cli(['sweep', spec('big-trace', big), '--db', join(dir, 'e.db'), '--jobs', '1']);
     expectRefused(
       r,
-      /big\.csv: is 300 MiB \(314572800 bytes\), over the 256 MiB limit for a trace or lengths file.*cut it/,
+      /big\.csv: is 4\.3 GiB \(4609540096 bytes\), over the 4 GiB limit for a trace or lengths file.*cut it/,
     );
+  });
+
+  it('a 300 MiB trace without a line end (sparse) is refused at its line, within a 512 MiB heap', () => {
+    const big = join(dir, 'one-line.csv');
+    writeFileSync(big, 'TIMESTAMP,ContextTokens,GeneratedTokens\n');
+    truncateSync(big, 300 * 1024 * 1024);
+    const r = cli(['sweep', spec('one-line-trace', big), '--db', join(dir, 'g.db'), '--jobs', '1']);
+    expectRefused(r, /one-line\.csv:2: not valid CSV: no end of record within 16 MiB of text from this line/);
   });
 
   it('a spec over its size limit (sparse)', () => {

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../../runner/errors.js';
-import { readInputText } from '../../../runner/workloads/input-file.js';
+import { DEFAULT_CSV_TRACE_COLUMNS, readGenericTrace } from '../../../runner/workloads/generic-trace.js';
 import {
   formatBytes,
   MAX_INPUT_FILE_BYTES,
   MAX_SPEC_FILE_BYTES,
+  MAX_STREAMED_FILE_BYTES,
   readRegularFile,
   readRegularFileHead,
 } from '../../../runner/workloads/regular-file.js';
@@ -102,20 +103,27 @@ describe('readRegularFile', () => {
     expect(readRegularFile(file, { maxBytes: 3 * 1024 }).length).toBe(3 * 1024);
   });
 
-  it('refuses a sparse file over the input limit through readInputText, before reading it', () => {
+  it('refuses a sparse trace over the streamed limit (4 GiB), before reading it', () => {
     const file = join(dir, 'sparse.csv');
     writeFileSync(file, '');
-    truncateSync(file, MAX_INPUT_FILE_BYTES + 1);
+    truncateSync(file, MAX_STREAMED_FILE_BYTES + 1);
     const started = Date.now();
-    const e = inputError(() => readInputText(file, 'trace.path'));
+    const e = inputError(() =>
+      readGenericTrace(
+        file,
+        { format: 'csv', columns: DEFAULT_CSV_TRACE_COLUMNS, timeUnit: 's', timestampFormat: 'seconds' },
+        'trace.path',
+      ),
+    );
     expect(Date.now() - started).toBeLessThan(1000);
     expect(e.message).toMatch(
-      /sparse\.csv: is 256\.0 MiB \(268435457 bytes\), over the 256 MiB limit for a trace or lengths file \(named by `trace\.path`\)/,
+      /sparse\.csv: is 4\.0 GiB \(4294967297 bytes\), over the 4 GiB limit for a trace or lengths file \(named by `trace\.path`\)/,
     );
   });
 
   it('the limits', () => {
     expect(MAX_INPUT_FILE_BYTES).toBe(256 * 1024 * 1024);
+    expect(MAX_STREAMED_FILE_BYTES).toBe(4 * 1024 ** 3);
     expect(MAX_SPEC_FILE_BYTES).toBe(1024 * 1024);
     expect(formatBytes(2 * 1024 ** 3)).toBe('2 GiB');
     expect(formatBytes(1536 * 1024)).toBe('1.5 MiB');
