@@ -1,5 +1,14 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError } from '../errors.js';
@@ -90,6 +99,7 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
 
   if (!inMemory) preparePath(dbFile, readonly);
   if (readonly) return openReadOnly(dbFile, migrations);
+  if (!inMemory) checkWritable(dbFile);
   let db: Database.Database;
   try {
     db = new Database(dbFile, { timeout: BUSY_TIMEOUT_MS });
@@ -155,6 +165,25 @@ function openReadOnly(dbFile: string, migrations: MigrationFile[]): Database.Dat
     } catch (retry) {
       throw databaseFault(retry, dbFile);
     }
+  }
+}
+
+/**
+ * Refuses to open for writing a database file that cannot be written: on a read-only mount SQLite
+ * would open it read-only without a word (its `-shm` may exist already), and the first write would
+ * fail mid-command. access(2) answers EROFS there even for root.
+ */
+function checkWritable(dbFile: string): void {
+  if (!existsSync(dbFile)) return; // created in a folder SQLite reports on (SQLITE_CANTOPEN)
+  try {
+    accessSync(dbFile, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new InputError(
+      `${dbFile}: the database cannot be written (${code === 'EROFS' ? 'a read-only file system' : code}); ` +
+        'commands that only read it (runs, summary, report, compare, capacity) still can',
+      { file: dbFile },
+    );
   }
 }
 

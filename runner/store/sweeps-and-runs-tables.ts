@@ -237,6 +237,8 @@ export class SweepsAndRunsTables {
           { cause: err },
         );
       }
+      // A fault of the database (read-only, full, I/O) is passed on as SQLite gave it.
+      if (!isDataError(err)) throw err;
       throw new Error(`sweep "${input.name}": ${(err as Error).message}`, { cause: err });
     }
     for (const run of input.runs) this.insertRun(id, run, created, `sweep "${input.name}"`, false);
@@ -319,6 +321,7 @@ export class SweepsAndRunsTables {
     try {
       return stmt.run(RUN_COLUMNS.map((c) => values[c])).changes;
     } catch (err) {
+      if (!isDataError(err)) throw err;
       const message =
         sqliteErrorCode(err) === 'SQLITE_CONSTRAINT_UNIQUE'
           ? `duplicate run key "${run.runKey}"`
@@ -461,4 +464,14 @@ function runFromDb(row: JoinedRunDbRow): RunRow {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
   };
+}
+
+/**
+ * Whether an insert failed because of the row (a constraint, a type, a size: reported with the
+ * sweep or run key), not because of the database (read-only, full, I/O, corrupt: passed on
+ * unchanged, so callers see SQLite's code and can treat it as a store fault).
+ */
+function isDataError(err: unknown): boolean {
+  const code = sqliteErrorCode(err);
+  return code === undefined || /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
 }

@@ -67,9 +67,10 @@ function expectRefused(r: CliResult, file: string, message: RegExp): void {
 }
 
 /**
- * Puts two WAL-mode databases in `folder`: `wal.db`, a copy of the real one (WAL mode in its
- * header, every commit in the file, no -wal), and `wal-pending.db` with a `-wal` file holding a
- * commit not yet checkpointed into it (copied while its writer was open).
+ * Puts WAL-mode databases in `folder`: `wal.db`, a copy of the real one (WAL mode in its header,
+ * every commit in the file, no -wal), `wal-shm.db`, the same with a `-shm` beside it, and
+ * `wal-pending.db` with a `-wal` file holding a commit not yet checkpointed into it (copied while
+ * its writer was open).
  */
 function walDatabases(folder: string): void {
   copyFileSync(real, join(folder, 'wal.db'));
@@ -80,6 +81,10 @@ function walDatabases(folder: string): void {
   writer.prepare('UPDATE sweeps SET name = ?').run('renamed in the WAL');
   copyFileSync(source, join(folder, 'wal-pending.db'));
   copyFileSync(`${source}-wal`, join(folder, 'wal-pending.db-wal'));
+  // A WAL database with a -shm beside it (left by a reader): SQLite then opens it for writing,
+  // read-only without a word.
+  copyFileSync(real, join(folder, 'wal-shm.db'));
+  copyFileSync(`${source}-shm`, join(folder, 'wal-shm.db-shm'));
   writer.close();
 }
 
@@ -238,6 +243,14 @@ describe('database faults: exit 2 naming the file, never a stack', () => {
       expect(runs.stdout).toContain('fcfs');
       const summary = runCli(['summary', '--latest', '--db', settled, '--format', 'markdown']);
       expect(summary.code, summary.stderr).toBe(0);
+      // Writing to it is refused at open (SQLite would open it read-only without a word and fail
+      // at the first insert): exit 2 naming the file, no stack.
+      const withShm = join(folder, 'wal-shm.db');
+      expectRefused(
+        runCli(['sweep', spec, '--db', withShm, '--jobs', '1']),
+        withShm,
+        /cannot be written|SQLITE_CANTOPEN|SQLITE_READONLY/,
+      );
       const pending = join(folder, 'wal-pending.db');
       expectRefused(
         runCli(['runs', '--db', pending]),
