@@ -232,6 +232,8 @@ export interface SpecProblem {
 export interface ValidateFluidOut {
   /** Workload label (as `workloads` names it). */
   workload: string;
+  /** The machine the limit is for (a sweep over a `machine` list has one entry per machine). */
+  machine: string;
   /** Nominal rate of the grid point, req/s (a trace replayed as recorded: its mean rate); null for a capacity search. */
   rateRps: number | null;
   /** A capacity search's bounds, req/s; null for a fixed rate. */
@@ -249,13 +251,14 @@ export type ValidateOut =
   | {
       ok: true;
       runs: number;
+      /** The machine's name; a sweep over a `machine` list: the names joined with `, `. */
       machine: string;
       workloads: string[];
       policies: string[];
       warnings: string[];
       /** Capacity searches (workload x policy): their probes are added as each search goes. */
       searches: number;
-      /** One entry per workload grid point, in plan order. */
+      /** One entry per workload grid point and machine, machine by machine, in plan order. */
       fluid: ValidateFluidOut[];
     }
   | { ok: false; problem: SpecProblem };

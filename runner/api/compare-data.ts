@@ -20,10 +20,13 @@ export interface CompareSources {
   records(runId: number): RequestRecords;
   timeSeries(runId: number): TimeSeries;
   /**
-   * The sweep's stored machine (decodeStoredMachineSpec): its name, KV capacity (the KV usage
+   * The stored document of a run's machine (decodeStoredMachineSpec, storedMachineOf: the sweep's
+   * entry of that name when it ran over several machines): its name, KV capacity (the KV usage
    * fraction) and linear and token models (the fluid bound).
+   * @param sweepId the run's sweep
+   * @param machine the run's machine name (RunRow.machine)
    */
-  machineOf(sweepId: number): StoredMachineSpec;
+  machineOf(sweepId: number, machine: string): Omit<StoredMachineSpec, 'machines'>;
 }
 
 /** Points per run of the CDF and time-series charts, so that 200 runs stay light to draw. */
@@ -115,14 +118,15 @@ export function compareData(
       ];
     });
 
-  // Fluid bound per sweep and workload, where the machine has a linear model.
+  // Fluid bound per sweep, machine and workload, where the machine has a linear model.
   const fluidBound: SeriesOut[] = [];
   const fluidLimits: { label: string; rateRps: number }[] = [];
-  for (const sweepId of new Set(runs.map((r) => r.sweepId))) {
-    const machine = sources.machineOf(sweepId);
+  const sweepMachines = new Map(runs.map((r) => [`${r.sweepId}/${r.machine}`, r] as const));
+  for (const { sweepId, machine: name } of sweepMachines.values()) {
+    const machine = sources.machineOf(sweepId, name);
     const linear = machine.linear;
     if (!linear || linear.d0 === null || linear.d1 === null || !machine.tokenModel) continue;
-    const rows = runs.filter((r) => r.sweepId === sweepId);
+    const rows = runs.filter((r) => r.sweepId === sweepId && r.machine === name);
     const overlays = fluidOverlays(
       rows,
       (id) => sources.records(id),
@@ -189,7 +193,7 @@ export function compareData(
     ttftCdf.push(cdf(ttft));
     e2eCdf.push(cdf(e2e));
     const ts = sources.timeSeries(r.id);
-    const capacity = sources.machineOf(r.sweepId).kvCapacityBlocks;
+    const capacity = sources.machineOf(r.sweepId, r.machine).kvCapacityBlocks;
     const pick = strideIndices(ts.t.length, perRun);
     const over = (values: ArrayLike<number>, scale = 1): SeriesOut => ({
       label: labelOf(r),

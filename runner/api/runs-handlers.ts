@@ -7,6 +7,7 @@ import { InputError } from '../errors.js';
 import {
   decodeStoredMachineSpec,
   storedMachineDocument,
+  storedMachineOf,
   type StoredMachineSpec,
 } from '../machines/stored-machine-spec.js';
 import { exportFileName } from '../reports/export-file-name.js';
@@ -37,8 +38,11 @@ export type RunsOp =
  *   cannot be read
  */
 export function runsHandlers({ store, registry }: HandlerContext): OperationHandlers<RunsOp> {
-  const machineOf = (sweepId: number): StoredMachineSpec =>
-    decodeStoredMachineSpec(requireSweep(store, sweepId).machineJson, `sweep ${sweepId}`);
+  /** A run's machine document: its sweep's, or that sweep's entry of its name (several machines). */
+  const machineOf = (sweepId: number, machine: string): Omit<StoredMachineSpec, 'machines'> => {
+    const spec = decodeStoredMachineSpec(requireSweep(store, sweepId).machineJson, `sweep ${sweepId}`);
+    return storedMachineOf(spec, machine) ?? spec;
+  };
   return {
     'runs.list': (query) =>
       runSummaries(
@@ -53,7 +57,7 @@ export function runsHandlers({ store, registry }: HandlerContext): OperationHand
     'runs.timeSeries': ({ runId }) => {
       const run = requireDoneRun(store, runId);
       const ts = store.getTimeSeries(runId);
-      const machine = machineOf(run.sweepId);
+      const machine = machineOf(run.sweepId, run.machine);
       return {
         runId,
         tS: [...ts.t],

@@ -72,7 +72,7 @@ export function sweepsHandlers(ctx: HandlerContext): OperationHandlers<SweepsOp>
         return {
           ok: true,
           runs: planned.runs.length,
-          machine: planned.machine.name,
+          machine: planned.machines.map((pm) => pm.machine.name).join(', '),
           workloads: [...new Set(planned.workloads.map((w) => w.label))],
           policies: [...new Set([...planned.runs, ...planned.searches].map((r) => r.policy.policy))],
           warnings: planned.warnings,
@@ -188,16 +188,20 @@ function sweepSummary({ store, manager }: HandlerContext, sweep: SweepRow): Swee
 }
 
 /**
- * The fluid stability limit of each workload grid point of a plan, beside its rate or capacity
- * search (`sweeps.validate`; workloadFluidLimit, runner/sweeps/workload-fluid-limit.ts).
+ * The fluid stability limit of each workload grid point of a plan on each of its machines, beside
+ * its rate or capacity search (`sweeps.validate`; workloadFluidLimit,
+ * runner/sweeps/workload-fluid-limit.ts): machine by machine, workloads in plan order.
  */
 function fluidLimits(plan: SweepPlan): ValidateFluidOut[] {
-  return plan.workloads.map((w, wi) => ({
-    workload: w.label,
-    rateRps: w.search ? null : w.rate,
-    search: w.search ? { minRps: w.search.minRps, maxRps: w.search.maxRps } : null,
-    maxStableRateRps: workloadFluidLimit(plan, wi),
-  }));
+  return plan.machines.flatMap((pm, mi) =>
+    plan.workloads.map((w, wi) => ({
+      workload: w.label,
+      machine: pm.machine.name,
+      rateRps: w.search ? null : w.rate,
+      search: w.search ? { minRps: w.search.minRps, maxRps: w.search.maxRps } : null,
+      maxStableRateRps: workloadFluidLimit(plan, wi, mi),
+    })),
+  );
 }
 
 /** A SweepManager snapshot as `sweeps.progress` and the `progress` event report it. */

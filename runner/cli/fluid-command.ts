@@ -4,7 +4,8 @@ import { requestTypes } from '../fluid/request-types.js';
 import { formatTable } from '../reports/runs-table.js';
 import { InputError } from '../errors.js';
 import type { MachineRegistry } from '../machines/machine-registry.js';
-import { planSweep, requestListKey } from '../sweeps/sweep-plan.js';
+import type { Machine } from '../machines/machine.js';
+import { planSweep, requestListKey, type SweepPlan } from '../sweeps/sweep-plan.js';
 
 /** Formats of `schedbench fluid`. */
 export const FLUID_FORMATS = ['table', 'json'] as const;
@@ -41,7 +42,8 @@ export interface FluidRow {
 /**
  * `schedbench fluid SPEC.yaml`: the paper's fluid benchmark (arXiv 2504.11320v2 §3; docs/fluid-benchmark.md)
  * for every workload grid point of a spec, on the spec's machine (its linear model d0, d1 and the
- * prefill cost d2, fluidEquilibrium) and token model. Types come from a
+ * prefill cost d2, fluidEquilibrium) and token model; a spec over a `machine` list gets one section
+ * per machine (JSON: `{machines: [...]}`, one document per machine). Types come from a
  * typed workload exactly, or from the first seed's requests by binning output lengths into 10 bins
  * (as for the paper's real data, §6.2).
  * @param registry opens the database, for `profile:` and worker machines
@@ -54,15 +56,29 @@ export function fluidCommand(
   registry?: () => MachineRegistry,
 ): string {
   const plan = planSweep(specPath, registry ? { registry } : {});
-  const { d0, d1, exact } = plan.machine.linear;
-  const d2 = plan.machine.linear.d2 ?? 0;
+  const sections = plan.machines.map(({ machine }) => fluidOnMachine(plan, machine, specPath));
+  if (format === 'json') {
+    const documents = sections.map((section) => section.document);
+    return `${JSON.stringify(documents.length === 1 ? documents[0] : { machines: documents }, null, 2)}\n`;
+  }
+  return sections.map((section) => section.text).join('\n');
+}
+
+/** The fluid benchmark of every workload of `plan` on one of its machines: a JSON document and a table. */
+function fluidOnMachine(
+  plan: SweepPlan,
+  machine: Machine,
+  specPath: string,
+): { document: Record<string, unknown>; text: string } {
+  const { d0, d1, exact } = machine.linear;
+  const d2 = machine.linear.d2 ?? 0;
   if (!(Number.isFinite(d0) && Number.isFinite(d1))) {
     throw new InputError(
-      `${specPath}: machine ${plan.machine.name} has no linear iteration-time model (d0, d1) yet: calibrate it with \`schedbench profile\``,
+      `${specPath}: machine ${machine.name} has no linear iteration-time model (d0, d1) yet: calibrate it with \`schedbench profile\``,
       { file: specPath, field: 'machine' },
     );
   }
-  const capacity = plan.machine.kvCapacityBlocks * plan.machine.blockSize;
+  const capacity = machine.kvCapacityBlocks * machine.blockSize;
   const seed = plan.spec.seeds[0];
   const rows: FluidRow[] = plan.workloads.map((w, wi) => {
     const list = plan.requestLists.get(requestListKey(wi, seed))!;
@@ -92,15 +108,21 @@ export function fluidCommand(
     };
   });
   const note =
-    `machine ${plan.machine.name}: d0 = ${d0} s, d1 = ${d1} s per KV token` +
+    `machine ${machine.name}: d0 = ${d0} s, d1 = ${d1} s per KV token` +
     (d2 !== 0 ? `, d2 = ${d2} s per prefilled prompt token` : '') +
     (exact
       ? ' (its linear iteration-time model)'
       : ' (the linear fit of its non-linear iteration-time model)') +
     `; token model ${plan.spec.tokenModel}; KV capacity ${capacity} tokens`;
-  if (format === 'json') {
-    return `${JSON.stringify({ machine: plan.machine.name, d0, d1, d2, linear_model_exact: exact, token_model: plan.spec.tokenModel, rows }, null, 2)}\n`;
-  }
+  const document = {
+    machine: machine.name,
+    d0,
+    d1,
+    d2,
+    linear_model_exact: exact,
+    token_model: plan.spec.tokenModel,
+    rows,
+  };
   const table = rows.map((r) => ({
     workload: r.workload,
     rate_rps: r.rate_rps,
@@ -114,5 +136,5 @@ export function fluidCommand(
     kv_capacity_tokens: r.kv_capacity_tokens,
     memory_sufficient: r.memory_sufficient === null ? '-' : String(r.memory_sufficient),
   }));
-  return `${note}\n${formatTable(table)}`;
+  return { document, text: `${note}\n${formatTable(table)}` };
 }

@@ -68,7 +68,7 @@ export function summaryTerminalText(data: SweepSummaryData, width: number): stri
     capacity.map(verdictSentence),
   );
   bullets(
-    'Verdicts, paired over seeds (a seed gives every policy the same requests; 95 % t interval of the log ratio, docs/metrics.md):',
+    `Verdicts, paired over seeds (a seed gives every policy${paired.some((v) => v.kind === 'machines') ? ' on every machine' : ''} the same requests; 95 % t interval of the log ratio, docs/metrics.md):`,
     paired.map(verdictSentence),
   );
   for (const n of data.notes) out.push(...wrapText(`Note: ${n}`, width, '  '));
@@ -81,13 +81,15 @@ export function summaryTerminalText(data: SweepSummaryData, width: number): stri
 function summaryTables(rows: readonly SummaryRow[], width: number): string[] {
   const groups = new Map<string, SummaryRow[]>();
   for (const row of rows) {
-    const key = JSON.stringify([row.workload, row.rate]);
+    const key = JSON.stringify([row.workload, row.rate, row.machine ?? null]);
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
   const out: string[] = [];
   for (const group of groups.values()) {
-    const { workload, rate } = group[0];
-    out.push(rate === null ? `${workload} (its own timing)` : `${workload} at ${rate} req/s`);
+    const { workload, rate, machine } = group[0];
+    // A sweep over several machines has a table per machine (rows carry `machine` then).
+    const on = machine === undefined ? '' : ` on ${machine}`;
+    out.push(rate === null ? `${workload}${on} (its own timing)` : `${workload} at ${rate} req/s${on}`);
     const labels = ['seeds', 'stable', ...SUMMARY_METRICS];
     const columns = group.map((r) => {
       const judged = r.stability.stable + r.stability.unstable;

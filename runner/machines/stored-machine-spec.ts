@@ -34,7 +34,7 @@ const StoredLinearModelSchema = z.object({
  * field as it was written then (not validated again: a later spec schema may refuse it), and
  * `worker` is present for a GPU worker machine. Other fields are ignored.
  */
-export const StoredMachineSpecSchema = z.object({
+const StoredOneMachineSchema = z.object({
   /** Machine name shown in run tables. */
   name: z.string(),
   /** One line for reports. */
@@ -53,6 +53,16 @@ export const StoredMachineSpecSchema = z.object({
   tokenModel: z.enum(['vllm', 'paper'] as const satisfies readonly TokenModel[]).optional(),
   /** Machine.worker with the worker machine by name and how it is reached, for a GPU worker. */
   worker: z.record(z.string(), z.unknown()).optional(),
+});
+
+/**
+ * A sweep's stored machine document: its (first) machine, and for a sweep over a `machine` list
+ * (a grid axis) every machine in `machines`, the first one again first, each a document of the
+ * same shape. A run's machine is found by its name (RunRow.machine, {@link storedMachineOf}).
+ */
+export const StoredMachineSpecSchema = StoredOneMachineSchema.extend({
+  /** Every machine of a sweep over a `machine` list, in the spec's order; absent for one machine. */
+  machines: z.array(StoredOneMachineSchema).min(1).optional(),
 });
 
 /** A stored machine document, validated (fields not in {@link StoredMachineSpecSchema} dropped). */
@@ -81,17 +91,40 @@ export function storedMachineDocument(machineJson: string, what: string): Record
 
 /**
  * The machine name of a sweep's stored machine document, for lists: the document's `name` when it
- * has a string one, else `?`. Never throws, so one damaged sweep does not hide the others; the
- * sweep's own page (decodeStoredMachineSpec) says what is wrong with it.
+ * has a string one (for a sweep over several machines, their names joined with `, `), else `?`.
+ * Never throws, so one damaged sweep does not hide the others; the sweep's own page
+ * (decodeStoredMachineSpec) says what is wrong with it.
  * @param machineJson the sweep's `machineJson` (SweepRow)
  */
 export function storedMachineName(machineJson: string): string {
   try {
     const document: unknown = JSON.parse(machineJson);
-    return isRecord(document) && typeof document.name === 'string' ? document.name : '?';
+    if (!isRecord(document)) return '?';
+    if (Array.isArray(document.machines)) {
+      const names = document.machines.map((m: unknown) =>
+        isRecord(m) && typeof m.name === 'string' ? m.name : '?',
+      );
+      if (names.length > 0) return names.join(', ');
+    }
+    return typeof document.name === 'string' ? document.name : '?';
   } catch {
     return '?';
   }
+}
+
+/**
+ * The stored document of one machine of a sweep, by name: its entry of `machines` for a sweep over
+ * several machines, else the document itself when the name is its.
+ * @param spec a decoded document (decodeStoredMachineSpec)
+ * @param name a run's machine name (RunRow.machine)
+ * @returns the machine's document, or undefined when the sweep has no machine of that name
+ */
+export function storedMachineOf(
+  spec: StoredMachineSpec,
+  name: string,
+): Omit<StoredMachineSpec, 'machines'> | undefined {
+  if (spec.machines) return spec.machines.find((m) => m.name === name);
+  return spec.name === name ? spec : undefined;
 }
 
 function decode(

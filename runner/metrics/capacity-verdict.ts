@@ -7,6 +7,11 @@ export const CAPACITY_VERDICT_NOTE =
 /** One finished capacity search, as a verdict needs it (offered rates, req/s). */
 export interface CapacityBracket {
   readonly workload: string;
+  /**
+   * The machine the search ran on, given only for a sweep over several machines: searches are then
+   * compared within one machine, and the verdict names it.
+   */
+  readonly machine?: string;
   /** Policy identity (name plus distinguishing parameters). */
   readonly policy: string;
   /** The highest sustained offered rate; null when even the search's `min` failed. */
@@ -30,19 +35,21 @@ export interface CapacityBracket {
  *   rate the best sustains), else false: the policies differ by less than the searches resolve
  *   ("no significant difference"); null only when the best policy failed even at its `min`.
  *
- * @param brackets one per finished search; searches with the same workload are compared
- * @returns verdicts ordered by workload; none for a workload with fewer than two policies
+ * @param brackets one per finished search; searches with the same workload (and machine) are compared
+ * @returns verdicts ordered by workload, then machine; none for a group with fewer than two policies
  */
 export function capacityVerdicts(brackets: readonly CapacityBracket[]): Verdict[] {
   const byWorkload = new Map<string, CapacityBracket[]>();
   for (const b of brackets) {
-    const group = byWorkload.get(b.workload);
+    const key = JSON.stringify([b.workload, b.machine ?? null]);
+    const group = byWorkload.get(key);
     if (group) group.push(b);
-    else byWorkload.set(b.workload, [b]);
+    else byWorkload.set(key, [b]);
   }
   const verdicts: Verdict[] = [];
-  for (const [workload, group] of [...byWorkload].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [, group] of [...byWorkload].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (group.length < 2) continue;
+    const { workload, machine } = group[0];
     const ranked = [...group].sort(
       (a, b) =>
         (b.lowerRps ?? 0) - (a.lowerRps ?? 0) || (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0),
@@ -60,6 +67,7 @@ export function capacityVerdicts(brackets: readonly CapacityBracket[]): Verdict[
     });
     verdicts.push({
       workload,
+      ...(machine === undefined ? {} : { machine }),
       rate_rps: null,
       nominal_rate_rps: null,
       metric: 'max_rate_rps',

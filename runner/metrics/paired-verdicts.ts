@@ -60,9 +60,27 @@ export interface PairedComparison {
   note: string | null;
 }
 
-/** One verdict: the best policy on one metric at one (workload, rate), and the others against it. */
+/**
+ * One verdict: the best policy on one metric at one (workload, rate), and the others against it;
+ * or, with `kind` `machines`, the best machine for one policy on one metric at one (workload,
+ * rate), and the other machines against it.
+ */
 export interface Verdict extends PairedComparison {
+  /**
+   * `machines`: a machine comparison (the same policy, the same seeds, on several machines);
+   * `best_policy` and `comparisons[].policy` are then machine names and `policy` is the policy.
+   * Absent: a policy comparison (the only kind when a sweep's runs are on one machine).
+   */
+  kind?: 'machines';
   workload: string;
+  /**
+   * The machine a policy comparison's runs ran on; present only when the runs judged together
+   * span more than one machine (policies are then compared within one machine). Absent on a
+   * machine comparison.
+   */
+  machine?: string;
+  /** The policy (label) whose machines a machine comparison compares; absent otherwise. */
+  policy?: string;
   /**
    * The rate of the verdict in requests per second: the mean offered rate (`offered_rate_rps`)
    * over the group's runs where they have it, else the nominal rate; null for a trace's own timing
@@ -83,6 +101,8 @@ export interface VerdictRun {
   /** Policy identity (name plus distinguishing parameters). */
   readonly policy: string;
   readonly seed: number;
+  /** Machine name the run ran on; absent counts as one unnamed machine. */
+  readonly machine?: string;
   readonly metrics: Readonly<Record<string, number | null | undefined>>;
 }
 
@@ -189,52 +209,118 @@ export function comparePolicies(
  * Verdicts are ordered by workload, rate (the workload's own timing first), then `metrics` order,
  * as the seed summary's rows (runner/reports/seed-summary.ts).
  *
+ * When the runs span more than one machine (or `byMachine` says so), policies are compared only
+ * within one machine: the groups are (workload, rate, machine), each verdict names its `machine`,
+ * and after the policy verdicts of a (workload, rate), ordered by machine, come its machine
+ * verdicts (`kind` `machines`): per policy run on two or more machines and per metric, the
+ * machines compared by {@link comparePolicies} with the machine in the place of the policy. The
+ * same seed gives the same requests on every machine, so the pairs over seeds hold across
+ * machines as they do across policies. Machine verdicts are ordered by policy, then `metrics`.
+ *
  * @param runs done runs (their policy already labelled with its distinguishing parameters)
  * @param metrics the metrics to judge, default {@link VERDICT_METRICS}
  * @param level confidence level, default 0.95
- * @throws RangeError when two runs share workload, rate, policy and seed
+ * @param byMachine group by machine and compare machines; default: when `runs` name more than
+ *   one machine
+ * @throws RangeError when two runs share workload, rate, policy, machine and seed (or, not
+ *   grouped by machine, workload, rate, policy and seed)
  */
 export function pairedVerdicts(
   runs: readonly VerdictRun[],
   metrics: readonly VerdictMetric[] = VERDICT_METRICS,
   level = 0.95,
+  byMachine = new Set(runs.map((r) => r.machine ?? '')).size > 1,
 ): Verdict[] {
-  const groups = new Map<string, VerdictRun[]>();
-  for (const run of runs) {
-    const key = JSON.stringify([run.workload, run.rate]);
-    const group = groups.get(key);
-    if (group) group.push(run);
-    else groups.set(key, [run]);
-  }
+  const groups = groupBy(runs, (run) => [run.workload, run.rate]);
   const ordered = [...groups.values()].sort(
     (a, b) => a[0].workload.localeCompare(b[0].workload) || (a[0].rate ?? -1) - (b[0].rate ?? -1),
   );
   const verdicts: Verdict[] = [];
   for (const group of ordered) {
     const { workload, rate } = group[0];
-    const offered = group
-      .map((r) => r.metrics.offered_rate_rps)
-      .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    const rateRps = offered.length > 0 ? offered.reduce((a, b) => a + b, 0) / offered.length : rate;
-    for (const metric of metrics) {
-      const samples = group.map((r) => ({
-        policy: r.policy,
-        seed: r.seed,
-        value: r.metrics[metric.key] ?? null,
-      }));
-      const judged = comparePolicies(samples, metric.direction, level);
-      if (!judged) continue;
-      verdicts.push({
-        workload,
-        rate_rps: rateRps,
-        nominal_rate_rps: rate,
-        metric: metric.key,
-        direction: metric.direction,
-        ...judged,
-      });
+    const place = (runs: readonly VerdictRun[]) => ({
+      rate_rps: offeredRate(runs) ?? rate,
+      nominal_rate_rps: rate,
+    });
+    const judge = (runs: readonly VerdictRun[], by: (run: VerdictRun) => string, metric: VerdictMetric) =>
+      comparePolicies(
+        runs.map((r) => ({ policy: by(r), seed: r.seed, value: r.metrics[metric.key] ?? null })),
+        metric.direction,
+        level,
+      );
+    if (!byMachine) {
+      for (const metric of metrics) {
+        const judged = judge(group, (r) => r.policy, metric);
+        if (!judged) continue;
+        verdicts.push({
+          workload,
+          ...place(group),
+          metric: metric.key,
+          direction: metric.direction,
+          ...judged,
+        });
+      }
+      continue;
+    }
+    const machineOf = (r: VerdictRun): string => r.machine ?? '';
+    const byMachines = [...groupBy(group, (r) => [machineOf(r)])].sort(([a], [b]) => compareText(a, b));
+    for (const [, runsOn] of byMachines) {
+      const machine = machineOf(runsOn[0]);
+      for (const metric of metrics) {
+        const judged = judge(runsOn, (r) => r.policy, metric);
+        if (!judged) continue;
+        verdicts.push({
+          workload,
+          machine,
+          ...place(runsOn),
+          metric: metric.key,
+          direction: metric.direction,
+          ...judged,
+        });
+      }
+    }
+    const byPolicy = [...groupBy(group, (r) => [r.policy])].sort(([a], [b]) => compareText(a, b));
+    for (const [, runsOf] of byPolicy) {
+      const policy = runsOf[0].policy;
+      for (const metric of metrics) {
+        const judged = judge(runsOf, machineOf, metric);
+        if (!judged) continue;
+        verdicts.push({
+          kind: 'machines',
+          workload,
+          policy,
+          ...place(runsOf),
+          metric: metric.key,
+          direction: metric.direction,
+          ...judged,
+        });
+      }
     }
   }
   return verdicts;
+}
+
+/** Runs grouped by a key (compared as JSON), groups in order of first appearance. */
+function groupBy(
+  runs: readonly VerdictRun[],
+  key: (run: VerdictRun) => unknown[],
+): Map<string, VerdictRun[]> {
+  const groups = new Map<string, VerdictRun[]>();
+  for (const run of runs) {
+    const k = JSON.stringify(key(run));
+    const group = groups.get(k);
+    if (group) group.push(run);
+    else groups.set(k, [run]);
+  }
+  return groups;
+}
+
+/** The mean `offered_rate_rps` of the runs that have one; null when none has. */
+function offeredRate(runs: readonly VerdictRun[]): number | null {
+  const offered = runs
+    .map((r) => r.metrics.offered_rate_rps)
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return offered.length > 0 ? offered.reduce((a, b) => a + b, 0) / offered.length : null;
 }
 
 /** Locale-independent string order (labels and workload names sort the same on every machine). */

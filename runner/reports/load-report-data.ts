@@ -52,8 +52,7 @@ export function loadReportData(store: Store, sweepId: number): ReportData {
 /**
  * A report of chosen runs (the desktop's Compare export), from one sweep or several. With runs of
  * one sweep it is that sweep's report restricted to them; across sweeps the spec and machine of
- * the first run's sweep are shown, the other machines are named, and the fluid overlay is drawn
- * only when every run shares the first sweep's machine.
+ * the first run's sweep are shown; runs on several machines are handled as assembleReportData says.
  * @param runIds run ids, in the order given
  * @throws InputError when a run id does not exist, or the first run's sweep's stored machine JSON
  * cannot be read (decodeStoredMachineSpec)
@@ -66,23 +65,19 @@ export function loadRunsReportData(store: Store, runIds: readonly number[]): Rep
     throw new InputError(`no run with id ${missing} in ${store.file}`, { field: 'RUN_ID' });
   const sweep = store.getSweep(rows[0].sweepId)!;
   const sweeps = new Set(rows.map((r) => r.sweepId));
-  const machines = [...new Set(rows.map((r) => r.machine))];
   const title =
     sweeps.size === 1
       ? `Schedbench sweep ${sweep.id}: ${sweep.name} (${rows.length} run${rows.length === 1 ? '' : 's'})`
       : `Schedbench comparison of ${rows.length} runs from ${sweeps.size} sweeps`;
-  const data = assembleReportData(store, sweep, rows, title);
-  if (machines.length > 1) {
-    data.machine = {
-      ...data.machine,
-      name: machines.join(', '),
-      description: `runs on ${machines.length} machines; details below are those of ${data.machine.name} (sweep ${sweep.id})`,
-    };
-    delete data.fluid;
-  }
-  return data;
+  return assembleReportData(store, sweep, rows, title);
 }
 
+/**
+ * The report data of `rows` with `sweep`'s spec and machine. When the rows ran on several machines
+ * (a sweep over a `machine` list, or runs of several sweeps), the machine section names them all
+ * and gives the details of the sweep's first machine, and no fluid overlay is drawn (its limits
+ * are per machine).
+ */
 function assembleReportData(
   store: Store,
   sweep: NonNullable<ReturnType<Store['getSweep']>>,
@@ -132,6 +127,15 @@ function assembleReportData(
   if (linear && linear.d0 !== null && linear.d1 !== null && machine.tokenModel) {
     const fluidMachine = { d0: linear.d0, d1: linear.d1, d2: linear.d2 ?? 0, exact: linear.exact };
     data.fluid = fluidOverlays(rows, (id) => records.get(id), fluidMachine, machine.tokenModel);
+  }
+  const machines = [...new Set(rows.map((r) => r.machine))];
+  if (machines.length > 1) {
+    data.machine = {
+      ...data.machine,
+      name: machines.join(', '),
+      description: `runs on ${machines.length} machines; details below are those of ${data.machine.name} (sweep ${sweep.id})`,
+    };
+    delete data.fluid;
   }
   return data;
 }

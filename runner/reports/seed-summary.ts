@@ -22,6 +22,8 @@ export const SUMMARY_METRICS: readonly MetricKey[] = [
 /** One row of a seed summary: the done runs of one (workload, policy label, rate) over seeds. */
 export interface SummaryRow {
   workload: string;
+  /** The machine the row's runs ran on; present only when the summarised runs span more than one machine. */
+  machine?: string;
   /** Policy name plus the parameters that differ between runs of that policy (see runLabels). */
   policy: string;
   rate: number | null;
@@ -36,19 +38,31 @@ export interface SummaryRow {
 }
 
 /**
+ * Whether runs span more than one machine: then the seed summary has a row per machine and the
+ * verdicts compare policies within each machine and machines with each other (all runs count,
+ * done or not, so the shape of a sweep's summary does not change while it runs).
+ */
+export function spansMachines(runs: readonly Pick<ReportRun, 'machine'>[]): boolean {
+  return new Set(runs.map((r) => r.machine)).size > 1;
+}
+
+/**
  * Groups a sweep's done runs by workload, policy label and rate, and summarises each metric over
  * the seeds as a mean with a 95 % confidence interval (Student t, runner/metrics/confidence-interval.ts).
- * Runs that are not done are left out. Rows are ordered by workload, rate, then policy.
+ * Runs that are not done are left out. Rows are ordered by workload, rate, then policy. When
+ * `runs` span more than one machine ({@link spansMachines}), the rows are per machine as well,
+ * carry `machine`, and are ordered by workload, rate, machine, then policy.
  */
 export function seedSummary(
   runs: readonly ReportRun[],
   metrics: readonly MetricKey[] = SUMMARY_METRICS,
 ): SummaryRow[] {
   const labels = runLabels(runs);
+  const byMachine = spansMachines(runs);
   const groups = new Map<string, ReportRun[]>();
   for (const run of runs) {
     if (run.status !== 'done' || !run.metrics) continue;
-    const key = JSON.stringify([run.workload, run.rate, labels.get(run.id)]);
+    const key = JSON.stringify([run.workload, run.rate, labels.get(run.id), byMachine ? run.machine : null]);
     const group = groups.get(key);
     if (group) group.push(run);
     else groups.set(key, [run]);
@@ -67,6 +81,7 @@ export function seedSummary(
     };
     return {
       workload: first.workload,
+      ...(byMachine ? { machine: first.machine } : {}),
       policy: labels.get(first.id)!,
       rate: first.rate,
       seeds: group.map((r) => r.seed).sort((a, b) => a - b),
@@ -78,13 +93,15 @@ export function seedSummary(
     (a, b) =>
       a.workload.localeCompare(b.workload) ||
       (a.rate ?? -1) - (b.rate ?? -1) ||
+      (a.machine ?? '').localeCompare(b.machine ?? '') ||
       a.policy.localeCompare(b.policy),
   );
 }
 
 /**
  * A seed summary as a Markdown table (for docs/reproduction.md): one row per (workload, rate,
- * policy) with the runs judged stable out of those judged, and each metric as
+ * policy), with a `machine` column after the rate when rows carry one (runs on several machines),
+ * with the runs judged stable out of those judged, and each metric as
  * `mean ± 95 % CI half-width` (see {@link formatMeanWithInterval} for one seed and for seeds whose
  * values are identical).
  */
@@ -92,13 +109,23 @@ export function summaryMarkdown(
   rows: readonly SummaryRow[],
   metrics: readonly MetricKey[] = SUMMARY_METRICS,
 ): string {
-  const header = ['workload', 'rate (req/s)', 'policy', 'seeds', 'stable', ...metrics];
+  const withMachine = rows.some((r) => r.machine !== undefined);
+  const header = [
+    'workload',
+    'rate (req/s)',
+    ...(withMachine ? ['machine'] : []),
+    'policy',
+    'seeds',
+    'stable',
+    ...metrics,
+  ];
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
   for (const r of rows) {
     const judged = r.stability.stable + r.stability.unstable;
     const cells = [
       r.workload,
       r.rate === null ? 'trace' : String(r.rate),
+      ...(withMachine ? [r.machine ?? '-'] : []),
       r.policy,
       String(r.seeds.length),
       judged === 0 ? '-' : `${r.stability.stable}/${judged}`,

@@ -11,7 +11,8 @@ import { VERDICT_METRIC_INFO } from '../metrics/verdict-metrics.js';
 
 /**
  * A sweep's verdicts in the order the answer tells them: the capacity verdicts (metric
- * `max_rate_rps`, one per workload) first, then the paired verdicts, each group in its given order.
+ * `max_rate_rps`, one per workload) first, then the paired verdicts (machine comparisons among
+ * them, after the policy verdicts of their workload and rate), each group in its given order.
  */
 export function answerVerdicts(verdicts: readonly Verdict[]): { capacity: Verdict[]; paired: Verdict[] } {
   return {
@@ -23,7 +24,10 @@ export function answerVerdicts(verdicts: readonly Verdict[]): { capacity: Verdic
 /**
  * One verdict as a sentence, e.g. "At 2 req/s on sharegpt, sarathi has the highest output
  * throughput (3 seeds): vllm is 3.1 % lower (95 % CI 2.0–4.2 %); wait: no significant
- * difference." A difference with an interval that excludes 1 is stated with its interval; one
+ * difference." A verdict of runs on several machines names its machine ("At 2 req/s on
+ * sharegpt, on machine h100, sarathi has ..."); a machine comparison (`kind` `machines`) names
+ * the policy and the machines ("At 2 req/s on sharegpt, under vllm, h100 is the machine with the
+ * lowest E2E p99 (3 seeds): a100 is 100.0 % higher (95 % CI 95.1–105.0 %)."). A difference with an interval that excludes 1 is stated with its interval; one
  * whose interval covers 1 is "no significant difference"; one seed states the difference and says
  * that significance cannot be judged; identical values on every seed are said to be identical.
  */
@@ -34,7 +38,13 @@ export function verdictSentence(v: Verdict): string {
   const interval = v.metric === 'max_rate_rps' ? 'bracket range' : '95 % CI';
   const parts = v.comparisons.map((c) => comparisonText(c, interval));
   const note = v.note === null ? '' : ` (${v.note})`;
-  return `${placeText(v)}, ${v.best_policy} has the ${extreme} ${name} (${seeds}): ${parts.join('; ')}${note}.`;
+  const judged = `(${seeds}): ${parts.join('; ')}${note}.`;
+  if (v.kind === 'machines') {
+    // "At 6 req/s on typed, under vllm, h100 is the machine with the lowest E2E p99 (3 seeds): a100 is ..."
+    return `${placeText(v)}, under ${v.policy ?? '?'}, ${v.best_policy} is the machine with the ${extreme} ${name} ${judged}`;
+  }
+  const machine = v.machine === undefined ? '' : `, on machine ${v.machine}`;
+  return `${placeText(v)}${machine}, ${v.best_policy} has the ${extreme} ${name} ${judged}`;
 }
 
 /** "At 2 req/s on w", "At 1.98 req/s (nominal 2) on w", "On w (its own timing)", or "On w" for a capacity verdict. */

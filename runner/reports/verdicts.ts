@@ -6,18 +6,22 @@ import {
 } from '../metrics/paired-verdicts.js';
 import type { ReportRun } from './report-data.js';
 import { runLabels } from './run-label.js';
-import { seedSummary, summaryMarkdown, type SummaryRow } from './seed-summary.js';
+import { seedSummary, spansMachines, summaryMarkdown, type SummaryRow } from './seed-summary.js';
 import { answerVerdicts, verdictSentence } from './verdict-sentence.js';
 
 export { verdictSentence };
 
 /** A sweep's seed summary: the per-(workload, rate, policy) rows and the paired verdicts. */
 export interface SweepSummaryData {
-  /** Mean ± 95 % interval of each key metric over seeds (runner/reports/seed-summary.ts). */
+  /**
+   * Mean ± 95 % interval of each key metric over seeds (runner/reports/seed-summary.ts); per
+   * machine too (rows with `machine`) when the runs span more than one.
+   */
   rows: SummaryRow[];
   /**
    * Per workload, rate and key metric: the best policy and the others against it (docs/metrics.md,
-   * "Verdicts"); then, for a sweep with capacity searches, per workload the capacity verdict
+   * "Verdicts"; per machine, followed by the machine comparisons of each policy, when the runs span
+   * more than one machine); then, for a sweep with capacity searches, per workload the capacity verdict
    * (metric `max_rate_rps`, runner/metrics/capacity-verdict.ts).
    */
   verdicts: Verdict[];
@@ -28,7 +32,10 @@ export interface SweepSummaryData {
 /**
  * The paired verdicts of a sweep's runs (runner/metrics/paired-verdicts.ts) at 95 %: the done
  * runs with metrics, each policy identified by the same label as the seed summary's rows (name
- * plus the parameters that differ, runLabels over all `runs`).
+ * plus the parameters that differ, runLabels over all `runs`). When `runs` span more than one
+ * machine (all of them, done or not, as the seed summary decides its machine column), policies
+ * are compared within each machine (verdicts with `machine`), and each policy's machines are
+ * compared (verdicts with `kind: 'machines'`).
  * @param runs a sweep's runs (runs that are not done are left out)
  * @param metrics the metrics to judge, default VERDICT_METRICS
  */
@@ -44,9 +51,12 @@ export function sweepVerdicts(
       rate: r.rate,
       policy: labels.get(r.id)!,
       seed: r.seed,
+      machine: r.machine,
       metrics: r.metrics!,
     })),
     metrics,
+    0.95,
+    spansMachines(runs),
   );
 }
 
@@ -57,7 +67,8 @@ export function sweepSummaryData(runs: readonly ReportRun[]): SweepSummaryData {
 
 /**
  * A sweep summary as Markdown: the verdicts as plain sentences (a bulleted list, one per workload,
- * rate and metric) above the seed-summary table. Without verdicts (one policy), the table alone.
+ * rate and metric, and per machine when the runs span several; then the machine comparisons)
+ * above the seed-summary table. Without verdicts (one policy on one machine), the table alone.
  */
 export function sweepSummaryMarkdown(data: SweepSummaryData): string {
   const table = summaryMarkdown(data.rows);
@@ -74,8 +85,11 @@ export function sweepSummaryMarkdown(data: SweepSummaryData): string {
   }
   if (paired.length > 0) {
     lines.push(
-      'Verdicts, paired over seeds (a seed gives every policy the same requests; 95 % t interval ' +
-        'of the log ratio, docs/metrics.md):',
+      paired.some((v) => v.kind === 'machines')
+        ? 'Verdicts, paired over seeds (a seed gives every policy on every machine the same ' +
+            'requests; 95 % t interval of the log ratio, docs/metrics.md):'
+        : 'Verdicts, paired over seeds (a seed gives every policy the same requests; 95 % t interval ' +
+            'of the log ratio, docs/metrics.md):',
       '',
       ...paired.map((v) => `- ${verdictSentence(v)}`),
       '',

@@ -22,8 +22,8 @@ import {
 const probeWorkloads = new WeakMap<SweepPlan, Map<string, number>>();
 
 /**
- * The runs of one capacity probe: the search's workload at `rateRps` under the search's policy,
- * one run per seed of the search (PlannedSearch.seeds), without the requests that can never fit
+ * The runs of one capacity probe: the search's workload at `rateRps` under the search's policy on
+ * the search's machine, one run per seed of the search (PlannedSearch.seeds), without the requests that can never fit
  * under `oversize: skip` (PlannedSearch.oversize). The first call for a (workload, rate) adds the workload at that
  * rate to `plan.workloads` (same label and entry, `search` null) and its request lists to
  * `plan.requestLists` (built as planSweep builds them, so the lengths are those of every other
@@ -59,8 +59,15 @@ export function probeRunsAt(plan: SweepPlan, search: PlannedSearch, rateRps: num
   const w = plan.workloads[workloadIndex];
   return search.seeds.map((seed): PlannedRun => {
     const run: PlannedRun = {
-      runKey: runKeyOf(plan.spec, w.spec, search.policy, seed),
+      runKey: runKeyOf(
+        plan.spec,
+        w.spec,
+        search.policy,
+        seed,
+        plan.machines[search.machineIndex].machine.name,
+      ),
       workloadIndex,
+      machineIndex: search.machineIndex,
       policy: search.policy,
       seed,
     };

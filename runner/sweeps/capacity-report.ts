@@ -44,7 +44,7 @@ export interface CapacityRow {
   precision: number;
   attainment: number;
   /**
-   * The fluid benchmark's stability limit for the workload's request mix on the sweep's machine
+   * The fluid benchmark's stability limit for the workload's request mix on the row's machine
    * (docs/fluid-benchmark.md), req/s; null when the machine has no finite limit (d1 = 0).
    */
   fluid_max_stable_rate_rps: number | null;
@@ -56,7 +56,7 @@ export interface CapacityRow {
  * replayed over the done runs, so the answer is the one the sweep found, or as far as it got.
  *
  * @param registry opens the database for `profile:` and worker machines
- * @returns one row per search (workload x policy), in plan order; empty when the sweep has none
+ * @returns one row per search (workload x policy x machine), in plan order; empty when the sweep has none
  * @throws InputError when the sweep does not exist or its spec cannot be planned again
  */
 export function capacityRows(store: Store, sweepId: number, registry?: () => MachineRegistry): CapacityRow[] {
@@ -84,7 +84,7 @@ export function capacityRows(store: Store, sweepId: number, registry?: () => Mac
       workload: w.label,
       policy,
       params,
-      machine: plan.machine.name,
+      machine: plan.machines[search.machineIndex].machine.name,
       status: result ? 'done' : 'incomplete',
       outcome: result?.outcome ?? null,
       max_rate_rps: lower?.verdict.offeredRps ?? null,
@@ -97,24 +97,26 @@ export function capacityRows(store: Store, sweepId: number, registry?: () => Mac
       seeds: search.seeds.length,
       precision: search.settings.precision,
       attainment: search.settings.attainment,
-      fluid_max_stable_rate_rps: workloadFluidLimit(plan, search.workloadIndex),
+      fluid_max_stable_rate_rps: workloadFluidLimit(plan, search.workloadIndex, search.machineIndex),
     };
   });
 }
 
 /**
  * The capacity verdicts of a sweep's finished searches (capacityVerdicts,
- * runner/metrics/capacity-verdict.ts): per workload, the policy that sustains the largest offered
- * rate and the others against it, each policy labelled as the seed summary labels it (name plus
+ * runner/metrics/capacity-verdict.ts): per workload (and machine, in a sweep over several), the
+ * policy that sustains the largest offered rate and the others against it, each policy labelled as the seed summary labels it (name plus
  * the parameters that differ, runLabels).
  * @param rows capacityRows of the sweep; incomplete searches are left out
  */
 export function capacityVerdictsOf(rows: readonly CapacityRow[]): Verdict[] {
   const finished = rows.filter((r) => r.status === 'done');
   const labels = runLabels(finished.map((r, id) => ({ id, policy: r.policy, params: r.params })));
+  const machines = new Set(rows.map((r) => r.machine)).size > 1;
   return capacityVerdicts(
     finished.map((r, id) => ({
       workload: r.workload,
+      ...(machines ? { machine: r.machine } : {}),
       policy: labels.get(id)!,
       lowerRps: r.lower_rps,
       upperRps: r.upper_rps,

@@ -143,7 +143,7 @@ function showCount(n: number): string {
 
 /**
  * Checks a validated spec's sizes before anything is expanded or allocated: its run count
- * (workload points x policy points x seeds, from the list lengths alone; each factor on its own
+ * (workload points x policy points x seeds x machines, from the list lengths alone; each factor on its own
  * too, so an empty axis cannot hide a huge grid) against `limits.runs`, and every `requests`
  * (the spec's, and each workload's, list elements included) against `limits.requests`.
  * @param doc the parsed spec, for lines
@@ -154,13 +154,15 @@ export function checkSpecSize(doc: SpecDocument, spec: SweepSpec): void {
   const runLimit = spec.limits?.runs ?? DEFAULT_RUN_LIMIT;
   const workloadPoints = spec.workloads.reduce((n, w) => n + countGrid(w), 0);
   const policyPoints = spec.policies.reduce((n, p) => n + countGrid(p), 0);
-  const runs = workloadPoints * policyPoints * spec.seeds.length;
-  if (Math.max(runs, workloadPoints, policyPoints) > runLimit) {
+  const machines = Array.isArray(spec.machine) ? spec.machine.length : 1;
+  const runs = workloadPoints * policyPoints * spec.seeds.length * machines;
+  if (Math.max(runs, workloadPoints, policyPoints, spec.seeds.length, machines) > runLimit) {
     throw doc.errorAt(
       spec.limits?.runs !== undefined ? ['limits', 'runs'] : [],
       `the sweep has ${showCount(runs)} runs (${showCount(workloadPoints)} workload points x ` +
-        `${showCount(policyPoints)} policy points x ${spec.seeds.length} seeds), more than the limit of ` +
-        `${runLimit}${workloadPoints > runLimit || policyPoints > runLimit ? ' (per axis too)' : ''}; ` +
+        `${showCount(policyPoints)} policy points x ${spec.seeds.length} seeds` +
+        `${machines > 1 ? ` x ${machines} machines` : ''}), more than the limit of ` +
+        `${runLimit}${Math.max(workloadPoints, policyPoints, spec.seeds.length) > runLimit ? ' (per axis too)' : ''}; ` +
         'shrink the grid, or raise the limit with `limits: {runs: N}` in the spec',
     );
   }

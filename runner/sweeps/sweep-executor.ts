@@ -13,7 +13,7 @@ import { describeWorkerMachine } from '../workers/start-worker.js';
 import { executeRun, type RunTask } from './run-task.js';
 import { PROGRESS_END, type WorkerTask } from './run-worker.js';
 import { executeRunOnWorker } from './execute-run-on-worker.js';
-import { runTaskOf, type PlannedRun, type SweepPlan } from './sweep-plan.js';
+import { runTaskOf, type PlannedMachine, type PlannedRun, type SweepPlan } from './sweep-plan.js';
 import { capacitySearchState, probeRunsAt, storedDoneRuns } from './capacity-probes.js';
 import { Lanes } from './lanes.js';
 import { isStoreFault, retryWhileBusy, storeBusyWaitMs, StoreFaultError } from './store-fault.js';
@@ -131,7 +131,39 @@ export function newRunOf(plan: SweepPlan, run: PlannedRun): NewRun {
     paramsJson: stableJson(params),
     seed: run.seed,
     rate: w.rate,
-    machine: plan.machine.name,
+    machine: plan.machines[run.machineIndex].machine.name,
+  };
+}
+
+/**
+ * The document stored as a sweep's `machine_json` (read back by stored-machine-spec.ts): its first
+ * machine, and with a `machine` list every machine in `machines` (the first one again first).
+ */
+export function sweepMachineDocument(plan: SweepPlan): Record<string, unknown> {
+  const documents = plan.machines.map((pm) => machineDocument(plan, pm));
+  return Array.isArray(plan.spec.machine) ? { ...documents[0], machines: documents } : documents[0];
+}
+
+/** One machine's stored document: the resolved Machine, its spec reference and the token model. */
+function machineDocument(plan: SweepPlan, { ref, machine }: PlannedMachine): Record<string, unknown> {
+  return {
+    name: machine.name,
+    description: machine.description,
+    ref,
+    kvCapacityBlocks: machine.kvCapacityBlocks,
+    blockSize: machine.blockSize,
+    iterationTime: machine.iterationTime.describe(),
+    linear: machine.linear,
+    tokenModel: plan.spec.tokenModel,
+    ...(machine.worker
+      ? {
+          worker: {
+            ...machine.worker,
+            machine: machine.worker.machine.name,
+            reachedBy: describeWorkerMachine(machine.worker.machine),
+          },
+        }
+      : {}),
   };
 }
 
@@ -200,25 +232,7 @@ async function executeSweepIn(
       specJson: stableJson(plan.spec),
       specHash: plan.specHash,
       specPath: plan.specPath,
-      machineJson: stableJson({
-        name: plan.machine.name,
-        description: plan.machine.description,
-        ref: plan.spec.machine,
-        kvCapacityBlocks: plan.machine.kvCapacityBlocks,
-        blockSize: plan.machine.blockSize,
-        iterationTime: plan.machine.iterationTime.describe(),
-        linear: plan.machine.linear,
-        tokenModel: plan.spec.tokenModel,
-        ...(plan.machine.worker
-          ? {
-              worker: {
-                ...plan.machine.worker,
-                machine: plan.machine.worker.machine.name,
-                reachedBy: describeWorkerMachine(plan.machine.worker.machine),
-              },
-            }
-          : {}),
-      }),
+      machineJson: stableJson(sweepMachineDocument(plan)),
       runs: newRuns,
     };
     try {
@@ -308,10 +322,14 @@ async function executeLeased(
     }
   };
 
-  // Runs execute in `lanes` concurrent slots: on worker threads for more than one lane (or when
-  // asked), else in this thread. A GPU worker serves one run at a time, driven from this thread.
-  const lanes = plan.machine.worker ? 1 : Math.max(1, Math.min(opts.jobs, total));
-  const threads = !plan.machine.worker && total > 0 && (lanes > 1 || opts.workerThreads === true);
+  // Simulated runs execute in `simLanes` concurrent slots: on worker threads for more than one
+  // lane (or when asked), else in this thread. A GPU worker serves one run at a time, driven from
+  // this thread: each worker machine has its own lane, beside the simulated ones.
+  const simulated = plan.machines.some((pm) => !pm.machine.worker);
+  const simLanes = simulated ? Math.max(1, Math.min(opts.jobs, total)) : 0;
+  const workerMachines = plan.machines.flatMap((pm, i) => (pm.machine.worker ? [i] : []));
+  const lanes = Math.max(1, simLanes + workerMachines.length);
+  const threads = simulated && total > 0 && (simLanes > 1 || opts.workerThreads === true);
   const filename = threads ? workerUrl() : undefined;
   opts.onBegin?.({ sweepId, resumed, alreadyDone, total, lanes });
 
@@ -397,15 +415,22 @@ async function executeLeased(
     });
   };
 
-  const session = plan.machine.worker ? new WorkerSession(plan.machine.worker) : undefined;
-  const pool = filename ? new Piscina({ filename, minThreads: lanes, maxThreads: lanes }) : undefined;
-  // Stopping the GPU worker interrupts its run (the run's request fails, the run is requeued).
-  const stopWorker = (): void => void session?.discard();
-  if (session) signal.addEventListener('abort', stopWorker, { once: true });
+  const sessions = new Map(
+    workerMachines.map((i) => [i, new WorkerSession(plan.machines[i].machine.worker!)] as const),
+  );
+  const pool = filename ? new Piscina({ filename, minThreads: simLanes, maxThreads: simLanes }) : undefined;
+  // Stopping the GPU workers interrupts their runs (a run's request fails, the run is requeued).
+  const stopWorker = (): void => {
+    for (const session of sessions.values()) void session.discard();
+  };
+  if (sessions.size > 0) signal.addEventListener('abort', stopWorker, { once: true });
+  const machineIndexOf = (row: RunRow): number => byKey.get(row.runKey)!.machineIndex;
   const execute = async (row: RunRow, task: RunTask): Promise<RunResult> => {
     const report = opts.onRunProgress;
     const onProgress = report ? (p: EngineProgress) => report(row.id, p) : undefined;
-    if (session) return executeRunOnWorker(task, plan.machine, session, onProgress);
+    const machineIndex = machineIndexOf(row);
+    const session = sessions.get(machineIndex);
+    if (session) return executeRunOnWorker(task, plan.machines[machineIndex].machine, session, onProgress);
     if (pool) return runOnThread(pool, task, signal, onProgress);
     // A run in this thread holds the event loop: its progress reports renew the lease.
     return executeRun(task, (p) => {
@@ -413,10 +438,14 @@ async function executeLeased(
       onProgress?.(p);
     });
   };
-  const lane = new Lanes(lanes);
-  /** Executes one pending run in a free lane; resolves with its result, or undefined when it did not end done. */
+  const simLane = new Lanes(Math.max(1, simLanes));
+  const workerLanes = new Map(workerMachines.map((i) => [i, new Lanes(1)] as const));
+  /**
+   * Executes one pending run in a free lane of its machine; resolves with its result, or
+   * undefined when it did not end done.
+   */
   const runRow = (row: RunRow): Promise<RunResult | undefined> =>
-    lane.use(async () => {
+    (workerLanes.get(machineIndexOf(row)) ?? simLane).use(async () => {
       if (signal.aborted) {
         notRun++;
         return undefined;
@@ -514,7 +543,7 @@ async function executeLeased(
   } finally {
     signal.removeEventListener('abort', stopWorker);
     await pool?.destroy();
-    await session?.close();
+    await Promise.all([...sessions.values()].map((session) => session.close()));
   }
   lease.stop();
   if (lost) throw lost;

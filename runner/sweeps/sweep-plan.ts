@@ -5,7 +5,7 @@ import { InputError } from '../errors.js';
 import { resolveMachine, resolvedRefOf } from '../machines/resolve-machine.js';
 import type { Machine } from '../machines/machine.js';
 import type { MachineRegistry } from '../machines/machine-registry.js';
-import type { ResolvedMachineRef } from '../machines/machine-ref.js';
+import type { MachineRef, ResolvedMachineRef } from '../machines/machine-ref.js';
 import type { WorkerMachineRef } from '../machines/worker-machine-ref.js';
 import { stableJson } from '../stable-json.js';
 import { createScheduler, PolicySpecSchema, type PolicySpec } from '../schedulers/policy-spec.js';
@@ -20,9 +20,9 @@ import type { RequestList } from '../workloads/request-list.js';
 import type { Slo } from '../workloads/slo-spec.js';
 import { WorkloadSpecSchema, type WorkloadSpec } from '../workloads/workload-spec.js';
 import { schedulerContextOf, type RunTask } from './run-task.js';
-import { checkSpecSize, expandGrid, sourcePathOf, type GridPoint } from './grid.js';
+import { checkSpecSize, countGrid, expandGrid, sourcePathOf, type GridPoint } from './grid.js';
 import { SpecDocument, type SpecPath } from './spec-document.js';
-import { SweepSpecSchema, type SweepSpec } from './sweep-spec.js';
+import { specMachines, SweepSpecSchema, type SweepSpec } from './sweep-spec.js';
 import { oversizeRequestsOf, withoutRequests } from './oversize.js';
 import { IdenticalSeeds } from './identical-seeds.js';
 import { extractRateSearch } from './rate-search.js';
@@ -45,10 +45,27 @@ export interface PlannedWorkload {
   search: CapacitySearchSettings | null;
 }
 
-/** One capacity search of the sweep: a search workload under one policy, over the sweep's seeds. */
+/** One machine of the sweep (the spec's `machine`, or one element of its list), resolved. */
+export interface PlannedMachine {
+  /** The spec's reference, as written (validated). */
+  ref: MachineRef;
+  machine: Machine;
+  /**
+   * The machine as run tasks carry it (no database needed): the spec's reference, a `profile:`
+   * name replaced by its calibration; the spec's worker reference for GPU-worker runs.
+   */
+  taskMachine: ResolvedMachineRef | WorkerMachineRef;
+}
+
+/**
+ * One capacity search of the sweep: a search workload under one policy on one machine, over the
+ * sweep's seeds.
+ */
 export interface PlannedSearch {
   /** Index in SweepPlan.workloads of the workload grid point whose rate is searched. */
   workloadIndex: number;
+  /** Index in SweepPlan.machines of the machine its probes run on. */
+  machineIndex: number;
   policy: PolicySpec;
   settings: CapacitySearchSettings;
   /** The seeds each probe runs: the spec's, less those whose request list repeats another's. */
@@ -60,11 +77,13 @@ export interface PlannedSearch {
   oversize: Map<number, number[]>;
 }
 
-/** One run of the sweep: a workload grid point, a policy grid point and a seed. */
+/** One run of the sweep: a workload grid point, a policy grid point, a seed and a machine. */
 export interface PlannedRun {
-  /** Stable identity inside the sweep (hash of workload, policy, seed, engine settings). */
+  /** Stable identity inside the sweep (hash of workload, policy, seed, machine, engine settings). */
   runKey: string;
   workloadIndex: number;
+  /** Index in SweepPlan.machines of the machine it runs on. */
+  machineIndex: number;
   policy: PolicySpec;
   seed: number;
   /**
@@ -91,11 +110,14 @@ export interface SweepPlan {
   spec: SweepSpec;
   /** Hash of the validated spec and its directory: re-running the same spec resumes the same sweep. */
   specHash: string;
-  machine: Machine;
   /**
-   * The machine as run tasks carry it (no database needed): the spec's reference, a `profile:`
-   * name replaced by its calibration; the spec's worker reference for GPU-worker runs.
+   * The sweep's machines, in the spec's order: one, or the elements of a `machine` list (a grid
+   * axis: every run of the grid on each; a seed gives the same requests on every machine).
    */
+  machines: PlannedMachine[];
+  /** The first machine (`machines[0].machine`): the only one unless `machine` is a list. */
+  machine: Machine;
+  /** The first machine's task reference (`machines[0].taskMachine`). */
   taskMachine: ResolvedMachineRef | WorkerMachineRef;
   workloads: PlannedWorkload[];
   runs: PlannedRun[];
@@ -116,7 +138,7 @@ export interface SweepPlan {
  * @param runId the stored run's id (0 before it is stored)
  */
 export function runTaskOf(
-  plan: Pick<SweepPlan, 'spec' | 'workloads' | 'requestLists' | 'taskMachine'>,
+  plan: Pick<SweepPlan, 'spec' | 'workloads' | 'requestLists' | 'machines'>,
   run: PlannedRun,
   runId: number,
 ): RunTask {
@@ -124,7 +146,7 @@ export function runTaskOf(
   return {
     runId,
     requests: runRequestsOf(plan, run),
-    machine: plan.taskMachine,
+    machine: plan.machines[run.machineIndex].taskMachine,
     policy: run.policy,
     tokenModel: plan.spec.tokenModel,
     horizonS: plan.spec.horizon ?? null,
@@ -216,16 +238,7 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
   const spec = validate(doc, SweepSpecSchema, doc.value, (p) => p);
   // Sizes are counted from the list lengths before any grid is expanded or list built.
   checkSpecSize(doc, spec);
-  const needsRegistry =
-    typeof spec.machine === 'string'
-      ? spec.machine.startsWith('profile:')
-      : 'worker' in spec.machine || 'profile' in spec.machine;
-  const registry = needsRegistry ? options.registry?.() : undefined;
-  const machine = resolveOrLocate(doc, () => resolveMachine(spec.machine, registry), ['machine']);
-  const taskMachine =
-    typeof spec.machine !== 'string' && 'worker' in spec.machine
-      ? spec.machine
-      : resolvedRefOf(spec.machine, machine, registry);
+  const machines = planMachines(doc, spec, options.registry);
 
   // Every workload and policy grid point is checked against its schema before any file is
   // loaded, and their problems are reported together (SpecProblems).
@@ -263,6 +276,21 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
     }
   });
   problems.throwIfAny();
+  // An empty list makes an axis of no points: its entry would silently add no runs.
+  for (const [key, entries] of [
+    ['workloads', spec.workloads],
+    ['policies', spec.policies],
+  ] as const) {
+    entries.forEach((entry, i) => {
+      if (countGrid(entry) === 0) {
+        throw doc.errorAt(
+          [key, i],
+          `${key === 'workloads' ? 'workload' : 'policy'} entry ${i + 1} has no grid point: one of its ` +
+            'list-valued fields is an empty list ([]); give it at least one value',
+        );
+      }
+    });
+  }
 
   const workloads: PlannedWorkload[] = [];
   const warnings: string[] = [];
@@ -307,58 +335,69 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
       ]);
       if (identical.repeatOf(seed, list) !== undefined) continue;
       requestLists.set(requestListKey(wi, seed), list);
-      for (const { spec: policy, entry } of policies) {
-        const run: PlannedRun = { runKey: '', workloadIndex: wi, policy, seed };
-        const task = runTaskOf({ spec, workloads, requestLists, taskMachine }, run, 0);
-        const scheduler = resolveOrLocate(
-          doc,
-          () => createScheduler(policy, schedulerContextOf(task, machine)),
-          ['policies', entry],
-        );
-        const reserved = scheduler.reservedBlocks(machine.kvCapacityBlocks);
-        const oversize = oversizeRequestsOf(
-          list,
-          machine.kvCapacityBlocks,
-          machine.blockSize,
-          reserved,
-          spec.tokenModel,
-        );
-        if (oversize) {
-          const where = `workload ${w.label} (seed ${seed}) on machine ${machine.name} under`;
-          if (spec.oversize !== 'skip') {
-            throw doc.errorAt(
-              ['workloads', w.entry],
-              `${where} ${policy.policy}: ${oversize.message}; they could never complete: cap request ` +
-                "lengths with the workload's maxTokens, use a larger machine, or set `oversize: skip` to " +
-                'run the others and report these as rejected',
+      for (const [mi, { machine }] of machines.entries()) {
+        for (const { spec: policy, entry } of policies) {
+          const run: PlannedRun = { runKey: '', workloadIndex: wi, machineIndex: mi, policy, seed };
+          const task = runTaskOf({ spec, workloads, requestLists, machines }, run, 0);
+          const scheduler = resolveOrLocate(
+            doc,
+            () => createScheduler(policy, schedulerContextOf(task, machine)),
+            ['policies', entry],
+          );
+          const reserved = scheduler.reservedBlocks(machine.kvCapacityBlocks);
+          const oversize = oversizeRequestsOf(
+            list,
+            machine.kvCapacityBlocks,
+            machine.blockSize,
+            reserved,
+            spec.tokenModel,
+          );
+          if (oversize) {
+            const where = `workload ${w.label} (seed ${seed}) on machine ${machine.name} under`;
+            if (spec.oversize !== 'skip') {
+              throw doc.errorAt(
+                ['workloads', w.entry],
+                `${where} ${policy.policy}: ${oversize.message}; they could never complete: cap request ` +
+                  "lengths with the workload's maxTokens, use a larger machine, or set `oversize: skip` to " +
+                  'run the others and report these as rejected',
+              );
+            }
+            // Policies that keep the same blocks free share one shortened list and one warning.
+            const skipKey = `${requestListKey(wi, seed)}/${mi}/${reserved}`;
+            let skip = skipped.get(skipKey);
+            if (!skip) {
+              const requests = withoutRequests(list, oversize.indices);
+              skip = { requests, rejected: oversize.indices.length, policies: [], warning: warnings.length };
+              skipped.set(skipKey, skip);
+            }
+            if (!skip.policies.includes(policy.policy)) skip.policies.push(policy.policy);
+            warnings[skip.warning] =
+              `${where} ${skip.policies.join(', ')}: ${oversize.message}; ` +
+              '`oversize: skip` runs without them (metric `rejected`)';
+            run.oversize = { requests: skip.requests, rejected: skip.rejected };
+          }
+          if (w.search) {
+            let search = searches.find(
+              (x) => x.workloadIndex === wi && x.machineIndex === mi && x.policy === policy,
             );
+            if (!search) {
+              search = {
+                workloadIndex: wi,
+                machineIndex: mi,
+                policy,
+                settings: w.search,
+                seeds: [],
+                oversize: new Map(),
+              };
+              searches.push(search);
+            }
+            search.seeds.push(seed);
+            if (oversize) search.oversize.set(seed, oversize.indices);
+            continue;
           }
-          // Policies that keep the same blocks free share one shortened list and one warning.
-          const skipKey = `${requestListKey(wi, seed)}/${reserved}`;
-          let skip = skipped.get(skipKey);
-          if (!skip) {
-            const requests = withoutRequests(list, oversize.indices);
-            skip = { requests, rejected: oversize.indices.length, policies: [], warning: warnings.length };
-            skipped.set(skipKey, skip);
-          }
-          if (!skip.policies.includes(policy.policy)) skip.policies.push(policy.policy);
-          warnings[skip.warning] =
-            `${where} ${skip.policies.join(', ')}: ${oversize.message}; ` +
-            '`oversize: skip` runs without them (metric `rejected`)';
-          run.oversize = { requests: skip.requests, rejected: skip.rejected };
+          run.runKey = runKeyOf(spec, w.spec, policy, seed, machine.name);
+          runs.push(run);
         }
-        if (w.search) {
-          let search = searches.find((x) => x.workloadIndex === wi && x.policy === policy);
-          if (!search) {
-            search = { workloadIndex: wi, policy, settings: w.search, seeds: [], oversize: new Map() };
-            searches.push(search);
-          }
-          search.seeds.push(seed);
-          if (oversize) search.oversize.set(seed, oversize.indices);
-          continue;
-        }
-        run.runKey = runKeyOf(spec, w.spec, policy, seed);
-        runs.push(run);
       }
     }
     const repeated = identical.warning(w.label, `${file}:${doc.lineOf(['workloads', w.entry]) ?? 1}`);
@@ -378,8 +417,9 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
     specYaml: text,
     spec,
     specHash: sha256(stableJson({ spec, specDir })),
-    machine,
-    taskMachine,
+    machines,
+    machine: machines[0].machine,
+    taskMachine: machines[0].taskMachine,
     workloads,
     runs,
     searches,
@@ -390,17 +430,20 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
 
 /**
  * The run key of a run: a hash of everything that determines its result (the workload grid point
- * as validated, the policy and its parameters, the seed, the token model and the horizon, and
- * the run's SLO only when it has one, so keys of runs without an SLO are those of earlier
- * builds), so the same run in the same sweep is found again on resume, and a capacity probe at a
- * rate a planned run already has reuses that run.
+ * as validated, the policy and its parameters, the seed, the token model and the horizon, the
+ * run's SLO only when it has one, and its machine's name only when the spec lists machines, so
+ * keys of single-machine runs without an SLO are those of earlier builds), so the same run in the
+ * same sweep is found again on resume, and a capacity probe at a rate a planned run already has
+ * reuses that run.
+ * @param machine the run's machine name (PlannedMachine.machine.name)
  * @returns 24 hex digits
  */
 export function runKeyOf(
-  spec: Pick<SweepSpec, 'tokenModel' | 'horizon' | 'slo'>,
+  spec: Pick<SweepSpec, 'tokenModel' | 'horizon' | 'slo' | 'machine'>,
   workload: WorkloadSpec,
   policy: PolicySpec,
   seed: number,
+  machine: string,
 ): string {
   const slo = sloOf(spec, workload);
   const identity = {
@@ -410,8 +453,44 @@ export function runKeyOf(
     tokenModel: spec.tokenModel,
     horizon: spec.horizon ?? null,
     ...(slo === null ? {} : { slo }),
+    ...(Array.isArray(spec.machine) ? { machine } : {}),
   };
   return sha256(stableJson(identity)).slice(0, 24);
+}
+
+/**
+ * Resolves the spec's machines (specMachines), in order; the database is opened (registry) only
+ * when one of them is a `profile:` calibration or a GPU worker.
+ * @throws InputError at `machine` (or `machine[i]`) for a machine that cannot be resolved, or for
+ *   two list elements with the same name (their runs could not be told apart)
+ */
+function planMachines(
+  doc: SpecDocument,
+  spec: SweepSpec,
+  registryOf: (() => MachineRegistry) | undefined,
+): PlannedMachine[] {
+  const refs = specMachines(spec);
+  const needsRegistry = refs.some((ref) =>
+    typeof ref === 'string' ? ref.startsWith('profile:') : 'worker' in ref || 'profile' in ref,
+  );
+  const registry = needsRegistry ? registryOf?.() : undefined;
+  const listed = Array.isArray(spec.machine);
+  const names = new Map<string, number>();
+  return refs.map((ref, i) => {
+    const path: SpecPath = listed ? ['machine', i] : ['machine'];
+    const machine = resolveOrLocate(doc, () => resolveMachine(ref, registry), path);
+    const earlier = names.get(machine.name);
+    if (earlier !== undefined) {
+      throw doc.errorAt(
+        path,
+        `machine ${machine.name} is listed twice (elements ${earlier + 1} and ${i + 1}); list each machine once`,
+      );
+    }
+    names.set(machine.name, i);
+    const taskMachine =
+      typeof ref !== 'string' && 'worker' in ref ? ref : resolvedRefOf(ref, machine, registry);
+    return { ref, machine, taskMachine };
+  });
 }
 
 function sha256(text: string): string {

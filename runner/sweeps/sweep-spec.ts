@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MachineRefSchema } from '../machines/machine-ref.js';
+import { MachineRefSchema, type MachineRef } from '../machines/machine-ref.js';
 import { SloSpecSchema } from '../workloads/slo-spec.js';
 
 const entry = z.record(z.string(), z.unknown());
@@ -16,6 +16,8 @@ export const MAX_REQUEST_LIMIT = 2 ** 31 - 1;
 export const MAX_SEED = 2 ** 32 - 1;
 /** Largest `horizon`, seconds (about 31.7 years of simulated time). */
 export const MAX_HORIZON_S = 1e9;
+/** Most machines one sweep lists (`machine: [...]`). */
+export const MAX_MACHINES = 64;
 
 /**
  * Size limits of a sweep, checked before anything is expanded or allocated (sweep-plan.ts): a
@@ -51,8 +53,12 @@ export const SweepSpecSchema = z
     name: z.string().min(1),
     /** Free text for the report. */
     description: z.string().optional(),
-    /** A built-in machine name (`a100-llama2-7b`) or an inline linear machine. */
-    machine: MachineRefSchema,
+    /**
+     * The machine the runs execute on: a built-in name (`a100-llama2-7b`), an inline linear
+     * machine, a `profile:NAME/MODEL` calibration or a GPU worker; or a list of them, a grid axis
+     * like any other (every run on every machine, the same requests on each: see specMachines).
+     */
+    machine: z.union([MachineRefSchema, z.array(MachineRefSchema).min(1).max(MAX_MACHINES)]),
     /**
      * Requests per run: a window of N consecutive rows of a trace (its start drawn per seed), or N
      * generated (a workload's own `requests` wins).
@@ -103,3 +109,11 @@ export const SweepSpecSchema = z
 
 /** A validated sweep spec (entries not yet expanded). */
 export type SweepSpec = z.infer<typeof SweepSpecSchema>;
+
+/**
+ * The machines of a spec as a list: the `machine` list itself, or the one machine.
+ * @param spec a validated spec
+ */
+export function specMachines(spec: Pick<SweepSpec, 'machine'>): MachineRef[] {
+  return Array.isArray(spec.machine) ? spec.machine : [spec.machine];
+}

@@ -5,16 +5,18 @@ import { requestListKey, type SweepPlan } from './sweep-plan.js';
 /**
  * The fluid benchmark's stability limit of one workload grid point of a plan, requests per
  * second (docs/fluid-benchmark.md): its first seed's requests binned into types (a typed
- * workload: its declared types), on the plan machine's linear model (d0, d1, d2) and the spec's
- * token model, as `schedbench fluid` computes it. Used beside capacity searches
- * (`schedbench capacity`) and rates (`sweeps.validate`).
+ * workload: its declared types), on one of the plan's machines' linear model (d0, d1, d2) and the
+ * spec's token model, as `schedbench fluid` computes it. Used beside capacity searches
+ * (`schedbench capacity`) and rates (`sweeps.validate`). The requests are the same on every
+ * machine; the limit is not.
  *
  * @param workloadIndex index in `plan.workloads`
+ * @param machineIndex index in `plan.machines` (default 0, the first machine)
  * @returns the limit, req/s; null when the machine has no linear model, the list is empty, or
  *   the limit is unbounded (d1 = d2 = 0)
  */
-export function workloadFluidLimit(plan: SweepPlan, workloadIndex: number): number | null {
-  const { d0, d1, d2 } = plan.machine.linear;
+export function workloadFluidLimit(plan: SweepPlan, workloadIndex: number, machineIndex = 0): number | null {
+  const { d0, d1, d2 } = plan.machines[machineIndex].machine.linear;
   if (!(Number.isFinite(d0) && Number.isFinite(d1))) return null;
   const w = plan.workloads[workloadIndex];
   // The first seed is never dropped (identical-seeds.ts), so its list exists.

@@ -27,10 +27,12 @@ function rateText(rate: number | null): string {
  * The summary by configuration (`sweeps.summary`'s rows): one row per workload, rate and policy
  * with its seeds, and each metric as its mean over the seeds ± the 95 % interval's half-width
  * (formatMeanWithInterval: the same text as `schedbench summary`). Rows carry `data-workload`,
- * `data-rate` and `data-policy`; cells `data-metric`.
+ * `data-rate` and `data-policy` (and `data-machine` for a sweep over several machines, which adds
+ * a Machine column); cells `data-metric`.
  */
 export function summaryTable(rows: readonly SummaryRow[]): HTMLElement {
   const metrics = rows.length > 0 ? Object.keys(rows[0].metrics) : [];
+  const machines = rows.some((row) => row.machine !== undefined);
   return h(
     'div',
     { class: 'scroll-box' },
@@ -45,6 +47,7 @@ export function summaryTable(rows: readonly SummaryRow[]): HTMLElement {
           {},
           h('th', {}, 'Workload'),
           h('th', { class: 'num' }, 'Rate (req/s)'),
+          machines ? h('th', {}, 'Machine') : [],
           h('th', {}, 'Policy'),
           h('th', { class: 'num' }, 'Seeds'),
           metrics.map((key) => h('th', { class: 'num', 'data-metric': key }, METRIC_TITLES[key] ?? key)),
@@ -60,9 +63,11 @@ export function summaryTable(rows: readonly SummaryRow[]): HTMLElement {
               'data-workload': row.workload,
               'data-rate': JSON.stringify(row.rate),
               'data-policy': row.policy,
+              'data-machine': row.machine,
             },
             h('td', {}, row.workload),
             h('td', { class: 'num' }, rateText(row.rate)),
+            machines ? h('td', { class: 'machine' }, row.machine ?? '') : [],
             h('td', { class: 'policy' }, row.policy),
             h('td', { class: 'num' }, String(row.seeds.length)),
             metrics.map((key) =>
@@ -83,11 +88,14 @@ export function summaryTable(rows: readonly SummaryRow[]): HTMLElement {
  * were unstable) or `stable-unjudged`, and carry `data-stable` and `data-runs`.
  */
 export function stabilityTables(rows: readonly SummaryRow[]): HTMLElement[] {
+  // A sweep over several machines: a line per policy and machine (`vllm on h100`).
+  const lineOf = (r: SummaryRow): string =>
+    r.machine === undefined ? r.policy : `${r.policy} on ${r.machine}`;
   const workloads = [...new Set(rows.map((r) => r.workload))];
   return workloads.map((workload) => {
     const own = rows.filter((r) => r.workload === workload);
     const rates = [...new Set(own.map((r) => r.rate))].sort((a, b) => (a ?? Infinity) - (b ?? Infinity));
-    const policies = [...new Set(own.map((r) => r.policy))];
+    const policies = [...new Set(own.map(lineOf))];
     return h(
       'div',
       { class: 'scroll-box flow stability-box', 'data-workload': workload },
@@ -119,7 +127,7 @@ export function stabilityTables(rows: readonly SummaryRow[]): HTMLElement[] {
               { 'data-policy': policy },
               h('td', { class: 'policy' }, policy),
               rates.map((rate) => {
-                const row = own.find((r) => r.policy === policy && r.rate === rate);
+                const row = own.find((r) => lineOf(r) === policy && r.rate === rate);
                 if (!row) return h('td', { class: 'num stable-absent' }, '\u00b7');
                 const { stable, unstable, unjudged } = row.stability;
                 const runs = stable + unstable + unjudged;

@@ -2,8 +2,9 @@ import type { ValidateFluidOut } from '../../../runner/api/api-contract.js';
 import { h } from '../dom.js';
 import { formatNumber } from '../format.js';
 
-/** One workload of a validated spec with its rates and fluid stability limit. */
+/** One workload of a validated spec (on one machine) with its rates and fluid stability limit. */
 interface WorkloadLimit {
+  /** The workload's label, `on MACHINE` added when the spec lists several machines. */
   workload: string;
   limit: number | null;
   rates: number[];
@@ -14,6 +15,7 @@ interface WorkloadLimit {
  * The fluid stability limit of each workload of a validated spec (`sweeps.validate` fluid:
  * docs/fluid-benchmark.md) as a small table beside the rates asked for, and a warning for every
  * rate above it (its runs are expected to be unstable) or a capacity search that starts above it.
+ * A spec over several machines has a line per workload and machine (the limit is the machine's).
  * @returns the table (null when there is no workload) and the warnings
  */
 export function fluidLimitsView(rows: readonly ValidateFluidOut[]): {
@@ -21,16 +23,18 @@ export function fluidLimitsView(rows: readonly ValidateFluidOut[]): {
   warnings: string[];
 } {
   const groups: WorkloadLimit[] = [];
+  const machines = new Set(rows.map((row) => row.machine)).size > 1;
   for (const row of rows) {
     const limit = row.maxStableRateRps;
+    const workload = machines ? `${row.workload} on ${row.machine}` : row.workload;
     let group = groups.find(
       (g) =>
-        g.workload === row.workload &&
+        g.workload === workload &&
         (g.limit === limit ||
           (g.limit !== null && limit !== null && Math.abs(g.limit - limit) <= 1e-9 * Math.max(1, limit))),
     );
     if (!group) {
-      group = { workload: row.workload, limit, rates: [], searches: [] };
+      group = { workload, limit, rates: [], searches: [] };
       groups.push(group);
     }
     if (row.rateRps !== null) group.rates.push(row.rateRps);
@@ -108,7 +112,7 @@ export function fluidLimitsView(rows: readonly ValidateFluidOut[]): {
     h(
       'small',
       {},
-      "The fluid benchmark (docs/fluid-benchmark.md): the arrival rate at which the request mix's load reaches 1 on this machine's linear iteration-time model; above it, runs are expected to be unstable.",
+      "The fluid benchmark (docs/fluid-benchmark.md): the arrival rate at which the request mix's load reaches 1 on the machine's linear iteration-time model; above it, runs are expected to be unstable.",
     ),
   );
   return { element, warnings };

@@ -173,4 +173,56 @@ describe('pairedVerdicts', () => {
       { policy: 'sarathi', ratio: expect.closeTo(2, 12), ci_low: null, ci_high: null, significant: true },
     ]);
   });
+
+  it('with runs on several machines: policies per machine, then machines per policy, paired by seed', () => {
+    const onMachine = (machine: string, r: ReturnType<typeof run>) => ({ ...r, machine });
+    // h100 twice as fast as a100 on every seed, within ±1 % (log); vllm 10 % slower than sarathi.
+    const eps = [-0.01, 0, 0.01];
+    const runs = [1, 2, 3].flatMap((seed, i) =>
+      (['sarathi', 'vllm'] as const).flatMap((policy) => {
+        const e2e = (policy === 'vllm' ? 1.1 : 1) * (1 + seed / 10);
+        return [
+          onMachine('h100', run('w', 4, policy, seed, { e2e_p99_s: e2e })),
+          onMachine('a100', run('w', 4, policy, seed, { e2e_p99_s: 2 * e2e * Math.exp(eps[i]) })),
+        ];
+      }),
+    );
+    const verdicts = pairedVerdicts(runs, [VERDICT_METRIC_INFO.e2e_p99_s]);
+    expect(verdicts.map((v) => [v.kind, v.machine, v.policy, v.best_policy])).toEqual([
+      [undefined, 'a100', undefined, 'sarathi'],
+      [undefined, 'h100', undefined, 'sarathi'],
+      ['machines', undefined, 'sarathi', 'h100'],
+      ['machines', undefined, 'vllm', 'h100'],
+    ]);
+    for (const v of verdicts.slice(2)) {
+      expect(v).toMatchObject({
+        workload: 'w',
+        rate_rps: 4,
+        nominal_rate_rps: 4,
+        seeds: 3,
+        direction: 'lower',
+      });
+      const [c] = v.comparisons;
+      expect(c.policy).toBe('a100');
+      expect(c.ratio).toBeCloseTo(2, 12);
+      expect(c.ci_low!).toBeGreaterThan(1.9);
+      expect(c.ci_high!).toBeLessThan(2.1);
+      expect(c.significant).toBe(true);
+    }
+    // Within h100: vllm / sarathi = 1.1 on every seed (no spread), the same as h100's runs alone.
+    const h100 = pairedVerdicts(
+      runs.filter((r) => r.machine === 'h100'),
+      [VERDICT_METRIC_INFO.e2e_p99_s],
+    );
+    expect(h100).toHaveLength(1);
+    expect(h100[0]).not.toHaveProperty('machine');
+    expect(verdicts[1]).toEqual({ ...h100[0], machine: 'h100' });
+    expect(h100[0].comparisons[0]).toMatchObject({
+      ratio: expect.closeTo(1.1, 12),
+      ci_low: null,
+      significant: true,
+    });
+    // Not grouped by machine, runs of one policy and seed on two machines collide.
+    expect(() => pairedVerdicts(runs, [VERDICT_METRIC_INFO.e2e_p99_s], 0.95, false)).toThrow(RangeError);
+  });
 });

@@ -85,4 +85,29 @@ describe('seed summary', () => {
     );
     expect(summaryMarkdown(seedSummary(runs))).toMatch(/12 ± 4\.968/);
   });
+
+  it('has a row per machine, and a machine column, only when runs span machines', () => {
+    const on = (machine: string, r: ReportRun): ReportRun => ({ ...r, machine });
+    const runs = [
+      on('h100', run(1, 'vllm', 2, 1, 20)),
+      on('h100', run(2, 'vllm', 2, 2, 22)),
+      on('a100', run(3, 'vllm', 2, 1, 10)),
+      on('a100', run(4, 'vllm', 2, 2, 11)),
+      on('a100', run(5, 'wait', 2, 1, 9)),
+    ];
+    const rows = seedSummary(runs);
+    expect(rows.map((r) => [r.machine, r.policy, r.seeds, r.metrics.throughput_tok_s!.mean])).toEqual([
+      ['a100', 'vllm', [1, 2], 10.5],
+      ['a100', 'wait', [1], 9],
+      ['h100', 'vllm', [1, 2], 21],
+    ]);
+    expect(Object.keys(rows[0]).slice(0, 3)).toEqual(['workload', 'machine', 'policy']);
+    const md = summaryMarkdown(rows).split('\n');
+    expect(md[0]).toMatch(/^\| workload \| rate \(req\/s\) \| machine \| policy \| seeds \| stable \|/);
+    expect(md[4]).toMatch(/^\| w \| 2 \| h100 \| vllm \| 2 \| - \| 21 ± /);
+    // One machine: no `machine` field and no column.
+    const single = seedSummary(runs.filter((r) => r.machine === 'a100'));
+    expect(single.every((r) => !('machine' in r))).toBe(true);
+    expect(summaryMarkdown(single)).not.toContain('machine');
+  });
 });

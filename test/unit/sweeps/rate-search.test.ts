@@ -65,7 +65,7 @@ describe('a workload rate written as a capacity search', () => {
     const fixed = p.workloads.find((w) => w.label === 'fixed')!;
     const probeSpec = p.workloads[probe[0].workloadIndex].spec;
     expect({ ...probeSpec, name: 'fixed' }).toEqual(fixed.spec);
-    expect(probe[0].runKey).toBe(runKeyOf(p.spec, probeSpec, fcfs.policy, 1));
+    expect(probe[0].runKey).toBe(runKeyOf(p.spec, probeSpec, fcfs.policy, 1, p.machine.name));
     // Asking again gives the same runs without adding a workload.
     const workloads = p.workloads.length;
     expect(probeRunsAt(p, fcfs, 4)).toEqual(probe);

@@ -111,6 +111,32 @@ describe('size limits (counted before expansion)', () => {
     expect(err.message).toContain('0 runs (40000 workload points x 0 policy points x 1 seeds)');
   });
 
+  it('applies it to the seeds alone too, and refuses an empty axis that would add no runs', () => {
+    const seeds = `[${Array.from({ length: 20_000 }, (_, i) => i + 1).join(', ')}]`;
+    const many = refusal(
+      spec({ extra: [`seeds: ${seeds}`], policies: ['  - { policy: vllm, maxNumSeqs: [] }'] }),
+    );
+    expect(many.err.message).toContain('0 runs (1 workload points x 0 policy points x 20000 seeds)');
+    expect(many.err.message).toContain('more than the limit of 10000 (per axis too)');
+    const empty = refusal(
+      spec({ policies: ['  - { policy: vllm }', '  - { policy: sarathi, chunkSize: [] }'] }),
+    );
+    expect(empty.err.message).toMatch(
+      /^limits\.yaml:\d+: policies\[1\]: policy entry 2 has no grid point: one of its list-valued fields is an empty list/,
+    );
+    const noRate = refusal(
+      spec({
+        workload: [
+          '  - name: synth',
+          '    promptTokens: { dist: fixed, value: 100 }',
+          '    outputTokens: { dist: fixed, value: 10 }',
+          '    arrival: { process: poisson, rate: [] }',
+        ],
+      }),
+    );
+    expect(noRate.err.message).toMatch(/workloads\[0\]: workload entry 1 has no grid point/);
+  });
+
   it('honours a raised `limits.runs`, and a lowered one, naming the field line', () => {
     const policies = ['  - { policy: vllm, maxNumSeqs: [8, 16, 32] }'];
     const lowered = refusal(spec({ policies, extra: ['limits: { runs: 2 }'] })).err;
