@@ -200,7 +200,8 @@ function verticalLinesPlugin(lines: VerticalLine[]): Plugin<'line'> {
         const right = x + 4 + ctx.measureText(line.label).width <= area.right;
         ctx.textAlign = right ? 'left' : 'right';
         ctx.textBaseline = 'top';
-        ctx.fillText(line.label, right ? x + 4 : x - 4, area.top + 4);
+        // One label line per vertical line, stacked, so that labels of near lines never overlap.
+        ctx.fillText(line.label, right ? x + 4 : x - 4, area.top + 4 + 12 * drawn.length);
         ctx.restore();
         drawn.push(x);
       }

@@ -120,7 +120,7 @@ export class SweepAnswer {
               h(
                 'p',
                 { class: 'hint' },
-                'Done runs grouped by workload, rate and policy: each metric\u2019s mean over the seeds \u00b1 the half-width of its 95 % t interval.',
+                'Done runs grouped by workload, rate and policy (and machine, for a sweep over several): each metric\u2019s mean over the seeds \u00b1 the half-width of its 95 % t interval.',
               ),
               summaryTable(data.summary.rows),
             ],
