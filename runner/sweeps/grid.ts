@@ -157,12 +157,18 @@ export function checkSpecSize(doc: SpecDocument, spec: SweepSpec): void {
   const machines = Array.isArray(spec.machine) ? spec.machine.length : 1;
   const runs = workloadPoints * policyPoints * spec.seeds.length * machines;
   if (Math.max(runs, workloadPoints, policyPoints, spec.seeds.length, machines) > runLimit) {
+    const grid =
+      `${showCount(workloadPoints)} workload points x ${showCount(policyPoints)} policy points x ` +
+      `${spec.seeds.length} seeds${machines > 1 ? ` x ${machines} machines` : ''}`;
+    // An empty axis makes 0 runs; the axis that is too long alone is then what to shrink.
+    const size =
+      runs > runLimit
+        ? `the sweep has ${showCount(runs)} runs (${grid}), more than the limit of ${runLimit}`
+        : `one axis of the sweep alone is longer than the run limit of ${runLimit} (${grid})`;
+    const perAxis = runs > runLimit && Math.max(workloadPoints, policyPoints, spec.seeds.length) > runLimit;
     throw doc.errorAt(
       spec.limits?.runs !== undefined ? ['limits', 'runs'] : [],
-      `the sweep has ${showCount(runs)} runs (${showCount(workloadPoints)} workload points x ` +
-        `${showCount(policyPoints)} policy points x ${spec.seeds.length} seeds` +
-        `${machines > 1 ? ` x ${machines} machines` : ''}), more than the limit of ` +
-        `${runLimit}${Math.max(workloadPoints, policyPoints, spec.seeds.length) > runLimit ? ' (per axis too)' : ''}; ` +
+      `${size}${perAxis ? ' (per axis too)' : ''}; ` +
         'shrink the grid, or raise the limit with `limits: {runs: N}` in the spec',
     );
   }
