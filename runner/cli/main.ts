@@ -34,7 +34,8 @@ import { openExistingStore, requireDatabase, useStore } from './open-store.js';
 import { packageVersion } from './package-version.js';
 import { parseColumns, parseRateRange, RUNS_FORMATS, runsCommand, type RunsFormat } from './runs-command.js';
 import { DEFAULT_SERVE_PORT, serveCommand } from './serve-command.js';
-import { sweepCommand } from './sweep-command.js';
+import { sweepCommand, type SweepCliOptions } from './sweep-command.js';
+import { shardCommand } from './shard-command.js';
 import { registerSweepsCommands } from './sweeps-command.js';
 import {
   defaultSummaryFormat,
@@ -82,16 +83,66 @@ function buildProgram(setExit: (code: number) => void): Command {
       '--wait',
       'when another process is running this sweep, wait for it to end, then run what is left (default: exit 3)',
     )
-    .action(async (spec: string, o: { db?: string; jobs?: string; report?: string; wait?: boolean }) => {
+    .addOption(
+      new Option(
+        '--executor <executor>',
+        'where runs execute: here, or as a Slurm job array (docs/scale-out.md)',
+      )
+        .choices(['local', 'slurm'])
+        .default('local'),
+    )
+    .option('--partition <partition>', 'Slurm: partition of the job array')
+    .option('--gres <gres>', 'Slurm: generic resources per task, e.g. gpu:1')
+    .option('--time <time>', 'Slurm: time limit per task, e.g. 02:00:00')
+    .option('--array-parallelism <k>', 'Slurm: array tasks running at once')
+    .option('--runs-per-task <n>', 'Slurm: runs each array task executes (default 8)')
+    .option(
+      '--work-dir <dir>',
+      'Slurm: shared folder for manifests, shards and logs (default: slurm/ beside --db)',
+    )
+    .option('--slurm-host <user@host>', 'Slurm: submit through SSH to this login node (default: sbatch here)')
+    .action(async (spec: string, o: SweepCliOptions) => {
       const jobs = o.jobs === undefined ? undefined : positiveInt('--jobs', o.jobs);
+      const slurm =
+        o.executor === 'slurm'
+          ? {
+              partition: o.partition,
+              gres: o.gres,
+              time: o.time,
+              arrayParallelism:
+                o.arrayParallelism === undefined
+                  ? undefined
+                  : positiveInt('--array-parallelism', o.arrayParallelism),
+              runsPerTask:
+                o.runsPerTask === undefined ? undefined : positiveInt('--runs-per-task', o.runsPerTask),
+              workDir: o.workDir,
+              slurmHost: o.slurmHost,
+              jobsPerTask: jobs,
+            }
+          : undefined;
       setExit(
         await sweepCommand(spec, {
           db: o.db ?? defaultDatabasePath(),
           jobs,
           report: o.report,
           wait: o.wait === true,
+          slurm,
         }),
       );
+    });
+
+  program
+    .command('shard')
+    .description(
+      'run one task of a sweep submitted to Slurm (what each array task runs): its runs into its own shard database beside the manifest',
+    )
+    .argument('<manifest>', "the array's manifest (JSON, written by `sweep --executor slurm`)")
+    .requiredOption('--task <i>', 'task index (Slurm: $SLURM_ARRAY_TASK_ID)')
+    .option('--jobs <n>', 'runs simulated in parallel (default 1)')
+    .action(async (manifest: string, o: { task: string; jobs?: string }) => {
+      const task = nonNegativeInt('--task', o.task);
+      const jobs = o.jobs === undefined ? 1 : positiveInt('--jobs', o.jobs);
+      setExit(await shardCommand(manifest, task, jobs));
     });
 
   program

@@ -6,6 +6,7 @@ import { planSweep } from '../sweeps/sweep-plan.js';
 import { StoreFaultError } from '../sweeps/store-fault.js';
 import { describeLeaseHolder } from '../store/sweep-busy-error.js';
 import { ExitCode } from './exit-codes.js';
+import { slurmSweep, type SlurmSweepOptions } from './slurm-sweep.js';
 import { writeSweepReport } from './report-command.js';
 import { SweepProgressReporter } from './sweep-progress.js';
 
@@ -17,6 +18,24 @@ export interface SweepCommandOptions {
   report?: string;
   /** When another process is running the sweep, wait for it instead of exiting 3. */
   wait?: boolean;
+  /** Execute on Slurm as a job array (`--executor slurm`) with these settings. */
+  slurm?: SlurmSweepOptions;
+}
+
+/** The options of `schedbench sweep` as commander gives them (strings). */
+export interface SweepCliOptions {
+  db?: string;
+  jobs?: string;
+  report?: string;
+  wait?: boolean;
+  executor: 'local' | 'slurm';
+  partition?: string;
+  gres?: string;
+  time?: string;
+  arrayParallelism?: string;
+  runsPerTask?: string;
+  workDir?: string;
+  slurmHost?: string;
 }
 
 /**
@@ -80,6 +99,14 @@ export async function sweepCommand(specPath: string, opts: SweepCommandOptions):
     process.stderr.write('SCHEDBENCH_HOLD_RUNS=1: runs are held after they simulate until SIGUSR2.\n');
   }
   try {
+    if (opts.slurm) {
+      const { code, sweepId } = await slurmSweep(plan, store, opts.slurm, abort.signal, opts.wait === true);
+      if (opts.report && code === ExitCode.OK) {
+        process.stderr.write(`report: ${writeSweepReport(store, sweepId, opts.report, 'html')}\n`);
+      }
+      process.stdout.write(`${sweepId}\n`);
+      return code;
+    }
     const jobs = opts.jobs ?? availableParallelism();
     let outcome;
     try {

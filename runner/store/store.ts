@@ -21,6 +21,7 @@ import { SweepsAndRunsTables } from './sweeps-and-runs-tables.js';
 import { SweepBusyError } from './sweep-busy-error.js';
 import { leaseIsStale, type LeaseClaim, type LeaseJudge, type SweepLeaseRow } from './sweep-lease-row.js';
 import { SweepLeasesTable } from './sweep-leases-table.js';
+import { SlurmArraysTable, type NewSlurmArray, type SlurmArrayRow } from './slurm-arrays-table.js';
 import { checkWorkerMachine } from './worker-machine-check.js';
 import type { NewWorkerMachine, WorkerMachine } from './worker-machine-row.js';
 import { WorkerMachinesTable } from './worker-machines-table.js';
@@ -72,6 +73,8 @@ export class Store {
   private readonly machines: WorkerMachinesTable;
   /** `sweep_leases`. */
   private readonly leases: SweepLeasesTable;
+  /** `slurm_arrays`. */
+  private readonly slurmArrays: SlurmArraysTable;
   /** `calibrations`. */
   private readonly calibrations: CalibrationsTable;
   /** `database_identity`. */
@@ -90,6 +93,7 @@ export class Store {
     this.results = new RunResultsTables(db);
     this.machines = new WorkerMachinesTable(db);
     this.leases = new SweepLeasesTable(db);
+    this.slurmArrays = new SlurmArraysTable(db);
     this.calibrations = new CalibrationsTable(db);
     this.datasets = new DatasetsTable(db);
     this.identity = db.prepare(SELECT_DATABASE_IDENTITY_SQL);
@@ -347,6 +351,47 @@ export class Store {
       : undefined;
   }
 
+  // ---- Slurm job arrays --------------------------------------------------------------------
+
+  /**
+   * Records a Slurm job array the sweep was submitted as (migrations/0009_slurm_arrays.sql).
+   * @returns the array's id
+   * @throws StoreStateError when the sweep does not exist
+   */
+  addSlurmArray(sweepId: number, array: NewSlurmArray): number {
+    return this.db
+      .transaction((): number => {
+        this.requireSweep(sweepId);
+        return this.slurmArrays.insert(sweepId, array, now());
+      })
+      .immediate();
+  }
+
+  /** The sweep's Slurm arrays not ended yet (`all`: every one), oldest first. */
+  slurmArraysOf(sweepId: number, all = false): SlurmArrayRow[] {
+    return this.slurmArrays.list(sweepId, all);
+  }
+
+  /** Marks a Slurm array ended (none of its tasks is queued or running any more). */
+  endSlurmArray(arrayId: number): void {
+    this.db.transaction(() => this.slurmArrays.end(arrayId, now())).immediate();
+  }
+
+  /**
+   * Puts the given `running` runs of the sweep back to `queued` (others are left as they are), in
+   * one transaction: runs whose Slurm task ended without storing them.
+   * @returns how many were requeued
+   */
+  requeueRuns(sweepId: number, runIds: readonly number[]): number {
+    return this.db
+      .transaction((): number => {
+        let n = 0;
+        for (const id of runIds) n += this.sweeps.requeueRun(sweepId, id);
+        return n;
+      })
+      .immediate();
+  }
+
   // ---- runs -------------------------------------------------------------------------------
 
   /**
@@ -367,6 +412,25 @@ export class Store {
    */
   pendingRuns(sweepId: number): RunRow[] {
     return this.sweeps.pendingRuns(sweepId);
+  }
+
+  /**
+   * Claims several `queued` or `failed` runs of a sweep at once, in one transaction (runs submitted
+   * together to a cluster): each becomes `running` as markRunning makes it.
+   * @throws StoreStateError naming the first run that is not queued or failed (nothing changed)
+   */
+  markRunsSubmitted(sweepId: number, runIds: readonly number[]): void {
+    this.db
+      .transaction(() => {
+        this.requireSweep(sweepId);
+        const at = now();
+        for (const id of runIds) {
+          if (!this.sweeps.markRunning(id, at)) {
+            throw this.stateError(id, 'cannot be submitted; only queued or failed runs can');
+          }
+        }
+      })
+      .immediate();
   }
 
   /**

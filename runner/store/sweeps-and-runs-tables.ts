@@ -160,6 +160,9 @@ export class SweepsAndRunsTables {
       pendingRuns: db.prepare(
         `${RUN_SELECT} WHERE r.sweep_id = ? AND r.status IN ('queued', 'failed') ORDER BY r.id`,
       ),
+      requeueOne: db.prepare(
+        "UPDATE runs SET status = 'queued', started_at = NULL WHERE sweep_id = ? AND id = ? AND status = 'running'",
+      ),
       requeue: db.prepare(
         "UPDATE runs SET status = 'queued', started_at = NULL WHERE sweep_id = ? AND status = 'running'",
       ),
@@ -377,6 +380,11 @@ export class SweepsAndRunsTables {
    */
   requeueRunning(sweepId: number): number {
     return this.stmts.requeue.run(sweepId).changes;
+  }
+
+  /** Puts one `running` run of the sweep back to `queued`; @returns 1 when it was running, else 0 */
+  requeueRun(sweepId: number, runId: number): number {
+    return this.stmts.requeueOne.run(sweepId, runId).changes;
   }
 
   /**

@@ -221,10 +221,42 @@ async function executeSweepIn(
   busyWaitMs: number,
   setSweepId: (id: number) => void,
 ): Promise<SweepOutcome> {
+  const { sweepId, resumed, lease } = await claimSweep(plan, store, opts, busyWaitMs, setSweepId);
+  try {
+    // Only the lease's holder requeues the runs a killed process left `running`.
+    if (resumed) await retryWhileBusy(() => store.requeueInterruptedRuns(sweepId), busyWaitMs);
+    return await executeLeased(plan, store, opts, busyWaitMs, sweepId, resumed, lease);
+  } finally {
+    lease.release();
+  }
+}
+
+/** How {@link claimSweep} waits for a busy sweep. */
+export type ClaimOptions = Pick<
+  ExecuteOptions,
+  'waitForLease' | 'signal' | 'onLeaseWait' | 'leaseHeartbeatMs'
+>;
+
+/**
+ * Stores a plan's sweep with its lease, or finds the sweep of the same spec, takes its lease and
+ * adds the runs it lacks (a capacity search's probes, runs of a grid grown since); the first step of
+ * every executor (executeSweep, executeSweepOnSlurm). The caller releases the lease.
+ * @param setSweepId told the sweep's id as soon as it is known (for fault messages)
+ * @returns the sweep's id, whether it was stored before (a resume), and the held lease (its
+ *   heartbeat not started)
+ * @throws SweepBusyError when another live process holds the lease (see SweepLease.acquire)
+ * @throws the store's SQLite errors (store faults)
+ */
+export async function claimSweep(
+  plan: SweepPlan,
+  store: Store,
+  opts: ClaimOptions,
+  busyWaitMs: number,
+  setSweepId: (id: number) => void = () => undefined,
+): Promise<{ sweepId: number; resumed: boolean; lease: SweepLease }> {
   const newRuns = plan.runs.map((r) => newRunOf(plan, r));
   const claim = leaseClaimOf(store);
   let existing = store.findSweepByHash(plan.specHash);
-  let sweepId = -1;
   if (!existing) {
     const input: Parameters<Store['createSweep']>[0] = {
       name: plan.spec.name,
@@ -237,38 +269,32 @@ async function executeSweepIn(
     };
     try {
       // The new sweep and its lease are stored in one transaction.
-      sweepId = await retryWhileBusy(() => store.createSweep(input, claim), busyWaitMs);
+      const sweepId = await retryWhileBusy(() => store.createSweep(input, claim), busyWaitMs);
+      setSweepId(sweepId);
+      return { sweepId, resumed: false, lease: new SweepLease(store, sweepId, claim, opts.leaseHeartbeatMs) };
     } catch (error) {
       // Another process stored the same spec first: this one resumes that sweep like any other.
       existing = store.findSweepByHash(plan.specHash);
       if (!existing) throw error;
     }
   }
-  let lease: SweepLease;
-  if (existing) {
-    sweepId = existing.id;
-    setSweepId(sweepId);
-    // The lease comes first: only its holder adds runs, and requeues the runs left `running`.
-    lease = await SweepLease.acquire(store, sweepId, claim, {
-      wait: opts.waitForLease,
-      signal: opts.signal,
-      onWait: opts.onLeaseWait,
-      heartbeatMs: opts.leaseHeartbeatMs,
-      busyWaitMs,
-    });
-  } else {
-    setSweepId(sweepId);
-    lease = new SweepLease(store, sweepId, claim, opts.leaseHeartbeatMs);
-  }
+  const sweepId = existing.id;
+  setSweepId(sweepId);
+  // The lease comes first: only its holder adds runs, and requeues the runs left `running`.
+  const lease = await SweepLease.acquire(store, sweepId, claim, {
+    wait: opts.waitForLease,
+    signal: opts.signal,
+    onWait: opts.onLeaseWait,
+    heartbeatMs: opts.leaseHeartbeatMs,
+    busyWaitMs,
+  });
   try {
-    if (existing) {
-      await retryWhileBusy(() => store.addMissingRuns(sweepId, newRuns), busyWaitMs);
-      await retryWhileBusy(() => store.requeueInterruptedRuns(sweepId), busyWaitMs);
-    }
-    return await executeLeased(plan, store, opts, busyWaitMs, sweepId, existing !== undefined, lease);
-  } finally {
+    await retryWhileBusy(() => store.addMissingRuns(sweepId, newRuns), busyWaitMs);
+  } catch (error) {
     lease.release();
+    throw error;
   }
+  return { sweepId, resumed: true, lease };
 }
 
 /** executeSweep once the sweep is stored and its lease held. */

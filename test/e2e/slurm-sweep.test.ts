@@ -1,0 +1,239 @@
+import Database from 'better-sqlite3';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../helpers/cli.js';
+import {
+  loopbackSlurmSkipReason,
+  startLoopbackSlurm,
+  type LoopbackSlurm,
+} from '../helpers/loopback-slurm.js';
+import { processesWhere } from '../helpers/processes.js';
+
+// Issue 16 item 3 on a real one-node Slurm (test/helpers/loopback-slurm.ts): a 24-run sweep
+// submitted as one job array of 4 tasks ends with the same metrics, run for run, as the sweep run
+// locally; a driver killed with SIGKILL midway and run again attaches to its array and completes
+// with no run lost or stored twice; `scancel` of one task leaves its runs pending, and a re-run
+// submits and completes them. Array tasks hold their runs (SCHEDBENCH_HOLD_RUNS, passed on by
+// Slurm from the driver's environment) until the test sends SIGUSR2, so nothing races the clock.
+
+const skip = loopbackSlurmSkipReason('test/e2e/slurm-sweep.test.ts');
+const RUNS = 24;
+const REQUESTS = 200;
+const SPEC = [
+  'name: on-slurm',
+  'machine: a100-llama2-7b',
+  `requests: ${REQUESTS}`,
+  'seeds: [1, 2, 3]',
+  'workloads:',
+  '  - { name: typed, types: [{ prompt: 256, output: 64, rate: 1 }], rate: [2, 4, 6, 8] }',
+  'policies: [{ policy: vllm }, { policy: sarathi }]',
+  '',
+].join('\n');
+
+describe.skipIf(skip !== null)('schedbench sweep --executor slurm', () => {
+  let slurm: LoopbackSlurm;
+  let dir: string;
+  let spec: string;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    slurm = await startLoopbackSlurm();
+    dir = mkdtempSync(join(tmpdir(), 'schedbench-slurm-sweep-'));
+    spec = join(dir, 'on-slurm.yaml');
+    writeFileSync(spec, SPEC);
+  }, 60_000);
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await slurm?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const env = (extra: Record<string, string> = {}) => ({
+    ...slurm.env,
+    SCHEDBENCH_SLURM_POLL_MS: '200',
+    ...extra,
+  });
+  const slurmArgs = (db: string) => [
+    'sweep',
+    spec,
+    '--db',
+    db,
+    '--executor',
+    'slurm',
+    '--runs-per-task',
+    '6',
+    '--work-dir',
+    join(dir, `work-${db.split('/').pop()}`),
+  ];
+
+  function metricsByKey(db: string): Map<string, Record<string, unknown>> {
+    const conn = new Database(db, { readonly: true });
+    try {
+      const rows = conn
+        .prepare(
+          "SELECT r.run_key AS key, m.metrics_json AS metrics FROM runs r JOIN run_metrics m ON m.run_id = r.id WHERE r.status = 'done'",
+        )
+        .all() as { key: string; metrics: string }[];
+      return new Map(
+        rows.map((r) => {
+          const { sim_wall_s: _wall, ...metrics } = JSON.parse(r.metrics) as Record<string, unknown>;
+          return [r.key, metrics];
+        }),
+      );
+    } finally {
+      conn.close();
+    }
+  }
+
+  function count(db: string, sql: string): number {
+    const conn = new Database(db, { readonly: true });
+    try {
+      return (conn.prepare(sql).get() as { n: number }).n;
+    } finally {
+      conn.close();
+    }
+  }
+
+  function expectAllDoneOnce(db: string): void {
+    expect(count(db, "SELECT count(*) AS n FROM runs WHERE status = 'done'")).toBe(RUNS);
+    expect(count(db, 'SELECT count(*) AS n FROM runs')).toBe(RUNS);
+    expect(count(db, 'SELECT count(*) AS n FROM run_metrics')).toBe(RUNS);
+    expect(count(db, 'SELECT count(*) AS n FROM run_requests')).toBe(RUNS * REQUESTS);
+  }
+
+  /** The live `schedbench shard` processes (array tasks: `shard MANIFEST --task I`), by task index. */
+  function shardTasks(): Map<number, number> {
+    const tasks = new Map<number, number>();
+    processesWhere((argv, pid) => {
+      const at = argv.indexOf('--task');
+      if (argv.includes('shard') && at !== -1) tasks.set(Number(argv[at + 1]), pid);
+      return false;
+    });
+    return tasks;
+  }
+
+  /** Whether the shard of array task `task` holds a run `running` (its SIGUSR2 handler is set by then). */
+  function holding(arrayDir: string, task: number): boolean {
+    try {
+      const conn = new Database(join(arrayDir, `shard-${task}.db`), { readonly: true, fileMustExist: true });
+      try {
+        return (
+          (conn.prepare("SELECT count(*) AS n FROM runs WHERE status = 'running'").get() as { n: number }).n >
+          0
+        );
+      } finally {
+        conn.close();
+      }
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Waits until array tasks `which` run `schedbench shard` and each holds a run (they hold their
+   * runs until SIGUSR2; a node with 2 CPUs runs 2 tasks at once); the deadline only turns a hang
+   * into a failure.
+   * @param arrayDir the array's folder (its manifest and shards)
+   * @returns their PIDs by task index
+   */
+  async function waitForTasks(arrayDir: string, which: number[]): Promise<Map<number, number>> {
+    for (let tries = 0; tries < 600; tries++) {
+      const tasks = shardTasks();
+      if (which.every((t) => tasks.has(t) && holding(arrayDir, t))) return tasks;
+      await sleep(100);
+    }
+    throw new Error(`tasks ${which.join(', ')} did not start in 60 s:\n${slurm.log().slice(-2000)}`);
+  }
+
+  it('runs a 24-run sweep as 4 array tasks with the metrics of the local sweep, run for run', () => {
+    const local = join(dir, 'local.db');
+    const reference = runCli(['sweep', spec, '--db', local, '--jobs', '2']);
+    expect(reference.code, reference.stderr).toBe(0);
+
+    const db = join(dir, 'slurm.db');
+    const started = Date.now();
+    const r = runCli(slurmArgs(db), { env: env() });
+    const wallS = (Date.now() - started) / 1000;
+    expect(r.code, `${r.stderr}\n${slurm.log().slice(-2000)}`).toBe(0);
+    expect(r.stderr).toMatch(/submitted 24 run\(s\) as Slurm array \d+: 4 task\(s\) of up to 6 run\(s\)/);
+    expect(r.stderr.match(/Slurm task \d+_\d ended: 6 run\(s\) merged in \d+ ms/g)).toHaveLength(4);
+    expectAllDoneOnce(db);
+    const onSlurm = metricsByKey(db);
+    const here = metricsByKey(local);
+    expect([...onSlurm.keys()].sort()).toEqual([...here.keys()].sort());
+    for (const [key, metrics] of here) expect(onSlurm.get(key), key).toEqual(metrics);
+    // The overhead per task, for the record: submission to the task's first run started, and merges.
+    const conn = new Database(db, { readonly: true });
+    const submitted = Date.parse(
+      (conn.prepare('SELECT submitted_at AS t FROM slurm_arrays').get() as { t: string }).t,
+    );
+    conn.close();
+    const firstStarts: number[] = [];
+    for (let task = 0; task < 4; task++) {
+      const shard = new Database(join(dir, 'work-slurm.db', 'sweep-1', 'array-1', `shard-${task}.db`), {
+        readonly: true,
+      });
+      firstStarts.push(
+        Date.parse((shard.prepare('SELECT min(started_at) AS t FROM runs').get() as { t: string }).t),
+      );
+      shard.close();
+    }
+    const merges = [...r.stderr.matchAll(/merged in (\d+) ms/g)].map((m) => Number(m[1]));
+    console.log(
+      `slurm overhead: sweep ${wallS.toFixed(1)} s; submission to first run started per task: ${firstStarts.map((t) => ((t - submitted) / 1000).toFixed(2)).join(', ')} s; merges: ${merges.join(', ')} ms`,
+    );
+  }, 180_000);
+
+  it('a driver killed with SIGKILL midway, run again, attaches to its array and stores every run once', async () => {
+    const db = join(dir, 'killed.db');
+    const driver = startCli(slurmArgs(db), { env: env({ SCHEDBENCH_HOLD_RUNS: '1' }) });
+    children.push(driver);
+    const arrayDir = join(dir, 'work-killed.db', 'sweep-1', 'array-1');
+    const first = await waitForTasks(arrayDir, [0, 1]);
+    const gone = new Promise((resolve) => driver.once('exit', resolve));
+    driver.kill('SIGKILL');
+    await gone;
+    // Tasks 0 and 1 end while no driver runs; tasks 2 and 3 then start and hold their runs.
+    for (const t of [0, 1]) process.kill(first.get(t)!, 'SIGUSR2');
+    const tasks = await waitForTasks(arrayDir, [2, 3]);
+    const again = startCli(slurmArgs(db), { env: env() });
+    children.push(again);
+    let stderr = '';
+    again.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => again.once('exit', resolve));
+    while (!stderr.includes('attached to Slurm array')) await sleep(50);
+    for (const t of [2, 3]) process.kill(tasks.get(t)!, 'SIGUSR2');
+    expect(await exited, stderr).toBe(0);
+    expect(stderr, stderr).not.toMatch(/submitted/);
+    expectAllDoneOnce(db);
+  }, 180_000);
+
+  it('scancel of one task leaves its runs pending; a re-run submits and completes them', async () => {
+    const db = join(dir, 'cancelled.db');
+    const driver = startCli(slurmArgs(db), { env: env({ SCHEDBENCH_HOLD_RUNS: '1' }) });
+    children.push(driver);
+    let stderr = '';
+    driver.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => driver.once('exit', resolve));
+    const arrayDir = join(dir, 'work-cancelled.db', 'sweep-1', 'array-1');
+    const first = await waitForTasks(arrayDir, [0, 1]);
+    const jobId = /as Slurm array (\d+)/.exec(stderr)![1];
+    // Task 3 is still pending (2 CPUs run tasks 0 and 1): cancelled, it never runs.
+    expect(slurm.run('scancel', [`${jobId}_3`]).status).toBe(0);
+    for (const t of [0, 1]) process.kill(first.get(t)!, 'SIGUSR2');
+    const second = await waitForTasks(arrayDir, [2]);
+    process.kill(second.get(2)!, 'SIGUSR2');
+    expect(await exited, stderr).toBe(1);
+    expect(stderr, stderr).toMatch(/18 of 24 run\(s\) done.*6 not done: run the same command again/);
+    expect(count(db, "SELECT count(*) AS n FROM runs WHERE status = 'queued'")).toBe(6);
+
+    const again = runCli(slurmArgs(db), { env: env() });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/submitted 6 run\(s\) as Slurm array \d+: 1 task\(s\)/);
+    expectAllDoneOnce(db);
+  }, 180_000);
+});
