@@ -4,6 +4,7 @@ import { MigrationError } from '../store/migration-error.js';
 import { sqliteErrorCode } from '../store/sqlite-error-code.js';
 import { StoreStateError } from '../store/store-state-error.js';
 import { SweepBusyError } from '../store/sweep-busy-error.js';
+import { SlurmError } from '../workers/slurm-client.js';
 import { Store } from '../store/store.js';
 import { PolicyViolationError } from '../engine/policy-violation.js';
 import { WorkerError } from '../workers/worker-client.js';
@@ -77,7 +78,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .argument('<spec>', 'sweep spec (YAML)')
     .addOption(dbOption())
-    .option('--jobs <n>', 'runs simulated in parallel (default: number of cores)')
+    .option(
+      '--jobs <n>',
+      'runs simulated in parallel (default: number of cores; with --executor slurm: per array task, default 1)',
+    )
     .option('--report <file>', 'also write the HTML report when the sweep ends')
     .option(
       '--wait',
@@ -541,6 +545,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof InputError || e instanceof MigrationError || e instanceof StoreStateError) {
       process.stderr.write(`schedbench: ${e.message}\n`);
       return ExitCode.BAD_INPUT;
+    }
+    if (e instanceof SlurmError) {
+      // Slurm refused or could not be reached (sbatch's own message); the runs went back to the queue.
+      process.stderr.write(`schedbench: Slurm: ${e.message}\n`);
+      return ExitCode.RUNS_FAILED;
     }
     if (e instanceof SweepBusyError) {
       process.stderr.write(`schedbench: ${e.message}\n`);

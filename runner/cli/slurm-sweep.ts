@@ -27,7 +27,8 @@ export interface SlurmSweepOptions {
  * cancels the arrays. SCHEDBENCH_SLURM_POLL_MS (tests) shortens the 5 s poll.
  * @returns OK when every run is done, RUNS_FAILED when some are not (run it again to resubmit
  *   them), INTERRUPTED after Ctrl-C; and the sweep id
- * @throws InputError for a spec with capacity searches or a GPU worker machine (not sharded yet),
+ * @throws InputError for a spec with capacity searches, a `profile:` machine or a GPU worker machine
+ *   (not sharded yet),
  *   or a bad --slurm-host; SlurmError when Slurm refuses; SweepBusyError as `sweep`
  */
 export async function slurmSweep(
@@ -40,6 +41,12 @@ export async function slurmSweep(
   if (plan.searches.length > 0) {
     throw new InputError(
       `${plan.file}: capacity searches cannot run on Slurm yet (their probes are chosen as the search goes); run it without --executor slurm`,
+      { file: plan.file, field: '--executor' },
+    );
+  }
+  if (plan.machines.some((m) => typeof m.taskMachine === 'object' && 'calibration' in m.taskMachine)) {
+    throw new InputError(
+      `${plan.file}: profile: machines cannot run on Slurm yet (an array task has no database to find the calibration in); run it without --executor slurm`,
       { file: plan.file, field: '--executor' },
     );
   }

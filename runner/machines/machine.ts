@@ -30,4 +30,9 @@ export interface Machine {
    * refuses to predict).
    */
   worker?: WorkerRun;
+  /**
+   * A worker pool (`machine: {worker: [gpu1, gpu2], ...}`): one WorkerRun per worker, the first
+   * being `worker`; the runs execute concurrently, one per worker. Absent for one worker.
+   */
+  pool?: WorkerRun[];
 }

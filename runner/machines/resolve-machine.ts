@@ -5,7 +5,14 @@ import { calibratedMachine } from './calibrated-machine.js';
 import type { Machine } from './machine.js';
 import type { MachineRef, ResolvedMachineRef } from './machine-ref.js';
 import type { MachineRegistry } from './machine-registry.js';
-import { parseProfileMachine, PROFILE_MACHINE_PREFIX, type WorkerMachineRef } from './worker-machine-ref.js';
+import {
+  parseProfileMachine,
+  PROFILE_MACHINE_PREFIX,
+  workerNames,
+  type WorkerMachineRef,
+} from './worker-machine-ref.js';
+import type { WorkerMachine } from '../store/worker-machine-row.js';
+import type { WorkerRun } from '../workers/worker-run.js';
 
 /** An iteration-time model for a worker machine without calibration: runs there are timed on the GPU. */
 const MEASURED_ON_WORKER = {
@@ -119,26 +126,38 @@ function profileRef(ref: string): { machine: string; model: string } | null {
 }
 
 function workerMachine(ref: WorkerMachineRef, registry: MachineRegistry | undefined): Machine {
-  const machine = registry?.getWorkerMachine(ref.worker);
-  if (!machine) {
-    const known = registry?.listWorkerMachines().map((m) => m.name) ?? [];
-    throw new InputError(
-      `unknown worker machine "${ref.worker}" (registered: ${known.length > 0 ? known.join(', ') : 'none'}); ` +
-        `add it with \`schedbench machines add ${ref.worker} --local\` or \`--ssh USER@HOST\``,
-      { field: 'machine.worker' },
-    );
+  const names = workerNames(ref);
+  const machines = names.map((name, i) => {
+    const machine = registry?.getWorkerMachine(name);
+    if (!machine) {
+      const known = registry?.listWorkerMachines().map((m) => m.name) ?? [];
+      throw new InputError(
+        `unknown worker machine "${name}" (registered: ${known.length > 0 ? known.join(', ') : 'none'}); ` +
+          `add it with \`schedbench machines add ${name} --local\` or \`--ssh USER@HOST\``,
+        { field: Array.isArray(ref.worker) ? `machine.worker.${i}` : 'machine.worker' },
+      );
+    }
+    if (ref.clock === 'wall' && machine.kind !== 'local') {
+      throw new InputError(
+        `clock: wall needs a local worker; "${machine.name}" is reached over ssh, whose network latency would enter the results (use clock: virtual)`,
+        { field: 'machine.clock' },
+      );
+    }
+    return machine;
+  });
+  if (new Set(names).size !== names.length) {
+    throw new InputError(`machine.worker: a worker is listed twice in the pool (${names.join(', ')})`, {
+      field: 'machine.worker',
+    });
   }
-  if (ref.clock === 'wall' && machine.kind !== 'local') {
-    throw new InputError(
-      `clock: wall needs a local worker; "${machine.name}" is reached over ssh, whose network latency would enter the results (use clock: virtual)`,
-      { field: 'machine.clock' },
-    );
-  }
-  const calibration = registry!.latestCalibration(ref.worker, ref.model, ref.dtype);
+  // A pool's KV capacity and iteration-time model are its first worker's (identical GPUs).
+  const [first] = names;
+  const machine = machines[0];
+  const calibration = registry!.latestCalibration(first, ref.model, ref.dtype);
   if (ref.kvBlocks === 'auto' && !calibration) {
     throw new InputError(
-      `kvBlocks: auto takes the KV capacity of the latest calibration of "${ref.worker}" for "${ref.model}"` +
-        `${ref.dtype ? ` (${ref.dtype})` : ''}, and there is none: run \`schedbench profile ${ref.worker} --model ${ref.model}\` or give kvBlocks a number`,
+      `kvBlocks: auto takes the KV capacity of the latest calibration of "${first}" for "${ref.model}"` +
+        `${ref.dtype ? ` (${ref.dtype})` : ''}, and there is none: run \`schedbench profile ${first} --model ${ref.model}\` or give kvBlocks a number`,
       { field: 'machine.kvBlocks' },
     );
   }
@@ -147,26 +166,29 @@ function workerMachine(ref: WorkerMachineRef, registry: MachineRegistry | undefi
   const blockSize = ref.kvBlocks === 'auto' ? calibration!.blockSize : ref.blockSize;
   const dtype = ref.dtype ?? (calibration?.dtype as WorkerMachineRef['dtype']);
   const where = machine.kind === 'ssh' ? `${machine.user}@${machine.host}` : 'this host';
+  const runOn = (worker: WorkerMachine): WorkerRun => ({
+    machine: worker,
+    model: ref.model,
+    dtype,
+    kvBlocks,
+    blockSize,
+    clock: ref.clock,
+    stepTimeoutS: ref.stepTimeoutS,
+    modelSeed: ref.modelSeed,
+    calibrationId: calibration?.id ?? null,
+  });
+  const pool = names.length > 1 ? machines.map(runOn) : undefined;
   return {
-    name: `${ref.worker}/${ref.model}`,
+    name: `${names.join('+')}/${ref.model}`,
     description:
-      `${ref.model}${dtype ? ` (${dtype})` : ''} on GPU worker ${ref.worker} (${machine.kind}, ${where}), ` +
+      `${ref.model}${dtype ? ` (${dtype})` : ''} on ${pool ? `a pool of ${names.length} GPU workers (${names.join(', ')}; the first` : 'GPU worker'} ${first} (${machine.kind}, ${where})${pool ? ')' : ''}, ` +
       `${ref.clock} clock, ${kvBlocks} KV blocks of ${blockSize} tokens`,
     iterationTime: calibrated?.iterationTime ?? MEASURED_ON_WORKER,
     kvCapacityBlocks: kvBlocks,
     blockSize,
     linear: calibrated?.linear ?? { d0: NaN, d1: NaN, exact: false },
     ...(calibrated?.hardware ? { hardware: calibrated.hardware } : {}),
-    worker: {
-      machine,
-      model: ref.model,
-      dtype,
-      kvBlocks,
-      blockSize,
-      clock: ref.clock,
-      stepTimeoutS: ref.stepTimeoutS,
-      modelSeed: ref.modelSeed,
-      calibrationId: calibration?.id ?? null,
-    },
+    ...(pool ? { pool } : {}),
+    worker: runOn(machine),
   };
 }

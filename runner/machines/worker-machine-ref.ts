@@ -8,8 +8,12 @@ import { z } from 'zod';
  */
 export const WorkerMachineRefSchema = z
   .object({
-    /** Name of a registered worker machine. */
-    worker: z.string().min(1),
+    /**
+     * Name of a registered worker machine, or a pool of them (`[gpu1, gpu2, gpu3]`, at most 64):
+     * the pool's workers run the sweep's runs concurrently, one run each, with the same model, dtype
+     * and KV capacity (identical GPUs, so that their runs compare).
+     */
+    worker: z.union([z.string().min(1), z.array(z.string().min(1)).min(2).max(64)]),
     /** A worker model preset (`llama-2-7b`, `tiny-llama`) or a checkpoint directory on the worker's host. */
     model: z.string().min(1),
     /** Weights and KV dtype (default: float16 on CUDA, float32 on CPU). */
@@ -72,3 +76,8 @@ export const ProfileMachineRefSchema = z
 
 /** A validated `{profile: ...}` machine. */
 export type ProfileMachineRef = z.infer<typeof ProfileMachineRefSchema>;
+
+/** The worker machine names of a worker `machine`: its pool, or the one worker. */
+export function workerNames(ref: Pick<WorkerMachineRef, 'worker'>): string[] {
+  return Array.isArray(ref.worker) ? ref.worker : [ref.worker];
+}

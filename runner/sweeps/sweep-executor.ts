@@ -8,7 +8,10 @@ import { repositoryPath } from '../repository-path.js';
 import { stableJson } from '../stable-json.js';
 import type { NewRun, RunRow } from '../store/run-row.js';
 import type { Store } from '../store/store.js';
-import { WorkerSession } from '../workers/worker-session.js';
+import { WorkerError } from '../workers/worker-client.js';
+import type { WorkerRun } from '../workers/worker-run.js';
+import type { Machine } from '../machines/machine.js';
+import { WorkerPool } from './worker-pool.js';
 import { describeWorkerMachine } from '../workers/start-worker.js';
 import { executeRun, type RunTask } from './run-task.js';
 import { PROGRESS_END, type WorkerTask } from './run-worker.js';
@@ -162,6 +165,14 @@ function machineDocument(plan: SweepPlan, { ref, machine }: PlannedMachine): Rec
             machine: machine.worker.machine.name,
             reachedBy: describeWorkerMachine(machine.worker.machine),
           },
+        }
+      : {}),
+    ...(machine.pool
+      ? {
+          pool: machine.pool.map((run) => ({
+            machine: run.machine.name,
+            reachedBy: describeWorkerMachine(run.machine),
+          })),
         }
       : {}),
   };
@@ -354,7 +365,10 @@ async function executeLeased(
   const simulated = plan.machines.some((pm) => !pm.machine.worker);
   const simLanes = simulated ? Math.max(1, Math.min(opts.jobs, total)) : 0;
   const workerMachines = plan.machines.flatMap((pm, i) => (pm.machine.worker ? [i] : []));
-  const lanes = Math.max(1, simLanes + workerMachines.length);
+  // A worker machine serves as many runs at once as it has workers (a pool), one per worker.
+  const workersOf = (i: number): WorkerRun[] =>
+    plan.machines[i].machine.pool ?? [plan.machines[i].machine.worker!];
+  const lanes = Math.max(1, simLanes + workerMachines.reduce((n, i) => n + workersOf(i).length, 0));
   const threads = simulated && total > 0 && (simLanes > 1 || opts.workerThreads === true);
   const filename = threads ? workerUrl() : undefined;
   opts.onBegin?.({ sweepId, resumed, alreadyDone, total, lanes });
@@ -441,13 +455,11 @@ async function executeLeased(
     });
   };
 
-  const sessions = new Map(
-    workerMachines.map((i) => [i, new WorkerSession(plan.machines[i].machine.worker!)] as const),
-  );
+  const sessions = new Map(workerMachines.map((i) => [i, new WorkerPool(workersOf(i))] as const));
   const pool = filename ? new Piscina({ filename, minThreads: simLanes, maxThreads: simLanes }) : undefined;
   // Stopping the GPU workers interrupts their runs (a run's request fails, the run is requeued).
   const stopWorker = (): void => {
-    for (const session of sessions.values()) void session.discard();
+    for (const workers of sessions.values()) workers.discardAll();
   };
   if (sessions.size > 0) signal.addEventListener('abort', stopWorker, { once: true });
   const machineIndexOf = (row: RunRow): number => byKey.get(row.runKey)!.machineIndex;
@@ -455,8 +467,8 @@ async function executeLeased(
     const report = opts.onRunProgress;
     const onProgress = report ? (p: EngineProgress) => report(row.id, p) : undefined;
     const machineIndex = machineIndexOf(row);
-    const session = sessions.get(machineIndex);
-    if (session) return executeRunOnWorker(task, plan.machines[machineIndex].machine, session, onProgress);
+    const workers = sessions.get(machineIndex);
+    if (workers) return executeOnPool(workers, plan.machines[machineIndex].machine, task, onProgress);
     if (pool) return runOnThread(pool, task, signal, onProgress);
     // A run in this thread holds the event loop: its progress reports renew the lease.
     return executeRun(task, (p) => {
@@ -465,7 +477,35 @@ async function executeLeased(
     });
   };
   const simLane = new Lanes(Math.max(1, simLanes));
-  const workerLanes = new Map(workerMachines.map((i) => [i, new Lanes(1)] as const));
+  const workerLanes = new Map(workerMachines.map((i) => [i, new Lanes(workersOf(i).length)] as const));
+  /**
+   * Executes a run on a free worker of the machine's pool; a run whose worker died (or timed out)
+   * is retried once on another worker of the pool, and carries a warning saying so.
+   */
+  const executeOnPool = async (
+    workers: WorkerPool,
+    machine: Machine,
+    task: RunTask,
+    onProgress: ((p: EngineProgress) => void) | undefined,
+  ): Promise<RunResult> => {
+    let failedOn: { index: number; name: string } | undefined;
+    try {
+      return await workers.use((session, worker, index) => {
+        failedOn = { index, name: worker.machine.name };
+        return executeRunOnWorker(task, { ...machine, worker }, session, onProgress);
+      });
+    } catch (error) {
+      const died = error instanceof Error && error.cause instanceof WorkerError;
+      if (!died || workers.size < 2 || signal.aborted || failedOn === undefined) throw error;
+      const first = failedOn;
+      const result = await workers.use(
+        (session, worker) => executeRunOnWorker(task, { ...machine, worker }, session, onProgress),
+        first.index,
+      );
+      const retried = `retried on another worker of the pool after worker ${first.name} failed: ${(error as Error).message}`;
+      return { ...result, warnings: [...result.warnings, retried] };
+    }
+  };
   /**
    * Executes one pending run in a free lane of its machine; resolves with its result, or
    * undefined when it did not end done.
@@ -569,7 +609,7 @@ async function executeLeased(
   } finally {
     signal.removeEventListener('abort', stopWorker);
     await pool?.destroy();
-    await Promise.all([...sessions.values()].map((session) => session.close()));
+    await Promise.all([...sessions.values()].map((workers) => workers.close()));
   }
   lease.stop();
   if (lost) throw lost;
