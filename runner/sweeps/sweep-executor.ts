@@ -11,7 +11,7 @@ import type { Store } from '../store/store.js';
 import { WorkerError } from '../workers/worker-client.js';
 import type { WorkerRun } from '../workers/worker-run.js';
 import type { Machine } from '../machines/machine.js';
-import { WorkerPool } from './worker-pool.js';
+import { WorkerPool, type WorkerReservation } from './worker-pool.js';
 import { describeWorkerMachine } from '../workers/start-worker.js';
 import { executeRun, type RunTask } from './run-task.js';
 import { PROGRESS_END, type WorkerTask } from './run-worker.js';
@@ -37,8 +37,10 @@ export interface SweepProgress {
   failed: number;
   running: number;
   runId: number;
-  /** `policy workload rate seed` of the run concerned. */
+  /** `policy workload rate seed` of the run concerned, and `on WORKER` for a run on a GPU worker. */
   label: string;
+  /** The GPU worker a run executes on (`start` events of runs on a worker machine). */
+  worker?: string;
   /** Requests the run simulates (`start` events), so a live view can show its progress out of them. */
   requests?: number;
   /** Wall seconds of the run's simulation (done) or the error (failed). */
@@ -374,9 +376,10 @@ async function executeLeased(
   opts.onBegin?.({ sweepId, resumed, alreadyDone, total, lanes });
 
   const taskOf = (row: RunRow): RunTask => runTaskOf(plan, byKey.get(row.runKey)!, row.id);
-  const labelOf = (row: RunRow): string =>
-    `${row.policy} ${row.workload} rate=${row.rate ?? '-'} seed=${row.seed}`;
-  const started = async (row: RunRow, requests: number): Promise<void> => {
+  const labelOf = (row: RunRow, worker?: string): string =>
+    `${row.policy} ${row.workload} rate=${row.rate ?? '-'} seed=${row.seed}` +
+    (worker === undefined ? '' : ` on ${worker}`);
+  const started = async (row: RunRow, requests: number, worker?: string): Promise<void> => {
     const marked = write(row.id, () => store.markRunning(row.id));
     if (marked instanceof Promise) await marked;
     running++;
@@ -387,7 +390,8 @@ async function executeLeased(
       failed,
       running,
       runId: row.id,
-      label: labelOf(row),
+      label: labelOf(row, worker),
+      ...(worker === undefined ? {} : { worker }),
       requests,
     });
   };
@@ -463,12 +467,14 @@ async function executeLeased(
   };
   if (sessions.size > 0) signal.addEventListener('abort', stopWorker, { once: true });
   const machineIndexOf = (row: RunRow): number => byKey.get(row.runKey)!.machineIndex;
-  const execute = async (row: RunRow, task: RunTask): Promise<RunResult> => {
+  const execute = async (row: RunRow, task: RunTask, reserved?: WorkerReservation): Promise<RunResult> => {
     const report = opts.onRunProgress;
     const onProgress = report ? (p: EngineProgress) => report(row.id, p) : undefined;
     const machineIndex = machineIndexOf(row);
     const workers = sessions.get(machineIndex);
-    if (workers) return executeOnPool(workers, plan.machines[machineIndex].machine, task, onProgress);
+    if (workers && reserved) {
+      return executeOnPool(workers, reserved, plan.machines[machineIndex].machine, task, onProgress);
+    }
     if (pool) return runOnThread(pool, task, signal, onProgress);
     // A run in this thread holds the event loop: its progress reports renew the lease.
     return executeRun(task, (p) => {
@@ -479,31 +485,41 @@ async function executeLeased(
   const simLane = new Lanes(Math.max(1, simLanes));
   const workerLanes = new Map(workerMachines.map((i) => [i, new Lanes(workersOf(i).length)] as const));
   /**
-   * Executes a run on a free worker of the machine's pool; a run whose worker died (or timed out)
-   * is retried once on another worker of the pool, and carries a warning saying so.
+   * Executes a run on the worker reserved for it; a run whose worker died (or timed out) is
+   * retried once on another worker of the pool, and carries a warning saying so.
    */
   const executeOnPool = async (
     workers: WorkerPool,
+    reserved: WorkerReservation,
     machine: Machine,
     task: RunTask,
     onProgress: ((p: EngineProgress) => void) | undefined,
   ): Promise<RunResult> => {
-    let failedOn: { index: number; name: string } | undefined;
     try {
-      return await workers.use((session, worker, index) => {
-        failedOn = { index, name: worker.machine.name };
-        return executeRunOnWorker(task, { ...machine, worker }, session, onProgress);
-      });
+      return await executeRunOnWorker(
+        task,
+        { ...machine, worker: reserved.worker },
+        reserved.session,
+        onProgress,
+      );
     } catch (error) {
       const died = error instanceof Error && error.cause instanceof WorkerError;
-      if (!died || workers.size < 2 || signal.aborted || failedOn === undefined) throw error;
-      const first = failedOn;
-      const result = await workers.use(
-        (session, worker) => executeRunOnWorker(task, { ...machine, worker }, session, onProgress),
-        first.index,
-      );
-      const retried = `retried on another worker of the pool after worker ${first.name} failed: ${(error as Error).message}`;
-      return { ...result, warnings: [...result.warnings, retried] };
+      if (!died || workers.size < 2 || signal.aborted) throw error;
+      const other = await workers.reserve(reserved.index);
+      try {
+        const result = await executeRunOnWorker(
+          task,
+          { ...machine, worker: other.worker },
+          other.session,
+          onProgress,
+        );
+        const retried =
+          `retried on worker ${other.worker.machine.name} of the pool after worker ` +
+          `${reserved.worker.machine.name} failed: ${(error as Error).message}`;
+        return { ...result, warnings: [...result.warnings, retried] };
+      } finally {
+        other.release();
+      }
     }
   };
   /**
@@ -517,35 +533,49 @@ async function executeLeased(
         return undefined;
       }
       const task = taskOf(row);
+      // A run of a worker machine takes its worker first, so that its start names it.
+      const reserved = await sessions.get(machineIndexOf(row))?.reserve();
       try {
-        await started(row, task.requests.arrival.length);
-      } catch {
-        notRun++; // a store fault: the run was not claimed, it stays queued
-        return undefined;
-      }
-      let result: RunResult | undefined;
-      let error: unknown;
-      try {
-        const simulated = await execute(row, task);
-        if (opts.runGate) await opts.runGate(row.id, signal);
-        result = simulated;
-      } catch (e) {
-        error = e;
-      }
-      // After a store fault nothing more is stored: a result is dropped, the run requeued.
-      if ((result === undefined && signal.aborted) || fault || lost) {
-        notRun++;
-        interrupted(row);
-        return undefined;
-      }
-      try {
-        return await finished(row, result, error);
-      } catch {
-        notRun++; // a store fault: the run stays `running` until requeued
-        interrupted(row);
-        return undefined;
+        return await runOn(row, task, reserved);
+      } finally {
+        reserved?.release();
       }
     });
+  /** runRow once the run has its lane (and its worker). */
+  const runOn = async (
+    row: RunRow,
+    task: RunTask,
+    reserved: WorkerReservation | undefined,
+  ): Promise<RunResult | undefined> => {
+    try {
+      await started(row, task.requests.arrival.length, reserved?.worker.machine.name);
+    } catch {
+      notRun++; // a store fault: the run was not claimed, it stays queued
+      return undefined;
+    }
+    let result: RunResult | undefined;
+    let error: unknown;
+    try {
+      const simulated = await execute(row, task, reserved);
+      if (opts.runGate) await opts.runGate(row.id, signal);
+      result = simulated;
+    } catch (e) {
+      error = e;
+    }
+    // After a store fault nothing more is stored: a result is dropped, the run requeued.
+    if ((result === undefined && signal.aborted) || fault || lost) {
+      notRun++;
+      interrupted(row);
+      return undefined;
+    }
+    try {
+      return await finished(row, result, error);
+    } catch {
+      notRun++; // a store fault: the run stays `running` until requeued
+      interrupted(row);
+      return undefined;
+    }
+  };
   let notRun = 0; // runs this invocation interrupted or never started (a cancel)
   let searchesDone = 0;
   /**

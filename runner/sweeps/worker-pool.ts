@@ -1,11 +1,21 @@
 import type { WorkerRun } from '../workers/worker-run.js';
 import { WorkerSession } from '../workers/worker-session.js';
 
+/** A worker taken from a {@link WorkerPool} until `release()`. */
+export interface WorkerReservation {
+  session: WorkerSession;
+  worker: WorkerRun;
+  /** The worker's index in the pool. */
+  index: number;
+  release(): void;
+}
+
 /**
  * The GPU workers of one worker machine of a sweep: one WorkerSession per worker (a pool's
  * `machine: {worker: [gpu1, gpu2]}`, or the one worker), each serving one run at a time. The
- * executor gives the machine as many lanes as it has workers, and each run takes a free worker
- * here; a run whose worker died is retried once on another (see executeSweep).
+ * executor gives the machine as many lanes as it has workers, and each run reserves a free worker
+ * here before it starts (its start event names the worker); a run whose worker died is retried
+ * once on another (see executeSweep).
  */
 export class WorkerPool {
   private readonly sessions: WorkerSession[];
@@ -24,21 +34,22 @@ export class WorkerPool {
   }
 
   /**
-   * Runs `job` on a free worker (waiting for one), never on worker `exclude` unless it is the only
-   * one; the worker is free again when `job` settles.
-   * @returns what `job` returns
+   * Takes a free worker (waiting for one), never worker `exclude` unless it is the only one; the
+   * caller gives it back with `release()` (once).
    */
-  async use<T>(
-    job: (session: WorkerSession, worker: WorkerRun, index: number) => Promise<T>,
-    exclude?: number,
-  ): Promise<T> {
-    const avoid = this.size > 1 ? exclude : undefined;
-    const index = await this.take(avoid);
-    try {
-      return await job(this.sessions[index], this.runs[index], index);
-    } finally {
-      this.give(index);
-    }
+  async reserve(exclude?: number): Promise<WorkerReservation> {
+    const index = await this.take(this.size > 1 ? exclude : undefined);
+    let released = false;
+    return {
+      session: this.sessions[index],
+      worker: this.runs[index],
+      index,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.give(index);
+      },
+    };
   }
 
   /** Stops every worker (a cancel: their runs fail and are requeued); the next use starts fresh ones. */

@@ -76,10 +76,19 @@ describe.skipIf(reason !== null)('a pool of two GPU workers', () => {
       const retried = store
         .listRuns({ sweepId: outcome.sweepId })
         .filter((r) =>
-          r.warnings.some((w) => w.startsWith('retried on another worker of the pool after worker cpu')),
+          r.warnings.some((w) =>
+            /^retried on worker cpu[12] of the pool after worker cpu[12] failed: /.test(w),
+          ),
         );
       expect(retried).toHaveLength(1);
-      expect(retried[0].warnings.join('\n')).toMatch(/after worker cpu[12] failed: GPU worker cpu[12]: /);
+      expect(retried[0].warnings.join('\n')).toMatch(
+        /on worker (cpu[12]) of the pool after worker (?!\1)cpu[12] failed: GPU worker cpu[12]: /,
+      );
+      // Each start names the worker the run executes on; both workers served runs.
+      const starts = events.filter((e) => e.kind === 'start');
+      expect(starts.every((e) => e.worker === 'cpu1' || e.worker === 'cpu2')).toBe(true);
+      expect(starts.every((e) => e.label.endsWith(` on ${e.worker}`))).toBe(true);
+      expect(new Set(starts.map((e) => e.worker))).toEqual(new Set(['cpu1', 'cpu2']));
       // Runs overlapped: a second run started before the first ended.
       const firstEnd = events.findIndex((e) => e.kind !== 'start');
       expect(events.slice(0, firstEnd).filter((e) => e.kind === 'start').length).toBeGreaterThanOrEqual(2);
