@@ -3,6 +3,9 @@ import type { Store } from '../store/store.js';
 import { executeSweepOnSlurm } from '../sweeps/slurm-executor.js';
 import type { SweepPlan } from '../sweeps/sweep-plan.js';
 import { InputError } from '../errors.js';
+import { recordingRegistry } from '../machines/registry-snapshot.js';
+import { resolveMachine } from '../machines/resolve-machine.js';
+import { specMachines } from '../sweeps/sweep-spec.js';
 import { SlurmClient, parseSlurmHost } from '../workers/slurm-client.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -27,8 +30,9 @@ export interface SlurmSweepOptions {
  * cancels the arrays. SCHEDBENCH_SLURM_POLL_MS (tests) shortens the 5 s poll.
  * @returns OK when every run is done, RUNS_FAILED when some are not (run it again to resubmit
  *   them), INTERRUPTED after Ctrl-C; and the sweep id
- * @throws InputError for a spec with capacity searches, a `profile:` machine or a GPU worker machine
- *   (not sharded yet),
+ * A `profile:` or GPU worker machine plans in each task from the worker machines and calibrations
+ * written into the manifest (a GPU worker runs inside the task, on the GPU Slurm allocated to it).
+ * @throws InputError for a spec with capacity searches or a worker pool (not sharded),
  *   or a bad --slurm-host; SlurmError when Slurm refuses; SweepBusyError as `sweep`
  */
 export async function slurmSweep(
@@ -44,18 +48,16 @@ export async function slurmSweep(
       { file: plan.file, field: '--executor' },
     );
   }
-  if (plan.machines.some((m) => typeof m.taskMachine === 'object' && 'calibration' in m.taskMachine)) {
+  if (plan.machines.some((m) => m.machine.pool)) {
     throw new InputError(
-      `${plan.file}: profile: machines cannot run on Slurm yet (an array task has no database to find the calibration in); run it without --executor slurm`,
+      `${plan.file}: a worker pool cannot run on Slurm: each array task starts its own worker on the GPU Slurm gives it (--gres gpu:1); name one worker machine`,
       { file: plan.file, field: '--executor' },
     );
   }
-  if (plan.machines.some((m) => m.machine.worker)) {
-    throw new InputError(
-      `${plan.file}: GPU-in-the-loop machines cannot run on Slurm yet; run it without --executor slurm`,
-      { file: plan.file, field: '--executor' },
-    );
-  }
+  // What the plan looked up in the database travels in the manifest: tasks have no database.
+  const { snapshot } = recordingRegistry(store, (registry) => {
+    for (const ref of specMachines(plan.spec)) resolveMachine(ref, registry);
+  });
   const host = opts.slurmHost === undefined ? undefined : parseSlurmHost(opts.slurmHost);
   const client = new SlurmClient(host ? { ssh: host } : {});
   const poll = Number(process.env.SCHEDBENCH_SLURM_POLL_MS);
@@ -68,6 +70,7 @@ export async function slurmSweep(
     gres: opts.gres,
     time: opts.time,
     jobsPerTask: opts.jobsPerTask,
+    registry: snapshot,
     pollMs: Number.isFinite(poll) && poll > 0 ? poll : undefined,
     signal,
     waitForLease: wait,

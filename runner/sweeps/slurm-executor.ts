@@ -14,12 +14,13 @@
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { RegistrySnapshot } from '../machines/registry-snapshot.js';
 import { repositoryPath } from '../repository-path.js';
 import { mergeShard } from '../store/merge-shard.js';
 import type { RunRow } from '../store/run-row.js';
 import type { Store } from '../store/store.js';
 import type { SlurmArrayRow } from '../store/slurm-arrays-table.js';
-import type { SlurmClient} from '../workers/slurm-client.js';
+import type { SlurmClient } from '../workers/slurm-client.js';
 import { type ArraySubmission } from '../workers/slurm-client.js';
 import { shellQuote } from '../workers/worker-code-bundle.js';
 import { claimSweep, type ClaimOptions, type SweepOutcome } from './sweep-executor.js';
@@ -56,6 +57,11 @@ export interface SlurmExecuteOptions extends ClaimOptions {
    * installation's bin/schedbench.js, which must be visible there at the same path).
    */
   schedbench?: string[];
+  /**
+   * The worker machines and calibrations the plan looked up (recordingRegistry), written into each
+   * manifest so that tasks plan `profile:` and GPU worker machines without the database.
+   */
+  registry?: RegistrySnapshot;
   /** Poll period, ms (default {@link SLURM_POLL_MS}). */
   pollMs?: number;
   /** Progress lines (submission, each task merged). */
@@ -211,6 +217,9 @@ export async function executeSweepOnSlurm(
       specDir: plan.dir,
       specHash: plan.specHash,
       tasks,
+      ...(opts.registry && (opts.registry.workers.length > 0 || opts.registry.calibrations.length > 0)
+        ? { registry: opts.registry as unknown as NonNullable<ShardManifest['registry']> }
+        : {}),
     };
     writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
     const jobs = Math.max(1, opts.jobsPerTask ?? 1);

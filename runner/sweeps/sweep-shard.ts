@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import type { MachineRegistry } from '../machines/machine-registry.js';
+import { registryOf, type RegistrySnapshot } from '../machines/registry-snapshot.js';
 import { Store } from '../store/store.js';
 import { MAX_INPUT_FILE_BYTES, readRegularFile } from '../workloads/regular-file.js';
 import { executeSweep, type ExecuteOptions, type SweepProgress } from './sweep-executor.js';
@@ -45,11 +46,21 @@ export const ShardManifestSchema = z.strictObject({
   specHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (a SHA-256)'),
   /** tasks[i]: the run keys (PlannedRun.runKey) task i executes; none empty. */
   tasks: z.array(z.array(z.string().min(1)).min(1)).min(1),
+  /**
+   * The worker machines and calibrations the driver's plan looked up (RegistrySnapshot), so that a
+   * task plans `profile:` and GPU worker machines without the database; absent when none.
+   */
+  registry: z
+    .strictObject({
+      workers: z.array(z.record(z.string(), z.unknown())),
+      calibrations: z.array(z.record(z.string(), z.unknown())),
+    })
+    .optional(),
 });
 
 /**
  * A shard manifest, written by the driver as JSON next to the shards:
- * `{ version: 1, sweepId, specYaml, specPath, specDir, specHash, tasks: string[][] }`.
+ * `{ version: 1, sweepId, specYaml, specPath, specDir, specHash, tasks: string[][], registry? }`.
  */
 export type ShardManifest = z.infer<typeof ShardManifestSchema>;
 
@@ -157,10 +168,11 @@ export async function runShard(
       { file: manifestFile, field: 'tasks' },
     );
   }
+  const snapshot = manifest.registry as RegistrySnapshot | undefined;
   const plan = planSweepText(manifest.specYaml, {
     file: manifest.specPath,
     dir: manifest.specDir,
-    registry: opts.registry,
+    registry: opts.registry ?? (snapshot ? () => registryOf(snapshot) : undefined),
   });
   if (plan.specHash !== manifest.specHash) {
     throw new InputError(

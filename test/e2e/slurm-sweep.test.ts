@@ -12,6 +12,7 @@ import {
   type LoopbackSlurm,
 } from '../helpers/loopback-slurm.js';
 import { processesWhere } from '../helpers/processes.js';
+import { pythonWorkerSkipReason } from '../helpers/python-worker-env.js';
 
 // Issue 16 item 3 on a real one-node Slurm (test/helpers/loopback-slurm.ts): a 24-run sweep
 // submitted as one job array of 4 tasks ends with the same metrics, run for run, as the sweep run
@@ -236,4 +237,57 @@ describe.skipIf(skip !== null)('schedbench sweep --executor slurm', () => {
     expect(again.stderr).toMatch(/submitted 6 run\(s\) as Slurm array \d+: 1 task\(s\)/);
     expectAllDoneOnce(db);
   }, 180_000);
+
+  it('runs a GPU-in-the-loop sweep with a worker started in each array task (tiny-llama on CPU)', () => {
+    if (pythonWorkerSkipReason(['torch'], 'GPU-in-the-loop on Slurm') !== null) return;
+    const db = join(dir, 'gpu.db');
+    expect(runCli(['machines', 'add', 'cpu', '--local', '--db', db]).code).toBe(0);
+    const gpuSpec = join(dir, 'gpu-on-slurm.yaml');
+    writeFileSync(
+      gpuSpec,
+      [
+        'name: gpu-on-slurm',
+        'machine: { worker: cpu, model: tiny-llama, kvBlocks: 64, blockSize: 16, stepTimeoutS: 60 }',
+        'requests: 12',
+        'seeds: [1, 2]',
+        'workloads:',
+        '  - { name: short, types: [{ prompt: 32, output: 24, rate: 10 }] }',
+        'policies: [{ policy: vllm }]',
+        '',
+      ].join('\n'),
+    );
+    const r = runCli(
+      [
+        'sweep',
+        gpuSpec,
+        '--db',
+        db,
+        '--executor',
+        'slurm',
+        '--runs-per-task',
+        '1',
+        '--work-dir',
+        join(dir, 'work-gpu'),
+      ],
+      { env: env() },
+    );
+    expect(r.code, `${r.stderr}\n${slurm.log().slice(-2000)}`).toBe(0);
+    expect(r.stderr).toMatch(/submitted 2 run\(s\) as Slurm array \d+: 2 task\(s\)/);
+    // Each run was timed on a worker inside its task: its measured iterations were merged too.
+    const conn = new Database(db, { readonly: true });
+    try {
+      const perRun = conn
+        .prepare(
+          "SELECT r.machine AS machine, (SELECT count(*) FROM run_iterations i WHERE i.run_id = r.id) AS n FROM runs r WHERE r.status = 'done'",
+        )
+        .all() as { machine: string; n: number }[];
+      expect(perRun).toHaveLength(2);
+      for (const row of perRun) {
+        expect(row.machine).toBe('cpu/tiny-llama');
+        expect(row.n).toBeGreaterThan(0);
+      }
+    } finally {
+      conn.close();
+    }
+  }, 240_000);
 });
