@@ -6,6 +6,7 @@ import { planSweep } from '../sweeps/sweep-plan.js';
 import { StoreFaultError } from '../sweeps/store-fault.js';
 import { describeLeaseHolder } from '../store/sweep-busy-error.js';
 import { ExitCode } from './exit-codes.js';
+import { planAskingWorkers } from './worker-kv-size.js';
 import { slurmSweep, type SlurmSweepOptions } from './slurm-sweep.js';
 import { writeSweepReport } from './report-command.js';
 import { SweepProgressReporter } from './sweep-progress.js';
@@ -65,7 +66,11 @@ export async function sweepCommand(specPath: string, opts: SweepCommandOptions):
   const open = (): Store => (opened ??= Store.open(opts.db));
   let plan;
   try {
-    plan = planSweep(specPath, { registry: open });
+    plan = await planAskingWorkers(
+      () => planSweep(specPath, { registry: open }),
+      open,
+      (line) => process.stderr.write(`${line}\n`),
+    );
   } catch (error) {
     opened?.close();
     throw error;

@@ -12,4 +12,15 @@ export interface MachineRegistry {
   listWorkerMachines(): WorkerMachine[];
   /** The newest calibration of a worker machine for a model (and dtype, when given), if any. */
   latestCalibration(machine: string, model: string, dtype?: string): CalibrationRow | undefined;
+  /**
+   * The KV capacity, blocks, a worker machine sized for itself for a model (`kvBlocks: auto`
+   * without a calibration, measured once: runner/cli/worker-kv-size.ts), if it was measured.
+   * @param dtype the spec's dtype, undefined for the worker's default
+   */
+  workerKvBlocks?(
+    machine: string,
+    model: string,
+    dtype: string | undefined,
+    blockSize: number,
+  ): number | undefined;
 }

@@ -10,6 +10,8 @@ import type { MachineRegistry } from './machine-registry.js';
 export interface RegistrySnapshot {
   workers: WorkerMachine[];
   calibrations: CalibrationRow[];
+  /** KV sizes workers gave themselves (MachineRegistry.workerKvBlocks); absent in older manifests. */
+  kvSizes?: { machine: string; model: string; dtype: string | null; blockSize: number; kvBlocks: number }[];
 }
 
 /**
@@ -27,6 +29,14 @@ export function registryOf(snapshot: RegistrySnapshot): MachineRegistry {
           (c) => c.machine === machine && c.model === model && (dtype === undefined || c.dtype === dtype),
         )
         .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.id - a.id))[0],
+    workerKvBlocks: (machine, model, dtype, blockSize) =>
+      snapshot.kvSizes?.find(
+        (k) =>
+          k.machine === machine &&
+          k.model === model &&
+          k.dtype === (dtype ?? null) &&
+          k.blockSize === blockSize,
+      )?.kvBlocks,
   };
 }
 
@@ -41,6 +51,7 @@ export function recordingRegistry<T>(
 ): { value: T; snapshot: RegistrySnapshot } {
   const workers = new Map<string, WorkerMachine>();
   const calibrations = new Map<number, CalibrationRow>();
+  const kvSizes: NonNullable<RegistrySnapshot['kvSizes']> = [];
   const value = use({
     getWorkerMachine: (name) => {
       const found = registry.getWorkerMachine(name);
@@ -53,6 +64,14 @@ export function recordingRegistry<T>(
       if (found) calibrations.set(found.id, found);
       return found;
     },
+    workerKvBlocks: (machine, model, dtype, blockSize) => {
+      const kvBlocks = registry.workerKvBlocks?.(machine, model, dtype, blockSize);
+      if (kvBlocks !== undefined) kvSizes.push({ machine, model, dtype: dtype ?? null, blockSize, kvBlocks });
+      return kvBlocks;
+    },
   });
-  return { value, snapshot: { workers: [...workers.values()], calibrations: [...calibrations.values()] } };
+  return {
+    value,
+    snapshot: { workers: [...workers.values()], calibrations: [...calibrations.values()], kvSizes },
+  };
 }

@@ -154,16 +154,17 @@ function workerMachine(ref: WorkerMachineRef, registry: MachineRegistry | undefi
   const [first] = names;
   const machine = machines[0];
   const calibration = registry!.latestCalibration(first, ref.model, ref.dtype);
-  if (ref.kvBlocks === 'auto' && !calibration) {
-    throw new InputError(
-      `kvBlocks: auto takes the KV capacity of the latest calibration of "${first}" for "${ref.model}"` +
-        `${ref.dtype ? ` (${ref.dtype})` : ''}, and there is none: run \`schedbench profile ${first} --model ${ref.model}\` or give kvBlocks a number`,
-      { field: 'machine.kvBlocks' },
-    );
+  // kvBlocks: auto: the calibration's capacity; without one, what the worker sized for itself.
+  const measured =
+    ref.kvBlocks === 'auto' && !calibration
+      ? registry!.workerKvBlocks?.(first, ref.model, ref.dtype, ref.blockSize)
+      : undefined;
+  if (ref.kvBlocks === 'auto' && !calibration && measured === undefined) {
+    throw new WorkerKvSizeUnknown(first, ref.model, ref.dtype, ref.blockSize);
   }
   const calibrated = calibration ? calibratedMachine(calibration) : undefined;
-  const kvBlocks = ref.kvBlocks === 'auto' ? calibration!.kvBlocks : ref.kvBlocks;
-  const blockSize = ref.kvBlocks === 'auto' ? calibration!.blockSize : ref.blockSize;
+  const kvBlocks = ref.kvBlocks === 'auto' ? (calibration?.kvBlocks ?? measured!) : ref.kvBlocks;
+  const blockSize = ref.kvBlocks === 'auto' && calibration ? calibration.blockSize : ref.blockSize;
   const dtype = ref.dtype ?? (calibration?.dtype as WorkerMachineRef['dtype']);
   const where = machine.kind === 'ssh' ? `${machine.user}@${machine.host}` : 'this host';
   const runOn = (worker: WorkerMachine): WorkerRun => ({
@@ -191,4 +192,31 @@ function workerMachine(ref: WorkerMachineRef, registry: MachineRegistry | undefi
     ...(pool ? { pool } : {}),
     worker: runOn(machine),
   };
+}
+
+/**
+ * `kvBlocks: auto` on a worker machine with neither a calibration nor a measured KV size: the
+ * worker must be asked (`schedbench sweep` does: runner/cli/worker-kv-size.ts), or the user runs
+ * `schedbench profile` or gives kvBlocks a number. An InputError (exit 2) where nothing asks.
+ */
+export class WorkerKvSizeUnknown extends InputError {
+  /**
+   * @param machine the worker machine (the pool's first)
+   * @param model the model
+   * @param dtype the spec's dtype, undefined for the worker's default
+   * @param blockSize tokens per KV block
+   */
+  constructor(
+    readonly machine: string,
+    readonly model: string,
+    readonly dtype: string | undefined,
+    readonly blockSize: number,
+  ) {
+    super(
+      `kvBlocks: auto takes the KV capacity of the latest calibration of "${machine}" for "${model}"` +
+        `${dtype ? ` (${dtype})` : ''}, or the size the worker gave itself, and there is neither: run ` +
+        `\`schedbench sweep\` on the spec (it asks the worker), \`schedbench profile ${machine} --model ${model}\`, or give kvBlocks a number`,
+      { field: 'machine.kvBlocks' },
+    );
+  }
 }

@@ -631,6 +631,58 @@ export class Store {
   }
 
   /**
+   * The KV capacity a worker machine sized for itself (migrations/0010_worker_kv_sizes.sql), if
+   * it was measured: MachineRegistry.workerKvBlocks.
+   * @param dtype the spec's dtype, undefined for the worker's default
+   */
+  workerKvBlocks(
+    machine: string,
+    model: string,
+    dtype: string | undefined,
+    blockSize: number,
+  ): number | undefined {
+    let statement: Database.Statement;
+    try {
+      statement = this.db.prepare(
+        'SELECT kv_blocks FROM worker_kv_sizes WHERE machine = ? AND model = ? AND dtype = ? AND block_size = ?',
+      );
+    } catch {
+      return undefined; // a database opened read-only before migration 0010 has none
+    }
+    const row = statement.get(machine, model, dtype ?? '', blockSize) as { kv_blocks: number } | undefined;
+    return row?.kv_blocks;
+  }
+
+  /**
+   * Stores the KV capacity a worker machine sized for itself, replacing an earlier measurement of
+   * the same machine, model, dtype and block size.
+   * @param kvBlocks a positive integer
+   * @param loadedDtype the dtype the worker loaded
+   */
+  setWorkerKvBlocks(
+    machine: string,
+    model: string,
+    dtype: string | undefined,
+    blockSize: number,
+    kvBlocks: number,
+    loadedDtype: string,
+  ): void {
+    if (!(Number.isSafeInteger(kvBlocks) && kvBlocks > 0)) {
+      throw new Error(`worker ${machine}: KV capacity ${kvBlocks} blocks is not a positive integer`);
+    }
+    this.db
+      .transaction(() =>
+        this.db
+          .prepare(
+            'INSERT OR REPLACE INTO worker_kv_sizes (machine, model, dtype, block_size, kv_blocks, loaded_dtype, measured_at) ' +
+              'VALUES (?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(machine, model, dtype ?? '', blockSize, kvBlocks, loadedDtype, now()),
+      )
+      .immediate();
+  }
+
+  /**
    * Stored calibrations, newest first (latest createdAt, then highest id).
    *
    * @param machine only the calibrations of this machine; all when omitted

@@ -593,7 +593,13 @@ function resolveOrLocate<T>(doc: SpecDocument, load: () => T, path: SpecPath): T
   try {
     return load();
   } catch (e) {
-    if (e instanceof InputError && !e.location.file) throw doc.errorAt(path, e.message);
+    if (e instanceof InputError && !e.location.file) {
+      // Located at the spec's line; the original stays the cause (e.g. a WorkerKvSizeUnknown that
+      // `schedbench sweep` answers by asking the worker).
+      const located = doc.errorAt(path, e.message);
+      located.cause = e;
+      throw located;
+    }
     throw e;
   }
 }

@@ -54,6 +54,7 @@ export const ShardManifestSchema = z.strictObject({
     .strictObject({
       workers: z.array(z.record(z.string(), z.unknown())),
       calibrations: z.array(z.record(z.string(), z.unknown())),
+      kvSizes: z.array(z.record(z.string(), z.unknown())).optional(),
     })
     .optional(),
 });
