@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,17 +90,28 @@ describe.skipIf(reason !== null)('schedbench profile and profile:NAME/MODEL mach
     }
   }
 
-  it('machines add --local; a worker spec with kvBlocks auto needs a calibration first', () => {
+  it('machines add --local; where nothing asks the worker, kvBlocks auto needs a calibration or a measured size', () => {
     const added = runCli(['machines', 'add', 'cpu', '--local', '--python', WORKER_PYTHON, '--db', db]);
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toContain(`added cpu: local (${WORKER_PYTHON})`);
 
+    // The API (serve, the app) plans without starting workers: it names what is missing and how to
+    // get it (`schedbench sweep` asks the worker: test/worker/worker-kv-size.test.ts).
     const file = spec('too-early', '{ worker: cpu, model: tiny-llama }');
-    const r = runCli(['sweep', file, '--db', db]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(file);
-    expect(r.stderr).toMatch(/kvBlocks: auto .* "cpu" for "tiny-llama".* there is none/);
-    expect(r.stderr).toContain('schedbench profile cpu --model tiny-llama');
+    const r = runCli([
+      'api',
+      'sweeps.validate',
+      JSON.stringify({ yaml: readFileSync(file, 'utf8'), dir }),
+      '--db',
+      db,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { ok: boolean; problem: { message: string; field: string | null } };
+    expect(out.ok).toBe(false);
+    expect(out.problem.message).toMatch(
+      /kvBlocks: auto .* "cpu" for "tiny-llama", or the size the worker gave itself, and there is neither/,
+    );
+    expect(out.problem.message).toContain('schedbench profile cpu --model tiny-llama');
   });
 
   it('profile: calibrates tiny-llama, reports the fit and the machine to use; list shows it', () => {
