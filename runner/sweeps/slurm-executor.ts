@@ -31,6 +31,9 @@ import { retryWhileBusy, storeBusyWaitMs } from './store-fault.js';
 /** Runs per array task when `runsPerTask` is not given. */
 export const DEFAULT_RUNS_PER_TASK = 8;
 
+/** How long a cancel waits for the cancelled tasks to leave Slurm's queue before merging, ms. */
+const CANCEL_WAIT_MS = 60_000;
+
 /** How often the driver asks Slurm about its tasks, ms. */
 export const SLURM_POLL_MS = 5_000;
 
@@ -147,8 +150,16 @@ export async function executeSweepOnSlurm(
         await opts.client.cancel(a.row.jobId);
         event(`cancelled Slurm array ${a.row.jobId}`);
       }
-      // What ended before the cancel is merged; the rest goes back to the queue.
-      for (const a of arrays) if (a.row.endedAt === null) merged += await collect(a, true);
+      // Cancelled tasks stop (Slurm's CG state) before their shards are read: a task may still be
+      // storing a run. Then what ended is merged and the rest goes back to the queue.
+      const deadline = Date.now() + CANCEL_WAIT_MS;
+      for (const a of arrays) {
+        if (a.row.endedAt !== null) continue;
+        while (Date.now() < deadline && (await opts.client.liveTasks(a.row.jobId, a.row.tasks)).size > 0) {
+          await new Promise((done) => setTimeout(done, Math.min(pollMs, 500)));
+        }
+        merged += await collect(a, true);
+      }
     }
     const left = runs().filter((r) => r.status !== 'done');
     if (left.length === 0) await retryWhileBusy(() => store.finishSweep(sweepId), busyWaitMs);

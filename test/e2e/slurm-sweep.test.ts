@@ -238,6 +238,28 @@ describe.skipIf(skip !== null)('schedbench sweep --executor slurm', () => {
     expectAllDoneOnce(db);
   }, 180_000);
 
+  it('Ctrl-C cancels the array with scancel: nothing left in Slurm, no run left running, and a re-run completes', async () => {
+    const db = join(dir, 'interrupted.db');
+    const driver = startCli(slurmArgs(db), { env: env({ SCHEDBENCH_HOLD_RUNS: '1' }) });
+    children.push(driver);
+    let stderr = '';
+    driver.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => driver.once('exit', resolve));
+    await waitForTasks(join(dir, 'work-interrupted.db', 'sweep-1', 'array-1'), [0, 1]);
+    const jobId = /as Slurm array (\d+)/.exec(stderr)![1];
+    driver.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toContain(`cancelled Slurm array ${jobId}`);
+    // Slurm holds nothing of the array any more, and every run is back in the queue.
+    const queue = slurm.run('squeue', ['-h', '-j', jobId]);
+    expect(queue.stdout.trim()).toBe('');
+    expect(count(db, "SELECT count(*) AS n FROM runs WHERE status = 'queued'")).toBe(RUNS);
+
+    const again = runCli(slurmArgs(db), { env: env() });
+    expect(again.code, again.stderr).toBe(0);
+    expectAllDoneOnce(db);
+  }, 180_000);
+
   it('runs a GPU-in-the-loop sweep with a worker started in each array task (tiny-llama on CPU)', () => {
     if (pythonWorkerSkipReason(['torch'], 'GPU-in-the-loop on Slurm') !== null) return;
     const db = join(dir, 'gpu.db');
