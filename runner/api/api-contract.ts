@@ -206,6 +206,12 @@ export interface SweepSummary {
   counts: RunCountsOut;
   /** Whether this runner is executing it now. */
   active: boolean;
+  /**
+   * The other process executing it now (it holds the sweep's lease: a `schedbench sweep` on the
+   * CLI, a Slurm driver, another app), with when it took it; null when none or when it is this
+   * runner. Its counts move as that process stores runs.
+   */
+  runBy: { pid: number; host: string; since: string } | null;
 }
 
 /** `sweeps.get`. */

@@ -169,11 +169,13 @@ function specFilePaths(yaml: string): string[] {
 
 /**
  * A stored sweep as `sweeps.list` reports it: its run counts, its machine's name (from the stored
- * machine JSON; `?` when that document is damaged, which the sweep's `sweeps.get` then reports)
- * and whether this runner executes it now.
+ * machine JSON; `?` when that document is damaged, which the sweep's `sweeps.get` then reports),
+ * whether this runner executes it now, and which other process does (its lease's holder).
  */
 function sweepSummary({ store, manager }: HandlerContext, sweep: SweepRow): SweepSummary {
   const counts = store.runCounts(sweep.id);
+  const active = manager.activeSweeps().includes(sweep.id);
+  const holder = active ? undefined : store.sweepHolder(sweep.id);
   return {
     id: sweep.id,
     name: sweep.name,
@@ -183,7 +185,8 @@ function sweepSummary({ store, manager }: HandlerContext, sweep: SweepRow): Swee
     originHost: sweep.originHost,
     imported: sweep.originDb !== null,
     counts,
-    active: manager.activeSweeps().includes(sweep.id),
+    active,
+    runBy: holder ? { pid: holder.pid, host: holder.host, since: holder.acquiredAt } : null,
   };
 }
 

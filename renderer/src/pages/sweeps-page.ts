@@ -69,6 +69,9 @@ export async function resumeSweep(ctx: PageContext, sweepId: number): Promise<bo
   }
 }
 
+/** How often the Sweeps page reads the counts of sweeps other processes run, ms. */
+const ELSEWHERE_REFRESH_MS = 5_000;
+
 /**
  * The Sweeps page: live progress of the running sweeps (progress events), every sweep with its
  * counts and an active flag (`sweeps.list`), Cancel, Resume, Rename and Delete (each asked in a
@@ -79,6 +82,8 @@ export const sweepsPage: Page = async (ctx) => {
   const newBox = h('div', { 'aria-busy': 'true' });
   let refreshing: Promise<void> | null = null;
   let again = false;
+  let elsewhereTimer: number | undefined;
+  ctx.onDispose(() => window.clearTimeout(elsewhereTimer));
   const refresh = (): Promise<void> => {
     if (refreshing) {
       again = true;
@@ -88,6 +93,11 @@ export const sweepsPage: Page = async (ctx) => {
       try {
         const sweeps = await ctx.api.call('sweeps.list', {});
         if (!ctx.active) return;
+        // A sweep another process runs sends no events here: its counts are read again every 5 s.
+        window.clearTimeout(elsewhereTimer);
+        elsewhereTimer = sweeps.some((s) => s.runBy)
+          ? window.setTimeout(() => void refresh(), ELSEWHERE_REFRESH_MS)
+          : undefined;
         tableBox.removeAttribute('aria-busy');
         tableBox.replaceChildren(
           sweepsTable(sweeps, {

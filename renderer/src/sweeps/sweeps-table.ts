@@ -19,9 +19,10 @@ export function sweepTotal(s: Pick<SweepSummary, 'counts'>): number {
 
 /**
  * The sweeps table: one row per sweep (newest first, as `sweeps.list` gives them) with its run
- * counts, an active flag, links to its detail and its runs, Cancel (active) or Resume (not
- * active, runs not done) buttons, and Rename and Delete (disabled while it runs here) when the
- * actions have them.
+ * counts, an active flag (or `running elsewhere` with the process that runs it), links to its
+ * detail and its runs, Cancel (active) or Resume (not active, not run elsewhere, runs not done)
+ * buttons, and Rename and Delete (disabled while it runs here or elsewhere) when the actions have
+ * them.
  */
 export function sweepsTable(sweeps: SweepSummary[], actions: SweepActions): HTMLElement {
   if (sweeps.length === 0) {
@@ -29,7 +30,17 @@ export function sweepsTable(sweeps: SweepSummary[], actions: SweepActions): HTML
   }
   const rows = sweeps.map((s) => {
     const total = sweepTotal(s);
-    const state = s.active ? 'active' : s.counts.done === total ? 'complete' : 'incomplete';
+    const state = s.active
+      ? 'active'
+      : s.runBy
+        ? 'elsewhere'
+        : s.counts.done === total
+          ? 'complete'
+          : 'incomplete';
+    // Another process runs it (the CLI, a Slurm driver): say which; Resume and Delete wait for it.
+    const elsewhere = s.runBy
+      ? `being run by PID ${s.runBy.pid} on ${s.runBy.host} since ${formatDate(s.runBy.since)}`
+      : null;
     return h(
       'tr',
       { 'data-sweep': s.id, 'data-state': state },
@@ -59,7 +70,16 @@ export function sweepsTable(sweeps: SweepSummary[], actions: SweepActions): HTML
           : null,
         h('small', {}, ` of ${total}`),
       ),
-      h('td', {}, h('span', { class: `badge badge-${state}` }, state)),
+      h(
+        'td',
+        {},
+        h(
+          'span',
+          { class: `badge badge-${state}`, ...(elsewhere ? { title: elsewhere } : {}) },
+          s.runBy ? 'running elsewhere' : state,
+        ),
+        elsewhere ? h('small', { class: 'run-by' }, ` ${elsewhere}`) : null,
+      ),
       h(
         'td',
         { class: 'actions' },
@@ -84,7 +104,7 @@ export function sweepsTable(sweeps: SweepSummary[], actions: SweepActions): HTML
               'Cancel',
             )
           : null,
-        !s.active && s.counts.done < total
+        !s.active && !s.runBy && s.counts.done < total
           ? h(
               'button',
               {
@@ -115,10 +135,12 @@ export function sweepsTable(sweeps: SweepSummary[], actions: SweepActions): HTML
                 type: 'button',
                 class: 'secondary outline small danger',
                 'data-action': 'delete',
-                disabled: s.active,
+                disabled: s.active || s.runBy !== null,
                 title: s.active
                   ? 'It is running: cancel it first'
-                  : 'Delete the sweep, its runs and their results',
+                  : s.runBy
+                    ? `It is ${elsewhere}: stop that process first`
+                    : 'Delete the sweep, its runs and their results',
                 onclick: () => actions.remove?.(s),
               },
               'Delete',
