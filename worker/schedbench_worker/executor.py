@@ -13,7 +13,7 @@ from typing import Dict, Hashable, List, Optional, Sequence
 
 import torch
 
-from .model import LlamaConfig, LlamaWeights, WorkerError, attention, rotary
+from .model import LlamaConfig, LlamaWeights, RopeCache, WorkerError, apply_rotary, batched_attention
 
 RequestId = Hashable
 """A request id as sent by the client: a JSON string or integer."""
@@ -80,6 +80,8 @@ class Executor:
         self.v_cache = [torch.zeros(shape, device=self.device, dtype=self.dtype) for _ in weights.model.layers]
         self._free_blocks: List[int] = list(range(num_blocks - 1, -1, -1))  # pop() gives 0 first
         self.requests: Dict[RequestId, _Request] = {}
+        # Rotary cos/sin tables, computed once here and shared by every step and layer.
+        self.rope = RopeCache(self.cfg, self.device)
 
     @staticmethod
     def block_bytes(cfg: LlamaConfig, block_size: int, dtype: torch.dtype) -> int:
@@ -162,7 +164,8 @@ class Executor:
         """Run one iteration over all prefill chunks and decodes together.
 
         All items' tokens form one ``[T, D]`` activation; their keys/values are written into the
-        paged cache, then each item attends (causally) over its request's cached tokens. The
+        paged cache, then the items attend (causally) over their requests' cached tokens in one
+        batched attention computation per layer for the prefill chunks and one for the decodes. The
         batch is validated first and nothing changes on error. Raises :class:`WorkerError` for an
         empty batch, a duplicate or unknown request id, a chunk whose ``start`` differs from the
         cached length, a token outside the vocabulary, or too few free KV blocks.
@@ -174,7 +177,7 @@ class Executor:
             req = self.requests.setdefault(rid, _Request())
             req.blocks.extend(self._free_blocks.pop() for _ in range(n_new))
         try:
-            return self._run(items, return_logits)
+            return self._run(items, len(prefills), return_logits)
         except BaseException:
             # Roll the allocation back (e.g. on a CUDA out-of-memory error): lengths are unchanged.
             for (rid, _), n_new in zip(items, need):
@@ -185,48 +188,109 @@ class Executor:
                 del self.requests[rid]
             raise
 
-    def _run(self, items: List[tuple], return_logits: bool) -> StepOutput:
-        """Forward pass over ``items`` ([(rid, token ids)]) whose blocks are already allocated."""
+    def _attention_group(self, starts: List[int], q_lens: List[int], tables: List[List[int]]) -> "_Group":
+        """Index tensors for one batched attention call over consecutive items.
 
-        bs = self.block_size
+        Layout (``B`` items, ``Q`` = most new tokens of an item, ``L`` = longest cache after the
+        step): queries ``[B, Q, H, Dh]`` (item ``b``'s ``i``-th new token at row ``(b, i)``);
+        keys/values ``[B, K, L, Dh]`` gathered from the paged cache through a padded block table
+        ``[B, max blocks]`` (slot of position ``p`` = ``table[b, p // bs] * bs + p % bs``); mask
+        ``[B, Q, L]``: key ``j`` is visible to row ``(b, i)`` iff ``j <= start_b + i`` and
+        ``j < kv_len_b`` (causal over the new tokens, the whole cached prefix, padding keys hidden;
+        padding query rows see the real keys and are discarded).
+        """
+        dev, bs = self.device, self.block_size
+        kvh = self.cfg.num_key_value_heads
+        n_items = len(starts)
+        max_q = max(q_lens)
+        max_kv = max(s + n for s, n in zip(starts, q_lens))
+        max_blocks = max(len(t) for t in tables)
+        start_t = torch.tensor(starts, dtype=torch.long, device=dev)  # [B]
+        qlen_t = torch.tensor(q_lens, dtype=torch.long, device=dev)  # [B]
+        table_t = torch.tensor([t + [0] * (max_blocks - len(t)) for t in tables], dtype=torch.long, device=dev)
+        item_of = torch.repeat_interleave(torch.arange(n_items, device=dev), qlen_t)  # [T]
+        local = torch.arange(item_of.shape[0], device=dev) - (torch.cumsum(qlen_t, 0) - qlen_t)[item_of]
+        pos_t = start_t[item_of] + local  # [T] absolute positions of the new tokens
+        slot_t = table_t[item_of, pos_t // bs] * bs + pos_t % bs  # [T] their cache slots
+        kv_pos = torch.arange(max_kv, device=dev)  # [L]
+        # Padding positions past a request's last block index block 0: valid, and masked below.
+        kv_slot = table_t[:, (kv_pos // bs).clamp(max=max_blocks - 1)] * bs + kv_pos % bs  # [B, L]
+        # Rows of the cache viewed as [slots * K, Dh]: one index_select gives [B, K, L, Dh].
+        kv_index = (kv_slot[:, None, :] * kvh + torch.arange(kvh, device=dev)[None, :, None]).view(-1)
+        q_pos = start_t[:, None] + torch.arange(max_q, device=dev)[None, :]  # [B, Q]
+        allowed = (kv_pos[None, None, :] <= q_pos[:, :, None]) & (
+            kv_pos[None, None, :] < (start_t + qlen_t)[:, None, None]
+        )  # [B, Q, L]
+        q_row = None if max_q == 1 else item_of * max_q + local  # [T] row in the padded [B * Q]
+        return _Group(n_items, max_q, max_kv, pos_t, slot_t, kv_index, allowed, q_row)
+
+    def _attend(self, g: "_Group", q: torch.Tensor, kc: torch.Tensor, vc: torch.Tensor) -> torch.Tensor:
+        """One batched attention call for group ``g``: ``q [T_g, H, Dh]`` -> ``[T_g, H * Dh]``."""
+        heads, kvh, dh = self.cfg.num_attention_heads, self.cfg.num_key_value_heads, self.cfg.head_dim
+        if g.q_row is None:  # every item has one new token: the batch is the padded layout
+            qp = q.view(g.n_items, 1, heads, dh)
+        else:
+            qp = q.new_zeros(g.n_items * g.max_q, heads, dh)
+            qp[g.q_row] = q
+            qp = qp.view(g.n_items, g.max_q, heads, dh)
+        kg = kc.view(-1, dh).index_select(0, g.kv_index).view(g.n_items, kvh, g.max_kv, dh)
+        vg = vc.view(-1, dh).index_select(0, g.kv_index).view(g.n_items, kvh, g.max_kv, dh)
+        out = batched_attention(qp, kg, vg, g.allowed).reshape(g.n_items * g.max_q, heads * dh)
+        return out if g.q_row is None else out[g.q_row]
+
+    def _run(self, items: List[tuple], n_prefills: int, return_logits: bool) -> StepOutput:
+        """Forward pass over ``items`` ([(rid, token ids)], prefill chunks first) whose blocks are
+        already allocated.
+
+        Attention runs as one batched computation per layer for all prefill chunks and one for
+        all decodes (see :meth:`_attention_group` for the padded layout and mask). Keeping the
+        two apart stops every decode from being padded to the longest chunk's query count
+        (``B x Q x L`` work instead of ``sum(n_i x L)``); a batch of only decodes or only
+        prefill chunks makes one call.
+        """
+        dev = self.device
+        cfg = self.cfg
         tokens: List[int] = []
-        positions: List[int] = []
-        slots: List[int] = []
-        spans: List[tuple] = []  # (start offset in batch, count, gather slots, query positions)
+        starts: List[int] = []
+        q_lens: List[int] = []
+        tables: List[List[int]] = []
         for rid, toks in items:
             req = self.requests[rid]
-            first = req.length
-            pos = list(range(first, first + len(toks)))
-            table = req.blocks
-            all_slots = [table[p // bs] * bs + p % bs for p in range(first + len(toks))]
-            spans.append((len(tokens), len(toks), all_slots, pos))
+            starts.append(req.length)
+            q_lens.append(len(toks))
+            tables.append(req.blocks)
             tokens.extend(toks)
-            positions.extend(pos)
-            slots.extend(all_slots[first:])
-
-        dev = self.device
-        tok_t = torch.tensor(tokens, dtype=torch.long, device=dev)
-        pos_t = torch.tensor(positions, dtype=torch.long, device=dev)
-        slot_t = torch.tensor(slots, dtype=torch.long, device=dev)
-        span_t = [
-            (off, n, torch.tensor(sl, dtype=torch.long, device=dev), pos_t[off : off + n])
-            for off, n, sl, _ in spans
+        groups = [
+            self._attention_group(starts[i0:i1], q_lens[i0:i1], tables[i0:i1])
+            for i0, i1 in ((0, n_prefills), (n_prefills, len(items)))
+            if i1 > i0
         ]
-        last = torch.tensor([off + n - 1 for off, n, _, _ in spans], dtype=torch.long, device=dev)
+        tok_t = torch.tensor(tokens, dtype=torch.long, device=dev)
+        pos_t = torch.cat([g.pos_t for g in groups]) if len(groups) > 1 else groups[0].pos_t
+        slot_t = torch.cat([g.slot_t for g in groups]) if len(groups) > 1 else groups[0].slot_t
+        rows = [0]
+        for g in groups:
+            rows.append(rows[-1] + g.pos_t.shape[0])
+        cos, sin = self.rope.lookup(pos_t, max(g.max_kv for g in groups) - 1)
+        offs = [0]
+        for n in q_lens:
+            offs.append(offs[-1] + n)
+        last = torch.tensor([o - 1 for o in offs[1:]], dtype=torch.long, device=dev)
+        kvh, dh = cfg.num_key_value_heads, cfg.head_dim
+        n_items = len(items)
 
         timer = Timer(dev)
         timer.start()
-        cfg = self.cfg
         x = self.weights.model.embed_tokens(tok_t)
         for li, layer in enumerate(self.weights.model.layers):
             q, k, v = layer.qkv(x, cfg)
-            q, k = rotary(q, pos_t, cfg.rope_theta), rotary(k, pos_t, cfg.rope_theta)
-            kc = self.k_cache[li].view(-1, cfg.num_key_value_heads, cfg.head_dim)
-            vc = self.v_cache[li].view(-1, cfg.num_key_value_heads, cfg.head_dim)
+            q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
+            kc = self.k_cache[li].view(-1, kvh, dh)
+            vc = self.v_cache[li].view(-1, kvh, dh)
             kc[slot_t] = k
             vc[slot_t] = v
-            outs = [attention(q[off : off + n], kc[sl], vc[sl], qp) for off, n, sl, qp in span_t]
-            x = layer.finish(x, torch.cat(outs, dim=0))
+            outs = [self._attend(g, q[r0:r1], kc, vc) for g, r0, r1 in zip(groups, rows, rows[1:])]
+            x = layer.finish(x, outs[0] if len(outs) == 1 else torch.cat(outs, dim=0))
         h = self.weights.model.norm(x)
         if return_logits:
             logits = self.weights.lm_head(h).float()
@@ -242,8 +306,22 @@ class Executor:
             next_tokens=[int(t) for t in next_t.tolist()],
             kv_lens=[self.requests[rid].length for rid, _ in items],
             time_s=elapsed,
-            logits=[logits[off : off + n] for off, n, _, _ in spans] if logits is not None else None,
+            logits=[logits[offs[i] : offs[i + 1]] for i in range(n_items)] if logits is not None else None,
         )
+
+
+@dataclass
+class _Group:
+    """Index tensors of one batched attention call (see :meth:`Executor._attention_group`)."""
+
+    n_items: int
+    max_q: int
+    max_kv: int
+    pos_t: torch.Tensor  # [T_g] positions of the group's new tokens
+    slot_t: torch.Tensor  # [T_g] their cache slots
+    kv_index: torch.Tensor  # [B * K * L] rows of the cache viewed as [slots * K, Dh]
+    allowed: torch.Tensor  # [B, Q, L] mask
+    q_row: Optional[torch.Tensor]  # [T_g] rows in the padded [B * Q] layout; None when Q == 1
 
 
 class Timer:

@@ -266,21 +266,61 @@ class LlamaWeights(nn.Module):
         return len(files)
 
 
-def rotary(x: torch.Tensor, positions: torch.Tensor, theta: float) -> torch.Tensor:
-    """Apply rotary embeddings (Hugging Face ``rotate_half`` layout).
-
-    ``x [T, heads, Dh]``, ``positions [T]`` (int64, absolute token positions) -> ``[T, heads, Dh]``.
-    Angles are computed in float32.
-    """
-    dh = x.shape[-1]
-    inv_freq = 1.0 / (theta ** (torch.arange(0, dh, 2, device=x.device, dtype=torch.float32) / dh))
+def _rope_angles(positions: torch.Tensor, dh: int, theta: float) -> torch.Tensor:
+    """Rotary angles ``[T, Dh]`` (float32, ``rotate_half`` layout) for ``positions [T]``."""
+    inv_freq = 1.0 / (theta ** (torch.arange(0, dh, 2, device=positions.device, dtype=torch.float32) / dh))
     freqs = positions.to(torch.float32)[:, None] * inv_freq[None, :]
-    emb = torch.cat([freqs, freqs], dim=-1)[:, None, :]
-    cos, sin = emb.cos(), emb.sin()
+    return torch.cat([freqs, freqs], dim=-1)
+
+
+def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotate ``x [T, heads, Dh]`` by precomputed float32 ``cos, sin [T, Dh]``; same dtype out."""
+    dh = x.shape[-1]
+    cos, sin = cos[:, None, :], sin[:, None, :]
     xf = x.float()
     x1, x2 = xf[..., : dh // 2], xf[..., dh // 2 :]
     rotated = torch.cat([-x2, x1], dim=-1)
     return (xf * cos + rotated * sin).to(x.dtype)
+
+
+def rotary(x: torch.Tensor, positions: torch.Tensor, theta: float) -> torch.Tensor:
+    """Apply rotary embeddings (Hugging Face ``rotate_half`` layout).
+
+    ``x [T, heads, Dh]``, ``positions [T]`` (int64, absolute token positions) -> ``[T, heads, Dh]``.
+    Angles are computed in float32. Computes the tables on every call; the executor uses
+    :class:`RopeCache` instead.
+    """
+    emb = _rope_angles(positions, x.shape[-1], theta)
+    return apply_rotary(x, emb.cos(), emb.sin())
+
+
+class RopeCache:
+    """Rotary ``cos``/``sin`` tables ``[P, Dh]`` (float32) for positions ``0..P-1``, built once.
+
+    ``P`` starts at ``max_position_embeddings`` and doubles if a longer position is asked for.
+    The values follow the same float32 formula as :func:`rotary`.
+    """
+
+    def __init__(self, cfg: LlamaConfig, device: torch.device) -> None:
+        self.dh = cfg.head_dim
+        self.theta = cfg.rope_theta
+        self.device = device
+        self.cos = torch.empty(0, self.dh, device=device)
+        self.sin = torch.empty(0, self.dh, device=device)
+        self.ensure(cfg.max_position_embeddings)
+
+    def ensure(self, length: int) -> None:
+        """Make the tables cover positions ``0..length-1``."""
+        if length <= self.cos.shape[0]:
+            return
+        size = max(length, 2 * self.cos.shape[0])
+        emb = _rope_angles(torch.arange(size, device=self.device), self.dh, self.theta)
+        self.cos, self.sin = emb.cos(), emb.sin()
+
+    def lookup(self, positions: torch.Tensor, max_position: int) -> "tuple[torch.Tensor, torch.Tensor]":
+        """``cos, sin [T, Dh]`` for ``positions [T]``; ``max_position`` bounds them (host int)."""
+        self.ensure(max_position + 1)
+        return self.cos[positions], self.sin[positions]
 
 
 HAS_SDPA: bool = hasattr(F, "scaled_dot_product_attention")
@@ -316,14 +356,55 @@ def attention(
     return out.transpose(0, 1).reshape(n, h * dh)
 
 
+def batched_attention(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    allowed: torch.Tensor,
+    use_sdpa: Optional[bool] = None,
+) -> torch.Tensor:
+    """Grouped-query attention of a padded batch of requests, in one computation.
+
+    ``q [B, Q, H, Dh]`` are the (padded) new tokens' queries, ``k, v [B, K, L, Dh]`` the
+    (padded) keys/values of each request's cache, head-major, ``allowed [B, Q, L]`` (bool)
+    which keys each query may see; every row must allow at least one key. Returns
+    ``[B, Q, H * Dh]``.
+
+    Query head ``h`` uses KV head ``h // G`` (``G = H / K``). Instead of repeating K/V per
+    query head, the queries are regrouped to ``[B, K, G * Q, Dh]`` so one batched matmul per
+    (request, KV head) covers its whole query group. Uses ``scaled_dot_product_attention``
+    when available (unless ``use_sdpa`` is False), else softmax maths in float32.
+    """
+    b, nq, h, dh = q.shape
+    kh_n, n_kv = k.shape[1], k.shape[2]
+    g = h // kh_n
+    qg = q.view(b, nq, kh_n, g, dh).permute(0, 2, 3, 1, 4).reshape(b, kh_n, g * nq, dh)
+    if g == 1:
+        mask = allowed[:, None]  # [B, 1, Q, L]
+    else:
+        mask = allowed[:, None, None].expand(b, 1, g, nq, n_kv).reshape(b, 1, g * nq, n_kv)
+    if use_sdpa is None:
+        use_sdpa = HAS_SDPA
+    if use_sdpa:
+        out = F.scaled_dot_product_attention(qg, k, v, attn_mask=mask)
+    else:
+        scores = torch.matmul(qg.float() * (1.0 / math.sqrt(dh)), k.float().transpose(2, 3))
+        scores = scores.masked_fill(~mask, float("-inf"))
+        out = torch.matmul(torch.softmax(scores, dim=-1), v.float()).to(q.dtype)
+    # [B, K, G*Q, Dh] -> [B, Q, K, G, Dh] -> [B, Q, H*Dh]
+    return out.view(b, kh_n, g, nq, dh).permute(0, 3, 1, 2, 4).reshape(b, nq, h * dh)
+
+
 @torch.no_grad()
 def reference_forward(weights: LlamaWeights, token_ids: torch.Tensor) -> torch.Tensor:
     """Plain full-sequence forward without any cache: ``token_ids [T]`` -> logits ``[T, V]``."""
     cfg = weights.cfg
     positions = torch.arange(token_ids.shape[0], device=token_ids.device)
     x = weights.model.embed_tokens(token_ids)
+    emb = _rope_angles(positions, cfg.head_dim, cfg.rope_theta)
+    cos, sin = emb.cos(), emb.sin()
     for layer in weights.model.layers:
         q, k, v = layer.qkv(x, cfg)
-        q, k = rotary(q, positions, cfg.rope_theta), rotary(k, positions, cfg.rope_theta)
+        q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
         x = layer.finish(x, attention(q, k, v, positions, use_sdpa=False))
     return weights.lm_head(weights.model.norm(x)).float()
