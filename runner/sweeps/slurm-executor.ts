@@ -12,7 +12,7 @@
  * done nor in a live task. Ctrl-C (the signal) cancels the arrays with `scancel` and merges what
  * ended. Runs submitted are `running` while their task lives. See docs/scale-out.md.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RegistrySnapshot } from '../machines/registry-snapshot.js';
 import { repositoryPath } from '../repository-path.js';
@@ -27,6 +27,7 @@ import { claimSweep, type ClaimOptions, type SweepOutcome } from './sweep-execut
 import { readShardManifest, shardFileOf, SHARD_MANIFEST_VERSION, type ShardManifest } from './sweep-shard.js';
 import type { SweepPlan } from './sweep-plan.js';
 import { retryWhileBusy, storeBusyWaitMs } from './store-fault.js';
+import { abortablePause } from './abortable-pause.js';
 
 /** Runs per array task when `runsPerTask` is not given. */
 export const DEFAULT_RUNS_PER_TASK = 8;
@@ -139,7 +140,7 @@ export async function executeSweepOnSlurm(
     if (pending.length > 0 && !signal.aborted) arrays.push(await submit(pending));
 
     while (arrays.some((a) => a.row.endedAt === null) && !signal.aborted) {
-      await pause(pollMs, signal);
+      await abortablePause(pollMs, signal);
       for (const a of arrays) if (a.row.endedAt === null) merged += await collect(a);
     }
     let cancelled = false;
@@ -156,7 +157,7 @@ export async function executeSweepOnSlurm(
       for (const a of arrays) {
         if (a.row.endedAt !== null) continue;
         while (Date.now() < deadline && (await opts.client.liveTasks(a.row.jobId, a.row.tasks)).size > 0) {
-          await new Promise((done) => setTimeout(done, Math.min(pollMs, 500)));
+          await abortablePause(Math.min(pollMs, 500));
         }
         merged += await collect(a, true);
       }
@@ -301,32 +302,9 @@ export async function executeSweepOnSlurm(
 
 /** mergeShard, or nothing merged when the task left no shard (cancelled before it started). */
 function mergeShardIfAny(store: Store, sweepId: number, shard: string): { merged: number } {
-  try {
-    return mergeShard(store, sweepId, shard);
-  } catch (err) {
-    if (
-      (err as { code?: string }).code === 'ENOENT' ||
-      /no such database file/.test((err as Error).message)
-    ) {
-      return { merged: 0 };
-    }
-    throw err;
-  }
+  return existsSync(shard) ? mergeShard(store, sweepId, shard) : { merged: 0 };
 }
 
 function allTasks(n: number): Set<number> {
   return new Set(Array.from({ length: n }, (_, i) => i));
-}
-
-/** Resolves after `ms`, or at once when `signal` fires. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    const finish = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', finish);
-      done();
-    };
-    const timer = setTimeout(finish, ms);
-    signal.addEventListener('abort', finish, { once: true });
-  });
 }

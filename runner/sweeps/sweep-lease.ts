@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import { SweepBusyError } from '../store/sweep-busy-error.js';
 import { LEASE_HEARTBEAT_MS, type LeaseClaim, type SweepLeaseRow } from '../store/sweep-lease-row.js';
 import { retryWhileBusy } from './store-fault.js';
+import { abortablePause } from './abortable-pause.js';
 
 /** Options of {@link SweepLease.acquire}. */
 export interface SweepLeaseOptions {
@@ -85,7 +86,7 @@ export class SweepLease {
       if (!opts.wait || opts.signal?.aborted) throw new SweepBusyError(sweepId, holder, Date.now(), ADVICE);
       if (!waiting) opts.onWait?.(holder);
       waiting = true;
-      await pause(Math.min(heartbeatMs, WAIT_POLL_MS), opts.signal);
+      await abortablePause(Math.min(heartbeatMs, WAIT_POLL_MS), opts.signal);
     }
   }
 
@@ -156,17 +157,4 @@ export class SweepLease {
       // left stored: stale once this process is gone
     }
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` fires. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
