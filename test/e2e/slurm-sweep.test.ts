@@ -11,7 +11,8 @@ import {
   startLoopbackSlurm,
   type LoopbackSlurm,
 } from '../helpers/loopback-slurm.js';
-import { processesWhere } from '../helpers/processes.js';
+import { argvOf, processesWhere } from '../helpers/processes.js';
+import { countRows, expectEveryRunDoneOnce } from '../helpers/stored-runs.js';
 import { pythonWorkerSkipReason } from '../helpers/python-worker-env.js';
 
 // Issue 16 item 3 on a real one-node Slurm (test/helpers/loopback-slurm.ts): a 24-run sweep
@@ -90,48 +91,26 @@ describe.skipIf(skip !== null)('schedbench sweep --executor slurm', () => {
     }
   }
 
-  function count(db: string, sql: string): number {
-    const conn = new Database(db, { readonly: true });
-    try {
-      return (conn.prepare(sql).get() as { n: number }).n;
-    } finally {
-      conn.close();
-    }
-  }
-
-  function expectAllDoneOnce(db: string): void {
-    expect(count(db, "SELECT count(*) AS n FROM runs WHERE status = 'done'")).toBe(RUNS);
-    expect(count(db, 'SELECT count(*) AS n FROM runs')).toBe(RUNS);
-    expect(count(db, 'SELECT count(*) AS n FROM run_metrics')).toBe(RUNS);
-    expect(count(db, 'SELECT count(*) AS n FROM run_requests')).toBe(RUNS * REQUESTS);
-  }
+  const expectAllDoneOnce = (db: string): void => expectEveryRunDoneOnce(db, RUNS, REQUESTS);
 
   /** The live `schedbench shard` processes (array tasks: `shard MANIFEST --task I`), by task index. */
   function shardTasks(): Map<number, number> {
     const tasks = new Map<number, number>();
-    processesWhere((argv, pid) => {
-      const at = argv.indexOf('--task');
-      if (argv.includes('shard') && at !== -1) tasks.set(Number(argv[at + 1]), pid);
-      return false;
-    });
+    for (const pid of processesWhere((argv) => argv.includes('shard') && argv.includes('--task'))) {
+      const argv = argvOf(pid);
+      tasks.set(Number(argv[argv.indexOf('--task') + 1]), pid);
+    }
     return tasks;
   }
 
   /** Whether the shard of array task `task` holds a run `running` (its SIGUSR2 handler is set by then). */
   function holding(arrayDir: string, task: number): boolean {
-    try {
-      const conn = new Database(join(arrayDir, `shard-${task}.db`), { readonly: true, fileMustExist: true });
-      try {
-        return (
-          (conn.prepare("SELECT count(*) AS n FROM runs WHERE status = 'running'").get() as { n: number }).n >
-          0
-        );
-      } finally {
-        conn.close();
-      }
-    } catch {
-      return false;
-    }
+    return (
+      countRows(
+        join(arrayDir, `shard-${task}.db`),
+        "SELECT count(*) AS n FROM runs WHERE status = 'running'",
+      ) > 0
+    );
   }
 
   /**
@@ -230,7 +209,7 @@ describe.skipIf(skip !== null)('schedbench sweep --executor slurm', () => {
     process.kill(second.get(2)!, 'SIGUSR2');
     expect(await exited, stderr).toBe(1);
     expect(stderr, stderr).toMatch(/18 of 24 run\(s\) done.*6 not done: run the same command again/);
-    expect(count(db, "SELECT count(*) AS n FROM runs WHERE status = 'queued'")).toBe(6);
+    expect(countRows(db, "SELECT count(*) AS n FROM runs WHERE status = 'queued'")).toBe(6);
 
     const again = runCli(slurmArgs(db), { env: env() });
     expect(again.code, again.stderr).toBe(0);
@@ -253,7 +232,7 @@ describe.skipIf(skip !== null)('schedbench sweep --executor slurm', () => {
     // Slurm holds nothing of the array any more, and every run is back in the queue.
     const queue = slurm.run('squeue', ['-h', '-j', jobId]);
     expect(queue.stdout.trim()).toBe('');
-    expect(count(db, "SELECT count(*) AS n FROM runs WHERE status = 'queued'")).toBe(RUNS);
+    expect(countRows(db, "SELECT count(*) AS n FROM runs WHERE status = 'queued'")).toBe(RUNS);
 
     const again = runCli(slurmArgs(db), { env: env() });
     expect(again.code, again.stderr).toBe(0);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
+import { expectEveryRunDoneOnce } from '../helpers/stored-runs.js';
 
 // docs/decisions.md, "A store failure never fails another run": a store fault (disk full, a lock
 // held by another process too long) stops the sweep with one message, fails no run, and the same
@@ -55,21 +56,6 @@ function statusCounts(db: string): Record<string, number> {
       n: number;
     }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
-  } finally {
-    conn.close();
-  }
-}
-
-/** Every run done exactly once: one row per key, one metrics row and `requests` request rows each. */
-function expectAllDoneOnce(db: string, runs: number, requests: number): void {
-  const conn = new Database(db, { readonly: true });
-  const one = (sql: string) => (conn.prepare(sql).get() as { n: number }).n;
-  try {
-    expect(one("SELECT count(*) AS n FROM runs WHERE status = 'done'")).toBe(runs);
-    expect(one('SELECT count(*) AS n FROM runs')).toBe(runs);
-    expect(one('SELECT count(DISTINCT run_key) AS n FROM runs')).toBe(runs);
-    expect(one('SELECT count(*) AS n FROM run_metrics')).toBe(runs);
-    expect(one('SELECT count(*) AS n FROM run_requests')).toBe(runs * requests);
   } finally {
     conn.close();
   }
@@ -131,7 +117,7 @@ describe('a sweep on a full disk', () => {
     const resumed = runCli(args);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/resuming sweep 1/);
-    expectAllDoneOnce(db, RUNS, REQUESTS);
+    expectEveryRunDoneOnce(db, RUNS, REQUESTS);
   });
 });
 
@@ -194,7 +180,7 @@ describe('a sweep while another connection holds the write lock', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.heldMs).toBeGreaterThanOrEqual(7000);
     expect(r.stderr).not.toMatch(/schedbench:/);
-    expectAllDoneOnce(r.db, RUNS, REQUESTS);
+    expectEveryRunDoneOnce(r.db, RUNS, REQUESTS);
   }, 60_000);
 
   it('stops with one message when the lock is held past the bound; the same command resumes', async () => {
@@ -210,6 +196,6 @@ describe('a sweep while another connection holds the write lock', () => {
     expect(after.done ?? 0).toBeLessThan(RUNS);
     const resumed = runCli(['sweep', r.spec, '--db', r.db, '--jobs', '1']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expectAllDoneOnce(r.db, RUNS, REQUESTS);
+    expectEveryRunDoneOnce(r.db, RUNS, REQUESTS);
   }, 60_000);
 });

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
+import { countRows, expectEveryRunDoneOnce } from '../helpers/stored-runs.js';
 
 // docs/decisions.md, "One writer per sweep", with real processes: a `schedbench sweep` holds its
 // sweep's lease while it runs (SCHEDBENCH_HOLD_RUNS=1 keeps it mid-sweep until SIGUSR2); a second
@@ -42,20 +42,6 @@ function setup(): { spec: string; db: string } {
   return { spec, db: join(dir, 'lease.db') };
 }
 
-/** `SELECT` one number from the database (read-only connection; 0 before the file or table exists). */
-function count(db: string, sql: string): number {
-  try {
-    const conn = new Database(db, { readonly: true, fileMustExist: true });
-    try {
-      return (conn.prepare(sql).get() as { n: number }).n;
-    } finally {
-      conn.close();
-    }
-  } catch {
-    return 0;
-  }
-}
-
 /** Starts a holding `sweep` and resolves once it holds the lease with a run held mid-sweep. */
 async function startHolder(spec: string, db: string): Promise<ChildProcess> {
   const holder = startCli(['sweep', spec, '--db', db, '--jobs', '1'], { env: { SCHEDBENCH_HOLD_RUNS: '1' } });
@@ -64,8 +50,8 @@ async function startHolder(spec: string, db: string): Promise<ChildProcess> {
   holder.once('exit', () => (exited = true));
   // Waits for a state of the database, not for a time: the lease stored and one run running.
   while (
-    count(db, `SELECT count(*) AS n FROM sweep_leases WHERE pid = ${holder.pid}`) === 0 ||
-    count(db, "SELECT count(*) AS n FROM runs WHERE status = 'running'") === 0
+    countRows(db, `SELECT count(*) AS n FROM sweep_leases WHERE pid = ${holder.pid}`) === 0 ||
+    countRows(db, "SELECT count(*) AS n FROM runs WHERE status = 'running'") === 0
   ) {
     if (exited) throw new Error('the holding sweep exited before holding its lease');
     await sleep(20);
@@ -79,12 +65,10 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; stderr: str
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
 }
 
+/** Every run done exactly once, and no lease left behind. */
 function expectAllDoneOnce(db: string): void {
-  expect(count(db, "SELECT count(*) AS n FROM runs WHERE status = 'done'")).toBe(RUNS);
-  expect(count(db, 'SELECT count(*) AS n FROM runs')).toBe(RUNS);
-  expect(count(db, 'SELECT count(*) AS n FROM run_metrics')).toBe(RUNS);
-  expect(count(db, 'SELECT count(*) AS n FROM run_requests')).toBe(RUNS * REQUESTS);
-  expect(count(db, 'SELECT count(*) AS n FROM sweep_leases')).toBe(0);
+  expectEveryRunDoneOnce(db, RUNS, REQUESTS);
+  expect(countRows(db, 'SELECT count(*) AS n FROM sweep_leases')).toBe(0);
 }
 
 describe('schedbench sweep: one writer per sweep', () => {
@@ -92,7 +76,7 @@ describe('schedbench sweep: one writer per sweep', () => {
     const { spec, db } = setup();
     const holder = await startHolder(spec, db);
     const holderExit = exitOf(holder);
-    const before = count(db, "SELECT count(*) AS n FROM runs WHERE status = 'running'");
+    const before = countRows(db, "SELECT count(*) AS n FROM runs WHERE status = 'running'");
 
     const second = runCli(['sweep', spec, '--db', db, '--jobs', '1']);
     expect(second.code).toBe(3);
@@ -103,7 +87,7 @@ describe('schedbench sweep: one writer per sweep', () => {
       ),
     );
     expect(second.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
-    expect(count(db, "SELECT count(*) AS n FROM runs WHERE status = 'running'")).toBe(before);
+    expect(countRows(db, "SELECT count(*) AS n FROM runs WHERE status = 'running'")).toBe(before);
     // Deleting it is refused the same way.
     const del = runCli(['sweeps', 'delete', '1', '--yes', '--db', db]);
     expect(del.code).toBe(3);
@@ -121,7 +105,7 @@ describe('schedbench sweep: one writer per sweep', () => {
     holder.kill('SIGKILL');
     await gone;
     // Its lease and its running run are left behind, as after a power cut.
-    expect(count(db, 'SELECT count(*) AS n FROM sweep_leases')).toBe(1);
+    expect(countRows(db, 'SELECT count(*) AS n FROM sweep_leases')).toBe(1);
     const next = runCli(['sweep', spec, '--db', db, '--jobs', '1']);
     expect(next.stderr).not.toMatch(/being run by/);
     expect(next.code).toBe(0);
