@@ -1,6 +1,7 @@
 import type { EngineOutput } from '../engine/replica-engine.js';
 import type { IterationRecords, RequestRecords, TimeSeries } from '../engine/run-records.js';
 import type { RunMetrics } from './metric-keys.js';
+import { runDigest, type RunDigest } from './run-digest.js';
 import { computeRunMetrics, type RunMetricsContext } from './run-metrics.js';
 import { assessStability, type StabilityResult } from './stability.js';
 
@@ -13,6 +14,11 @@ export interface RunResult {
   readonly metrics: RunMetrics;
   readonly requests: RequestRecords;
   readonly timeSeries: TimeSeries;
+  /**
+   * What the charts need of the per-request records (latency order statistics, output-length
+   * bins; runner/metrics/run-digest.ts), stored with the run so reads never go back to the records.
+   */
+  readonly digest: RunDigest;
   /**
    * Whether the run was stable: the trend test of runner/metrics/stability.ts on the number of
    * requests in system over the arrival window (docs/metrics.md, "Stability").
@@ -57,6 +63,7 @@ export function runResultOf(
     metrics: computeRunMetrics(output, wallS, context),
     requests: output.records,
     timeSeries: output.timeSeries,
+    digest: runDigest(output.records),
     stability: assessStability(output.records, { endS: output.totals.endS }),
     warnings,
     ...(iterations === undefined ? {} : { iterations }),

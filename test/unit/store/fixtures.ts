@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IterationRecords } from '../../../runner/engine/run-records.js';
 import type { RunResult } from '../../../runner/metrics/run-result.js';
+import { runDigest } from '../../../runner/metrics/run-digest.js';
 import { METRIC_KEYS } from '../../../runner/metrics/metric-keys.js';
 import type { RunMetrics } from '../../../runner/metrics/metric-keys.js';
 import type { StabilityResult } from '../../../runner/metrics/stability.js';
@@ -139,21 +140,23 @@ export function sampleResult(n: number, samples = 50): RunResult {
     prefillTokens[i] = (i * 101) % 4096;
     decodeCount[i] = i % 17;
   }
+  const requests = {
+    arrival,
+    promptTokens,
+    outputTokens,
+    firstScheduled,
+    firstToken,
+    finish,
+    generatedTokens,
+    evictions,
+    preemptions,
+    recomputedTokens,
+    maxItl,
+  };
   return {
     metrics: sampleMetrics(),
-    requests: {
-      arrival,
-      promptTokens,
-      outputTokens,
-      firstScheduled,
-      firstToken,
-      finish,
-      generatedTokens,
-      evictions,
-      preemptions,
-      recomputedTokens,
-      maxItl,
-    },
+    requests,
+    digest: runDigest(requests),
     timeSeries: { t, queueLength, running, kvBlocks, prefillTokens, decodeCount },
     stability: sampleStability(true),
     warnings: ['prompt 3 exceeds the batch token limit'],
