@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { IterationRecords, RequestRecords, TimeSeries } from '../engine/run-records.js';
 import type { RunResult } from '../metrics/run-result.js';
+import { runDigest, type RunDigest } from '../metrics/run-digest.js';
 import { InputError } from '../errors.js';
 import { checkCalibration } from './calibration-check.js';
 import type { CalibrationRow, NewCalibration } from './calibration-row.js';
@@ -521,6 +522,16 @@ export class Store {
    */
   getRequestRecords(runId: number): RequestRecords {
     return this.readResults(runId, () => this.results.requests.read(runId));
+  }
+
+  /**
+   * The digest of a done run (latency order statistics and output-length bins, RunDigest): what
+   * reports and Compare draw, without reading the per-request records.
+   *
+   * @throws StoreStateError when the run does not exist or is not `done`
+   */
+  getRunDigest(runId: number): RunDigest {
+    return runDigest(this.getRequestRecords(runId));
   }
 
   /**
