@@ -12,6 +12,24 @@ import type { EngineView, Scheduler } from './scheduler.js';
 import { TimeSeriesRecorder } from './time-series-recorder.js';
 import type { TokenModel } from './token-model.js';
 
+/** Fields of a request's packed state in ReplicaEngine.req (id << 3 + field). */
+const STATUS = 0; // RequestStatus
+/**
+ * Iteration that last scheduled the request while its current run of consecutive iterations is
+ * open; 0 once the run is closed (never scheduled, evicted, or its preemption counted by the idle
+ * path). See countPreemption.
+ */
+const SCHEDULED_IN = 1;
+const PREFILLED = 2; // tokens of the prefill target in the KV cache
+const TARGET = 3; // prefill target: prompt (+ produced tokens after a vllm recompute eviction)
+const GENERATED = 4; // output tokens produced
+const KV = 5; // KV tokens held
+const BLOCKS = 6; // KV blocks held (including reservations)
+const OUTPUT = 7; // output length (the request list's)
+/** Fields of a request's token times in ReplicaEngine.tokenTimes (id << 1 + field), seconds. */
+const LAST_TOKEN = 0;
+const MAX_ITL = 1; // NaN until the second token
+
 /** Configuration of one simulated replica. */
 export interface EngineConfig {
   /** KV capacity, blocks (> 0). */
@@ -171,15 +189,13 @@ class ReplicaEngine implements EngineView {
   private readonly arrivalS: Float64Array;
   private readonly prompt: Int32Array;
   private readonly output: Int32Array;
-  // mutable per-request state
-  private readonly statusOf: Uint8Array;
-  private readonly target: Int32Array;
-  private readonly prefilled: Int32Array;
-  private readonly generated: Int32Array;
-  private readonly kv: Int32Array;
-  private readonly blocks: Int32Array;
-  private readonly scheduledIn: Int32Array;
-  private readonly lastToken: Float64Array;
+  /**
+   * The per-request state every decision and every token touches, packed: request id's fields
+   * are req[(id << 3) + FIELD] (see RequestField) and tokenTimes[(id << 1) + LAST_TOKEN | MAX_ITL],
+   * so one request's state shares one or two cache lines instead of one line per field.
+   */
+  private readonly req: Int32Array;
+  private readonly tokenTimes: Float64Array;
   // records
   private readonly firstScheduled: Float64Array;
   private readonly firstToken: Float64Array;
@@ -187,12 +203,17 @@ class ReplicaEngine implements EngineView {
   private readonly evictions: Int32Array;
   private readonly preemptions: Int32Array;
   private readonly recomputed: Int32Array;
-  private readonly maxItl: Float64Array;
-  // batch of the iteration being planned
-  private readonly batchIds: Int32Array;
+  // batch of the iteration being planned, and of the previous one (the two buffers swap)
+  private batchIds: Int32Array;
   private batchSize = 0;
-  private readonly prevBatchIds: Int32Array;
+  private prevBatchIds: Int32Array;
   private prevBatchSize = 0;
+  /** Number of the last schedule() call that returned (its preemptions are due). */
+  private checkedThrough = 0;
+  /** tokenModel === 'vllm': a prefill's last chunk emits a token. */
+  private readonly prefillEmits: boolean;
+  /** Tokens a request must have produced before it may decode: 1 with `vllm`, 0 with `paper`. */
+  private readonly minGeneratedToDecode: number;
   private readonly shape: BatchShape;
   private readonly decodeIds: Int32Array;
   private readonly prefillIds: Int32Array;
@@ -255,24 +276,25 @@ class ReplicaEngine implements EngineView {
     this.blockSize = config.blockSize;
     this.kvCapacityBlocks = config.kvCapacityBlocks;
     this.tokenModel = config.tokenModel ?? 'vllm';
+    this.prefillEmits = this.tokenModel === 'vllm';
+    this.minGeneratedToDecode = this.prefillEmits ? 1 : 0;
     this.arrivalS = requests.arrival;
     this.prompt = requests.promptTokens;
     this.output = requests.outputTokens;
-    this.statusOf = new Uint8Array(n);
-    this.target = Int32Array.from(requests.promptTokens);
-    this.prefilled = new Int32Array(n);
-    this.generated = new Int32Array(n);
-    this.kv = new Int32Array(n);
-    this.blocks = new Int32Array(n);
-    this.scheduledIn = new Int32Array(n);
-    this.lastToken = new Float64Array(n);
+    if (n >= 2 ** 28) throw new InputError(`${n} requests is more than the engine holds (2^28 - 1)`);
+    this.req = new Int32Array(n << 3); // status FUTURE (0), nothing prefilled, generated or held
+    this.tokenTimes = new Float64Array(n << 1);
+    for (let id = 0; id < n; id++) {
+      this.req[(id << 3) + TARGET] = requests.promptTokens[id];
+      this.req[(id << 3) + OUTPUT] = requests.outputTokens[id];
+      this.tokenTimes[(id << 1) + MAX_ITL] = NaN;
+    }
     this.firstScheduled = new Float64Array(n).fill(NaN);
     this.firstToken = new Float64Array(n).fill(NaN);
     this.finish = new Float64Array(n).fill(NaN);
     this.evictions = new Int32Array(n);
     this.preemptions = new Int32Array(n);
     this.recomputed = new Int32Array(n);
-    this.maxItl = new Float64Array(n).fill(NaN);
     this.batchIds = new Int32Array(n);
     this.prevBatchIds = new Int32Array(n);
     this.decodeIds = new Int32Array(n);
@@ -354,7 +376,7 @@ class ReplicaEngine implements EngineView {
     while (this.finished < n) {
       while (this.nextArrival < n && this.arrivalS[this.nextArrival] <= this.now) {
         const id = this.nextArrival++;
-        this.statusOf[id] = RequestStatus.WAITING;
+        this.req[(id << 3) + STATUS] = RequestStatus.WAITING;
         this.arrived++;
         this.scheduler.onArrival(id, this);
       }
@@ -367,7 +389,7 @@ class ReplicaEngine implements EngineView {
       shape.numDecodes = 0;
       shape.decodeKvTokens = 0;
       this.scheduler.schedule(this);
-      this.countPreemptions();
+      this.checkedThrough = this.iteration;
 
       if (this.batchSize > 0) {
         if (this.iteration > this.maxIterations) {
@@ -375,8 +397,8 @@ class ReplicaEngine implements EngineView {
         }
         return true;
       }
+      this.closeRunsAfterIdle();
       this.iteration--;
-      this.prevBatchSize = 0;
       if (this.nextArrival < n) {
         const wake = Math.min(this.arrivalS[this.nextArrival], this.horizon);
         this.kvBlockSeconds += this.used * (wake - this.now);
@@ -414,17 +436,18 @@ class ReplicaEngine implements EngineView {
     this.batchRequests += this.batchSize;
 
     // Apply prefill chunks.
+    const req = this.req;
     for (let k = 0; k < shape.numPrefills; k++) {
       const id = this.prefillIds[k];
+      const at = id << 3;
       const c = shape.prefillTokens[k];
-      this.prefilled[id] += c;
-      this.kv[id] += c;
-      if (this.prefilled[id] === this.target[id] && this.tokenModel === 'vllm') this.emitToken(id, t);
+      req[at + KV] += c;
+      if ((req[at + PREFILLED] += c) === req[at + TARGET] && this.prefillEmits) this.emitToken(id, t);
     }
     // Apply decodes.
     for (let k = 0; k < shape.numDecodes; k++) {
       const id = this.decodeIds[k];
-      this.kv[id] += 1;
+      req[(id << 3) + KV]++;
       this.emitToken(id, t);
     }
     this.recorder.record(
@@ -435,15 +458,17 @@ class ReplicaEngine implements EngineView {
       shape.totalPrefillTokens,
       shape.numDecodes,
     );
-    // Remember the batch for preemption counting, then finish completed requests.
-    this.prevBatchIds.set(this.batchIds.subarray(0, this.batchSize));
-    this.prevBatchSize = this.batchSize;
+    // Finish completed requests, then keep the batch as the previous one (closeRunsAfterIdle).
+    const batchIds = this.batchIds;
     for (let k = 0; k < this.batchSize; k++) {
-      const id = this.batchIds[k];
-      if (this.statusOf[id] === RequestStatus.ACTIVE && this.generated[id] === this.output[id]) {
-        this.finishRequest(id, t);
+      const at = batchIds[k] << 3;
+      if (req[at + STATUS] === RequestStatus.ACTIVE && req[at + GENERATED] === req[at + OUTPUT]) {
+        this.finishRequest(batchIds[k], t);
       }
     }
+    this.batchIds = this.prevBatchIds;
+    this.prevBatchIds = batchIds;
+    this.prevBatchSize = this.batchSize;
     this.end = t;
     if (this.iteration === this.nextProgress) {
       this.nextProgress += this.progress!.everyIterations;
@@ -474,6 +499,10 @@ class ReplicaEngine implements EngineView {
   }
 
   private result(): EngineOutput {
+    // Runs still open at the end: preempted when a schedule() after their last iteration returned.
+    for (let id = 0; id < this.n; id++) {
+      if (this.req[(id << 3) + STATUS] === RequestStatus.ACTIVE) this.countPreemption(id);
+    }
     let end = this.end;
     if (this.finished < this.n) end = Math.max(end, Math.min(this.now, this.horizon));
     return {
@@ -484,11 +513,11 @@ class ReplicaEngine implements EngineView {
         firstScheduled: this.firstScheduled,
         firstToken: this.firstToken,
         finish: this.finish,
-        generatedTokens: this.generated,
+        generatedTokens: Int32Array.from({ length: this.n }, (_, id) => this.req[(id << 3) + GENERATED]),
         evictions: this.evictions,
         preemptions: this.preemptions,
         recomputedTokens: this.recomputed,
-        maxItl: this.maxItl,
+        maxItl: Float64Array.from({ length: this.n }, (_, id) => this.tokenTimes[(id << 1) + MAX_ITL]),
       },
       timeSeries: this.recorder.result(),
       totals: {
@@ -505,36 +534,56 @@ class ReplicaEngine implements EngineView {
   }
 
   private emitToken(id: number, t: number): void {
-    const g = ++this.generated[id];
+    const g = ++this.req[(id << 3) + GENERATED];
+    const times = this.tokenTimes;
+    const at = id << 1;
     if (g === 1) {
       if (Number.isNaN(this.firstToken[id])) this.firstToken[id] = t;
     } else {
-      const gap = t - this.lastToken[id];
-      if (!(gap <= this.maxItl[id])) this.maxItl[id] = gap;
+      const gap = t - times[at + LAST_TOKEN];
+      if (!(gap <= times[at + MAX_ITL])) times[at + MAX_ITL] = gap;
     }
-    this.lastToken[id] = t;
+    times[at + LAST_TOKEN] = t;
   }
 
   private finishRequest(id: number, t: number): void {
-    this.statusOf[id] = RequestStatus.FINISHED;
+    this.req[(id << 3) + STATUS] = RequestStatus.FINISHED;
     this.finish[id] = t;
-    this.used -= this.blocks[id];
-    this.blocks[id] = 0;
+    this.used -= this.req[(id << 3) + BLOCKS];
+    this.req[(id << 3) + BLOCKS] = 0;
     this.active--;
     this.finished++;
-    this.finishedOutputTokens += this.output[id];
+    this.finishedOutputTokens += this.req[(id << 3) + OUTPUT];
     this.released[this.numReleased++] = id;
     this.scheduler.onFinish(id, this);
   }
 
-  /** A request that ran in the previous iteration, still holds KV and is not in this batch was paused. */
-  private countPreemptions(): void {
+  /**
+   * Preemptions (RequestRecords.preemptions): a request that ran in iteration i, still holds KV
+   * after the next schedule() and is not in its batch was paused once. Counted lazily, without a
+   * pass over the previous batch each iteration: a request's run of consecutive iterations stays
+   * open (scheduledIn[id] = its last iteration) until the request is next touched (scheduled
+   * again, evicted, or the run ends); it was paused when a schedule() after its last iteration has
+   * returned (scheduledIn < checkedThrough) and it was not evicted in that schedule (evict closes
+   * the run). Must be called before scheduledIn[id] changes; the caller closes or renews the run.
+   */
+  private countPreemption(id: number): void {
+    const last = this.req[(id << 3) + SCHEDULED_IN];
+    if (last > 0 && last < this.checkedThrough) this.preemptions[id]++;
+  }
+
+  /**
+   * After a schedule() that planned nothing (the iteration number is then reused), counts the
+   * previous batch's requests that still hold KV as paused and closes their runs.
+   */
+  private closeRunsAfterIdle(): void {
+    const ids = this.prevBatchIds;
     for (let k = 0; k < this.prevBatchSize; k++) {
-      const id = this.prevBatchIds[k];
-      if (this.statusOf[id] === RequestStatus.ACTIVE && this.scheduledIn[id] !== this.iteration) {
-        this.preemptions[id]++;
-      }
+      const id = ids[k];
+      if (this.req[(id << 3) + STATUS] === RequestStatus.ACTIVE) this.preemptions[id]++;
+      this.req[(id << 3) + SCHEDULED_IN] = 0;
     }
+    this.prevBatchSize = 0;
   }
 
   private violation(rule: EngineRule, detail: string): never {
@@ -543,16 +592,16 @@ class ReplicaEngine implements EngineView {
 
   private checkSchedulable(id: number): void {
     if (!(id >= 0 && id < this.n && Number.isInteger(id))) this.violation('not-arrived', `no request #${id}`);
-    const s = this.statusOf[id];
+    const s = this.req[(id << 3) + STATUS];
     if (s === RequestStatus.FUTURE)
       this.violation('not-arrived', `request #${id} arrives at ${this.arrivalS[id]} s`);
     if (s === RequestStatus.FINISHED) this.violation('finished-request', `request #${id} already finished`);
-    if (this.scheduledIn[id] === this.iteration)
+    if (this.req[(id << 3) + SCHEDULED_IN] === this.iteration)
       this.violation('scheduled-twice', `request #${id} is already in the batch`);
   }
 
   private allocate(id: number, tokensAfter: number, what: string): void {
-    const extra = blocksFor(tokensAfter, this.blockSize) - this.blocks[id];
+    const extra = blocksFor(tokensAfter, this.blockSize) - this.req[(id << 3) + BLOCKS];
     if (extra > 0) {
       if (this.used + extra > this.kvCapacityBlocks) {
         this.violation(
@@ -560,7 +609,7 @@ class ReplicaEngine implements EngineView {
           `${what} of request #${id} needs ${extra} more block(s) but only ${this.kvCapacityBlocks - this.used} of ${this.kvCapacityBlocks} are free`,
         );
       }
-      this.blocks[id] += extra;
+      this.req[(id << 3) + BLOCKS] += extra;
       this.used += extra;
     }
   }
@@ -579,106 +628,147 @@ class ReplicaEngine implements EngineView {
     return this.prompt[id];
   }
   prefillTarget(id: number): number {
-    return this.target[id];
+    return this.req[(id << 3) + TARGET];
   }
   prefilledTokens(id: number): number {
-    return this.prefilled[id];
+    return this.req[(id << 3) + PREFILLED];
   }
   remainingPrefill(id: number): number {
-    return this.target[id] - this.prefilled[id];
+    return this.req[(id << 3) + TARGET] - this.req[(id << 3) + PREFILLED];
   }
   generatedTokens(id: number): number {
-    return this.generated[id];
+    return this.req[(id << 3) + GENERATED];
   }
   kvTokens(id: number): number {
-    return this.kv[id];
+    return this.req[(id << 3) + KV];
   }
   blocksHeld(id: number): number {
-    return this.blocks[id];
+    return this.req[(id << 3) + BLOCKS];
   }
   status(id: number): number {
-    return this.statusOf[id];
+    return this.req[(id << 3) + STATUS];
   }
   isScheduled(id: number): boolean {
-    return this.scheduledIn[id] === this.iteration;
+    return this.req[(id << 3) + SCHEDULED_IN] === this.iteration;
   }
   oracleOutputTokens(id: number): number {
-    return this.output[id];
+    return this.req[(id << 3) + OUTPUT];
   }
   blocksToPrefill(id: number, tokens: number): number {
-    return Math.max(0, blocksFor(this.kv[id] + tokens, this.blockSize) - this.blocks[id]);
+    return Math.max(
+      0,
+      blocksFor(this.req[(id << 3) + KV] + tokens, this.blockSize) - this.req[(id << 3) + BLOCKS],
+    );
   }
   blocksToDecode(id: number): number {
-    return Math.max(0, blocksFor(this.kv[id] + 1, this.blockSize) - this.blocks[id]);
+    // The request's blocks hold blocks * blockSize tokens (at least ceil(kv / blockSize)); the
+    // decode writes token kv + 1, so it needs a block exactly when they are all taken.
+    return this.req[(id << 3) + KV] >= this.req[(id << 3) + BLOCKS] * this.blockSize ? 1 : 0;
   }
 
   // ---- EngineView: decisions ----
   prefill(id: number, tokens: number, reserveTokens = 0): void {
     this.checkSchedulable(id);
-    const remaining = this.target[id] - this.prefilled[id];
+    const remaining = this.req[(id << 3) + TARGET] - this.req[(id << 3) + PREFILLED];
     if (!(Number.isInteger(tokens) && tokens >= 1 && tokens <= remaining)) {
       this.violation(
         'prefill-overrun',
         `request #${id} has ${remaining} prompt token(s) left to prefill, chunk was ${tokens}`,
       );
     }
-    this.allocate(id, Math.max(this.kv[id] + tokens, reserveTokens), 'prefill');
-    if (this.statusOf[id] === RequestStatus.WAITING) {
-      this.statusOf[id] = RequestStatus.ACTIVE;
+    this.allocate(id, Math.max(this.req[(id << 3) + KV] + tokens, reserveTokens), 'prefill');
+    if (this.req[(id << 3) + STATUS] === RequestStatus.WAITING) {
+      this.req[(id << 3) + STATUS] = RequestStatus.ACTIVE;
       this.active++;
     }
     if (Number.isNaN(this.firstScheduled[id])) this.firstScheduled[id] = this.now;
-    this.scheduledIn[id] = this.iteration;
+    this.countPreemption(id);
+    this.req[(id << 3) + SCHEDULED_IN] = this.iteration;
     this.batchIds[this.batchSize++] = id;
     const shape = this.shape;
     const k = shape.numPrefills++;
     this.prefillIds[k] = id;
     shape.prefillTokens[k] = tokens;
-    shape.prefillKvBefore[k] = this.kv[id];
+    shape.prefillKvBefore[k] = this.req[(id << 3) + KV];
     shape.totalPrefillTokens += tokens;
   }
 
   decode(id: number): void {
-    this.checkSchedulable(id);
-    if (this.statusOf[id] !== RequestStatus.ACTIVE || this.prefilled[id] < this.target[id]) {
-      this.violation(
-        'decode-before-prefill',
-        `request #${id} is ${statusName(this.statusOf[id])} with ${this.target[id] - this.prefilled[id]} prompt token(s) left to prefill`,
-      );
+    const req = this.req;
+    const at = id << 3;
+    const iteration = this.iteration;
+    const last = req[at + SCHEDULED_IN];
+    // One test for every rule a valid decode passes; the rule broken, if any, is named by
+    // rejectDecode.
+    if (
+      !(id >>> 0 === id && id < this.n) ||
+      req[at + STATUS] !== RequestStatus.ACTIVE ||
+      last === iteration ||
+      req[at + PREFILLED] < req[at + TARGET] ||
+      req[at + GENERATED] < this.minGeneratedToDecode
+    ) {
+      this.rejectDecode(id);
     }
-    if (this.tokenModel === 'vllm' && this.generated[id] === 0) {
-      this.violation(
-        'decode-before-prefill',
-        `request #${id} has not produced its first token from prefill yet`,
-      );
+    const kv = req[at + KV];
+    if (kv >= req[at + BLOCKS] * this.blockSize) {
+      // The decode's token needs a new block (see blocksToDecode).
+      if (this.used >= this.kvCapacityBlocks) {
+        this.violation(
+          'kv-capacity',
+          `decode of request #${id} needs 1 more block(s) but only ${this.kvCapacityBlocks - this.used} of ${this.kvCapacityBlocks} are free`,
+        );
+      }
+      req[at + BLOCKS]++;
+      this.used++;
     }
-    this.allocate(id, this.kv[id] + 1, 'decode');
-    this.scheduledIn[id] = this.iteration;
+    if (last > 0 && last < this.checkedThrough) this.preemptions[id]++; // countPreemption
+    req[at + SCHEDULED_IN] = iteration;
     this.batchIds[this.batchSize++] = id;
     const shape = this.shape;
     this.decodeIds[shape.numDecodes++] = id;
-    shape.decodeKvTokens += this.kv[id] + 1;
+    shape.decodeKvTokens += kv + 1;
+  }
+
+  /** Throws the violation of a decode that failed decode's combined test, rules in their order. */
+  private rejectDecode(id: number): never {
+    this.checkSchedulable(id);
+    if (
+      this.req[(id << 3) + STATUS] !== RequestStatus.ACTIVE ||
+      this.req[(id << 3) + PREFILLED] < this.req[(id << 3) + TARGET]
+    ) {
+      this.violation(
+        'decode-before-prefill',
+        `request #${id} is ${statusName(this.req[(id << 3) + STATUS])} with ${this.req[(id << 3) + TARGET] - this.req[(id << 3) + PREFILLED]} prompt token(s) left to prefill`,
+      );
+    }
+    this.violation(
+      'decode-before-prefill',
+      `request #${id} has not produced its first token from prefill yet`,
+    );
   }
 
   evict(id: number): void {
-    if (this.statusOf[id] !== RequestStatus.ACTIVE) {
-      this.violation('evict-without-kv', `request #${id} is ${statusName(this.statusOf[id])}`);
+    if (!(id >>> 0 === id && id < this.n)) this.violation('evict-without-kv', `no request #${id}`);
+    if (this.req[(id << 3) + STATUS] !== RequestStatus.ACTIVE) {
+      this.violation('evict-without-kv', `request #${id} is ${statusName(this.req[(id << 3) + STATUS])}`);
     }
-    if (this.scheduledIn[id] === this.iteration) {
+    if (this.req[(id << 3) + SCHEDULED_IN] === this.iteration) {
       this.violation('evict-scheduled', `request #${id} is already in this iteration's batch`);
     }
-    this.used -= this.blocks[id];
-    this.blocks[id] = 0;
-    this.recomputed[id] += this.kv[id];
-    this.kv[id] = 0;
-    this.prefilled[id] = 0;
+    this.countPreemption(id);
+    this.req[(id << 3) + SCHEDULED_IN] = 0;
+    this.used -= this.req[(id << 3) + BLOCKS];
+    this.req[(id << 3) + BLOCKS] = 0;
+    this.recomputed[id] += this.req[(id << 3) + KV];
+    this.req[(id << 3) + KV] = 0;
+    this.req[(id << 3) + PREFILLED] = 0;
     this.evictions[id]++;
     if (this.tokenModel === 'vllm') {
-      this.target[id] = this.prompt[id] + this.generated[id];
+      this.req[(id << 3) + TARGET] = this.prompt[id] + this.req[(id << 3) + GENERATED];
     } else {
-      this.generated[id] = 0;
+      this.req[(id << 3) + GENERATED] = 0;
     }
-    this.statusOf[id] = RequestStatus.WAITING;
+    this.req[(id << 3) + STATUS] = RequestStatus.WAITING;
     this.active--;
     this.released[this.numReleased++] = id;
   }

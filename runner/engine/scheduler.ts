@@ -5,7 +5,8 @@ import type { TokenModel } from './token-model.js';
  * implements it; every decision is validated on the spot and a broken rule throws a
  * PolicyViolationError naming the policy, the iteration and the rule.
  *
- * Requests are numbered 0..n-1 in arrival order. Output lengths are hidden behind
+ * Requests are numbered 0..n-1 in arrival order; a read with any other id returns an unspecified
+ * number (decisions with one throw a PolicyViolationError). Output lengths are hidden behind
  * `oracleOutputTokens`: only policies that are clairvoyant by design (WAIT's known types, MC-SF's
  * oracle predictions) may call it.
  */

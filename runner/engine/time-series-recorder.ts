@@ -16,6 +16,8 @@ export class TimeSeriesRecorder {
   private size = 0;
   private stride = 1;
   private seen = 0;
+  /** Index (in offered samples) of the next one kept: a multiple of stride. */
+  private nextKept = 0;
 
   /**
    * @param capacity maximum number of samples kept, an even number >= 2 (default 2,048)
@@ -41,8 +43,9 @@ export class TimeSeriesRecorder {
     prefillTokens: number,
     decodeCount: number,
   ): void {
-    if (this.seen++ % this.stride !== 0) return;
+    if (this.seen++ !== this.nextKept) return;
     if (this.size === this.capacity) this.halve();
+    this.nextKept += this.stride;
     const i = this.size++;
     this.t[i] = t;
     this.queueLength[i] = queueLength;

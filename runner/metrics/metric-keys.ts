@@ -38,6 +38,7 @@ export const METRIC_KEYS = [
   'batch_size_mean',
   'iterations',
   'sim_wall_s',
+  'sim_cpu_s',
 ] as const;
 
 /** One of the stored metric keys. */

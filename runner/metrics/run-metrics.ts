@@ -16,6 +16,11 @@ export interface RunMetricsContext {
    * the KV cache (`oversize: skip`); default 0. They count as not good in `slo_attainment`.
    */
   readonly rejected?: number;
+  /**
+   * CPU seconds of the thread that simulated the run (the `sim_cpu_s` metric); absent or null
+   * where unmeasured (no per-thread CPU clock, runs on a GPU worker).
+   */
+  readonly simCpuS?: number | null;
 }
 
 /**
@@ -35,7 +40,7 @@ export interface RunMetricsContext {
  *
  * @param output the engine's output for the run
  * @param simWallS wall-clock seconds the simulation took
- * @param context the run's SLO and rejected requests (none by default)
+ * @param context the run's SLO, rejected requests and simulation CPU time (none by default)
  */
 export function computeRunMetrics(
   output: EngineOutput,
@@ -47,10 +52,15 @@ export function computeRunMetrics(
   const n = r.arrival.length;
   const slo = context.slo ?? null;
   const rejected = context.rejected ?? 0;
-  const ttft: number[] = [];
-  const tpot: number[] = [];
-  const e2e: number[] = [];
-  const queueDelay: number[] = [];
+  // Per completed request, in typed arrays: their sort() is numeric with no comparator, an order of
+  // magnitude faster than Array.prototype.sort with one. No NaN gets in (completed requests have
+  // every time), so the order is the comparator sort's.
+  const ttftAll = new Float64Array(n);
+  const tpotAll = new Float64Array(n);
+  const e2eAll = new Float64Array(n);
+  const queueDelayAll = new Float64Array(n);
+  let completed = 0;
+  let multiToken = 0;
   let outputTokens = 0;
   let totalTokens = 0;
   let preemptions = 0;
@@ -62,15 +72,18 @@ export function computeRunMetrics(
     recomputed += r.recomputedTokens[i];
     if (Number.isNaN(r.finish[i])) continue;
     const arrival = r.arrival[i];
-    ttft.push(r.firstToken[i] - arrival);
-    e2e.push(r.finish[i] - arrival);
-    queueDelay.push(r.firstScheduled[i] - arrival);
-    if (r.outputTokens[i] > 1) tpot.push((r.finish[i] - r.firstToken[i]) / (r.outputTokens[i] - 1));
+    ttftAll[completed] = r.firstToken[i] - arrival;
+    e2eAll[completed] = r.finish[i] - arrival;
+    queueDelayAll[completed++] = r.firstScheduled[i] - arrival;
+    if (r.outputTokens[i] > 1)
+      tpotAll[multiToken++] = (r.finish[i] - r.firstToken[i]) / (r.outputTokens[i] - 1);
     outputTokens += r.outputTokens[i];
     totalTokens += r.outputTokens[i] + r.promptTokens[i];
   }
-  const completed = e2e.length;
-  for (const a of [ttft, tpot, e2e, queueDelay]) a.sort((x, y) => x - y);
+  const ttft = ttftAll.subarray(0, completed).sort();
+  const tpot = tpotAll.subarray(0, multiToken).sort();
+  const e2e = e2eAll.subarray(0, completed).sort();
+  const queueDelay = queueDelayAll.subarray(0, completed).sort();
   const makespan = t.endS - t.startS;
   const perSecond = (x: number): number | null => (makespan > 0 ? x / makespan : null);
   const offered = n + rejected;
@@ -109,6 +122,7 @@ export function computeRunMetrics(
     batch_size_mean: t.iterations > 0 ? t.batchRequests / t.iterations : null,
     iterations: t.iterations,
     sim_wall_s: simWallS,
+    sim_cpu_s: context.simCpuS ?? null,
   };
 }
 

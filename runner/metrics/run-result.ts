@@ -42,7 +42,8 @@ export interface RunResult {
  * @param output what the engine returned (simulate or simulateOn)
  * @param wallS wall seconds the run took (the `sim_wall_s` metric)
  * @param iterations the measured iterations of a run on a GPU worker; undefined for simulated runs
- * @param context the run's SLO and the requests rejected before it (computeRunMetrics)
+ * @param context the run's SLO, the requests rejected before it and the CPU seconds the simulation
+ *   took (the `sim_cpu_s` metric; computeRunMetrics)
  */
 export function runResultOf(
   output: EngineOutput,

@@ -218,7 +218,7 @@ export class NestedWaitScheduler implements Scheduler {
     this.budgets = Int32Array.from(plan.budgets);
     this.inside = new Int32Array(m);
     this.tokenModel = ctx.tokenModel;
-    this.queues = new StageQueues(sink + 1);
+    this.queues = new StageQueues(sink + 1, n);
     this.queuedAt = new Int32Array(n).fill(NONE);
     this.batch = new Int32Array(n);
     this.resumeStage = new Int32Array(n).fill(1);

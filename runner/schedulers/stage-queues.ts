@@ -9,82 +9,99 @@
  * mean (WAIT: one contiguous range of numbers per type, stage s of type j at base_j + s; Nested
  * WAIT: the stage itself) and remembers which queue holds each request.
  *
- * Data structure: one ring buffer per queue (power-of-two capacity, allocated at its first push,
- * doubled when full), a count per queue and a bitset of the non-empty queues. A batch walk costs
- * O(ids taken + non-empty queues + queues spanned / 32): empty stages are skipped a 32-bit word at
- * a time, and taking the front of a queue is O(1) besides copying the ids out. Removing an id from the middle
- * of a queue costs O(ids behind it) (evictions, and requests that finish right after being
- * queued at the back).
+ * Data structure: intrusive doubly linked lists in flat typed arrays, so that a queue costs no
+ * object and no buffer of its own (WAIT keeps one queue per (type, stage), tens of thousands of
+ * them, most holding one prompt): per queue its head, tail and size (one Int32Array, three slots
+ * per queue), per request id its successor, predecessor and queue. An id is in at most
+ * one queue at a time (pushing an id that is queued throws), which is how both policies use them.
+ * A bitset marks the non-empty queues. A batch walk costs O(ids taken + non-empty queues + queues
+ * spanned / 32): empty stages are skipped a 32-bit word at a time. Pushes, popFront and remove
+ * are O(1); at and removeAt O(min(i, size - i)).
  */
 
-const EMPTY = new Int32Array(0);
-
-/** One stage queue: a ring buffer of request ids (capacity 0 or a power of two). */
-class Ring {
-  buf: Int32Array = EMPTY;
-  /** Index in buf of the front id. */
-  start = 0;
-  count = 0;
-}
+const NONE = -1;
 
 /** Numbered FIFO queues of request ids with a bitset of the non-empty ones (see the module comment). */
 export class StageQueues {
   /** Number of queues; queues are numbered 0 .. queueCount - 1. */
   readonly queueCount: number;
-  private readonly rings: Ring[];
+  /** Queue q: head id at 3q, tail id at 3q + 1 (NONE when empty), size at 3q + 2. */
+  private readonly ends: Int32Array;
+  /** Per id: the next id towards the back of its queue, the previous one, and its queue (NONE if none). */
+  private next: Int32Array;
+  private prev: Int32Array;
+  private queueOf: Int32Array;
   /** Bit q % 32 of word q >> 5 is set iff queue q is not empty. */
   private readonly nonEmpty: Int32Array;
 
-  /** @param queueCount number of queues (>= 0) */
-  constructor(queueCount: number) {
+  /**
+   * @param queueCount number of queues (>= 0)
+   * @param idCount ids expected, 0 .. idCount - 1 (the id arrays grow past it when needed)
+   */
+  constructor(queueCount: number, idCount = 0) {
     this.queueCount = queueCount;
-    this.rings = [];
-    for (let q = 0; q < queueCount; q++) this.rings.push(new Ring());
+    this.ends = new Int32Array(3 * queueCount);
+    for (let q = 0; q < queueCount; q++) {
+      this.ends[3 * q] = NONE;
+      this.ends[3 * q + 1] = NONE;
+    }
+    const ids = Math.max(16, idCount);
+    this.next = new Int32Array(ids);
+    this.prev = new Int32Array(ids);
+    this.queueOf = new Int32Array(ids).fill(NONE);
     this.nonEmpty = new Int32Array((queueCount >> 5) + 1);
   }
 
   /** Number of ids in queue q. */
   size(q: number): number {
-    return this.rings[q].count;
+    return this.ends[3 * q + 2];
   }
 
   /** The i-th id of queue q from the front (0 = front). @throws RangeError unless 0 <= i < size(q) */
   at(q: number, i: number): number {
-    const r = this.rings[q];
-    if (!(i >= 0 && i < r.count)) throw new RangeError(`stage queue ${q}: no id at ${i}`);
-    return r.buf[(r.start + i) & (r.buf.length - 1)];
+    if (!(i >= 0 && i < this.ends[3 * q + 2])) throw new RangeError(`stage queue ${q}: no id at ${i}`);
+    return this.nodeAt(q, i);
   }
 
-  /** Appends `id` at the back of queue q. */
+  /** Appends `id` at the back of queue q. @throws RangeError when `id` is already in a queue */
   pushBack(q: number, id: number): void {
-    const r = this.rings[q];
-    const n = r.count;
-    if (n === r.buf.length) grow(r);
-    const buf = r.buf;
-    buf[(r.start + n) & (buf.length - 1)] = id;
-    r.count = n + 1;
-    if (n === 0) this.nonEmpty[q >> 5] |= 1 << (q & 31);
+    this.claim(q, id);
+    const ends = this.ends;
+    const tail = ends[3 * q + 1];
+    this.prev[id] = tail;
+    this.next[id] = NONE;
+    if (tail === NONE) {
+      ends[3 * q] = id;
+      this.nonEmpty[q >> 5] |= 1 << (q & 31);
+    } else {
+      this.next[tail] = id;
+    }
+    ends[3 * q + 1] = id;
+    ends[3 * q + 2]++;
   }
 
-  /** Inserts `id` at the front of queue q. */
+  /** Inserts `id` at the front of queue q. @throws RangeError when `id` is already in a queue */
   pushFront(q: number, id: number): void {
-    const r = this.rings[q];
-    const n = r.count;
-    if (n === r.buf.length) grow(r);
-    const s = (r.start - 1) & (r.buf.length - 1);
-    r.buf[s] = id;
-    r.start = s;
-    r.count = n + 1;
-    if (n === 0) this.nonEmpty[q >> 5] |= 1 << (q & 31);
+    this.claim(q, id);
+    const ends = this.ends;
+    const head = ends[3 * q];
+    this.next[id] = head;
+    this.prev[id] = NONE;
+    if (head === NONE) {
+      ends[3 * q + 1] = id;
+      this.nonEmpty[q >> 5] |= 1 << (q & 31);
+    } else {
+      this.prev[head] = id;
+    }
+    ends[3 * q] = id;
+    ends[3 * q + 2]++;
   }
 
   /** Removes and returns the front id of queue q. @throws RangeError when the queue is empty */
   popFront(q: number): number {
-    const r = this.rings[q];
-    if (r.count === 0) throw new RangeError(`popFront on empty stage queue ${q}`);
-    const id = r.buf[r.start];
-    r.start = (r.start + 1) & (r.buf.length - 1);
-    if (--r.count === 0) this.nonEmpty[q >> 5] &= ~(1 << (q & 31));
+    const id = this.ends[3 * q];
+    if (id === NONE) throw new RangeError(`popFront on empty stage queue ${q}`);
+    this.unlink(q, id);
     return id;
   }
 
@@ -94,41 +111,19 @@ export class StageQueues {
    * @throws RangeError unless 0 <= i < size(q)
    */
   removeAt(q: number, i: number): number {
-    const r = this.rings[q];
-    const n = r.count;
-    if (!(i >= 0 && i < n)) throw new RangeError(`stage queue ${q}: no id at ${i}`);
-    const buf = r.buf;
-    const mask = buf.length - 1;
-    const s = r.start;
-    const id = buf[(s + i) & mask];
-    if (i < n - 1 - i) {
-      // Shift the ids in front of it back by one.
-      for (let k = i; k > 0; k--) buf[(s + k) & mask] = buf[(s + k - 1) & mask];
-      r.start = (s + 1) & mask;
-    } else {
-      // Shift the ids behind it forward by one.
-      for (let k = i; k < n - 1; k++) buf[(s + k) & mask] = buf[(s + k + 1) & mask];
-    }
-    if (--r.count === 0) this.nonEmpty[q >> 5] &= ~(1 << (q & 31));
+    const id = this.at(q, i);
+    this.unlink(q, id);
     return id;
   }
 
   /**
-   * Removes `id` from queue q, keeping the others' order. Searches from the back, so it costs
-   * O(ids behind it).
+   * Removes `id` from queue q, keeping the others' order; O(1).
    * @returns whether `id` was in queue q
    */
   remove(q: number, id: number): boolean {
-    const r = this.rings[q];
-    const buf = r.buf;
-    const mask = buf.length - 1;
-    for (let i = r.count - 1; i >= 0; i--) {
-      if (buf[(r.start + i) & mask] === id) {
-        this.removeAt(q, i);
-        return true;
-      }
-    }
-    return false;
+    if (!(id >= 0 && id < this.queueOf.length) || this.queueOf[id] !== q) return false;
+    this.unlink(q, id);
+    return true;
   }
 
   /**
@@ -153,7 +148,7 @@ export class StageQueues {
 
   /**
    * Like select, but also removes the ids written to `out` from their queues (the rest of each
-   * queue keeps its order); O(1) per queue besides copying the ids.
+   * queue keeps its order); O(1) per queue besides visiting the ids taken.
    */
   take(highest: number, lowest: number, limit: number | Int32Array, out: Int32Array): number {
     return this.walk(highest, lowest, limit, out, true);
@@ -169,7 +164,7 @@ export class StageQueues {
     if (highest < lowest || highest < 0) return 0;
     const limits = typeof limit === 'number' ? null : limit;
     const uniform = typeof limit === 'number' ? limit : 0;
-    const { rings, nonEmpty } = this;
+    const { ends, nonEmpty, next, prev, queueOf } = this;
     const lowestWord = lowest >> 5;
     let n = 0;
     let w = highest >> 5;
@@ -187,20 +182,34 @@ export class StageQueues {
           break;
         }
         word &= ~(1 << bit);
-        const r = rings[q];
         const cap = limits === null ? uniform : limits[q];
-        const size = r.count;
+        const size = ends[3 * q + 2];
         const taken = cap < size ? cap : size;
         if (taken <= 0) continue;
-        const buf = r.buf;
-        const mask = buf.length - 1;
-        const s = r.start;
+        let id = ends[3 * q];
         if (out === null) n += taken;
-        else for (let i = 0; i < taken; i++) out[n++] = buf[(s + i) & mask];
+        else if (detach) {
+          for (let i = 0; i < taken; i++) {
+            out[n++] = id;
+            queueOf[id] = NONE;
+            id = next[id];
+          }
+        } else {
+          for (let i = 0; i < taken; i++) {
+            out[n++] = id;
+            id = next[id];
+          }
+        }
         if (detach) {
-          r.start = (s + taken) & mask;
-          r.count = size - taken;
-          if (size === taken) emptied |= 1 << bit;
+          // id: the first one left in the queue, if any.
+          ends[3 * q] = id;
+          ends[3 * q + 2] = size - taken;
+          if (size === taken) {
+            ends[3 * q + 1] = NONE;
+            emptied |= 1 << bit;
+          } else {
+            prev[id] = NONE;
+          }
         }
       }
       if (emptied !== 0) nonEmpty[w] &= ~emptied;
@@ -208,14 +217,53 @@ export class StageQueues {
       word = nonEmpty[w];
     }
   }
-}
 
-/** Doubles a ring's buffer (at least 4 slots), its ids moved to the front. */
-function grow(r: Ring): void {
-  const old = r.buf;
-  const next = new Int32Array(Math.max(4, old.length * 2));
-  const mask = old.length - 1;
-  for (let i = 0; i < r.count; i++) next[i] = old[(r.start + i) & mask];
-  r.buf = next;
-  r.start = 0;
+  /** Records that `id` joins queue q, growing the id arrays when needed. @throws RangeError when it is queued */
+  private claim(q: number, id: number): void {
+    if (!(q >= 0 && q < this.queueCount)) throw new RangeError(`no stage queue ${q}`);
+    if (!(id >= 0)) throw new RangeError(`no request #${id}`);
+    if (id >= this.queueOf.length) this.growIds(id + 1);
+    const now = this.queueOf[id];
+    if (now !== NONE) throw new RangeError(`request #${id} is already in stage queue ${now}`);
+    this.queueOf[id] = q;
+  }
+
+  /** Takes `id` out of queue q (where it is). */
+  private unlink(q: number, id: number): void {
+    const { ends, next, prev } = this;
+    const p = prev[id];
+    const s = next[id];
+    if (p === NONE) ends[3 * q] = s;
+    else next[p] = s;
+    if (s === NONE) ends[3 * q + 1] = p;
+    else prev[s] = p;
+    this.queueOf[id] = NONE;
+    if (--ends[3 * q + 2] === 0) this.nonEmpty[q >> 5] &= ~(1 << (q & 31));
+  }
+
+  /** The i-th id of queue q (0 <= i < size), walked from the nearer end. */
+  private nodeAt(q: number, i: number): number {
+    const size = this.ends[3 * q + 2];
+    if (i < size - 1 - i) {
+      let id = this.ends[3 * q];
+      for (let k = 0; k < i; k++) id = this.next[id];
+      return id;
+    }
+    let id = this.ends[3 * q + 1];
+    for (let k = size - 1; k > i; k--) id = this.prev[id];
+    return id;
+  }
+
+  /** Grows the id arrays to hold ids below `ids` (at least doubling). */
+  private growIds(ids: number): void {
+    const length = Math.max(ids, 2 * this.queueOf.length);
+    const grow = (a: Int32Array, fill: number): Int32Array => {
+      const b = new Int32Array(length).fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.next = grow(this.next, NONE);
+    this.prev = grow(this.prev, NONE);
+    this.queueOf = grow(this.queueOf, NONE);
+  }
 }

@@ -11,6 +11,7 @@ import {
   waitTypeBudgets,
 } from '../fluid/wait-thresholds.js';
 import type { SchedulerContext } from './scheduler-context.js';
+import { StageLists } from './stage-lists.js';
 import { StageQueues } from './stage-queues.js';
 
 const positiveInt = z.number().int().positive().max(2_147_483_647); // Int32, as the engine holds it
@@ -144,13 +145,16 @@ function resolveThresholds(spec: WaitSpec, types: PromptType[], ctx: SchedulerCo
  *
  * Warnings from checkWaitThresholds are recorded on the run at the first schedule() call.
  * The output length is read through view.oracleOutputTokens only to know in which iteration a
- * prompt leaves its last stage, and from the request list to size the stage queues (bookkeeping;
- * the decisions use the type alone).
+ * prompt leaves its last stage (bookkeeping; the decisions use the type alone).
  *
- * Data structures: the (type, stage) queues (StageQueues, stage-queues.ts, shared with Nested
- * WAIT: type j's stages are one contiguous range of queues, walked highest first over a bitset of
- * the non-empty ones) and the admission order of the prompts holding KV (an intrusive list), so
- * an iteration costs O(batch + stages / 32 + types), plus O(stage queue length) per eviction.
+ * Data structures: the stage-0 queue of each type (StageQueues, stage-queues.ts, shared with
+ * Nested WAIT), the (type, stage >= 1) queues as one list per type in batch-walk order
+ * (StageLists, stage-lists.ts) and the admission order of the prompts holding KV (an intrusive
+ * list), so an iteration costs O(types + prompts in flight of the types taking part), plus
+ * O(prompts in flight of the victim's type) per eviction. When nothing can be evicted and a
+ * type's walk takes all its prompts in flight (no stage over its limit), they decode and move
+ * up a stage in place in the list (StageLists.wholeWalk); the result is the same as taking them
+ * off their queues and pushing them back one stage higher.
  */
 export class WaitScheduler implements Scheduler {
   readonly name = 'wait';
@@ -168,18 +172,18 @@ export class WaitScheduler implements Scheduler {
   private readonly budget: Float64Array;
   /** 1 with tokenModel `paper` (l'+1 stages), 0 with `vllm` (l' stages). */
   private readonly extraStage: number;
-  /** The type-j prompts at stage s, FIFO, are stage queue firstQueue[j] + s. */
-  private readonly queues: StageQueues;
-  /** Number of type j's stage-0 queue; its stages s follow at firstQueue[j] + s. */
-  private readonly firstQueue: Int32Array;
-  /** Stages of type j: its requests' largest output length + extraStage (>= 1). */
-  private readonly stageCount: Int32Array;
+  /** Stage-0 queue of type j: queue j. */
+  private readonly stage0: StageQueues;
+  /** The type-j prompts at stages s >= 1 (stage of a request: stageOf). */
+  private readonly inFlight: StageLists;
   /** Requests of type j still in its queues (arrived, not in their last iteration). */
   private readonly queued: Int32Array;
   private readonly stageOf: Int32Array;
   /** Round in which a request was planned to decode (0 = not planned). */
   private readonly plannedIn: Int32Array;
   private round = 0;
+  /** Type j's prompts in flight that must re-prefill (evicted with tokenModel `vllm`, not yet prefilled again). */
+  private readonly reprefills: Int32Array;
   private arrived = 0;
   /** KV holders in admission order (doubly linked; the tail is evicted first). */
   private readonly prev: Int32Array;
@@ -188,9 +192,18 @@ export class WaitScheduler implements Scheduler {
   private tail = -1;
   /** Plan buffers of the iteration being scheduled. */
   private readonly picked: Int32Array;
+  private readonly segmentType: Int32Array;
+  /** The taking-part types of the iteration being planned, with their limits (see schedule). */
+  private readonly partType: Int32Array;
+  private readonly partStageCap: Float64Array;
+  private readonly partStage0Cap: Float64Array;
+  /** Prompts of partType[p]'s stage-0 queue that may be admitted this iteration (from its front). */
+  private readonly admitCount: Int32Array;
+  /** The stage a request leaves after: its output length + extraStage (read at its arrival). */
+  private readonly lastStage: Int32Array;
+  private readonly segmentEnd: Int32Array;
   private readonly decodes: Int32Array;
   private readonly prefills: Int32Array;
-  private readonly admissions: Int32Array;
   private pendingWarnings: string[] | null;
 
   /**
@@ -231,40 +244,37 @@ export class WaitScheduler implements Scheduler {
     const m = this.types.length;
     this.cap = Int32Array.from(this.thresholds);
     this.budget = Float64Array.from(waitTypeBudgets(this.types, this.thresholds, ctx.tokenModel));
-    // Queue sizes only: a request leaves its type's queues after stage output + extraStage - 1.
-    this.stageCount = new Int32Array(m).fill(1);
-    for (let id = 0; id < n; id++) {
-      const j = this.typeOf[id];
-      this.stageCount[j] = Math.max(this.stageCount[j], ctx.requests.outputTokens[id] + this.extraStage);
-    }
-    this.firstQueue = new Int32Array(m);
-    let queueCount = 0;
-    for (let j = 0; j < m; j++) {
-      this.firstQueue[j] = queueCount;
-      queueCount += this.stageCount[j];
-    }
-    this.queues = new StageQueues(queueCount);
+    this.stage0 = new StageQueues(m, n);
     this.queued = new Int32Array(m);
+    this.reprefills = new Int32Array(m);
     this.stageOf = new Int32Array(n);
+    this.inFlight = new StageLists(this.typeOf, m, this.stageOf);
     this.plannedIn = new Int32Array(n);
     this.prev = new Int32Array(n);
     this.next = new Int32Array(n);
     this.linked = new Uint8Array(n);
     this.picked = new Int32Array(n);
+    this.segmentType = new Int32Array(m);
+    this.partType = new Int32Array(m);
+    this.partStageCap = new Float64Array(m);
+    this.partStage0Cap = new Float64Array(m);
+    this.admitCount = new Int32Array(m);
+    this.lastStage = new Int32Array(n);
+    this.segmentEnd = new Int32Array(m);
     this.decodes = new Int32Array(n);
     this.prefills = new Int32Array(n);
-    this.admissions = new Int32Array(n);
   }
 
   reservedBlocks(): number {
     return 0;
   }
 
-  onArrival(id: number): void {
+  onArrival(id: number, view: EngineView): void {
+    this.lastStage[id] = view.oracleOutputTokens(id) + this.extraStage;
     this.arrived++;
     const j = this.typeOf[id];
     this.stageOf[id] = 0;
-    this.queues.pushBack(this.firstQueue[j], id);
+    this.stage0.pushBack(j, id);
     this.queued[j]++;
   }
 
@@ -282,15 +292,14 @@ export class WaitScheduler implements Scheduler {
     // 1. `code`: nothing runs unless some type qualifies (or all requests have arrived).
     if (code && !drain && !this.someTypeQualifies()) return;
     const round = ++this.round;
-    const { queues, picked, decodes, prefills, admissions, plannedIn } = this;
+    const { stage0, inFlight, picked, decodes, prefills, plannedIn } = this;
+    const { partType, partStageCap, partStage0Cap, admitCount, segmentType, segmentEnd } = this;
 
-    // 1-2. Plan: pop the prompts of every taking-part type off their stage queues.
-    let nd = 0;
-    let np = 0;
-    let na = 0;
+    // 1. The taking-part types, with the most prompts each runs per stage s >= 1 and at stage 0.
+    let parts = 0;
+    let listed = 0;
+    let allWhole = true;
     for (let j = 0; j < this.types.length; j++) {
-      const q0 = this.firstQueue[j];
-      // Most prompts that run per stage s >= 1, and at stage 0.
       let stageCap: number;
       let stage0Cap: number;
       if (code) {
@@ -299,62 +308,129 @@ export class WaitScheduler implements Scheduler {
         stage0Cap = this.stage0Limit(j);
       } else {
         const cap = this.cap[j];
-        if (drain ? this.queued[j] === 0 : queues.size(q0) < cap) continue;
+        if (drain ? this.queued[j] === 0 : stage0.size(j) < cap) continue;
         stageCap = drain ? Infinity : cap;
         stage0Cap = cap;
       }
-      // Stages s >= 1, highest first: the first min(limit, n_js) prompts of each.
-      const taken = queues.take(q0 + this.stageCount[j] - 1, q0 + 1, stageCap, picked);
-      for (let i = 0; i < taken; i++) {
-        const id = picked[i];
-        if (view.remainingPrefill(id) > 0) {
-          prefills[np++] = id;
-        } else {
-          decodes[nd++] = id;
-          plannedIn[id] = round;
-        }
-      }
-      let k = Math.min(stage0Cap, queues.size(q0));
-      while (k-- > 0) admissions[na++] = queues.popFront(q0);
+      partType[parts] = j;
+      partStageCap[parts] = stageCap;
+      partStage0Cap[parts++] = stage0Cap;
+      listed += inFlight.size(j);
+      if (inFlight.wholeWalk(j, stageCap) < 0) allWhole = false;
     }
-
-    // 3. Make room for the decodes, evicting the most recently admitted KV holders.
-    // A decode adds at most one block, so nd free blocks always suffice.
-    if (nd > view.freeBlocks()) {
+    // Nothing is evicted (3.) when the decodes' new blocks fit in the free blocks: surely when the
+    // prompts in flight of the taking-part types do (a decode adds at most one block), else
+    // counted when the walk takes every one of them (all but the re-prefills decode). Then each
+    // type's decodes run as soon as it is planned (in the same order as after planning every type).
+    const free = view.freeBlocks();
+    let roomy = listed <= free;
+    if (!roomy && allWhole) {
       let need = 0;
-      for (let i = 0; i < nd; i++) need += view.blocksToDecode(decodes[i]);
-      while (need > view.freeBlocks() && this.tail >= 0) {
-        const victim = this.tail;
-        const planned = plannedIn[victim] === round;
-        if (planned) {
-          need -= view.blocksToDecode(victim);
-          plannedIn[victim] = 0;
+      for (let p = 0; p < parts; p++) {
+        const j = partType[p];
+        const count = inFlight.size(j);
+        const start = inFlight.listStart(j);
+        const reprefills = this.reprefills[j] > 0;
+        for (let i = start; i < start + count; i++) {
+          const id = inFlight.items[i];
+          if (!(reprefills && view.remainingPrefill(id) > 0)) need += view.blocksToDecode(id);
         }
-        this.evict(victim, planned, view);
       }
-    }
-    for (let i = 0; i < nd; i++) {
-      const id = decodes[i];
-      if (plannedIn[id] !== round) continue;
-      view.decode(id);
-      this.advance(id, view);
+      roomy = need <= free;
     }
 
-    // Prefills: re-prefills, then new prompts, while their blocks fit.
-    for (let i = 0; i < na; i++) prefills[np++] = admissions[i];
+    // 2. Plan: pop the prompts of every taking-part type off their stage queues, in type order.
+    // Unless roomy, the decodes of segmentType[g] are decodes[segmentEnd[g - 1] .. segmentEnd[g]).
+    let segments = 0;
+    let nd = 0;
+    let np = 0;
+    for (let p = 0; p < parts; p++) {
+      const j = partType[p];
+      const stageCap = partStageCap[p];
+      // Stages s >= 1, highest first: the first min(limit, n_js) prompts of each; they decode,
+      // or re-prefill when evicted since their last stage.
+      const whole = roomy ? inFlight.wholeWalk(j, stageCap) : -1;
+      if (whole >= 0) {
+        np = this.decodeInPlace(j, whole, np, view);
+      } else {
+        const from = nd;
+        if (this.reprefills[j] === 0) {
+          nd += inFlight.take(j, stageCap, decodes, nd);
+        } else {
+          const taken = inFlight.take(j, stageCap, picked, 0);
+          for (let i = 0; i < taken; i++) {
+            const id = picked[i];
+            if (view.remainingPrefill(id) > 0) prefills[np++] = id;
+            else decodes[nd++] = id;
+          }
+        }
+        if (roomy) {
+          this.decodeTaken(j, from, nd, false, view);
+          nd = from;
+        } else {
+          segmentType[segments] = j;
+          segmentEnd[segments++] = nd;
+        }
+      }
+      admitCount[p] = Math.max(0, Math.min(partStage0Cap[p], stage0.size(j)));
+    }
+
+    if (!roomy) {
+      // 3. Make room for the decodes, evicting the most recently admitted KV holders.
+      // A decode adds at most one block, so nd free blocks always suffice.
+      let evicted = false;
+      if (nd > view.freeBlocks()) {
+        let need = 0;
+        for (let i = 0; i < nd; i++) {
+          need += view.blocksToDecode(decodes[i]);
+          plannedIn[decodes[i]] = round;
+        }
+        while (need > view.freeBlocks() && this.tail >= 0) {
+          const victim = this.tail;
+          const planned = plannedIn[victim] === round;
+          if (planned) {
+            need -= view.blocksToDecode(victim);
+            plannedIn[victim] = 0;
+          }
+          this.evict(victim, planned, view);
+          evicted = true;
+        }
+      }
+      for (let g = 0, from = 0; g < segments; g++) {
+        this.decodeTaken(segmentType[g], from, segmentEnd[g], evicted, view);
+        from = segmentEnd[g];
+      }
+    }
+
+    // Prefills: re-prefills, then new prompts (the first admitCount[p] of each taking-part type's
+    // stage-0 queue, which stay queued until admitted), while their blocks fit.
     let admitted = 0;
     for (; admitted < np; admitted++) {
       const id = prefills[admitted];
       const tokens = view.remainingPrefill(id);
       if (view.blocksToPrefill(id, tokens) > view.freeBlocks()) break;
       view.prefill(id, tokens);
+      this.reprefills[this.typeOf[id]]--;
       this.link(id);
-      this.advance(id, view);
+      this.advance(id);
     }
-    for (let i = np - 1; i >= admitted; i--) {
-      const id = prefills[i];
-      queues.pushFront(this.firstQueue[this.typeOf[id]] + this.stageOf[id], id);
+    if (admitted === np) {
+      admit: for (let p = 0; p < parts; p++) {
+        const j = partType[p];
+        for (let k = admitCount[p]; k > 0; k--) {
+          const id = stage0.at(j, 0);
+          const tokens = view.remainingPrefill(id);
+          if (view.blocksToPrefill(id, tokens) > view.freeBlocks()) break admit;
+          stage0.popFront(j);
+          view.prefill(id, tokens);
+          this.link(id);
+          this.advance(id);
+        }
+      }
     }
+    // Re-prefills that did not fit return to the front of their stage.
+    for (let i = np - 1; i >= admitted; i--) inFlight.pushFront(this.typeOf[prefills[i]], prefills[i]);
+    inFlight.settle();
   }
 
   /**
@@ -363,31 +439,86 @@ export class WaitScheduler implements Scheduler {
    * before any of type j's prompts leave their queues for this iteration's batch.
    */
   private stage0Limit(j: number): number {
-    const inFlight = this.queued[j] - this.queues.size(this.firstQueue[j]);
+    const inFlight = this.queued[j] - this.stage0.size(j);
     return Math.min(this.cap[j], Math.floor(this.budget[j] - inFlight));
+  }
+
+  /**
+   * Decodes the taken prompts decodes[from, to) of type j in order (skipping the planned ones
+   * evicted this round when `evicted`), then re-lists those with a stage left one stage higher
+   * (see advance), in the same order.
+   */
+  private decodeTaken(j: number, from: number, to: number, evicted: boolean, view: EngineView): void {
+    const { decodes, plannedIn, stageOf, round } = this;
+    let next = from;
+    for (let i = from; i < to; i++) {
+      const id = decodes[i];
+      if (evicted && plannedIn[id] !== round) continue;
+      view.decode(id);
+      const s = stageOf[id] + 1;
+      if (s >= this.lastStage[id]) {
+        this.queued[j]--;
+      } else {
+        stageOf[id] = s;
+        decodes[next++] = id;
+      }
+    }
+    this.inFlight.pushBackAll(j, decodes, from, next);
+  }
+
+  /**
+   * The same as taking type j's whole list (`count` prompts, StageLists.wholeWalk), sorting out
+   * the re-prefills and decodeTaken, without moving the prompts that decode: each moves up one
+   * stage in place in the lists' storage, or leaves after its last stage. The re-prefills leave
+   * the list for prefills[np ..] (they return to it when prefilled or held back).
+   * @returns the new number of prefills
+   */
+  private decodeInPlace(j: number, count: number, np: number, view: EngineView): number {
+    const { inFlight, stageOf, lastStage, prefills } = this;
+    const items = inFlight.items;
+    const start = inFlight.listStart(j);
+    const reprefills = this.reprefills[j] > 0;
+    let kept = start;
+    for (let i = start; i < start + count; i++) {
+      const id = items[i];
+      if (reprefills && view.remainingPrefill(id) > 0) {
+        prefills[np++] = id;
+        continue;
+      }
+      view.decode(id);
+      const s = stageOf[id] + 1;
+      if (s >= lastStage[id]) {
+        this.queued[j]--;
+      } else {
+        stageOf[id] = s;
+        items[kept++] = id;
+      }
+    }
+    inFlight.endWholeWalk(j, kept - start);
+    return np;
   }
 
   /** `code` variant: whether some type has n_j0 >= k_j (a batch forms). */
   private someTypeQualifies(): boolean {
     for (let j = 0; j < this.types.length; j++) {
-      if (this.queues.size(this.firstQueue[j]) >= this.stage0Limit(j)) return true;
+      if (this.stage0.size(j) >= this.stage0Limit(j)) return true;
     }
     return false;
   }
 
-  /** Moves a request that runs this iteration to its next stage, or out when this is its last. */
-  private advance(id: number, view: EngineView): void {
+  /**
+   * Moves a request that runs this iteration to its next stage, or out when this is its last.
+   * (schedule does the same for the decodes inline, a type at a time.)
+   */
+  private advance(id: number): void {
     const j = this.typeOf[id];
     const s = this.stageOf[id] + 1;
-    if (s >= view.oracleOutputTokens(id) + this.extraStage) {
+    if (s >= this.lastStage[id]) {
       this.queued[j]--;
       return;
     }
-    if (s >= this.stageCount[j]) {
-      throw new Error(`wait: request #${id} outlives the output lengths of the SchedulerContext`);
-    }
     this.stageOf[id] = s;
-    this.queues.pushBack(this.firstQueue[j] + s, id);
+    this.inFlight.pushBack(j, id);
   }
 
   /**
@@ -396,16 +527,15 @@ export class WaitScheduler implements Scheduler {
    */
   private evict(id: number, planned: boolean, view: EngineView): void {
     const j = this.typeOf[id];
-    const stage = this.stageOf[id];
     this.unlink(id);
     view.evict(id);
-    const q0 = this.firstQueue[j];
     if (view.tokenModel === 'paper') {
-      if (!planned) this.queues.remove(q0 + stage, id);
+      if (!planned) this.inFlight.remove(j, id);
       this.stageOf[id] = 0;
-      this.queues.pushBack(q0, id);
-    } else if (planned) {
-      this.queues.pushFront(q0 + stage, id);
+      this.stage0.pushBack(j, id);
+    } else {
+      this.reprefills[j]++;
+      if (planned) this.inFlight.pushFront(j, id);
     }
   }
 

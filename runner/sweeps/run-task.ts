@@ -13,6 +13,7 @@ import type { SchedulerContext } from '../schedulers/scheduler-context.js';
 import type { RequestList } from '../workloads/request-list.js';
 import type { Slo } from '../workloads/slo-spec.js';
 import { throttledRunProgress } from './run-progress.js';
+import { threadCpuSeconds } from './thread-cpu-time.js';
 
 /** Everything one run needs; plain data, so it crosses to a worker thread by structured clone. */
 export interface RunTask {
@@ -58,7 +59,9 @@ export function schedulerContextOf(task: RunTask, machine: Machine): SchedulerCo
 
 /**
  * Simulates one run and computes its metrics and its stability verdict (assessStability with
- * the default settings; arrivals after the end of a run stopped by a horizon are left out).
+ * the default settings; arrivals after the end of a run stopped by a horizon are left out). The
+ * simulation is timed in wall seconds (`sim_wall_s`) and in CPU seconds of the calling thread
+ * (`sim_cpu_s`, threadCpuSeconds; null where the platform has no per-thread CPU clock).
  * Pure: no I/O, so it runs in the CLI's process or in a worker thread alike.
  * @param onProgress receives the run's live progress, about 4 times per second of wall time at
  *   most (throttledRunProgress); the result is the same with or without it
@@ -70,6 +73,7 @@ export function executeRun(task: RunTask, onProgress?: (p: EngineProgress) => vo
     throw new Error(`run ${task.runId} executes on GPU worker ${task.machine.worker}, not in the simulator`);
   }
   const machine = resolveMachine(task.machine);
+  const cpuStarted = threadCpuSeconds();
   const started = performance.now();
   const output = simulate(
     task.requests,
@@ -84,5 +88,7 @@ export function executeRun(task: RunTask, onProgress?: (p: EngineProgress) => vo
     createScheduler(task.policy, schedulerContextOf(task, machine)),
   );
   const wall = (performance.now() - started) / 1000;
-  return runResultOf(output, wall, undefined, { slo: task.slo, rejected: task.rejected });
+  const cpuEnded = threadCpuSeconds();
+  const cpu = cpuStarted === null || cpuEnded === null ? null : cpuEnded - cpuStarted;
+  return runResultOf(output, wall, undefined, { slo: task.slo, rejected: task.rejected, simCpuS: cpu });
 }

@@ -27,6 +27,7 @@ const NEUTRAL = new Set<string>([
   'batch_size_mean',
   'iterations',
   'sim_wall_s',
+  'sim_cpu_s',
 ]);
 
 /** The direction in which `key` improves. */

@@ -202,6 +202,7 @@ export const METRIC_GROUPS: readonly {
       { key: 'batch_size_mean', label: 'Batch size, mean' },
       { key: 'iterations', label: 'Iterations' },
       { key: 'sim_wall_s', label: 'Simulation wall time (s)' },
+      { key: 'sim_cpu_s', label: 'Simulation CPU time (s)' },
     ],
   },
 ];

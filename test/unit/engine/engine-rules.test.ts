@@ -78,6 +78,21 @@ describe('the engine validates every decision of a policy', () => {
     ).toBe('evict-scheduled');
   });
 
+  it('rejects decisions on ids that are no request, even after both requests hold KV', () => {
+    const afterPrefill = (decide: (v: EngineView) => void) =>
+      violation((v) => {
+        if (v.iteration === 1) {
+          v.prefill(0, 4);
+          v.prefill(1, 4);
+        } else decide(v);
+      });
+    for (const id of [0.5, 1.5, -1, 2, 2 ** 29]) {
+      expect(afterPrefill((v) => v.decode(id)).rule, `decode ${id}`).toBe('not-arrived');
+      expect(afterPrefill((v) => v.evict(id)).rule, `evict ${id}`).toBe('evict-without-kv');
+      expect(afterPrefill((v) => v.prefill(id, 1)).rule, `prefill ${id}`).toBe('not-arrived');
+    }
+  });
+
   it('rejects scheduling a request that has not arrived', () => {
     const late = requestList([
       [0, 1, 1],

@@ -88,6 +88,7 @@ const WITHOUT_SLO: RunMetrics = {
   batch_size_mean: 2,
   iterations: 16,
   sim_wall_s: 0.125,
+  sim_cpu_s: null,
 };
 
 function expectMetrics(actual: RunMetrics, expected: RunMetrics): void {
@@ -103,6 +104,10 @@ describe('goodput and SLO attainment (vLLM bench serve --goodput)', () => {
   it('are null without an SLO; every other key as worked by hand', () => {
     expectMetrics(computeRunMetrics(handOutput(), 0.125), WITHOUT_SLO);
     expectMetrics(computeRunMetrics(handOutput(), 0.125, { slo: null }), WITHOUT_SLO);
+    expectMetrics(computeRunMetrics(handOutput(), 0.125, { simCpuS: 0.0625 }), {
+      ...WITHOUT_SLO,
+      sim_cpu_s: 0.0625,
+    });
   });
 
   it('count a completed request as good when it meets every bound, boundary included', () => {

@@ -43,7 +43,7 @@ describe('determinism and common random numbers', () => {
       results.push(
         runs.map((r) => ({
           policy: r.policy,
-          metrics: { ...r.metrics, sim_wall_s: 0 },
+          metrics: { ...r.metrics, sim_wall_s: 0, sim_cpu_s: 0 },
           finish: [...store.getRequestRecords(r.id).finish],
         })),
       );

@@ -89,7 +89,7 @@ describe('executeSweep with a signal (runs in this thread)', () => {
     const { store: plain, file: plainFile } = setup();
     const reference = await executeSweep(planSweep(plainFile), plain, { jobs: 1 });
     const strip = (s: Store, id: number) =>
-      s.listRuns({ sweepId: id }).map((r) => ({ ...r.metrics, sim_wall_s: 0, key: r.runKey }));
+      s.listRuns({ sweepId: id }).map((r) => ({ ...r.metrics, sim_wall_s: 0, sim_cpu_s: 0, key: r.runKey }));
     expect(strip(store, outcome.sweepId)).toEqual(strip(plain, reference.sweepId));
     store.close();
     plain.close();
