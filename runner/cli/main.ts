@@ -1,55 +1,89 @@
 import { Command, CommanderError, Option } from 'commander';
+import { availableParallelism } from 'node:os';
+import { PolicyViolationError } from '../engine/policy-violation.js';
 import { InputError } from '../errors.js';
 import { MigrationError } from '../store/migration-error.js';
 import { sqliteErrorCode } from '../store/sqlite-error-code.js';
+import type { Store } from '../store/store.js';
 import { StoreStateError } from '../store/store-state-error.js';
 import { SweepBusyError } from '../store/sweep-busy-error.js';
-import { SlurmError } from '../workers/slurm-client.js';
-import { Store } from '../store/store.js';
-import { PolicyViolationError } from '../engine/policy-violation.js';
-import { WorkerError } from '../workers/worker-client.js';
-import { COMPARE_FORMATS, compareCommand, type CompareFormat } from './compare-command.js';
-import { defaultDatabasePath } from '../store/default-database.js';
-import { FLUID_FORMATS, fluidCommand, type FluidFormat } from './fluid-command.js';
-import { CAPACITY_FORMATS, capacityCommand, type CapacityFormat } from './capacity-command.js';
-import { IMPORT_FORMATS, importCommand, type ImportFormat } from './import-command.js';
-import { MACHINES_FORMATS, machinesListCommand, type MachinesFormat } from './machines-command.js';
-import { availableParallelism } from 'node:os';
-import { API_OPS } from '../api/api-contract.js';
-import { apiCommand } from './api-command.js';
-import { ExitCode } from './exit-codes.js';
-import { gpuReportCommand } from './gpu-report-command.js';
-import { parseGpuReportOptions, type GpuReportRawOptions } from './gpu-report-options.js';
-import { TARGET_UTILISATION } from './gpu-report-twin-runs.js';
-import { TwinRunError } from './twin-run-error.js';
-import { profileCommand, type ProfileCommandOptions } from './profile-command.js';
+import type { CapacityFormat } from './capacity-command.js';
+import type { CompareFormat } from './compare-command.js';
 import {
-  addMachineCommand,
-  checkMachineCommand,
-  removeMachineCommand,
-  type AddMachineOptions,
-} from './worker-machines-command.js';
-import { nonNegativeInt, oneOf, positiveInt, tcpPort } from './parse-options.js';
-import { chooseSweep, REPORT_FORMATS, writeSweepReport, type ReportFormat } from './report-command.js';
-import { openExistingStore, requireDatabase, useStore } from './open-store.js';
-import { packageVersion } from './package-version.js';
-import { parseColumns, parseRateRange, RUNS_FORMATS, runsCommand, type RunsFormat } from './runs-command.js';
-import { DEFAULT_SERVE_PORT, serveCommand } from './serve-command.js';
-import { sweepCommand, type SweepCliOptions } from './sweep-command.js';
-import { shardCommand } from './shard-command.js';
-import { registerSweepsCommands } from './sweeps-command.js';
-import {
-  defaultSummaryFormat,
+  CAPACITY_FORMATS,
+  COMPARE_FORMATS,
+  DEFAULT_SERVE_PORT,
+  FLUID_FORMATS,
+  IMPORT_FORMATS,
+  MACHINES_FORMATS,
+  REPORT_FORMATS,
+  RUNS_FORMATS,
   SUMMARY_FORMATS,
-  summaryCommand,
-  type SummaryFormat,
-} from './summary-command.js';
+  TARGET_UTILISATION,
+} from './command-choices.js';
+import { ExitCode } from './exit-codes.js';
+import type { FluidFormat } from './fluid-command.js';
+import type { GpuReportRawOptions } from './gpu-report-options.js';
+import type { ImportFormat } from './import-command.js';
+import type { MachinesFormat } from './machines-command.js';
+import { packageVersion } from './package-version.js';
+import { nonNegativeInt, oneOf, positiveInt, tcpPort } from './parse-options.js';
+import type { ProfileCommandOptions } from './profile-command.js';
+import type { ReportFormat } from './report-command.js';
+import type { RunsFormat } from './runs-command.js';
+import type { SummaryFormat } from './summary-command.js';
+import type { SweepCliOptions } from './sweep-command.js';
+import type { AddMachineOptions } from './worker-machines-command.js';
+
+/**
+ * The commands declared in this file, each of which loads its module only when it runs
+ * (`await import` in its action), so that starting the CLI costs commander and the declarations.
+ * Two more are declared only when they may be shown or run ({@link declaresEverything}): `api`,
+ * whose description lists the API's operations (api-contract.ts and zod), and `sweeps`, whose
+ * declarations live with their implementation (sweeps-command.ts and the store).
+ */
+const LAZY_COMMANDS = new Set([
+  'sweep',
+  'shard',
+  'runs',
+  'compare',
+  'summary',
+  'capacity',
+  'machines',
+  'profile',
+  'gpu-report',
+  'fluid',
+  'report',
+  'import',
+  'serve',
+]);
+
+/**
+ * Whether the program must declare every command: unless the first word of `argv` names one of
+ * {@link LAZY_COMMANDS} (its help and errors show no other command), or there is no word and the
+ * version is asked for. The top-level help, `help`, `api`, `sweeps` and an unknown word (its
+ * error suggests a command and shows the help) need them all.
+ * @param argv as process.argv (node, script, arguments)
+ */
+function declaresEverything(argv: readonly string[]): boolean {
+  const args = argv.slice(2);
+  const word = args.find((a) => !a.startsWith('-'));
+  if (word !== undefined) return !LAZY_COMMANDS.has(word);
+  const asksVersion = args.includes('-v') || args.includes('--version');
+  const asksHelp = args.includes('-h') || args.includes('--help');
+  return !asksVersion || asksHelp;
+}
 
 /**
  * The `schedbench` command line (commander). Every command reads and writes through the runner:
- * the same code path as the desktop app. Exit codes: see ExitCode.
+ * the same code path as the desktop app. Exit codes: see ExitCode. Declaring a command loads
+ * nothing but its option choices (command-choices.ts); its action imports its module when it
+ * runs, so `--version`, `--help` and `sweep` start without the reports, the API server or the
+ * GPU workers. `api` and `sweeps` are declared only when needed ({@link declaresEverything}).
+ * @param setExit records the exit code of a command that does not throw
+ * @param argv as process.argv
  */
-function buildProgram(setExit: (code: number) => void): Command {
+async function buildProgram(setExit: (code: number) => void, argv: readonly string[]): Promise<Command> {
   const program = new Command('schedbench')
     .description('Benchmark LLM-inference scheduling policies on a simulated replica.')
     .version(packageVersion(), '-v, --version', 'print the version of schedbench')
@@ -59,17 +93,19 @@ function buildProgram(setExit: (code: number) => void): Command {
     new Option('--db <file>', 'SQLite database (default: $SCHEDBENCH_DB or the user data directory)');
   // Commands that only read (and those that need a registered machine) never create a database;
   // those that only read open it read-only (`mode` 'read': no WAL switch, no migration).
-  const withStore = <T>(
+  const withStore = async <T>(
     db: string | undefined,
     fn: (store: Store) => T,
     mode: 'create' | 'existing' | 'read' = 'read',
-  ): T =>
-    useStore(
-      mode === 'create'
-        ? Store.open(db ?? defaultDatabasePath())
-        : openExistingStore(db, { readonly: mode === 'read' }),
-      fn,
-    );
+  ): Promise<T> => {
+    const { openExistingStore, useStore } = await import('./open-store.js');
+    if (mode !== 'create') return useStore(openExistingStore(db, { readonly: mode === 'read' }), fn);
+    const [{ Store }, { defaultDatabasePath }] = await Promise.all([
+      import('../store/store.js'),
+      import('../store/default-database.js'),
+    ]);
+    return useStore(Store.open(db ?? defaultDatabasePath()), fn);
+  };
 
   program
     .command('sweep')
@@ -124,6 +160,10 @@ function buildProgram(setExit: (code: number) => void): Command {
               jobsPerTask: jobs,
             }
           : undefined;
+      const [{ sweepCommand }, { defaultDatabasePath }] = await Promise.all([
+        import('./sweep-command.js'),
+        import('../store/default-database.js'),
+      ]);
       setExit(
         await sweepCommand(spec, {
           db: o.db ?? defaultDatabasePath(),
@@ -146,6 +186,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (manifest: string, o: { task: string; jobs?: string }) => {
       const task = nonNegativeInt('--task', o.task);
       const jobs = o.jobs === undefined ? 1 : positiveInt('--jobs', o.jobs);
+      const { shardCommand } = await import('./shard-command.js');
       setExit(await shardCommand(manifest, task, jobs));
     });
 
@@ -162,7 +203,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--format <format>', `output format: ${RUNS_FORMATS.join(', ')}`, 'table')
     .addOption(dbOption())
     .action(
-      (o: {
+      async (o: {
         sweep?: string;
         policy?: string;
         rate?: string;
@@ -172,11 +213,12 @@ function buildProgram(setExit: (code: number) => void): Command {
       }) => {
         const format = oneOf<RunsFormat>('--format', o.format, RUNS_FORMATS);
         const sweepId = o.sweep === undefined ? undefined : positiveInt('--sweep', o.sweep);
+        const { parseColumns, parseRateRange, runsCommand } = await import('./runs-command.js');
         const columns = o.columns === undefined ? undefined : parseColumns(o.columns);
         const rate = o.rate === undefined ? undefined : parseRateRange(o.rate);
         const policies = o.policy?.split(',').map((p) => p.trim());
         process.stdout.write(
-          withStore(o.db, (store) => runsCommand(store, { format, sweepId, columns, rate, policies })),
+          await withStore(o.db, (store) => runsCommand(store, { format, sweepId, columns, rate, policies })),
         );
       },
     );
@@ -188,11 +230,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--format <format>', `output format: ${COMPARE_FORMATS.join(', ')}`, 'table')
     .option('--twins', 'put each GPU-in-the-loop run beside its simulated twin on profile:WORKER/MODEL')
     .addOption(dbOption())
-    .action((ids: string[], o: { format: string; twins?: boolean; db?: string }) => {
+    .action(async (ids: string[], o: { format: string; twins?: boolean; db?: string }) => {
       const format = oneOf<CompareFormat>('--format', o.format, COMPARE_FORMATS);
       const runIds = ids.map((id) => positiveInt('RUN_ID', id));
+      const { compareCommand } = await import('./compare-command.js');
       process.stdout.write(
-        withStore(o.db, (store) => compareCommand(store, runIds, format, { twins: o.twins === true })),
+        await withStore(o.db, (store) => compareCommand(store, runIds, format, { twins: o.twins === true })),
       );
     });
 
@@ -208,14 +251,21 @@ function buildProgram(setExit: (code: number) => void): Command {
       `output format: ${SUMMARY_FORMATS.join(', ')} (default: table on a terminal, else markdown)`,
     )
     .addOption(dbOption())
-    .action((id: string | undefined, o: { latest?: boolean; format?: string; db?: string }) => {
+    .action(async (id: string | undefined, o: { latest?: boolean; format?: string; db?: string }) => {
       const format =
-        o.format === undefined
-          ? defaultSummaryFormat()
-          : oneOf<SummaryFormat>('--format', o.format, SUMMARY_FORMATS);
+        o.format === undefined ? undefined : oneOf<SummaryFormat>('--format', o.format, SUMMARY_FORMATS);
+      const [{ defaultSummaryFormat, summaryCommand }, { chooseSweep }] = await Promise.all([
+        import('./summary-command.js'),
+        import('./report-command.js'),
+      ]);
       process.stdout.write(
-        withStore(o.db, (store) =>
-          summaryCommand(store, chooseSweep(store, id, o.latest), format, () => store),
+        await withStore(o.db, (store) =>
+          summaryCommand(
+            store,
+            chooseSweep(store, id, o.latest),
+            format ?? defaultSummaryFormat(),
+            () => store,
+          ),
         ),
       );
     });
@@ -229,10 +279,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--latest', 'the most recent sweep in the database')
     .option('--format <format>', `output format: ${CAPACITY_FORMATS.join(', ')}`, 'table')
     .addOption(dbOption())
-    .action((id: string | undefined, o: { latest?: boolean; format: string; db?: string }) => {
+    .action(async (id: string | undefined, o: { latest?: boolean; format: string; db?: string }) => {
       const format = oneOf<CapacityFormat>('--format', o.format, CAPACITY_FORMATS);
+      const [{ capacityCommand }, { chooseSweep }] = await Promise.all([
+        import('./capacity-command.js'),
+        import('./report-command.js'),
+      ]);
       process.stdout.write(
-        withStore(o.db, (store) =>
+        await withStore(o.db, (store) =>
           capacityCommand(store, chooseSweep(store, id, o.latest), format, () => store),
         ),
       );
@@ -248,8 +302,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--format <format>', `output format: ${MACHINES_FORMATS.join(', ')}`, 'table')
     .addOption(dbOption())
-    .action((o: { format: string; db?: string }) => {
+    .action(async (o: { format: string; db?: string }) => {
       const format = oneOf<MachinesFormat>('--format', o.format, MACHINES_FORMATS);
+      const { machinesListCommand } = await import('./machines-command.js');
       process.stdout.write(machinesListCommand(o.db, format));
     });
   machines
@@ -275,10 +330,11 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--python <path>', 'Python interpreter with PyTorch on the machine (default /usr/bin/python3)')
     .addOption(dbOption())
-    .action((name: string, o: AddMachineOptions & { port?: string; db?: string }) => {
+    .action(async (name: string, o: AddMachineOptions & { port?: string; db?: string }) => {
       const port = o.port === undefined ? undefined : positiveInt('--port', o.port);
+      const { addMachineCommand } = await import('./worker-machines-command.js');
       process.stdout.write(
-        withStore(o.db, (store) => addMachineCommand(store, name, { ...o, port }), 'create'),
+        await withStore(o.db, (store) => addMachineCommand(store, name, { ...o, port }), 'create'),
       );
     });
   machines
@@ -287,6 +343,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<name>', 'registered machine')
     .addOption(dbOption())
     .action(async (name: string, o: { db?: string }) => {
+      const [{ openExistingStore }, { checkMachineCommand }] = await Promise.all([
+        import('./open-store.js'),
+        import('./worker-machines-command.js'),
+      ]);
       const store = openExistingStore(o.db);
       try {
         const outcome = await checkMachineCommand(store, name);
@@ -301,8 +361,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('forget a worker machine (its calibrations and runs are kept)')
     .argument('<name>', 'registered machine')
     .addOption(dbOption())
-    .action((name: string, o: { db?: string }) => {
-      process.stdout.write(withStore(o.db, (store) => removeMachineCommand(store, name), 'existing'));
+    .action(async (name: string, o: { db?: string }) => {
+      const { removeMachineCommand } = await import('./worker-machines-command.js');
+      process.stdout.write(await withStore(o.db, (store) => removeMachineCommand(store, name), 'existing'));
     });
 
   program
@@ -356,6 +417,10 @@ function buildProgram(setExit: (code: number) => void): Command {
           repeats: positiveInt('--repeats', o.repeats),
           warmup: nonNegativeInt('--warmup', o.warmup),
         };
+        const [{ openExistingStore }, { profileCommand }] = await Promise.all([
+          import('./open-store.js'),
+          import('./profile-command.js'),
+        ]);
         const store = openExistingStore(o.db);
         try {
           const report = await profileCommand(store, name, options, (line) =>
@@ -418,9 +483,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--warmup <n>', 'untimed iterations per shape', '2')
     .option('--timeout-s <s>', 'seconds to wait for one worker reply', '600')
     .action(async (raw: GpuReportRawOptions, command: Command) => {
+      const { parseGpuReportOptions } = await import('./gpu-report-options.js');
       const options = parseGpuReportOptions(raw);
       // The program's args are `gpu-report` and every word after it, as given (the report repeats them).
       const argv = command.parent!.args.slice(1);
+      const [{ gpuReportCommand }, { TwinRunError }] = await Promise.all([
+        import('./gpu-report-command.js'),
+        import('./twin-run-error.js'),
+      ]);
       try {
         const out = await gpuReportCommand(options, argv, (line) =>
           process.stderr.write(`gpu-report: ${line}\n`),
@@ -441,8 +511,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<spec>', 'sweep spec (YAML)')
     .option('--format <format>', `output format: ${FLUID_FORMATS.join(', ')}`, 'table')
     .addOption(dbOption())
-    .action((spec: string, o: { format: string; db?: string }) => {
+    .action(async (spec: string, o: { format: string; db?: string }) => {
       const format = oneOf<FluidFormat>('--format', o.format, FLUID_FORMATS);
+      const [{ openExistingStore, requireDatabase }, { fluidCommand }] = await Promise.all([
+        import('./open-store.js'),
+        import('./fluid-command.js'),
+      ]);
       if (o.db !== undefined) requireDatabase(o.db);
       let store: Store | undefined;
       try {
@@ -464,14 +538,17 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <file>', 'output file (default: schedbench-sweep-<id>.<format>)')
     .option('--format <format>', `output format: ${REPORT_FORMATS.join(', ')}`, 'html')
     .addOption(dbOption())
-    .action((id: string | undefined, o: { latest?: boolean; out?: string; format: string; db?: string }) => {
-      const format = oneOf<ReportFormat>('--format', o.format, REPORT_FORMATS);
-      const path = withStore(o.db, (store) => {
-        const sweepId = chooseSweep(store, id, o.latest);
-        return writeSweepReport(store, sweepId, o.out ?? `schedbench-sweep-${sweepId}.${format}`, format);
-      });
-      process.stdout.write(`${path}\n`);
-    });
+    .action(
+      async (id: string | undefined, o: { latest?: boolean; out?: string; format: string; db?: string }) => {
+        const format = oneOf<ReportFormat>('--format', o.format, REPORT_FORMATS);
+        const { chooseSweep, writeSweepReport } = await import('./report-command.js');
+        const path = await withStore(o.db, (store) => {
+          const sweepId = chooseSweep(store, id, o.latest);
+          return writeSweepReport(store, sweepId, o.out ?? `schedbench-sweep-${sweepId}.${format}`, format);
+        });
+        process.stdout.write(`${path}\n`);
+      },
+    );
 
   program
     .command('import')
@@ -481,9 +558,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<file>', 'the schedbench database to import (it is only read)')
     .option('--format <format>', `output format: ${IMPORT_FORMATS.join(', ')}`, 'text')
     .addOption(dbOption())
-    .action((file: string, o: { format: string; db?: string }) => {
+    .action(async (file: string, o: { format: string; db?: string }) => {
       const format = oneOf<ImportFormat>('--format', o.format, IMPORT_FORMATS);
-      process.stdout.write(withStore(o.db, (store) => importCommand(store, file, format), 'create'));
+      const { importCommand } = await import('./import-command.js');
+      process.stdout.write(await withStore(o.db, (store) => importCommand(store, file, format), 'create'));
     });
 
   program
@@ -503,9 +581,19 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (o: { port?: string; jobs?: string; db?: string; dataDir: string[] }) => {
       const port = o.port === undefined ? DEFAULT_SERVE_PORT : tcpPort('--port', o.port);
       const jobs = o.jobs === undefined ? undefined : positiveInt('--jobs', o.jobs);
+      const [{ serveCommand }, { defaultDatabasePath }] = await Promise.all([
+        import('./serve-command.js'),
+        import('../store/default-database.js'),
+      ]);
       setExit(await serveCommand({ db: o.db ?? defaultDatabasePath(), port, jobs, dataDirs: o.dataDir }));
     });
 
+  if (!declaresEverything(argv)) return program;
+  const [{ API_OPS }, { registerSweepsCommands }, { openExistingStore }] = await Promise.all([
+    import('../api/api-contract.js'),
+    import('./sweeps-command.js'),
+    import('./open-store.js'),
+  ]);
   program
     .command('api')
     .description(
@@ -517,6 +605,11 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(dbOption())
     .action(async (op: string, json: string | undefined, o: { jobs?: string; db?: string }) => {
       const jobs = o.jobs === undefined ? availableParallelism() : positiveInt('--jobs', o.jobs);
+      const [{ apiCommand }, { Store }, { defaultDatabasePath }] = await Promise.all([
+        import('./api-command.js'),
+        import('../store/store.js'),
+        import('../store/default-database.js'),
+      ]);
       const store = Store.open(o.db ?? defaultDatabasePath());
       try {
         setExit(await apiCommand(store, op, json, { jobs, cwd: process.cwd() }));
@@ -532,46 +625,63 @@ function buildProgram(setExit: (code: number) => void): Command {
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
   let code: number = ExitCode.OK;
-  const program = buildProgram((c) => (code = c));
   try {
+    const program = await buildProgram((c) => (code = c), argv);
     await program.parseAsync(argv);
     return code;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0
-        ? ExitCode.OK
-        : ExitCode.BAD_INPUT;
-    }
-    if (e instanceof InputError || e instanceof MigrationError || e instanceof StoreStateError) {
-      process.stderr.write(`schedbench: ${e.message}\n`);
-      return ExitCode.BAD_INPUT;
-    }
-    if (e instanceof SlurmError) {
-      // Slurm refused or could not be reached (sbatch's own message); the runs went back to the queue.
-      process.stderr.write(`schedbench: Slurm: ${e.message}\n`);
+    try {
+      return await exitCodeOfError(e);
+    } catch (inner) {
+      process.stderr.write(`schedbench: internal error: ${String(inner)}\n`);
       return ExitCode.RUNS_FAILED;
     }
-    if (e instanceof SweepBusyError) {
-      process.stderr.write(`schedbench: ${e.message}\n`);
-      return ExitCode.STATE_CONFLICT;
-    }
-    const sqliteCode = sqliteErrorCode(e);
-    if (sqliteCode?.startsWith('SQLITE_') === true) {
-      // A database problem met outside useStore (corrupt, locked, full disk): no stack.
-      process.stderr.write(`schedbench: database error (SQLite ${sqliteCode}): ${(e as Error).message}\n`);
-      return ExitCode.BAD_INPUT;
-    }
-    if (e instanceof WorkerError) {
-      process.stderr.write(`schedbench: ${e.message}\n`);
-      return ExitCode.RUNS_FAILED;
-    }
-    if (e instanceof PolicyViolationError) {
-      process.stderr.write(`schedbench: ${e.message}\n`);
-      return ExitCode.RUNS_FAILED;
-    }
-    process.stderr.write(
-      `schedbench: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-    );
+  }
+}
+
+/**
+ * Reports an error that ended a command on stderr (without a stack, except an internal error)
+ * and gives its exit code: BAD_INPUT for input, store and database problems, RUNS_FAILED for
+ * Slurm, worker and policy failures and internal errors, STATE_CONFLICT for a sweep busy
+ * elsewhere. The Slurm and worker clients are loaded only here, to test an error against them.
+ */
+async function exitCodeOfError(e: unknown): Promise<number> {
+  if (e instanceof CommanderError) {
+    return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0
+      ? ExitCode.OK
+      : ExitCode.BAD_INPUT;
+  }
+  if (e instanceof InputError || e instanceof MigrationError || e instanceof StoreStateError) {
+    process.stderr.write(`schedbench: ${e.message}\n`);
+    return ExitCode.BAD_INPUT;
+  }
+  const { SlurmError } = await import('../workers/slurm-client.js');
+  if (e instanceof SlurmError) {
+    // Slurm refused or could not be reached (sbatch's own message); the runs went back to the queue.
+    process.stderr.write(`schedbench: Slurm: ${e.message}\n`);
     return ExitCode.RUNS_FAILED;
   }
+  if (e instanceof SweepBusyError) {
+    process.stderr.write(`schedbench: ${e.message}\n`);
+    return ExitCode.STATE_CONFLICT;
+  }
+  const sqliteCode = sqliteErrorCode(e);
+  if (sqliteCode?.startsWith('SQLITE_') === true) {
+    // A database problem met outside useStore (corrupt, locked, full disk): no stack.
+    process.stderr.write(`schedbench: database error (SQLite ${sqliteCode}): ${(e as Error).message}\n`);
+    return ExitCode.BAD_INPUT;
+  }
+  const { WorkerError } = await import('../workers/worker-client.js');
+  if (e instanceof WorkerError) {
+    process.stderr.write(`schedbench: ${e.message}\n`);
+    return ExitCode.RUNS_FAILED;
+  }
+  if (e instanceof PolicyViolationError) {
+    process.stderr.write(`schedbench: ${e.message}\n`);
+    return ExitCode.RUNS_FAILED;
+  }
+  process.stderr.write(
+    `schedbench: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
+  return ExitCode.RUNS_FAILED;
 }

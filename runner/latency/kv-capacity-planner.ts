@@ -66,6 +66,13 @@ export interface KvPlan {
 }
 
 const fmtGiB = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;
+/**
+ * An integer with thousands separators, as toLocaleString('en-US') writes it (7,424), without
+ * the ICU number formatter, whose first use costs about 10 ms in every process and worker thread
+ * that builds a machine; other numbers go to toLocaleString.
+ */
+const fmtCount = (n: number): string =>
+  Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US');
 
 /**
  * KV-cache capacity of one GPU serving one model, in one of two documented modes.
@@ -127,9 +134,9 @@ export function planKvCapacity(input: KvPlanInput): KvPlan {
       slots,
       explanation:
         `Vidur memory planner (vidur/scheduler/utils/memory_planner.py): ${fmtGiB(gpuMemoryBytes)} x ${utilization} = ${fmtGiB(available)}, ` +
-        `minus ${fmtGiB(weightsBytes)} of weights (${input.weightsBytes === undefined ? `fp16: 2 x ${vidurParameterCount(arch).toLocaleString('en-US')} parameters of the layers, Vidur's ParamCounter` : 'given'}) = ${fmtGiB(usableBytes)}; ` +
-        `${arch.layers} layers x 2 x ${arch.kvHeads} KV heads x ${arch.headDim} x ${dtypeBytes} bytes = ${perToken.toLocaleString('en-US')} bytes per token, ` +
-        `${fmtGiB(perSlot)} per ${maxTokens}-token request: ${slots} slots x ${blocksPerSlot} blocks = ${blocks.toLocaleString('en-US')} blocks of ${blockSize} tokens.`,
+        `minus ${fmtGiB(weightsBytes)} of weights (${input.weightsBytes === undefined ? `fp16: 2 x ${fmtCount(vidurParameterCount(arch))} parameters of the layers, Vidur's ParamCounter` : 'given'}) = ${fmtGiB(usableBytes)}; ` +
+        `${arch.layers} layers x 2 x ${arch.kvHeads} KV heads x ${arch.headDim} x ${dtypeBytes} bytes = ${fmtCount(perToken)} bytes per token, ` +
+        `${fmtGiB(perSlot)} per ${maxTokens}-token request: ${slots} slots x ${blocksPerSlot} blocks = ${fmtCount(blocks)} blocks of ${blockSize} tokens.`,
     };
   }
   if (mode !== 'vllm') return bad('mode', `must be vidur or vllm, not ${String(mode)}`);
@@ -155,7 +162,7 @@ export function planKvCapacity(input: KvPlanInput): KvPlan {
     mode,
     explanation:
       `vLLM sizing (vllm/worker/worker.py determine_num_available_blocks): ${fmtGiB(gpuMemoryBytes)} x gpu_memory_utilization ${utilization} = ${fmtGiB(budget)}, ` +
-      `minus ${fmtGiB(weightsBytes)} of weights (${input.weightsBytes === undefined ? `fp16: 2 x ${arch.parameters.toLocaleString('en-US')} parameters` : 'given'}) and ${fmtGiB(reserve)} of activation reserve${input.activationReserveBytes === undefined ? ' (default)' : ''} = ${fmtGiB(usableBytes)}; ` +
-      `${blockSize} tokens x ${perToken.toLocaleString('en-US')} bytes = ${(blockBytes / 2 ** 20).toFixed(2)} MiB per block: ${blocks.toLocaleString('en-US')} blocks.`,
+      `minus ${fmtGiB(weightsBytes)} of weights (${input.weightsBytes === undefined ? `fp16: 2 x ${fmtCount(arch.parameters)} parameters` : 'given'}) and ${fmtGiB(reserve)} of activation reserve${input.activationReserveBytes === undefined ? ' (default)' : ''} = ${fmtGiB(usableBytes)}; ` +
+      `${blockSize} tokens x ${fmtCount(perToken)} bytes = ${(blockBytes / 2 ** 20).toFixed(2)} MiB per block: ${fmtCount(blocks)} blocks.`,
   };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import type { parse as parseCsv } from 'csv-parse/sync';
 import { InputError } from '../errors.js';
 
 /**
@@ -77,8 +78,9 @@ export interface OperatorProfileOptions {
 /**
  * Reads a Vidur `mlp.csv` (data/vidur/README.md): the rows of one tensor-parallel degree (default
  * 1), the `time_stats.<op>.median` column of the nine token-wise operators.
- * Parsing takes of the order of 100 ms, so results are cached per process by path and degree
- * (profiles are data files that do not change while a process runs); treat them as read-only.
+ * Parsing takes a few milliseconds (see {@link parseOperatorProfile}); results are cached per
+ * process by path and degree all the same (profiles are data files that do not change while a
+ * process runs, and every simulated run resolves its machine again); treat them as read-only.
  * @param csvPath path of the `mlp.csv` file
  * @throws InputError when the file is missing, has no rows for the degree, lacks a required
  *   column, has a non-numeric value or mixes model shapes
@@ -100,10 +102,39 @@ export function loadOperatorProfile(csvPath: string, options: OperatorProfileOpt
 
 const cache = new Map<string, OperatorProfile>();
 
+/** A CSV file as its header and its rows of fields (strings, unconverted). */
+interface CsvFields {
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
 /**
- * Parses the text of a Vidur `mlp.csv`; see {@link loadOperatorProfile}.
+ * Splits CSV text into fields. Vidur's profiles hold no quotes, so lines are split at commas
+ * (a few milliseconds for a 700 KB `mlp.csv`, where csv-parse building one object of 58 columns
+ * per row took about 100 ms); text with a double quote goes to csv-parse (loaded then, with
+ * `require`, so it stays out of every process that reads only unquoted profiles). Empty lines are
+ * skipped; a line ending may be LF or CRLF.
+ */
+function splitCsv(text: string): CsvFields {
+  if (text.includes('"')) {
+    const { parse } = createRequire(import.meta.url)('csv-parse/sync') as { parse: typeof parseCsv };
+    const records = parse(text, { skip_empty_lines: true, relax_column_count: true }) as string[][];
+    return { header: records[0] ?? [], rows: records.slice(1) };
+  }
+  const lines = text.split(/\r?\n/).filter((line) => line !== '');
+  return {
+    header: lines.length === 0 ? [] : lines[0].split(','),
+    rows: lines.slice(1).map((l) => l.split(',')),
+  };
+}
+
+/**
+ * Parses the text of a Vidur `mlp.csv`; see {@link loadOperatorProfile}. Only the columns used
+ * are converted (the shape columns, `num_tokens`, `num_tensor_parallel_workers` and the nine
+ * `.median` columns), with Number() on the field's text.
  * @param text the CSV text, with a header row
  * @param source file name or label used in messages and in `OperatorProfile.source`
+ * @throws InputError as {@link loadOperatorProfile}
  */
 export function parseOperatorProfile(
   text: string,
@@ -114,22 +145,25 @@ export function parseOperatorProfile(
   const fail = (message: string): never => {
     throw new InputError(`${source}: ${message}`, { file: source });
   };
-  const rows = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const { header: names, rows } = splitCsv(text);
   if (rows.length === 0) fail('profile has no rows');
-  const header = rows[0];
-  for (const col of ['num_tokens', 'num_tensor_parallel_workers']) {
-    if (!(col in header)) fail(`column ${col} missing`);
-  }
+  const columnIndex = new Map<string, number>(); // a repeated name means its last column, as before
+  names.forEach((name, i) => columnIndex.set(name, i));
+  const field = (row: readonly string[], col: string): string | undefined => {
+    const i = columnIndex.get(col);
+    return i === undefined ? undefined : row[i];
+  };
   const zeroFilled: TokenWiseOp[] = [];
   for (const op of TOKEN_WISE_OPS) {
-    if (`time_stats.${op}.median` in header) continue;
+    if (columnIndex.has(`time_stats.${op}.median`)) continue;
     if (ZERO_FILLED_OPS.includes(op)) zeroFilled.push(op);
     else fail(`column time_stats.${op}.median missing`);
   }
 
-  const num = (row: Record<string, string>, col: string, line: number): number => {
-    const v = Number(row[col]);
-    if (row[col] === undefined || row[col] === '' || !Number.isFinite(v)) {
+  const num = (row: readonly string[], col: string, line: number): number => {
+    const text = field(row, col);
+    const v = Number(text);
+    if (text === undefined || text === '' || !Number.isFinite(v)) {
       fail(`row ${line}: column ${col} missing or not numeric`);
     }
     return v;
@@ -140,14 +174,15 @@ export function parseOperatorProfile(
   let columns: ProfileModelColumns | undefined;
   rows.forEach((row, i) => {
     const line = i + 2; // header is line 1
-    if (Number(row.num_tensor_parallel_workers) !== tp) return;
+    if (Number(field(row, 'num_tensor_parallel_workers')) !== tp) return;
+    const gated = field(row, 'use_gated_mlp');
     const shape: ProfileModelColumns = {
-      nHead: Number(row.n_head),
-      nKvHead: Number(row.n_kv_head),
-      nEmbd: Number(row.n_embd),
-      nExpandedEmbd: Number(row.n_expanded_embd),
-      vocabSize: Number(row.vocab_size),
-      useGatedMlp: row.use_gated_mlp === 'True' || row.use_gated_mlp === 'true',
+      nHead: Number(field(row, 'n_head')),
+      nKvHead: Number(field(row, 'n_kv_head')),
+      nEmbd: Number(field(row, 'n_embd')),
+      nExpandedEmbd: Number(field(row, 'n_expanded_embd')),
+      vocabSize: Number(field(row, 'vocab_size')),
+      useGatedMlp: gated === 'True' || gated === 'true',
     };
     if (!columns) columns = shape;
     else if (JSON.stringify(columns) !== JSON.stringify(shape)) {

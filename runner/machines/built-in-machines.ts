@@ -2,7 +2,11 @@ import { repositoryPath } from '../repository-path.js';
 import { planKvCapacity, VIDUR_DEVICE_MEMORY_GIB } from '../latency/kv-capacity-planner.js';
 import { LinearIterationTimeModel } from '../latency/linear-model.js';
 import { modelArchitecture } from '../latency/model-architectures.js';
-import { loadOperatorProfile } from '../latency/operator-profile.js';
+import {
+  A100_LLAMA2_7B_PROFILE_CSV,
+  A100_LLAMA2_7B_PROFILE_JSON,
+  loadPreParsedProfile,
+} from '../latency/pre-parsed-profile.js';
 import { A100_LLAMA2_7B_ATTENTION, ProfileIterationTimeModel } from '../latency/profile-model.js';
 import type { Machine } from './machine.js';
 import { builtInLinearFit } from './machine-linear-fit.js';
@@ -25,19 +29,6 @@ export const A100_LLAMA2_7B_LINEAR = {
  */
 export const A100_LLAMA2_7B_KV_BLOCKS = 7424;
 
-/** Vidur's A100 Llama-2-7B operator profile, shipped in data/. */
-const A100_LLAMA2_7B_PROFILE = [
-  'data',
-  'vidur',
-  'data',
-  'profiling',
-  'compute',
-  'a100',
-  'meta-llama',
-  'Llama-2-7b-hf',
-  'mlp.csv',
-];
-
 /**
  * `a100-llama2-7b`, the default machine: Vidur-style iteration times from the A100 Llama-2-7B
  * operator profile (token-wise operators interpolated, attention from the closed-form fits of
@@ -45,11 +36,16 @@ const A100_LLAMA2_7B_PROFILE = [
  * Vidur's KV capacity plan (80 GiB x 0.9 minus fp16 weights, 4,096-token slots: 7,424 blocks).
  * Its linear model (for the fluid benchmark and threshold rules) is fitLinearWithPrefill of the
  * profile model: d0, d1 and d2 over mixed prefill and decode batches (docs/linear-fit.md).
+ * The profile is read from its pre-parsed copy (data/generated/a100-llama2-7b-mlp-tp1.json, the
+ * same numbers as the CSV's TP1 rows; runner/latency/pre-parsed-profile.ts), its `source` the CSV.
  */
 function a100Llama27bProfile(): Machine {
   const architecture = modelArchitecture('meta-llama/Llama-2-7b-hf');
   const model = new ProfileIterationTimeModel({
-    profile: loadOperatorProfile(repositoryPath(...A100_LLAMA2_7B_PROFILE)),
+    profile: loadPreParsedProfile(
+      repositoryPath(...A100_LLAMA2_7B_PROFILE_JSON.split('/')),
+      repositoryPath(...A100_LLAMA2_7B_PROFILE_CSV.split('/')),
+    ),
     architecture,
     attention: A100_LLAMA2_7B_ATTENTION,
     gpu: 'a100',

@@ -1,4 +1,4 @@
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { studentTQuantile as tQuantile } from './t-distribution.js';
 
 /** Mean and two-sided confidence interval of a small sample (for example one metric over seeds). */
 export interface MeanWithInterval {
@@ -23,7 +23,7 @@ export interface MeanWithInterval {
 
 /**
  * Student-t confidence interval of the mean (the textbook interval for a small sample of
- * independent runs, e.g. seeds; t quantile from @stdlib/stats-base-dists-t-quantile). Intervals
+ * independent runs, e.g. seeds; t quantile from t-distribution.ts). Intervals
  * are given only over samples that differ: for identical values `halfWidth` is null and
  * `identical` true, since a zero-width interval would claim a precision nobody measured.
  * @param values the sample (NaN and non-finite values are not allowed)

@@ -1,4 +1,4 @@
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { studentTQuantile as tQuantile } from './t-distribution.js';
 import type { MetricDirection } from './verdict-metrics.js';
 import { VERDICT_METRICS, type VerdictMetric } from './verdict-metrics.js';
 
@@ -122,7 +122,7 @@ export const NON_POSITIVE_NOTE = 'a value is not positive: ratio of means, no in
  *   matches the log-ratio comparison: every other policy's ratio is then on the worse side of 1.
  * - Each other policy: d_s = ln(other_s / best_s); ratio = exp(mean d); with n >= 2 seeds the
  *   interval is exp(mean d ± t(1 − (1 − level)/2, n − 1) · sd(d) / √n) (Student t, quantile from
- *   @stdlib/stats-base-dists-t-quantile), significant when it excludes 1. No interval (null)
+ *   t-distribution.ts), significant when it excludes 1. No interval (null)
  *   with one seed (significant null), when the values are identical on every seed (ratio 1,
  *   significant false), or when d is the same on every seed (no spread: significant when the
  *   ratio is not 1).

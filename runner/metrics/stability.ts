@@ -1,5 +1,4 @@
-import tCdf from '@stdlib/stats-base-dists-t-cdf';
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { studentTCdf as tCdf, studentTQuantile as tQuantile } from './t-distribution.js';
 
 /**
  * Name of the test {@link assessStability} applies, stored with every verdict. `-v2`: the
@@ -165,7 +164,7 @@ export function numberInSystemBatchMeans(
  * variance factor sqrt((1 + r)/(1 - r)), r the lag-1 autocorrelation of the residuals (clamped
  * to [0, 0.99]; the factor behind the effective sample size of Santer et al. 2000, J. Geophys.
  * Res. 105(D6)), and tested with a one-sided t test on batches - 2 degrees of freedom (t CDF and
- * quantile from @stdlib/stats-base-dists-t-cdf and -t-quantile). The run is unstable when the
+ * quantile from t-distribution.ts). The run is unstable when the
  * slope is significantly positive (p-value < 1 - confidence, i.e. the lower confidence bound is
  * above 0) AND the fitted growth over the window exceeds `minGrowthFraction` of the requests
  * that arrived in it (default 1 %, see {@link DEFAULT_STABILITY_OPTIONS}); otherwise stable.

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { sep } from 'node:path';
 import { repositoryPath } from '../repository-path.js';
 import { WorkerClient, WorkerError } from './worker-client.js';
@@ -63,6 +62,7 @@ export function defaultWorkerDir(): string {
 export async function startLocalWorker(options: LocalWorkerOptions = {}): Promise<WorkerClient> {
   const python = options.python ?? '/usr/bin/python3';
   const workerDir = options.workerDir ?? defaultWorkerDir();
+  const { execa } = await import('execa'); // loaded when a worker starts: it costs ~80 ms of CPU
   const subprocess = execa(python, ['-m', 'schedbench_worker'], {
     env: { PYTHONPATH: workerDir, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', ...options.env },
     ...WORKER_PIPES,

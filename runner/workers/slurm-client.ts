@@ -8,7 +8,6 @@
  * it too. A task that has left the queue has ended (completed, failed, cancelled or timed out);
  * what it stored is read from its shard, not from Slurm's state.
  */
-import { execa } from 'execa';
 import { InputError } from '../errors.js';
 import { sshArguments, type SshWorkerOptions } from './ssh-worker.js';
 import { shellQuote } from './worker-code-bundle.js';
@@ -130,6 +129,7 @@ export class SlurmClient {
   /** Runs a Slurm command here or over SSH; @returns its stdout @throws SlurmError */
   private async run(command: string, args: string[]): Promise<string> {
     const ssh = this.target.ssh;
+    const { execa } = await import('execa'); // loaded on first use: it costs ~80 ms of CPU
     const result = ssh
       ? await execa('ssh', [...sshArguments(ssh), [command, ...args].map(shellQuote).join(' ')], {
           reject: false,

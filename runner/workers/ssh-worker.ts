@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { WORKER_PIPES } from './local-worker.js';
 import { WorkerClient, WorkerError, type WorkerExit } from './worker-client.js';
 import { shellQuote, shellQuotePath, workerCodeBundle } from './worker-code-bundle.js';
@@ -133,6 +132,7 @@ export class SshWorker extends WorkerClient {
       `if alive; then kill -9 ${pid}; i=0; while alive && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i+1)); done; fi`,
       'exit 0',
     ].join('\n');
+    const { execa } = await import('execa');
     const result = await execa('ssh', [...this.sshArgs, script], {
       stdin: 'ignore',
       reject: false,
@@ -197,6 +197,7 @@ export async function startSshWorker(options: SshWorkerOptions): Promise<SshWork
   const payload = JSON.stringify(
     Object.fromEntries(bundle.files.map((f) => [f.path, f.bytes.toString('base64')])),
   );
+  const { execa } = await import('execa'); // loaded when a worker starts: it costs ~80 ms of CPU
   const installed = await execa('ssh', [...sshArgs, install], {
     input: payload,
     reject: false,

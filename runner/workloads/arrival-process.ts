@@ -7,7 +7,7 @@
  * process draws from a unit-rate variable divided by the rate, so for one seed the arrival times at
  * rate r are exactly the times at rate 1 divided by r (common random numbers across rates).
  */
-import gammaSampler from '@stdlib/random-base-gamma';
+import { createGammaSampler } from './gamma-sampler.js';
 import type { Uniform } from './random-streams.js';
 import type { ArrivalSpec } from './workload-spec.js';
 
@@ -51,8 +51,9 @@ export function offeredRate(spec: ArrivalSpec): number {
  *   as Vidur computes it (see {@link VIDUR_CLIP_MEAN_GAPS}): the same stream and one uniform per gap,
  *   so for one seed the clipped gaps equal the exact process's gaps except those truncated, and
  *   common random numbers across rates still hold (min(E/r, 3/r) = min(E, 3)/r).
- * - gamma: gap = G/(k*rate) with G ~ Gamma(k, 1) (stdlib, Marsaglia-Tsang), so mean 1/rate and CV
- *   1/sqrt(k) (vLLM: `np.random.gamma(shape=burstiness, scale=1/(rate*burstiness))`).
+ * - gamma: gap = G/(k*rate) with G ~ Gamma(k, 1) (Marsaglia-Tsang, drawn as stdlib draws it:
+ *   gamma-sampler.ts), so mean 1/rate and CV 1/sqrt(k) (vLLM:
+ *   `np.random.gamma(shape=burstiness, scale=1/(rate*burstiness))`).
  * - deterministic: gap = 1/rate (no randomness used).
  * @param spec the process and its rate (req/s)
  * @param n number of requests (>= 0)
@@ -75,7 +76,7 @@ export function generateArrivals(spec: ArrivalSpec, n: number, uniform: Uniform)
     }
     case 'gamma': {
       const k = gammaShape(spec);
-      const draw = gammaSampler.factory(k, 1, { prng: uniform });
+      const draw = createGammaSampler(k, 1, uniform);
       const scale = 1 / (k * spec.rate);
       next = () => draw() * scale;
       break;

@@ -2,7 +2,7 @@
  * Synthetic length distributions (prompt or output tokens), prepared once per workload load and
  * sampled per request list.
  */
-import lognormalSampler from '@stdlib/random-base-lognormal';
+import { createLognormalSampler } from './lognormal-sampler.js';
 import type { Uniform } from './random-streams.js';
 import { MAX_TOKEN_COUNT } from './token-count.js';
 import type { LengthTable } from './trace-table.js';
@@ -51,8 +51,8 @@ export function prepareLengthDistribution(
  * Draws n lengths, one per request, in order (so the first m of n draws equal an m-draw list).
  * - fixed: the value.
  * - uniform: min + floor(U * (max - min + 1)).
- * - lognormal: round(exp(N(mu, sigma^2))) (stdlib sampler), then clamped to [1, max] (max defaults
- *   to 2^31 - 1); rounding and clamping shift the mean slightly from `mean`.
+ * - lognormal: round(exp(N(mu, sigma^2))) (lognormal-sampler.ts: stdlib's draws), then clamped to
+ *   [1, max] (max defaults to 2^31 - 1); rounding and clamping shift the mean slightly from `mean`.
  * - zipf: inverse CDF over the table (see `zipf-distribution.ts`).
  * - file: a uniformly chosen row's value, with replacement.
  * @param dist the prepared distribution
@@ -72,7 +72,7 @@ export function sampleLengths(dist: PreparedLengthDistribution, n: number, unifo
       break;
     }
     case 'lognormal': {
-      const draw = lognormalSampler.factory(dist.mu, dist.sigma, { prng: uniform });
+      const draw = createLognormalSampler(dist.mu, dist.sigma, uniform);
       for (let i = 0; i < n; i++) out[i] = Math.min(dist.max, Math.max(1, Math.round(draw())));
       break;
     }

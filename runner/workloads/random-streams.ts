@@ -1,14 +1,15 @@
 /**
  * The seeded random streams a request list is drawn from.
  *
- * One MT19937 generator (`@stdlib/random-base-mt19937`) per purpose, each seeded with the array
- * `[seed, stream]` (MT19937's `init_by_array`), so one run seed drives everything while the
- * purposes never share draws. Consequence (common random numbers): changing the arrival rate or
- * process does not change the lengths drawn, changing a length distribution does not change the
- * arrival times, and prompt and output lengths do not disturb each other.
+ * One MT19937 generator (mt19937.ts, draws identical to `@stdlib/random-base-mt19937`'s) per
+ * purpose, each seeded with the array `[seed, stream]` (MT19937's `init_by_array`), so one run
+ * seed drives everything while the purposes never share draws. Consequence (common random
+ * numbers): changing the arrival rate or process does not change the lengths drawn, changing a
+ * length distribution does not change the arrival times, and prompt and output lengths do not
+ * disturb each other.
  */
-import mt19937 from '@stdlib/random-base-mt19937';
 import { InputError } from '../errors.js';
+import { createMt19937 } from './mt19937.js';
 
 /** The purposes that get their own stream; the number is the stream id mixed into the seed. */
 export const RandomStream = {
@@ -48,14 +49,13 @@ export type Uniform = () => number;
  * Creates the uniform generator of one stream.
  * @param seed run seed, an integer in 0..{@link MAX_SEED}
  * @param stream which purpose (see {@link RandomStream})
- * @returns MT19937's `normalized` generator, values in [0, 1); pass it as the `prng` option of the
- *   `@stdlib/random-base-*` samplers
+ * @returns MT19937's `normalized` generator, values in [0, 1) (53 bits; two 32-bit words per
+ *   value); the samplers of this folder (gamma-sampler.ts, lognormal-sampler.ts) draw from it
  * @throws InputError naming field `seed` when the seed is not an integer in range
  */
 export function createUniform(seed: number, stream: RandomStreamId): Uniform {
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
     throw new InputError(`seed: ${seed} is not an integer between 0 and ${MAX_SEED}`, { field: 'seed' });
   }
-  const generator = mt19937.factory({ seed: [seed, stream] }) as unknown as { normalized: Uniform };
-  return generator.normalized;
+  return createMt19937([seed, stream]).normalized;
 }

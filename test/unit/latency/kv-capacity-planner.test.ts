@@ -43,6 +43,8 @@ describe('planKvCapacity, vidur mode (vidur/scheduler/utils/memory_planner.py)',
     expect(plan.blocks).toBe(7424);
     expect(plan.mode).toBe('vidur');
     expect(plan.explanation).toContain('7,424 blocks of 16 tokens');
+    expect(plan.explanation).toContain('2 x 6,476,005,376 parameters of the layers');
+    expect(plan.explanation).toContain('= 524,288 bytes per token');
   });
 
   it('gives 7,424 as well with the published 6.74e9 parameters as weights (docs/linear-fit.md)', () => {

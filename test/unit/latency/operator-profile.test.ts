@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../runner/errors.js';
@@ -119,6 +119,47 @@ describe('interpolate', () => {
     expect(interpolate(xs, ys, 40)).toBe(5);
     expect(interpolate(xs, ys, 1)).toBe(1);
     expect(interpolate(xs, ys, 100)).toBe(6);
+  });
+});
+
+describe('parseOperatorProfile: comma splitting and csv-parse agree', () => {
+  // Vidur's profiles hold no quotes, so they are split at commas; a quoted field sends the text
+  // through csv-parse. Quoting the first header name (csv-parse unquotes it) must change nothing.
+  const root = fileURLToPath(new URL('../../../data/vidur/data/profiling/compute/', import.meta.url));
+  const files = readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('mlp.csv'))
+    .map((f) => `${root}${f}`);
+  it('gives the same profile for every shipped mlp.csv, at every tensor-parallel degree it has', () => {
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      const full = readFileSync(file, 'utf8');
+      expect(full.includes('"'), file).toBe(false);
+      // The header and every 5th row (rows come grouped by degree, so every degree is kept), at a
+      // fifth of csv-parse's time on whole files.
+      const text = `${full
+        .split('\n')
+        .filter((_, i) => i % 5 === 0)
+        .join('\n')}\n`;
+      const first = text.indexOf(',');
+      const quoted = `"${text.slice(0, first)}"${text.slice(first)}`;
+      for (const tensorParallel of [1, 2, 4]) {
+        let fast: unknown;
+        try {
+          fast = parseOperatorProfile(text, file, { tensorParallel });
+        } catch (e) {
+          expect(() => parseOperatorProfile(quoted, file, { tensorParallel })).toThrow((e as Error).message);
+          continue;
+        }
+        expect(parseOperatorProfile(quoted, file, { tensorParallel }), `${file} TP${tensorParallel}`).toEqual(
+          fast,
+        );
+      }
+    }
+  });
+  it('skips empty lines and reads CRLF line endings', () => {
+    const text = csv(TOKEN_WISE_OPS, [[1, 8, 1, 1, 1, 1, 1, 1, 1, 1, 1]]);
+    const crlf = text.replace(/\n/g, '\r\n').replace('\r\n', '\r\n\r\n');
+    expect(parseOperatorProfile(crlf, 'crlf.csv')).toEqual({ ...parseOperatorProfile(text, 'crlf.csv') });
   });
 });
 
