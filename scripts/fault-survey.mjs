@@ -271,7 +271,10 @@ function allDoneOnce(db, runs, requests) {
       runs: one(conn, 'SELECT count(*) AS n FROM runs'),
       keys: one(conn, 'SELECT count(DISTINCT run_key) AS n FROM runs'),
       metrics: one(conn, 'SELECT count(*) AS n FROM run_metrics'),
-      requests: one(conn, 'SELECT count(*) AS n FROM run_requests'),
+      requests: one(
+        conn,
+        "SELECT coalesce(sum(length), 0) AS n FROM run_columns WHERE struct = 'requests' AND column_name = 'arrival_s'",
+      ),
       sweeps: one(conn, 'SELECT count(*) AS n FROM sweeps'),
     };
     const bad = [];

@@ -9,6 +9,7 @@ import type { DatabaseIdentity, DatabaseIdentityDbRow } from './database-identit
 import type { ImportSummary } from './import-summary.js';
 import { BUSY_TIMEOUT_MS } from './open-database.js';
 import type { RunStatus } from './run-row.js';
+import { hasRequestsSql } from './has-requests-sql.js';
 import { RunResultsTables } from './run-results-tables.js';
 import { sqliteErrorCode } from './sqlite-error-code.js';
 import { checkWorkerMachine } from './worker-machine-check.js';
@@ -241,8 +242,8 @@ const LISTED_PROBLEMS = 5;
 
 /**
  * Checks what the source would bring in, before anything is written: every `done` run carries
- * its results (a `run_metrics` row, and `run_requests` rows unless its metrics count zero
- * requests), and every worker machine
+ * its results (a `run_metrics` row, its per-request records and digest; hasRequestsSql), and
+ * every worker machine
  * passes the checks `machines add` applies (checkWorkerMachine).
  *
  * @param source the source's read-only connection
@@ -250,15 +251,13 @@ const LISTED_PROBLEMS = 5;
  * @throws InputError naming the file and the runs or machine at fault; nothing is imported
  */
 function checkContents(source: Database.Database, file: string): void {
-  // A done run needs its metrics row, and request rows unless its metrics count none (a run
-  // whose every request was skipped as oversize simulates nothing).
+  // A done run needs its metrics row and its per-request records (hasRequestsSql).
   const incomplete = source
     .prepare(
       'SELECT r.id, r.sweep_id AS sweepId, m.run_id IS NOT NULL AS hasMetrics FROM runs r ' +
         'LEFT JOIN run_metrics m ON m.run_id = r.id ' +
-        "WHERE r.status = 'done' AND (m.run_id IS NULL OR (" +
-        "coalesce(json_extract(m.metrics_json, '$.requests'), 1) <> 0 AND " +
-        'NOT EXISTS (SELECT 1 FROM run_requests q WHERE q.run_id = r.id))) ORDER BY r.id',
+        "WHERE r.status = 'done' AND (m.run_id IS NULL OR " +
+        `NOT EXISTS (${hasRequestsSql(source)})) ORDER BY r.id`,
     )
     .all() as { id: number; sweepId: number; hasMetrics: number }[];
   if (incomplete.length > 0) {

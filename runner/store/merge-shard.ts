@@ -1,7 +1,7 @@
 /**
  * Merging a shard (a SQLite file one task of a sharded sweep wrote its runs to, see
  * runner/sweeps/sweep-shard.ts) into the sweep's own database: the done runs of the shard complete
- * the runs with the same run key of the sweep, with their results copied row for row, as stored.
+ * the runs with the same run key of the sweep, with their results copied as stored.
  *
  * Unlike importDatabase, which stores another database's sweeps as imported sweeps of their own,
  * a shard's runs are runs of a sweep already here: nothing but their results and status moves.
@@ -9,6 +9,7 @@
 import type Database from 'better-sqlite3';
 import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
+import { hasRequestsSql } from './has-requests-sql.js';
 import { openDatabase } from './open-database.js';
 import { RunResultsTables } from './run-results-tables.js';
 import type { RunStatus } from './run-row.js';
@@ -46,7 +47,7 @@ interface ShardRunDbRow {
  * sweep here:
  * - done in the shard, not done here (queued, running or failed): its stored results are copied
  *   as stored (the `run_metrics` row with metrics and stability JSON byte for byte, and every row
- *   of `run_requests`, `run_time_series` and `run_iterations`), and it is marked done with the
+ *   of `run_columns` and `run_digests`, blobs as they are), and it is marked done with the
  *   shard run's warnings, started_at and finished_at; `merged`;
  * - done in both: left as it is (a done run never changes); `alreadyDone`; merging the same shard
  *   twice changes nothing the second time;
@@ -147,7 +148,7 @@ function mergeIn(
 
 /**
  * Checks that every done run of the shard's sweep has its results: a `run_metrics` row, and
- * `run_requests` rows unless its metrics count zero requests (as importDatabase checks).
+ * per-request records and digest (hasRequestsSql, as importDatabase checks).
  * @throws InputError naming the shard file and the first such run
  */
 function checkDoneRunsHaveResults(shard: Database.Database, sweepId: number, file: string): void {
@@ -155,9 +156,8 @@ function checkDoneRunsHaveResults(shard: Database.Database, sweepId: number, fil
     .prepare(
       'SELECT r.id, r.run_key AS runKey, m.run_id IS NOT NULL AS hasMetrics FROM runs r ' +
         'LEFT JOIN run_metrics m ON m.run_id = r.id ' +
-        "WHERE r.sweep_id = ? AND r.status = 'done' AND (m.run_id IS NULL OR (" +
-        "coalesce(json_extract(m.metrics_json, '$.requests'), 1) <> 0 AND " +
-        'NOT EXISTS (SELECT 1 FROM run_requests q WHERE q.run_id = r.id))) ORDER BY r.id LIMIT 1',
+        "WHERE r.sweep_id = ? AND r.status = 'done' AND (m.run_id IS NULL OR " +
+        `NOT EXISTS (${hasRequestsSql(shard)})) ORDER BY r.id LIMIT 1`,
     )
     .get(sweepId) as { id: number; runKey: string; hasMetrics: number } | undefined;
   if (incomplete !== undefined) {

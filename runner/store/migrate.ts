@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { MigrationError } from './migration-error.js';
 import type { MigrationFile } from './migration-files.js';
+import { DATA_STEPS, type MigrationDataStep } from './migration-data-steps.js';
 
 /** What {@link migrate} did. */
 export interface MigrationReport {
@@ -31,8 +32,9 @@ const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
  *
  * The schema version is PRAGMA user_version (the version of the last applied migration), and
  * every applied migration has a row in `schema_migrations(version, name, checksum, applied_at)`.
- * Each missing migration runs in its own IMMEDIATE transaction together with its
- * schema_migrations row and the user_version bump; `PRAGMA foreign_key_check` must find nothing
+ * Each missing migration runs in its own IMMEDIATE transaction together with its data step
+ * when it has one (`dataSteps`: JS run right after the file's SQL), its schema_migrations row
+ * and the user_version bump; `PRAGMA foreign_key_check` must find nothing
  * before the commit. Every transaction first re-reads the schema version and checks the database
  * under the write lock: its user_version must not exceed the newest known migration, it must have
  * a schema_migrations row for each of 1..user_version, and each applied file's sha256 must still
@@ -47,11 +49,18 @@ const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
  * @param db an open connection, not inside a transaction
  * @param dbFile the database file, for messages
  * @param migrations every known migration, versions 1..N in order (see readMigrationFiles)
+ * @param dataSteps data steps by migration file name without `.sql` (DATA_STEPS by default)
  * @throws MigrationError naming the database and the migration when the database is newer than
  *   this build, an applied migration file was edited, the tracking rows are inconsistent with
- *   user_version, or a migration's SQL fails (that migration is rolled back; earlier ones stay)
+ *   user_version, or a migration's SQL or data step fails (that migration is rolled back;
+ *   earlier ones stay)
  */
-export function migrate(db: Database.Database, dbFile: string, migrations: MigrationFile[]): MigrationReport {
+export function migrate(
+  db: Database.Database,
+  dbFile: string,
+  migrations: MigrationFile[],
+  dataSteps: ReadonlyMap<string, MigrationDataStep> = DATA_STEPS,
+): MigrationReport {
   const known = migrations.length;
   let from: number | undefined;
   const applied: string[] = [];
@@ -72,6 +81,7 @@ export function migrate(db: Database.Database, dbFile: string, migrations: Migra
     const m = migrations[version];
     try {
       db.exec(m.sql);
+      dataSteps.get(m.fileName.replace(/\.sql$/, ''))?.(db);
     } catch (err) {
       throw new MigrationError(
         `database ${dbFile}: migration ${m.fileName} failed: ${(err as Error).message}`,

@@ -54,7 +54,8 @@ export const SCHEDBENCH_APPLICATION_ID = 0x53434842;
 
 /**
  * The oldest schema version this build can read without migrating it (read-only opens). Schema 6
- * differs from 7 only in the application_id stamp. Raise it to a migration's version when that
+ * differs from 7 only in the application_id stamp; schemas 6-10 keep results in row tables, which
+ * RunResultsTables still reads (LegacyRowTables). Raise it to a migration's version when that
  * migration changes tables or columns the code reads.
  */
 export const READ_COMPATIBLE_SCHEMA = 6;

@@ -1,13 +1,17 @@
 import type Database from 'better-sqlite3';
-import type { IterationRecords, RequestRecords, TimeSeries } from '../engine/run-records.js';
-import type { RunResult } from '../metrics/run-result.js';
-import type { ColumnarTable } from './columnar-table.js';
+import type { IterationRecords, RequestRecords } from '../engine/run-records.js';
+import { runDigest, type RunDigest } from '../metrics/run-digest.js';
+import { ColumnBlobTable } from './column-blob-table.js';
+import { decodeDigest, encodeDigest } from './encoded-digest.js';
+import { encodeRunResult, isEncodedRunResult, type EncodedRunColumns } from './encoded-run-result.js';
+import type { StorableRunResult } from './encoded-run-result.js';
+import { decodeStruct, encodeStruct } from './encoded-struct.js';
 import { insertSql } from './insert-sql.js';
-import { iterationRecordsTable } from './iteration-records-table.js';
+import { LegacyRowTables } from './legacy-row-tables.js';
 import { encodeMetrics } from './metrics-json.js';
-import { requestRecordsTable } from './request-records-table.js';
+import { RunDigestsTable } from './run-digests-table.js';
 import { encodeStability } from './stability-json.js';
-import { timeSeriesTable } from './time-series-table.js';
+import type { StructName } from './struct-columns.js';
 
 /**
  * The columns of `run_metrics` (migrations/0001_initial.sql, 0002_run_stability.sql), in the
@@ -29,10 +33,8 @@ export interface RunMetricsDbRow {
 /** Inserts a `run_metrics` row: parameters are the {@link RUN_METRICS_COLUMNS} values, in that order. */
 export const INSERT_RUN_METRICS_SQL = insertSql('run_metrics', RUN_METRICS_COLUMNS);
 
-/** A RunResult checked and encoded for storing ({@link RunResultsTables.check}). */
+/** A result checked and encoded for storing ({@link RunResultsTables.check}). */
 export interface CheckedRunResult {
-  /** The result as given. */
-  readonly result: RunResult;
   /** Names the run in messages (`run 12`). */
   readonly what: string;
   /** `run_metrics.metrics_json`. */
@@ -41,35 +43,40 @@ export interface CheckedRunResult {
   readonly stable: 0 | 1 | null;
   /** `run_metrics.stability_json`. */
   readonly stabilityJson: string;
-  /** Rows of `run_requests` (requests). */
-  readonly nRequests: number;
-  /** Rows of `run_time_series` (samples). */
-  readonly nSamples: number;
-  /** Rows of `run_iterations` (measured iterations; 0 when the result has none). */
-  readonly nIterations: number;
+  /** The encoded struct-of-arrays and digest (`run_columns`, `run_digests`). */
+  readonly encoded: EncodedRunColumns;
 }
 
 /**
  * The tables of a done run's results: `run_metrics` (metrics and stability verdict, one row),
- * `run_requests`, `run_time_series` and `run_iterations` (struct-of-arrays stored row per entry by
- * ColumnarTable, migrations/0001_initial.sql and 0003_worker_machines.sql). Statements are
- * prepared once; no method starts a transaction: the Store (or importDatabase) calls them inside
- * its own.
+ * `run_columns` (its RequestRecords, TimeSeries and, for a GPU worker run, IterationRecords, one
+ * encoded blob per column; ColumnBlobTable) and `run_digests` (its RunDigest), schema 11
+ * (migrations/0011_column_blobs.sql). On a database of an older schema (a read-only import
+ * source, schema 4-10) the struct-of-arrays are read from the row tables of those schemas
+ * (LegacyRowTables) and the digest computed from the records. Statements are prepared once; no
+ * method starts a transaction: the Store (or importDatabase) calls them inside its own.
  */
 export class RunResultsTables {
-  /** `run_requests`: one row per request. */
-  readonly requests: ColumnarTable<RequestRecords>;
-  /** `run_time_series`: one row per sampled iteration. */
-  readonly timeSeries: ColumnarTable<TimeSeries>;
-  /** `run_iterations`: one row per measured iteration (GPU worker runs only). */
-  readonly iterations: ColumnarTable<IterationRecords>;
+  /** `run_columns`; undefined on a database of schema 10 or older. */
+  private readonly columns: ColumnBlobTable | undefined;
+  /** `run_digests`; undefined on a database of schema 10 or older. */
+  private readonly digests: RunDigestsTable | undefined;
+  /** The row tables of schemas 3-10, on a database of such a schema (no `run_columns`). */
+  private readonly legacy: LegacyRowTables | undefined;
   private readonly stmts;
 
-  /** @param db open connection whose schema has the four tables (schema 3 or later) */
+  /** @param db open connection of schema 11 or later, or (only read: copyFrom's source) 4 to 10 */
   constructor(db: Database.Database) {
-    this.requests = requestRecordsTable(db);
-    this.timeSeries = timeSeriesTable(db);
-    this.iterations = iterationRecordsTable(db);
+    const blobs = db
+      .prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'run_columns'")
+      .pluck()
+      .get();
+    if (blobs === 1) {
+      this.columns = new ColumnBlobTable(db);
+      this.digests = new RunDigestsTable(db);
+    } else {
+      this.legacy = new LegacyRowTables(db);
+    }
     this.stmts = {
       insertMetrics: db.prepare(INSERT_RUN_METRICS_SQL),
       metricsValues: db
@@ -80,76 +87,113 @@ export class RunResultsTables {
 
   /**
    * Checks and encodes a run's result, before any transaction: the metrics (encodeMetrics), the
-   * stability verdict (encodeStability), the lengths of the requests, time series and iterations.
+   * stability verdict (encodeStability), and, unless the result is encoded already
+   * (EncodedRunResult, checked where it was encoded), the struct-of-arrays and the digest
+   * (encodeRunResult).
    *
    * @param what names the run in messages (`run 12`)
    * @returns what {@link insert} stores
    * @throws Error naming the field when a metric key is missing or unknown, a metric is NaN or
    *   infinite, the stability verdict is malformed, the arrays of one struct differ in length or
-   *   are not the expected typed arrays, or iterations are present but not an IterationRecords
-   *   object
+   *   are not the expected typed arrays, a value breaks its column's rule (tokens < 1, a NaN
+   *   arrival, sample or iteration time, a negative count or duration; encodeStruct), iterations
+   *   are present but not an IterationRecords object, or the digest is malformed
    */
-  check(result: RunResult, what: string): CheckedRunResult {
+  check(result: StorableRunResult, what: string): CheckedRunResult {
     const metricsJson = encodeMetrics(result.metrics, what);
     const stability = encodeStability(result.stability, what);
-    const nRequests = this.requests.length(result.requests, what);
-    const nSamples = this.timeSeries.length(result.timeSeries, what);
-    const iterations = result.iterations;
-    if (iterations !== undefined && (iterations === null || typeof iterations !== 'object')) {
-      throw new Error(`${what}: iterations must be an IterationRecords object or absent`);
-    }
-    const nIterations = iterations === undefined ? 0 : this.iterations.length(iterations, what);
-    return {
-      result,
-      what,
-      metricsJson,
-      stable: stability.stable,
-      stabilityJson: stability.json,
-      nRequests,
-      nSamples,
-      nIterations,
-    };
+    const encoded = isEncodedRunResult(result) ? result.encoded : encodeRunResult(result, what).encoded;
+    return { what, metricsJson, stable: stability.stable, stabilityJson: stability.json, encoded };
   }
 
   /**
-   * Stores a checked result for a run that has none (inside the caller's transaction).
+   * Stores a checked result for a run that has none (inside the caller's transaction): one
+   * `run_metrics` row, one `run_columns` row per column, one `run_digests` row.
    *
-   * @throws SqliteError when the run has a `run_metrics` row already (or does not exist)
-   * @throws Error naming the run (`results rejected by the database: ...`) when a row violates a
-   *   CHECK of the schema (tokens < 1, a NaN arrival, sample or iteration time, a negative
-   *   iteration duration, negative counts)
+   * @throws SqliteError when the run has results already (or does not exist)
    */
   insert(runId: number, checked: CheckedRunResult): void {
-    const { result } = checked;
+    const columns = this.writable();
+    const { encoded } = checked;
     this.stmts.insertMetrics.run(runId, checked.metricsJson, checked.stable, checked.stabilityJson);
-    try {
-      this.requests.insert(runId, result.requests, checked.nRequests);
-      this.timeSeries.insert(runId, result.timeSeries, checked.nSamples);
-      if (result.iterations !== undefined)
-        this.iterations.insert(runId, result.iterations, checked.nIterations);
-    } catch (err) {
-      throw new Error(`${checked.what}: results rejected by the database: ${(err as Error).message}`, {
-        cause: err,
-      });
+    columns.insert(runId, 'requests', encoded.requests);
+    columns.insert(runId, 'time_series', encoded.timeSeries);
+    if (encoded.iterations !== undefined) columns.insert(runId, 'iterations', encoded.iterations);
+    this.digests!.insert(runId, encoded.digest);
+  }
+
+  /**
+   * A run's stored struct-of-arrays, decoded.
+   *
+   * @returns undefined when the run has no column of the struct stored
+   * @throws Error naming the run and column when a stored column is corrupt
+   */
+  readStruct<T>(runId: number, struct: StructName): T | undefined {
+    if (this.legacy !== undefined) {
+      return this.legacy.has(runId, struct) ? this.legacy.read<T>(runId, struct) : undefined;
     }
+    const encoded = this.columns!.read(runId, struct);
+    return encoded === undefined ? undefined : decodeStruct<T>(struct, encoded, `run ${runId}`);
+  }
+
+  /**
+   * A run's stored digest (on a database of schema 10 or older: computed from its records).
+   *
+   * @returns undefined when the run has none stored (a run that is not done)
+   */
+  readDigest(runId: number): RunDigest | undefined {
+    if (this.legacy !== undefined) return runDigest(this.legacy.read<RequestRecords>(runId, 'requests'));
+    const encoded = this.digests!.read(runId);
+    return encoded === undefined ? undefined : decodeDigest(encoded, `run ${runId}`);
   }
 
   /**
    * Copies the stored results of run `from` of another database to run `to` of this one (which
-   * has none), as stored: the `run_metrics` row when there is one, and every row of the three
-   * struct-of-arrays tables (inside the caller's transactions of both databases).
+   * has none): the `run_metrics` row when there is one, the columns and the digest as stored (the
+   * blobs are not decoded). From a source of schema 10 or older, its rows are encoded here and
+   * its digest computed (convertLegacy).
    *
    * @param source the other database's tables (only read)
-   * @throws SqliteError when `to` has results already or a row violates the schema
+   * @throws SqliteError when `to` has results already
    */
   copyFrom(source: RunResultsTables, from: number, to: number): void {
     const metrics = source.stmts.metricsValues.get(from) as unknown[] | undefined;
     if (metrics !== undefined) this.stmts.insertMetrics.run(to, ...metrics);
-    const requests = source.requests.read(from);
-    this.requests.insert(to, requests, requests.arrival.length);
-    const timeSeries = source.timeSeries.read(from);
-    this.timeSeries.insert(to, timeSeries, timeSeries.t.length);
-    const iterations = source.iterations.read(from);
-    this.iterations.insert(to, iterations, iterations.startS.length);
+    if (source.legacy !== undefined) {
+      this.convertLegacy(source.legacy, from, to, true);
+      return;
+    }
+    this.writable().copyFrom(source.columns!, from, to);
+    this.digests!.copyFrom(source.digests!, from, to);
+  }
+
+  /**
+   * Stores the results run `from` has in the row tables of schemas 1-10 (`legacy`, this database's
+   * own during migration 0011, or an import source's) as run `to`'s columns: `requests` and
+   * `time_series` always (empty when it has no rows), `iterations` when it has rows; and, when
+   * `done`, its digest computed from its records (runDigest).
+   *
+   * @throws Error naming the run when a stored value breaks a column's rule (the row tables'
+   *   CHECKs made the same, so only a database edited by hand)
+   */
+  convertLegacy(legacy: LegacyRowTables, from: number, to: number, done: boolean): void {
+    const columns = this.writable();
+    const what = `run ${from}`;
+    const requests = legacy.read<RequestRecords>(from, 'requests');
+    const encodedRequests = encodeStruct('requests', requests, what);
+    columns.insert(to, 'requests', encodedRequests);
+    columns.insert(to, 'time_series', encodeStruct('time_series', legacy.read(from, 'time_series'), what));
+    if (legacy.has(from, 'iterations')) {
+      const iterations = legacy.read<IterationRecords>(from, 'iterations');
+      columns.insert(to, 'iterations', encodeStruct('iterations', iterations, what));
+    }
+    if (done) this.digests!.insert(to, encodeDigest(runDigest(requests), encodedRequests.length, what));
+  }
+
+  /** `run_columns`; throws on a database of an older schema (only ever read). */
+  private writable(): ColumnBlobTable {
+    if (this.columns === undefined)
+      throw new Error('results of a database of schema 10 or older are only read');
+    return this.columns;
   }
 }

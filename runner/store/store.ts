@@ -2,8 +2,7 @@ import type Database from 'better-sqlite3';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { IterationRecords, RequestRecords, TimeSeries } from '../engine/run-records.js';
-import type { RunResult } from '../metrics/run-result.js';
-import { runDigest, type RunDigest } from '../metrics/run-digest.js';
+import type { RunDigest } from '../metrics/run-digest.js';
 import { InputError } from '../errors.js';
 import { checkCalibration } from './calibration-check.js';
 import type { CalibrationRow, NewCalibration } from './calibration-row.js';
@@ -11,6 +10,7 @@ import { CalibrationsTable } from './calibrations-table.js';
 import { databaseIdentityFromDb, SELECT_DATABASE_IDENTITY_SQL } from './database-identity.js';
 import type { DatabaseIdentity, DatabaseIdentityDbRow } from './database-identity.js';
 import { DatasetsTable } from './datasets-table.js';
+import type { StorableRunResult } from './encoded-run-result.js';
 import { databaseFault, openDatabase } from './open-database.js';
 import type { OpenDatabaseOptions } from './open-database.js';
 import type { NewRun, RunCounts, RunFilter, RunRow, RunStatus } from './run-row.js';
@@ -26,6 +26,14 @@ import { SlurmArraysTable, type NewSlurmArray, type SlurmArrayRow } from './slur
 import { checkWorkerMachine } from './worker-machine-check.js';
 import type { NewWorkerMachine, WorkerMachine } from './worker-machine-row.js';
 import { WorkerMachinesTable } from './worker-machines-table.js';
+
+/**
+ * A done run's records or time series are missing (a damaged database, or a shard or import
+ * source edited by hand): every done run has them stored, zero-length ones included.
+ */
+function noRecords(runId: number): never {
+  throw new Error(`run ${runId}: done but its records are not stored (a damaged database)`);
+}
 
 /** The current time as ISO 8601 UTC, the format of every stored timestamp. */
 function now(): string {
@@ -68,7 +76,7 @@ export interface StoreOptions extends OpenDatabaseOptions {
 export class Store {
   /** `sweeps` and `runs`. */
   private readonly sweeps: SweepsAndRunsTables;
-  /** `run_metrics`, `run_requests`, `run_time_series`, `run_iterations`. */
+  /** `run_metrics`, `run_columns`, `run_digests`. */
   private readonly results: RunResultsTables;
   /** `worker_machines`. */
   private readonly machines: WorkerMachinesTable;
@@ -228,7 +236,7 @@ export class Store {
 
   /**
    * Deletes a sweep with all of its runs and every row of their results (`run_metrics`,
-   * `run_requests`, `run_time_series`, `run_iterations`), in one IMMEDIATE transaction: either
+   * `run_columns`, `run_digests`), in one IMMEDIATE transaction: either
    * all of it goes or nothing does. The rows go by the schema's ON DELETE CASCADE (openDatabase
    * switches foreign keys on). Other sweeps, worker machines, calibrations and datasets are not
    * touched; an imported sweep comes back when its database is imported again.
@@ -452,23 +460,27 @@ export class Store {
 
   /**
    * Stores a run's results and marks it `done`, all in one transaction: the metrics and the
-   * stability verdict, one row per request (NaN times as NULL), one row per time-series sample,
-   * one row per measured iteration when the run executed on a GPU worker (`result.iterations`),
-   * its warnings, finished_at. If
-   * anything fails nothing is stored and the run keeps its status (`running`, typically; the
-   * caller then calls failRun). 10,000 requests store in a few milliseconds.
+   * stability verdict, the per-request records, the time series and, when the run executed on a
+   * GPU worker (`iterations`), its measured iterations, each as one encoded blob per column
+   * (`run_columns`), the digest (`run_digests`), its warnings, finished_at. If anything fails
+   * nothing is stored and the run keeps its status (`running`, typically; the caller then calls
+   * failRun).
+   *
+   * A plain RunResult is checked and encoded here (a few milliseconds per 10,000 requests); an
+   * EncodedRunResult (encodeRunResult, done on the worker thread that simulated the run) was
+   * checked and encoded already, and only its rows are inserted (well under a millisecond).
    *
    * @param runId a run in status `running` (or `queued`, for callers that skip markRunning)
-   * @param result what the run produced
+   * @param result what the run produced, encoded or not
    * @throws StoreStateError when the run does not exist or is `done` or `failed` (results are
    *   stored exactly once)
    * @throws Error naming the field when the result is malformed: a metric key missing or
    *   unknown, a metric NaN or infinite, a malformed stability verdict (see encodeStability),
    *   arrays of one struct with different lengths, iterations that are not an IterationRecords
-   *   object, a value violating the schema's checks (tokens < 1, a NaN arrival, sample or
-   *   iteration time, a negative iteration duration, negative counts)
+   *   object, a value breaking its column's rule (tokens < 1, a NaN arrival, sample or iteration
+   *   time, a negative iteration duration, negative counts; see encodeStruct), a malformed digest
    */
-  completeRun(runId: number, result: RunResult): void {
+  completeRun(runId: number, result: StorableRunResult): void {
     const what = `run ${runId}`;
     const checked = this.results.check(result, what);
     if (!Array.isArray(result.warnings) || result.warnings.some((w) => typeof w !== 'string')) {
@@ -521,17 +533,30 @@ export class Store {
    * @throws StoreStateError when the run does not exist or is not `done`
    */
   getRequestRecords(runId: number): RequestRecords {
-    return this.readResults(runId, () => this.results.requests.read(runId));
+    return this.readResults(
+      runId,
+      () => this.results.readStruct<RequestRecords>(runId, 'requests') ?? noRecords(runId),
+    );
   }
 
   /**
-   * The digest of a done run (latency order statistics and output-length bins, RunDigest): what
-   * reports and Compare draw, without reading the per-request records.
+   * The digest of a done run (latency order statistics and output-length bins, RunDigest), as
+   * stored with it (`run_digests`): what reports and Compare draw, without reading the
+   * per-request records. Every done run has one: completeRun and importDatabase store it with the
+   * results, and migration 0011 computed it for the runs done before. Only a database of schema
+   * 6-10 opened read-only (never migrated; StoreOptions.readonly) has none: there it is computed
+   * from the records.
    *
    * @throws StoreStateError when the run does not exist or is not `done`
+   * @throws Error naming the run when its digest is missing or corrupt (a damaged database)
    */
   getRunDigest(runId: number): RunDigest {
-    return runDigest(this.getRequestRecords(runId));
+    return this.readResults(runId, () => {
+      const digest = this.results.readDigest(runId);
+      if (digest === undefined)
+        throw new Error(`run ${runId}: done but no stored digest (a damaged database)`);
+      return digest;
+    });
   }
 
   /**
@@ -540,20 +565,23 @@ export class Store {
    * @throws StoreStateError when the run does not exist or is not `done`
    */
   getTimeSeries(runId: number): TimeSeries {
-    return this.readResults(runId, () => this.results.timeSeries.read(runId));
+    return this.readResults(
+      runId,
+      () => this.results.readStruct<TimeSeries>(runId, 'time_series') ?? noRecords(runId),
+    );
   }
 
   /**
    * The measured iterations of a done run that executed on a GPU worker, in execution order.
    *
-   * @returns undefined when the run has no stored iterations: a simulated run, or one stored with
-   *   zero iterations (both store no rows)
+   * @returns undefined when the run has no stored iterations: a simulated run (none stored), or
+   *   one stored with zero iterations
    * @throws StoreStateError when the run does not exist or is not `done`
    */
   getIterations(runId: number): IterationRecords | undefined {
     return this.readResults(runId, () => {
-      const iterations = this.results.iterations.read(runId);
-      return iterations.startS.length === 0 ? undefined : iterations;
+      const iterations = this.results.readStruct<IterationRecords>(runId, 'iterations');
+      return iterations === undefined || iterations.startS.length === 0 ? undefined : iterations;
     });
   }
 

@@ -1,9 +1,10 @@
 /**
  * Worker-thread entry for parallel sweeps (piscina loads the compiled `run-worker.js`).
- * The thread only simulates; the main thread owns SQLite and stores each result.
+ * The thread simulates and encodes the result for the store (encodeRunResult); the main thread
+ * owns SQLite and stores each result.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { RunResult } from '../metrics/run-result.js';
+import { encodeRunResult, type EncodedRunResult } from '../store/encoded-run-result.js';
 import { executeRun, type RunTask } from './run-task.js';
 
 /** What the main thread sends a worker thread for one run. */
@@ -25,9 +26,20 @@ export interface WorkerTask {
  */
 export const PROGRESS_END = 'end';
 
-export default function runInWorker({ task, progress }: WorkerTask): RunResult {
+/**
+ * Simulates one run and encodes its result for the store (encodeRunResult: the checks and the
+ * column encoding that would otherwise hold the main thread). The encoded columns are a few
+ * hundred kilobytes per 10,000 requests, so they are copied back (structured clone) rather than
+ * moved: moving needs piscina's `move`, and importing piscina inside its own worker thread can
+ * make Node reject the module graph ("imported again after being required").
+ *
+ * @returns the EncodedRunResult
+ * @throws Error naming the run when the simulation fails or its result breaks a store rule
+ */
+export default function runInWorker({ task, progress }: WorkerTask): EncodedRunResult {
   try {
-    return executeRun(task, progress ? (p) => progress.postMessage(p) : undefined);
+    const result = executeRun(task, progress ? (p) => progress.postMessage(p) : undefined);
+    return encodeRunResult(result, `run ${task.runId}`);
   } finally {
     progress?.postMessage(PROGRESS_END);
     progress?.close();

@@ -6,6 +6,11 @@ import type { EngineProgress } from '../engine/engine-progress.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { repositoryPath } from '../repository-path.js';
 import { stableJson } from '../stable-json.js';
+import {
+  requestRecordsOf,
+  type EncodedRunResult,
+  type StorableRunResult,
+} from '../store/encoded-run-result.js';
 import type { NewRun, RunRow } from '../store/run-row.js';
 import type { Store } from '../store/store.js';
 import { WorkerError } from '../workers/worker-client.js';
@@ -398,9 +403,9 @@ async function executeLeased(
   /** Stores a run's end; returns its result when stored done. */
   const finished = async (
     row: RunRow,
-    result: RunResult | undefined,
+    result: StorableRunResult | undefined,
     error: unknown,
-  ): Promise<RunResult | undefined> => {
+  ): Promise<StorableRunResult | undefined> => {
     if (result) {
       const stored = result;
       try {
@@ -467,7 +472,11 @@ async function executeLeased(
   };
   if (sessions.size > 0) signal.addEventListener('abort', stopWorker, { once: true });
   const machineIndexOf = (row: RunRow): number => byKey.get(row.runKey)!.machineIndex;
-  const execute = async (row: RunRow, task: RunTask, reserved?: WorkerReservation): Promise<RunResult> => {
+  const execute = async (
+    row: RunRow,
+    task: RunTask,
+    reserved?: WorkerReservation,
+  ): Promise<StorableRunResult> => {
     const report = opts.onRunProgress;
     const onProgress = report ? (p: EngineProgress) => report(row.id, p) : undefined;
     const machineIndex = machineIndexOf(row);
@@ -526,7 +535,7 @@ async function executeLeased(
    * Executes one pending run in a free lane of its machine; resolves with its result, or
    * undefined when it did not end done.
    */
-  const runRow = (row: RunRow): Promise<RunResult | undefined> =>
+  const runRow = (row: RunRow): Promise<StorableRunResult | undefined> =>
     (workerLanes.get(machineIndexOf(row)) ?? simLane).use(async () => {
       if (signal.aborted) {
         notRun++;
@@ -546,14 +555,14 @@ async function executeLeased(
     row: RunRow,
     task: RunTask,
     reserved: WorkerReservation | undefined,
-  ): Promise<RunResult | undefined> => {
+  ): Promise<StorableRunResult | undefined> => {
     try {
       await started(row, task.requests.arrival.length, reserved?.worker.machine.name);
     } catch {
       notRun++; // a store fault: the run was not claimed, it stays queued
       return undefined;
     }
-    let result: RunResult | undefined;
+    let result: StorableRunResult | undefined;
     let error: unknown;
     try {
       const simulated = await execute(row, task, reserved);
@@ -624,7 +633,7 @@ async function executeLeased(
           done.set(row.runKey, {
             metrics: result.metrics,
             stability: result.stability,
-            requests: () => result.requests,
+            requests: () => requestRecordsOf(result),
           });
         else complete = false;
       });
@@ -672,7 +681,8 @@ async function executeLeased(
 }
 
 /**
- * Simulates one run on a worker thread of `pool`; an abort of `signal` terminates the thread
+ * Simulates one run on a worker thread of `pool`, which returns it encoded for the store
+ * (run-worker.ts: its columns encoded there, their buffers moved here); an abort of `signal` terminates the thread
  * (the promise then rejects with piscina's AbortError). With `onProgress`, the thread posts the
  * run's progress on a MessageChannel whose other end calls it; what `onProgress` throws is kept
  * (not thrown on the event loop) and fails the run when it ends, as in this thread.
@@ -682,8 +692,8 @@ async function runOnThread(
   task: RunTask,
   signal: AbortSignal | undefined,
   onProgress: ((p: EngineProgress) => void) | undefined,
-): Promise<RunResult> {
-  if (!onProgress) return (await pool.run({ task } satisfies WorkerTask, { signal })) as RunResult;
+): Promise<EncodedRunResult> {
+  if (!onProgress) return (await pool.run({ task } satisfies WorkerTask, { signal })) as EncodedRunResult;
   const { port1, port2 } = new MessageChannel();
   let failure: { error: unknown } | undefined;
   port1.on('message', (p: EngineProgress | typeof PROGRESS_END) => {
@@ -704,7 +714,7 @@ async function runOnThread(
   const drained = new Promise<void>((resolve) => (ended = resolve));
   try {
     const work: WorkerTask = { task, progress: port2 };
-    const result = (await pool.run(work, { signal, transferList: [port2] })) as RunResult;
+    const result = (await pool.run(work, { signal, transferList: [port2] })) as EncodedRunResult;
     await drained;
     if (failure) throw failure.error;
     return result;

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Store } from '../../runner/store/store.js';
 import { REPO, runCli } from '../helpers/cli.js';
 
 const MOONCAKE = join(REPO, 'data/mooncake-fast25/conversation_trace.jsonl');
@@ -19,10 +20,10 @@ function results(db: string): Record<string, unknown> {
   for (const r of runs) {
     const metrics = JSON.parse(r.metrics_json) as Record<string, number | null>;
     metrics.sim_wall_s = 0;
-    const finish = conn
-      .prepare('SELECT finish_s FROM run_requests WHERE run_id = ? ORDER BY idx')
-      .pluck()
-      .all(r.id);
+    metrics.sim_cpu_s = 0;
+    const store = Store.open(db, { readonly: true });
+    const finish = Array.from(store.getRequestRecords(r.id).finish, (x) => (Number.isNaN(x) ? null : x));
+    store.close();
     out[r.run_key] = { metrics, finish };
   }
   conn.close();

@@ -82,7 +82,11 @@ describe.skipIf(skip !== null)('schedbench sweep --executor slurm', () => {
         .all() as { key: string; metrics: string }[];
       return new Map(
         rows.map((r) => {
-          const { sim_wall_s: _wall, ...metrics } = JSON.parse(r.metrics) as Record<string, unknown>;
+          const {
+            sim_wall_s: _wall,
+            sim_cpu_s: _cpu,
+            ...metrics
+          } = JSON.parse(r.metrics) as Record<string, unknown>;
           return [r.key, metrics];
         }),
       );
@@ -279,7 +283,7 @@ describe.skipIf(skip !== null)('schedbench sweep --executor slurm', () => {
     try {
       const perRun = conn
         .prepare(
-          "SELECT r.machine AS machine, (SELECT count(*) FROM run_iterations i WHERE i.run_id = r.id) AS n FROM runs r WHERE r.status = 'done'",
+          "SELECT r.machine AS machine, (SELECT coalesce(sum(length), 0) FROM run_columns i WHERE i.run_id = r.id AND i.struct = 'iterations' AND i.column_name = 'start_s') AS n FROM runs r WHERE r.status = 'done'",
         )
         .all() as { machine: string; n: number }[];
       expect(perRun).toHaveLength(2);

@@ -183,7 +183,9 @@ describe('import checks what it brings in', () => {
     expect(refusedImport(noMetrics, 'into-1.db')).toMatch(
       /1 run\(s\) marked done have no stored results: run \d+ of sweep \d+ \(no metrics\)/,
     );
-    const noRequests = source('no-requests.db', (db) => db.prepare('DELETE FROM run_requests').run());
+    const noRequests = source('no-requests.db', (db) =>
+      db.prepare("DELETE FROM run_columns WHERE struct = 'requests'").run(),
+    );
     expect(refusedImport(noRequests, 'into-2.db')).toMatch(/\(no requests\)/);
   });
 

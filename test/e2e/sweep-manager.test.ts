@@ -9,6 +9,7 @@ import type * as StoreModule from '../../runner/store/store.js';
 import type * as ManagerModule from '../../runner/sweeps/sweep-manager.js';
 import type { SweepEnded, SweepSnapshot } from '../../runner/sweeps/sweep-manager.js';
 import type * as PlanModule from '../../runner/sweeps/sweep-plan.js';
+import { Store as SourceStore } from '../../runner/store/store.js';
 import { REPO } from '../helpers/cli.js';
 import { RunGate } from '../helpers/run-gate.js';
 
@@ -61,8 +62,8 @@ function storedRuns(db: string): Map<number, StoredRun> {
       .prepare(
         `SELECT r.id, r.status, r.run_key, r.finished_at, m.metrics_json,
            (SELECT count(*) FROM run_metrics WHERE run_id = r.id) AS metrics_rows,
-           (SELECT count(*) FROM run_requests WHERE run_id = r.id) AS request_rows,
-           (SELECT count(*) FROM run_time_series WHERE run_id = r.id) AS series_rows
+           (SELECT coalesce(sum(length), 0) FROM run_columns WHERE run_id = r.id AND struct = 'requests' AND column_name = 'arrival_s') AS request_rows,
+           (SELECT coalesce(sum(length), 0) FROM run_columns WHERE run_id = r.id AND struct = 'time_series' AND column_name = 't_s') AS series_rows
          FROM runs r LEFT JOIN run_metrics m ON m.run_id = r.id ORDER BY r.id`,
       )
       .all() as {
@@ -75,22 +76,31 @@ function storedRuns(db: string): Map<number, StoredRun> {
       request_rows: number;
       series_rows: number;
     }[];
-    const finish = conn.prepare('SELECT finish_s FROM run_requests WHERE run_id = ? ORDER BY idx').pluck();
-    return new Map(
-      rows.map((r) => [
-        r.id,
-        {
-          status: r.status,
-          runKey: r.run_key,
-          finishedAt: r.finished_at,
-          metricsRows: r.metrics_rows,
-          requestRows: r.request_rows,
-          seriesRows: r.series_rows,
-          metrics: r.metrics_json,
-          finish: JSON.stringify(finish.all(r.id)),
-        },
-      ]),
-    );
+    // Finish times as the row tables before schema 11 gave them (NaN as null); none unless done.
+    const reader = SourceStore.open(db, { readonly: true });
+    const finish = (r: { id: number; status: string }): (number | null)[] =>
+      r.status === 'done'
+        ? Array.from(reader.getRequestRecords(r.id).finish, (x) => (Number.isNaN(x) ? null : x))
+        : [];
+    try {
+      return new Map(
+        rows.map((r) => [
+          r.id,
+          {
+            status: r.status,
+            runKey: r.run_key,
+            finishedAt: r.finished_at,
+            metricsRows: r.metrics_rows,
+            requestRows: r.request_rows,
+            seriesRows: r.series_rows,
+            metrics: r.metrics_json,
+            finish: JSON.stringify(finish(r)),
+          },
+        ]),
+      );
+    } finally {
+      reader.close();
+    }
   } finally {
     conn.close();
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO, runCli, startCli } from '../helpers/cli.js';
+import { storedElementsSql } from '../helpers/stored-runs.js';
 
 const ARXIV = join(
   REPO,
@@ -88,8 +89,12 @@ describe('a sweep killed with SIGKILL mid-way', () => {
     expect(one('SELECT count(*) AS n FROM runs')).toBe(RUNS);
     expect(one('SELECT count(DISTINCT run_key) AS n FROM runs')).toBe(RUNS);
     expect(one('SELECT count(*) AS n FROM run_metrics')).toBe(RUNS);
-    expect(one('SELECT count(*) AS n FROM run_requests')).toBe(RUNS * REQUESTS);
-    const perRun = conn.prepare('SELECT run_id, count(*) AS n FROM run_requests GROUP BY run_id').all() as {
+    expect(one(storedElementsSql('requests'))).toBe(RUNS * REQUESTS);
+    const perRun = conn
+      .prepare(
+        "SELECT run_id, sum(length) AS n FROM run_columns WHERE struct = 'requests' AND column_name = 'arrival_s' GROUP BY run_id",
+      )
+      .all() as {
       n: number;
     }[];
     expect(perRun.map((r) => r.n)).toEqual(Array(RUNS).fill(REQUESTS));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, REPO, runCli } from '../helpers/cli.js';
+import { storedElementsSql } from '../helpers/stored-runs.js';
 
 /**
  * `schedbench sweeps rename` and `schedbench sweeps delete` end to end, on a database built by
@@ -157,7 +158,7 @@ describe('schedbench sweeps delete', () => {
       .prepare('SELECT id FROM runs WHERE sweep_id = ? ORDER BY id DESC LIMIT 1')
       .pluck()
       .get(second) as number;
-    for (const t of ['run_metrics', 'run_requests', 'run_time_series', 'run_iterations']) {
+    for (const t of ['run_metrics', 'run_columns', 'run_digests']) {
       conn.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(killed);
     }
     conn.prepare("UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?").run(killed);
@@ -170,13 +171,16 @@ describe('schedbench sweeps delete', () => {
       sweeps: 1,
       runs: 2,
       run_metrics: ofRuns('run_metrics'),
-      run_requests: ofRuns('run_requests'),
-      run_time_series: ofRuns('run_time_series'),
-      run_iterations: ofRuns('run_iterations'),
+      run_columns: ofRuns('run_columns'),
+      run_digests: ofRuns('run_digests'),
     };
+    const requests = conn
+      .prepare(storedElementsSql('requests', 'run_id IN (SELECT id FROM runs WHERE sweep_id = ?)'))
+      .get(second) as { n: number };
     conn.close();
-    expect(owned).toMatchObject({ run_metrics: 1, run_requests: 40 });
-    expect(owned.run_time_series).toBeGreaterThan(0);
+    // One done run: its 11 request and 6 time-series columns, its digest; 40 requests.
+    expect(owned).toMatchObject({ run_metrics: 1, run_columns: 17, run_digests: 1 });
+    expect(requests.n).toBe(40);
     const before = counts();
 
     const r = runCli(['sweeps', 'delete', String(second), '--yes', '--db', db]);

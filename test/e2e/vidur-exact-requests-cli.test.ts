@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Store } from '../../runner/store/store.js';
 import { REPO, runCli } from '../helpers/cli.js';
 
 /**
@@ -39,10 +40,20 @@ describe("sweep replaying Vidur's request list", () => {
         policy: string;
       }[];
       expect(runs.map((x) => x.policy).sort()).toEqual(['sarathi', 'vllm']);
-      const read = conn.prepare(
-        'SELECT arrival_s, prompt_tokens, output_tokens FROM run_requests WHERE run_id = ? ORDER BY idx',
-      );
-      for (const run of runs) expect(read.all(run.id), run.policy).toEqual(expected);
+      const store = Store.open(db, { readonly: true });
+      try {
+        for (const run of runs) {
+          const r = store.getRequestRecords(run.id);
+          const stored = Array.from(r.arrival, (arrival, i) => ({
+            arrival_s: arrival,
+            prompt_tokens: r.promptTokens[i],
+            output_tokens: r.outputTokens[i],
+          }));
+          expect(stored, run.policy).toEqual(expected);
+        }
+      } finally {
+        store.close();
+      }
     } finally {
       conn.close();
     }

@@ -65,7 +65,7 @@ function ended(sweepId: () => number): Promise<ApiEvents['ended']> {
 function resultRows(sweepId: number): number {
   const db = new Database(file, { readonly: true });
   try {
-    return ['run_metrics', 'run_requests', 'run_time_series', 'run_iterations']
+    return ['run_metrics', 'run_columns', 'run_digests']
       .map(
         (t) =>
           db

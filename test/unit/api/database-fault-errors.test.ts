@@ -26,11 +26,11 @@ describe('API errors from the database', () => {
     writer.close();
     expect(outcome.done).toBe(1);
 
-    // Overwrite the per-request table's root page with garbage (the WAL is checkpointed on close).
+    // Overwrite the column table's root page with garbage (the WAL is checkpointed on close).
     const raw = new Database(file, { readonly: true });
     const pageSize = raw.pragma('page_size', { simple: true }) as number;
     const root = raw
-      .prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'run_requests'")
+      .prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'run_columns'")
       .pluck()
       .get() as number;
     raw.close();

@@ -90,15 +90,15 @@ describe('openDatabase', () => {
         'calibrations',
         'database_identity',
         'runs',
-        'run_iterations',
+        'run_columns',
+        'run_digests',
         'run_metrics',
-        'run_requests',
-        'run_time_series',
         'schema_migrations',
         'sweeps',
         'worker_machines',
       ]),
     );
+    expect(tables).not.toContain('run_requests'); // converted and dropped by 0011's data step
     expect(reports).toEqual([{ from: 0, to: known, applied: expect.arrayContaining(['0001_initial.sql']) }]);
     db.close();
   });
@@ -279,7 +279,7 @@ describe('openDatabase', () => {
       INSERT INTO worker_machines (name, kind, created_at) VALUES ('gpu1', 'local', '2025-01-01T00:00:00.000Z');
     `);
     expect(old.pragma('user_version', { simple: true })).toBe(3);
-    const tables = ['sweeps', 'runs', 'run_metrics', 'run_requests', 'run_time_series', 'run_iterations'];
+    const tables = ['sweeps', 'runs', 'run_metrics'];
     const rowsBefore = Object.fromEntries(
       tables.map((t) => [t, old.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()]),
     );
@@ -312,6 +312,10 @@ describe('openDatabase', () => {
         [6, 3, 'k2', 'queued', 'workstation'],
       ]);
       expect(store.getIterations(5)?.numDecodes).toEqual(Int32Array.from([0, 1]));
+      expect(store.getIterations(5)?.wallS).toEqual(Float64Array.from([0.013, 0.011]));
+      expect(store.getTimeSeries(5).kvBlocks).toEqual(Int32Array.from([2]));
+      expect(store.getRequestRecords(1).arrival).toEqual(Float64Array.from([0.5]));
+      expect(store.getRequestRecords(5).finish[0]).toBeNaN();
       expect(store.findSweepByHash('h-3')?.id).toBe(3);
       expect(() => store.createSweep(newSweep({ specHash: 'h-1' }))).toThrow(
         'a sweep with spec hash h-1 already exists (sweep 1)',
@@ -344,7 +348,7 @@ describe('openDatabase', () => {
       after.pragma('foreign_keys = ON');
       after.exec('DELETE FROM sweeps WHERE id = 3');
       expect(after.prepare('SELECT id FROM runs ORDER BY id').pluck().all()).toEqual([1, 2]);
-      expect(after.prepare('SELECT count(*) FROM run_iterations').pluck().get()).toBe(0);
+      expect(after.prepare('SELECT count(*) FROM run_columns WHERE run_id = 5').pluck().get()).toBe(0);
     } finally {
       after.close();
     }

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RequestRecords, TimeSeries } from '../../../runner/engine/run-records.js';
 import type { RunResult } from '../../../runner/metrics/run-result.js';
+import { runDigest } from '../../../runner/metrics/run-digest.js';
 import type { RunMetrics } from '../../../runner/metrics/metric-keys.js';
 import { Store } from '../../../runner/store/store.js';
 import { StoreStateError } from '../../../runner/store/store-state-error.js';
 import { newRun, newSweep, sampleMetrics, sampleResult, sampleStability, tempDir } from './fixtures.js';
+import { storedElementsSql } from '../../helpers/stored-runs.js';
 import type { StabilityResult } from '../../../runner/metrics/stability.js';
 
 let file: string;
@@ -28,16 +30,20 @@ afterEach(() => {
   cleanup();
 });
 
-/** Rows stored for a run in each results table, read through an independent connection. */
-function storedRows(runId: number): { metrics: number; requests: number; samples: number } {
+/**
+ * What is stored for a run, read through an independent connection: metrics rows, requests and
+ * time-series samples (elements of the stored columns), digest rows.
+ */
+function storedRows(runId: number): { metrics: number; requests: number; samples: number; digests?: number } {
   const db = new Database(file, { readonly: true });
   try {
-    const count = (table: string): number =>
-      db.prepare(`SELECT count(*) FROM ${table} WHERE run_id = ?`).pluck().get(runId) as number;
+    const count = (sql: string): number => (db.prepare(sql).get(runId) as { n: number }).n;
+    const digests = count('SELECT count(*) AS n FROM run_digests WHERE run_id = ?');
     return {
-      metrics: count('run_metrics'),
-      requests: count('run_requests'),
-      samples: count('run_time_series'),
+      metrics: count('SELECT count(*) AS n FROM run_metrics WHERE run_id = ?'),
+      requests: count(storedElementsSql('requests', 'run_id = ?')),
+      samples: count(storedElementsSql('time_series', 'run_id = ?')),
+      ...(digests === 0 ? {} : { digests }),
     };
   } finally {
     db.close();
@@ -78,7 +84,8 @@ describe('completeRun', () => {
     expect(run.warnings).toEqual(result.warnings);
     expect(run.finishedAt).not.toBeNull();
     expect(store.listRuns({ runIds: [id] })[0].metrics).toEqual(result.metrics);
-    expect(storedRows(id)).toEqual({ metrics: 1, requests: 1000, samples: 200 });
+    expect(storedRows(id)).toEqual({ metrics: 1, requests: 1000, samples: 200, digests: 1 });
+    expect(store.getRunDigest(id)).toEqual(result.digest);
   });
 
   it('stores and reads an empty result', () => {
@@ -89,15 +96,12 @@ describe('completeRun', () => {
     expect(store.getRun(id)?.startedAt).not.toBeNull();
   });
 
-  it('round-trips arbitrary records exactly (property)', () => {
-    const time = fc.oneof(
-      fc.constant(NaN),
-      fc.double({ min: 0, max: 1e9, noNaN: true, noDefaultInfinity: true }).filter((x) => !Object.is(x, -0)),
-    );
+  it('round-trips arbitrary records exactly, -0 and NaN included (property)', () => {
+    const time = fc.oneof(fc.constant(NaN), fc.double({ min: 0, max: 1e9, noNaN: true }));
     const count = fc.integer({ min: 0, max: 2 ** 31 - 1 });
     const tokens = fc.integer({ min: 1, max: 2 ** 31 - 1 });
     const request = fc.record({
-      arrival: fc.double({ min: 0, max: 1e9, noNaN: true }).filter((x) => !Object.is(x, -0)),
+      arrival: fc.double({ min: 0, max: 1e9, noNaN: true }),
       promptTokens: tokens,
       outputTokens: tokens,
       firstScheduled: time,
@@ -120,8 +124,10 @@ describe('completeRun', () => {
         }
         expect(store.addMissingRuns(store.latestSweep()!.id, [newRun(`p${next++}`)])).toBe(1);
         const runId = store.listRuns().at(-1)!.id;
-        store.completeRun(runId, { ...base, requests: requests as unknown as RequestRecords });
-        expect(plain(store.getRequestRecords(runId))).toEqual(plain(requests as unknown as RequestRecords));
+        const records = requests as unknown as RequestRecords;
+        store.completeRun(runId, { ...base, requests: records, digest: runDigest(records) });
+        expect(plain(store.getRequestRecords(runId))).toEqual(plain(records));
+        expect(store.getRunDigest(runId)).toEqual(runDigest(records));
       }),
       { numRuns: 40 },
     );
@@ -134,7 +140,7 @@ describe('completeRun', () => {
     expect(() => store.completeRun(id, sampleResult(5, 1))).toThrow(
       new StoreStateError(`run ${id} is done and cannot be completed; only running or queued runs can`),
     );
-    expect(storedRows(id)).toEqual({ metrics: 1, requests: 10, samples: 3 });
+    expect(storedRows(id)).toEqual({ metrics: 1, requests: 10, samples: 3, digests: 1 });
     expect(plain(store.getRequestRecords(id))).toEqual(plain(sampleResult(10, 3).requests));
   });
 
@@ -146,16 +152,16 @@ describe('completeRun', () => {
     expect(storedRows(b)).toEqual({ metrics: 0, requests: 0, samples: 0 });
   });
 
-  it('leaves nothing behind when the database rejects a row mid-transaction', () => {
+  it('leaves nothing behind when a value breaks a column rule', () => {
     const [id] = runIds;
     store.markRunning(id);
     const good = sampleResult(1000, 100);
-    // The last time-series sample is invalid: metrics and all 1,000 requests are written first.
+    // The last time-series sample is invalid (the row tables' CHECK decode_count >= 0).
     const decodeCount = good.timeSeries.decodeCount.slice();
     decodeCount[99] = -1;
     const bad: RunResult = { ...good, timeSeries: { ...good.timeSeries, decodeCount } };
     expect(() => store.completeRun(id, bad)).toThrow(
-      /run \d+: results rejected by the database: CHECK constraint/,
+      `run ${id}: timeSeries.decodeCount[99] is -1; it must be >= 0`,
     );
     expect(store.getRun(id)).toMatchObject({ status: 'running', metrics: null, finishedAt: null });
     expect(storedRows(id)).toEqual({ metrics: 0, requests: 0, samples: 0 });
@@ -163,21 +169,26 @@ describe('completeRun', () => {
 
     // The run can still be completed (or failed) afterwards.
     store.completeRun(id, good);
-    expect(storedRows(id)).toEqual({ metrics: 1, requests: 1000, samples: 100 });
+    expect(storedRows(id)).toEqual({ metrics: 1, requests: 1000, samples: 100, digests: 1 });
   });
 
-  it('rejects a NaN arrival or zero prompt tokens without storing anything', () => {
+  it('rejects a NaN arrival, zero prompt tokens or a negative max ITL without storing anything', () => {
     const [id] = runIds;
     const good = sampleResult(200, 5);
     const arrival = good.requests.arrival.slice();
-    arrival[199] = NaN; // written by the single-row INSERT after three 64-row batches
+    arrival[199] = NaN;
     const promptTokens = good.requests.promptTokens.slice();
-    promptTokens[20] = 0; // inside the first 64-row batch
+    promptTokens[20] = 0;
+    const maxItl = good.requests.maxItl.slice();
+    maxItl[3] = -0.5;
     expect(() => store.completeRun(id, withRequests(good, { arrival }))).toThrow(
-      /NOT NULL constraint failed/,
+      `run ${id}: requests.arrival[199] is NaN; it must be a number >= 0 (NaN, "never happened", is not allowed here)`,
     );
     expect(() => store.completeRun(id, withRequests(good, { promptTokens }))).toThrow(
-      /CHECK constraint failed/,
+      `run ${id}: requests.promptTokens[20] is 0; it must be >= 1`,
+    );
+    expect(() => store.completeRun(id, withRequests(good, { maxItl }))).toThrow(
+      `run ${id}: requests.maxItl[3] is -0.5; it must be >= 0`,
     );
     expect(storedRows(id)).toEqual({ metrics: 0, requests: 0, samples: 0 });
     expect(store.getRun(id)?.status).toBe('queued');

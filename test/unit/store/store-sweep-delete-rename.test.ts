@@ -5,6 +5,7 @@ import { InputError } from '../../../runner/errors.js';
 import { StoreStateError } from '../../../runner/store/store-state-error.js';
 import { Store } from '../../../runner/store/store.js';
 import { newRun, newSweep, sampleIterations, sampleResult, tempDir } from './fixtures.js';
+import { storedElementsSql } from '../../helpers/stored-runs.js';
 
 /**
  * Deleting and renaming a sweep (Store.deleteSweep, Store.renameSweep) on a real SQLite file:
@@ -72,9 +73,8 @@ function rowsOfSweep(sweepId: number): Record<string, number> {
       sweeps: count('SELECT count(*) FROM sweeps WHERE id = ?'),
       runs: count('SELECT count(*) FROM runs WHERE sweep_id = ?'),
       run_metrics: ofRuns('run_metrics'),
-      run_requests: ofRuns('run_requests'),
-      run_time_series: ofRuns('run_time_series'),
-      run_iterations: ofRuns('run_iterations'),
+      run_columns: ofRuns('run_columns'),
+      run_digests: ofRuns('run_digests'),
     };
   });
 }
@@ -137,14 +137,12 @@ describe('deleteSweep', () => {
     const { target, others } = populate();
     const owned = rowsOfSweep(target);
     // The target owns rows in every table of a sweep's results.
-    expect(owned).toEqual({
-      sweeps: 1,
-      runs: 4,
-      run_metrics: 1,
-      run_requests: 40,
-      run_time_series: 12,
-      run_iterations: 30,
-    });
+    // One done run: 11 request columns, 6 time-series columns, 7 iteration columns, 1 digest.
+    expect(owned).toEqual({ sweeps: 1, runs: 4, run_metrics: 1, run_columns: 24, run_digests: 1 });
+    const ofTarget = 'run_id IN (SELECT id FROM runs WHERE sweep_id = ?)';
+    const elements = (struct: 'requests' | 'time_series' | 'iterations'): number =>
+      withRawDb((db) => (db.prepare(storedElementsSql(struct, ofTarget)).get(target) as { n: number }).n);
+    expect([elements('requests'), elements('time_series'), elements('iterations')]).toEqual([40, 12, 30]);
     const before = snapshot();
     for (const t of ['worker_machines', 'calibrations', 'datasets', 'database_identity']) {
       expect(before.counts[t], t).toBeGreaterThan(0);
@@ -163,9 +161,8 @@ describe('deleteSweep', () => {
       sweeps: 0,
       runs: 0,
       run_metrics: 0,
-      run_requests: 0,
-      run_time_series: 0,
-      run_iterations: 0,
+      run_columns: 0,
+      run_digests: 0,
     });
     // Every remaining row is one that was there before, unchanged.
     for (const t of Object.keys(after.rows)) {
@@ -191,11 +188,11 @@ describe('deleteSweep', () => {
   it('deletes in one transaction: a failure part-way leaves every row in place', () => {
     const { target } = populate();
     const [done] = store.listRuns({ sweepId: target });
-    // Another connection makes the deletion of the done run's time series fail. The cascade
-    // deletes the sweep's runs, their metrics and requests before it gets there.
+    // Another connection makes the deletion of the done run's digest fail. The cascade deletes
+    // the sweep's runs, their metrics and columns before it gets there.
     withRawDb((db) =>
       db.exec(
-        `CREATE TRIGGER refuse_delete BEFORE DELETE ON run_time_series WHEN old.run_id = ${done.id} ` +
+        `CREATE TRIGGER refuse_delete BEFORE DELETE ON run_digests WHEN old.run_id = ${done.id} ` +
           "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
       ),
     );
@@ -206,7 +203,7 @@ describe('deleteSweep', () => {
 
     withRawDb((db) => db.exec('DROP TRIGGER refuse_delete'));
     expect(store.deleteSweep(target)).toBe(true);
-    expect(rowsOfSweep(target).run_time_series).toBe(0);
+    expect(rowsOfSweep(target).run_digests).toBe(0);
   });
 
   it('gives false for an unknown sweep, and nothing changes', () => {

@@ -147,7 +147,8 @@ describe('sweeps', () => {
     const [a] = store.listRuns({ sweepId: id });
     store.markRunning(a.id);
     store.completeRun(a.id, sampleResult(20, 5));
-    expect(countRows('run_requests')).toBe(20);
+    expect(countRows('run_columns')).toBe(17); // 11 request columns, 6 time-series columns
+    expect(countRows('run_digests')).toBe(1);
 
     expect(store.deleteSweep(id)).toBe(true);
     expect(store.deleteSweep(id)).toBe(false);
@@ -155,8 +156,8 @@ describe('sweeps', () => {
     expect(store.listRuns({ sweepId: id })).toEqual([]);
     expect(store.listRuns({ sweepId: other })).toHaveLength(3);
     expect(countRows('run_metrics')).toBe(0);
-    expect(countRows('run_requests')).toBe(0);
-    expect(countRows('run_time_series')).toBe(0);
+    expect(countRows('run_columns')).toBe(0);
+    expect(countRows('run_digests')).toBe(0);
   });
 
   it('uses a WAL journal', () => {

@@ -9,6 +9,7 @@ import { Store } from '../../../runner/store/store.js';
 import { StoreStateError } from '../../../runner/store/store-state-error.js';
 import type { NewWorkerMachine } from '../../../runner/store/worker-machine-row.js';
 import { newSweep, sampleIterations, sampleResult, tempDir } from './fixtures.js';
+import { storedElementsSql } from '../../helpers/stored-runs.js';
 
 let file: string;
 let store: Store;
@@ -84,6 +85,11 @@ function withRawDb<T>(fn: (db: Database.Database) => T): T {
 /** Rows of a table counted through a second connection. */
 function countRows(table: string): number {
   return withRawDb((db) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number);
+}
+
+/** Elements of a struct stored for every run (storedElementsSql), through an independent connection. */
+function countElements(struct: 'requests' | 'iterations'): number {
+  return withRawDb((db) => (db.prepare(storedElementsSql(struct)).get() as { n: number }).n);
 }
 
 /** Typed arrays compared as plain arrays (Object.is per element). */
@@ -444,7 +450,7 @@ describe('run iterations', () => {
 
   it('round-trips the iterations of a worker run through completeRun and getIterations exactly', () => {
     const [id] = runIds;
-    const result = gpuResult(300); // four 64-row batches and 44 single rows
+    const result = gpuResult(300);
     expect(result.iterations!.timeS[1]).toBe(5e-324);
     store.markRunning(id);
     store.completeRun(id, result);
@@ -455,7 +461,7 @@ describe('run iterations', () => {
     expect(plain(read)).toEqual(plain(result.iterations!));
     expect(read.timeS[2]).toBe(1e300);
     expect(read.wallS[0]).toBe(result.iterations!.wallS[0]);
-    expect(countRows('run_iterations')).toBe(300);
+    expect(countElements('iterations')).toBe(300);
     // The rest of the result is stored as before.
     expect(store.getRequestRecords(id).arrival.length).toBe(20);
     expect(store.getRun(id)?.status).toBe('done');
@@ -482,18 +488,25 @@ describe('run iterations', () => {
       iterations: { ...good.iterations!, ...patch },
     });
     const timeS = good.iterations!.timeS.slice();
-    timeS[99] = NaN; // the last row: metrics, requests, samples and 99 iterations are written first
+    timeS[99] = NaN;
     expect(() => store.completeRun(id, withIterations({ timeS }))).toThrow(
-      /run \d+: results rejected by the database: NOT NULL constraint failed: run_iterations\.time_s/,
+      `run ${id}: iterations.timeS[99] is NaN; it must be a number >= 0 (NaN, "never happened", is not allowed here)`,
+    );
+    const startS = good.iterations!.startS.slice();
+    startS[0] = NaN;
+    expect(() => store.completeRun(id, withIterations({ startS }))).toThrow(
+      `run ${id}: iterations.startS[0] is NaN; it must be a number (NaN, "never happened", is not allowed here)`,
     );
     const wallS = good.iterations!.wallS.slice();
     wallS[10] = -1e-9;
     expect(() => store.completeRun(id, withIterations({ wallS }))).toThrow(
-      /CHECK constraint failed: wall_s >= 0/,
+      `run ${id}: iterations.wallS[10] is -1e-9; it must be >= 0`,
     );
     const numDecodes = good.iterations!.numDecodes.slice();
     numDecodes[70] = -1;
-    expect(() => store.completeRun(id, withIterations({ numDecodes }))).toThrow(/CHECK constraint failed/);
+    expect(() => store.completeRun(id, withIterations({ numDecodes }))).toThrow(
+      `run ${id}: iterations.numDecodes[70] is -1; it must be >= 0`,
+    );
     expect(() =>
       store.completeRun(id, withIterations({ prefillTokens: good.iterations!.prefillTokens.subarray(1) })),
     ).toThrow(
@@ -507,26 +520,33 @@ describe('run iterations', () => {
     );
 
     expect(store.getRun(id)).toMatchObject({ status: 'running', metrics: null });
-    expect(countRows('run_iterations')).toBe(0);
-    expect(countRows('run_requests')).toBe(0);
+    expect(countRows('run_columns')).toBe(0);
+    expect(countRows('run_metrics')).toBe(0);
     store.completeRun(id, good);
     expect(plain(store.getIterations(id)!)).toEqual(plain(good.iterations!));
   });
 
-  it('has database CHECKs on the iteration columns', () => {
+  it('has database CHECKs on the stored columns', () => {
     const [id] = runIds;
     store.completeRun(id, gpuResult(1));
     withRawDb((db) => {
       const insert = db.prepare(
-        'INSERT INTO run_iterations (run_id, idx, start_s, time_s, wall_s, num_prefills, prefill_tokens, ' +
-          'num_decodes, decode_kv_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO run_columns (run_id, struct, column_name, length, codec, data) VALUES (?, ?, ?, ?, ?, ?)',
       );
-      expect(() => insert.run(id, -1, 0, 0, 0, 0, 0, 0, 0)).toThrow(/CHECK constraint failed: idx >= 0/);
-      expect(() => insert.run(id, 1, 0, -1, 0, 0, 0, 0, 0)).toThrow(/CHECK constraint failed: time_s >= 0/);
-      expect(() => insert.run(id, 1, 0, 0, 0, 0, 0, 0, -1)).toThrow(/CHECK constraint failed/);
-      expect(() => insert.run(id, 1, null, 0, 0, 0, 0, 0, 0)).toThrow(/NOT NULL constraint failed/);
-      expect(() => insert.run(id, 0, 0, 0, 0, 0, 0, 0, 0)).toThrow(/UNIQUE constraint failed|PRIMARY KEY/);
-      expect(() => insert.run(999_999, 0, 0, 0, 0, 0, 0, 0, 0)).toThrow(/FOREIGN KEY constraint failed/);
+      const blob = Buffer.from([1, 2, 3]);
+      const codec = 'f64-shuffle-deflate';
+      expect(() => insert.run(id, 'other', 'x', 1, codec, blob)).toThrow(/CHECK constraint failed/);
+      expect(() => insert.run(id, 'iterations', '', 1, codec, blob)).toThrow(/CHECK constraint failed/);
+      expect(() => insert.run(id, 'iterations', 'x', -1, codec, blob)).toThrow(/CHECK constraint failed/);
+      expect(() => insert.run(id, 'iterations', 'x', 1.5, codec, blob)).toThrow(/CHECK constraint failed/);
+      expect(() => insert.run(id, 'iterations', 'x', 1, codec, 'text')).toThrow(/CHECK constraint failed/);
+      expect(() => insert.run(id, 'iterations', 'x', 1, codec, null)).toThrow(/NOT NULL constraint failed/);
+      expect(() => insert.run(id, 'iterations', 'time_s', 1, codec, blob)).toThrow(
+        /UNIQUE constraint failed|PRIMARY KEY/,
+      );
+      expect(() => insert.run(999_999, 'iterations', 'x', 1, codec, blob)).toThrow(
+        /FOREIGN KEY constraint failed/,
+      );
     });
   });
 
@@ -537,10 +557,10 @@ describe('run iterations', () => {
     const other = store.createSweep(newSweep({ specHash: 'hash-2' }));
     const [otherRun] = store.listRuns({ sweepId: other }).map((r) => r.id);
     store.completeRun(otherRun, gpuResult(3));
-    expect(countRows('run_iterations')).toBe(78);
+    expect(countElements('iterations')).toBe(78);
 
     expect(store.deleteSweep(sweepId)).toBe(true);
-    expect(countRows('run_iterations')).toBe(3);
+    expect(countElements('iterations')).toBe(3);
     expect(plain(store.getIterations(otherRun)!)).toEqual(plain(sampleIterations(3)));
   });
 });

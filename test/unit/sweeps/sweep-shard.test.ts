@@ -98,16 +98,15 @@ function storedRows(store: Store, sweepId: number, runKey: string) {
       .pluck()
       .get(sweepId, runKey);
     const rows = (table: string): unknown[] =>
-      (db.prepare(`SELECT * FROM ${table} WHERE run_id = ? ORDER BY idx`).all(id) as object[]).map(
+      (db.prepare(`SELECT * FROM ${table} WHERE run_id = ? ORDER BY 1, 2, 3`).all(id) as object[]).map(
         ({ run_id: _, ...rest }: { run_id?: number }) => rest,
       );
     return {
       metrics: db
         .prepare('SELECT metrics_json, stable, stability_json FROM run_metrics WHERE run_id = ?')
         .get(id) as { metrics_json: string; stable: number | null; stability_json: string | null },
-      requests: rows('run_requests'),
-      timeSeries: rows('run_time_series'),
-      iterations: rows('run_iterations'),
+      columns: rows('run_columns'),
+      digest: rows('run_digests'),
     };
   } finally {
     db.close();
@@ -116,7 +115,7 @@ function storedRows(store: Store, sweepId: number, runKey: string) {
 
 /** Metrics JSON without the wall time of the simulation (which differs between executions). */
 function withoutWallTime(metricsJson: string): Record<string, unknown> {
-  return { ...(JSON.parse(metricsJson) as Record<string, unknown>), sim_wall_s: 0 };
+  return { ...(JSON.parse(metricsJson) as Record<string, unknown>), sim_wall_s: 0, sim_cpu_s: 0 };
 }
 
 describe('readShardManifest and shardFileOf', () => {
@@ -195,11 +194,15 @@ describe('runShard and mergeShard', () => {
             );
             expect(merged.metrics.stable).toBe(local.metrics.stable);
             expect(merged.metrics.stability_json).toBe(local.metrics.stability_json);
-            expect(merged.requests).toEqual(local.requests);
-            expect(merged.requests).toHaveLength(300);
-            expect(merged.timeSeries).toEqual(local.timeSeries);
-            expect(merged.timeSeries.length).toBeGreaterThan(0);
-            expect(merged.iterations).toEqual([]);
+            // The encoded columns (11 of requests, 6 of the time series, none of iterations) and
+            // the digest, blob for blob.
+            expect(merged.columns).toEqual(local.columns);
+            expect(merged.columns).toHaveLength(17);
+            expect(merged.digest).toEqual(local.digest);
+            expect(merged.digest).toHaveLength(1);
+            expect(
+              store.getRequestRecords(store.listRuns({ sweepId }).find((r) => r.runKey === key)!.id).arrival,
+            ).toHaveLength(300);
             // Read back through the Store as any report does.
             const [run] = store.listRuns({ sweepId }).filter((r) => r.runKey === key);
             const [ref] = reference.listRuns({ sweepId: referenceSweep }).filter((r) => r.runKey === key);
@@ -235,7 +238,7 @@ describe('runShard and mergeShard', () => {
       // As if the task were killed while its second run simulated: queued, no results.
       const shard = new Database(shardFileOf(manifest, 1));
       const runId = shard.prepare('SELECT id FROM runs WHERE run_key = ?').pluck().get(second) as number;
-      for (const table of ['run_metrics', 'run_requests', 'run_time_series', 'run_iterations']) {
+      for (const table of ['run_metrics', 'run_columns', 'run_digests']) {
         shard.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(runId);
       }
       shard
@@ -266,7 +269,7 @@ describe('runShard and mergeShard', () => {
       });
       expect(status(second)).toBe('done');
       const local = storedRows(reference, referenceSweep, second);
-      expect(storedRows(store, sweepId, second).requests).toEqual(local.requests);
+      expect(storedRows(store, sweepId, second).columns).toEqual(local.columns);
     } finally {
       store.close();
     }
