@@ -11,7 +11,8 @@
  *      the API and by Chart.js's decimation plugin).
  * Printed: the time from navigation start to every chart drawn and painted (the page's own
  * clock: its `data-painted-at`, two animation frames after the last chart was drawn), the part
- * spent waiting for `runs.compare`, and the size of its answer. Numbers only; no assertion (goal: < 1 s for A).
+ * spent waiting for `runs.compare`, and the size of its answer as transferred (gzip-compressed:
+ * Chromium accepts gzip). Numbers only; no assertion (goal: < 1 s for A and B).
  * Without /usr/bin/chromium it prints that it is skipped, and why, and exits 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -133,7 +134,9 @@ function report(title: string, samples: Sample[]): void {
   console.log(
     `    page start -> charts drawn     median ${median(samples.map((s) => s.pageRenderMs)).toFixed(0)} ms (API wait, tables, charts)`,
   );
-  console.log(`  runs.compare answer              ${(samples[0].compareBytes / 1e6).toFixed(2)} MB`);
+  console.log(
+    `  runs.compare answer              ${(samples[0].compareBytes / 1e6).toFixed(2)} MB (as transferred)`,
+  );
 }
 
 let server: ChildProcess | undefined;

@@ -1,8 +1,10 @@
-import type { RequestRecords, TimeSeries } from '../engine/run-records.js';
+import type { TimeSeries } from '../engine/run-records.js';
 import type { StoredMachineSpec } from '../machines/stored-machine-spec.js';
 import { METRIC_KEYS, type MetricKey } from '../metrics/metric-keys.js';
-import { empiricalCdf } from '../reports/empirical-cdf.js';
+import { digestCdf, type RunDigest } from '../metrics/run-digest.js';
 import { fluidOverlays } from '../reports/load-report-data.js';
+import { pointsPerSeries } from '../reports/point-budget.js';
+import { roundAll, roundSignificant } from '../reports/significant-digits.js';
 import type { RunRow } from '../store/run-row.js';
 import type { CompareMetricRow, CompareOut, RunSummary, SeriesOut } from './api-contract.js';
 import {
@@ -17,7 +19,11 @@ import {
 
 /** What compareData needs besides the runs: their stored results and each sweep's machine. */
 export interface CompareSources {
-  records(runId: number): RequestRecords;
+  /**
+   * A done run's digest (Store.getRunDigest): the latency order statistics its CDFs are drawn
+   * from and the output-length bins of its fluid bound; the per-request records are never read.
+   */
+  digest(runId: number): RunDigest;
   timeSeries(runId: number): TimeSeries;
   /**
    * The stored document of a run's machine (decodeStoredMachineSpec, storedMachineOf: the sweep's
@@ -29,11 +35,6 @@ export interface CompareSources {
   machineOf(sweepId: number, machine: string): Omit<StoredMachineSpec, 'machines'>;
 }
 
-/** Points per run of the CDF and time-series charts, so that 200 runs stay light to draw. */
-export function pointsPerRun(runs: number, requested: number): number {
-  return Math.max(50, Math.min(requested, Math.floor(200_000 / Math.max(1, runs))));
-}
-
 /**
  * Everything the Compare view shows for chosen runs: the parameters
  * that differ, every metric with its change against the baseline run (at its rate only) and its
@@ -43,8 +44,11 @@ export function pointsPerRun(runs: number, requested: number): number {
  * the fluid Throughput* bound where the sweep's machine has a linear model, the Pareto fronts
  * (tokens/s per user against output throughput, per policy), TTFT and E2E empirical CDFs, and
  * per run over time: KV usage (fraction of capacity), queue length and batch composition.
- * Per-run series are decimated to pointsPerRun points (CDFs at evenly spaced ranks, time series
- * by stride keeping the last sample).
+ * Per-run series are decimated to pointsPerSeries(done runs, maxPointsPerRun) points each (the
+ * chart point budget: CHART_POINT_BUDGET over the runs, at least MIN_POINTS_PER_SERIES, at most
+ * maxPointsPerRun; CDFs from the run digest's order statistics at evenly spaced ranks, digestCdf;
+ * time series by stride keeping the first and last sample), their coordinates rounded to
+ * CHART_SIGNIFICANT_DIGITS (docs/decisions.md, "Chart point budget and rounding").
  *
  * @param runs the runs, in display order; runs[0] unless baselineId says otherwise is the baseline
  * @param summaries the same runs as RunSummary (same order)
@@ -61,7 +65,10 @@ export function compareData(
   if (baseIndex < 0) throw new RangeError(`baseline run ${baselineId} is not among the compared runs`);
   const base = runs[baseIndex];
   const machines = new Set(runs.map((r) => r.machine));
-  const perRun = pointsPerRun(runs.length, maxPointsPerRun);
+  const perRun = pointsPerSeries(
+    runs.filter((r) => r.status === 'done').length,
+    Math.max(2, maxPointsPerRun),
+  );
 
   // Parameters that differ.
   const describe = (r: RunRow): Record<string, string> => ({
@@ -83,8 +90,10 @@ export function compareData(
   const runConfiguration = grouping.runConfiguration;
   const baselineConfiguration = runConfiguration[baseIndex];
   const configurations = rebase(grouping.configurations, baselineConfiguration);
-  const cellOf = (i: number) =>
-    configurations[runConfiguration[i]].cells.find((cell) => cell.rate === runs[i].rate)!;
+  const cells = runs.map((r, i) =>
+    configurations[runConfiguration[i]].cells.find((cell) => cell.rate === r.rate)!,
+  );
+  const cellOf = (i: number) => cells[i];
 
   // Metrics per run: change against the baseline run at its rate only, seed spread of its cell.
   const metrics: CompareMetricRow[] = METRIC_KEYS.map((key) => {
@@ -129,7 +138,7 @@ export function compareData(
     const rows = runs.filter((r) => r.sweepId === sweepId && r.machine === name);
     const overlays = fluidOverlays(
       rows,
-      (id) => sources.records(id),
+      (id) => sources.digest(id),
       { d0: linear.d0, d1: linear.d1, d2: linear.d2 ?? 0, exact: linear.exact },
       machine.tokenModel,
     );
@@ -165,6 +174,14 @@ export function compareData(
     `run ${r.id}: ${shortLabels[runConfiguration[indexOf.get(r.id)!]]} rate=${r.rate ?? 'trace'} seed=${r.seed} @ ${r.machine}`;
   const configurationOf = (r: RunRow): number => runConfiguration[indexOf.get(r.id)!];
   const done = runs.filter((r) => r.status === 'done');
+  // One decoded machine document per sweep and machine name, not one per run.
+  const machineDocs = new Map<string, Omit<StoredMachineSpec, 'machines'>>();
+  const machineOfRun = (r: RunRow): Omit<StoredMachineSpec, 'machines'> => {
+    const key = `${r.sweepId}/${r.machine}`;
+    let doc = machineDocs.get(key);
+    if (!doc) machineDocs.set(key, (doc = sources.machineOf(r.sweepId, r.machine)));
+    return doc;
+  };
   const ttftCdf: SeriesOut[] = [];
   const e2eCdf: SeriesOut[] = [];
   const kvUsage: SeriesOut[] = [];
@@ -172,34 +189,28 @@ export function compareData(
   const batchPrefillTokens: SeriesOut[] = [];
   const batchDecodes: SeriesOut[] = [];
   for (const r of done) {
-    const rec = sources.records(r.id);
-    const ttft: number[] = [];
-    const e2e: number[] = [];
-    for (let i = 0; i < rec.arrival.length; i++) {
-      if (Number.isNaN(rec.finish[i])) continue;
-      ttft.push(rec.firstToken[i] - rec.arrival[i]);
-      e2e.push(rec.finish[i] - rec.arrival[i]);
-    }
-    const cdf = (samples: number[]): SeriesOut => {
-      const points = samples.length > 0 ? empiricalCdf(samples, Math.max(2, perRun)) : [];
+    const digest = sources.digest(r.id);
+    const cdf = (values: Float64Array): SeriesOut => {
+      const points = digestCdf(values, digest.finished, perRun);
       return {
         label: labelOf(r),
         runIds: [r.id],
-        x: points.map((p) => p.x),
-        y: points.map((p) => p.y),
+        x: roundAll(points.x),
+        y: roundAll(points.y),
         configuration: configurationOf(r),
       };
     };
-    ttftCdf.push(cdf(ttft));
-    e2eCdf.push(cdf(e2e));
+    ttftCdf.push(cdf(digest.ttftS));
+    e2eCdf.push(cdf(digest.e2eS));
     const ts = sources.timeSeries(r.id);
-    const capacity = sources.machineOf(r.sweepId, r.machine).kvCapacityBlocks;
+    const capacity = machineOfRun(r).kvCapacityBlocks;
     const pick = strideIndices(ts.t.length, perRun);
+    const x = pick.map((i) => roundSignificant(ts.t[i]));
     const over = (values: ArrayLike<number>, scale = 1): SeriesOut => ({
       label: labelOf(r),
       runIds: [r.id],
-      x: pick.map((i) => ts.t[i]),
-      y: pick.map((i) => values[i] * scale),
+      x,
+      y: pick.map((i) => roundSignificant(values[i] * scale)),
       configuration: configurationOf(r),
     });
     kvUsage.push(over(ts.kvBlocks, capacity > 0 ? 1 / capacity : 1));

@@ -5,6 +5,7 @@ import { isApiOp, type ApiErrorOut } from './api-contract.js';
 import type { ApiHandler } from './api-service.js';
 import { streamEvents } from './event-stream.js';
 import { bearerToken, sameToken } from './http-auth.js';
+import { acceptsGzip, compressible, GzipFileCache, gzipBody, MIN_GZIP_BYTES } from './http-compression.js';
 import { contentTypeOf, resolveStaticPath } from './static-files.js';
 
 /**
@@ -30,6 +31,10 @@ import { contentTypeOf, resolveStaticPath } from './static-files.js';
  *    operation), 409 (conflict) or 500 (internal); 413 past MAX_BODY_MIB of body.
  * 3. `GET /api/events` (read with fetch and the same header) streams the API's events as
  *    server-sent events, `event: progress` / `data: JSON`, with a keep-alive comment every 15 s.
+ *
+ * Compression: API answers of MIN_GZIP_BYTES or more and text-like static files (JS, CSS, HTML,
+ * JSON) are sent with `Content-Encoding: gzip` when the request's Accept-Encoding accepts gzip
+ * (http-compression.ts), with `Vary: Accept-Encoding`; event streams and short texts never are.
  *
  * No cookie is set or accepted: a browser sends a host's cookies to every port of it, so any
  * other service on 127.0.0.1 would receive it and could replay it. localStorage is scoped
@@ -144,6 +149,7 @@ class Refusal extends Error {
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const streams = new Set<() => void>();
+  const gzipped = new GzipFileCache();
   let port = 0;
   const server: Server = createServer((req, res) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
@@ -185,7 +191,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     try {
       if (api) await serveApi(req, res, path.slice('/api/'.length));
-      else serveStatic(req, res, path, params);
+      else await serveStatic(req, res, path, params);
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
       sendText(res, error.status, `${error.message}\n`, error.headers);
@@ -203,7 +209,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     if (!isApiOp(route)) {
       const error: ApiErrorOut = { code: 'not-found', message: `unknown operation "${route}"` };
-      return sendJson(res, 404, { ok: false, error });
+      return sendJson(req, res, 404, { ok: false, error });
     }
     if (req.method !== 'POST') throw new Refusal(405, 'Method Not Allowed: use POST', { Allow: 'POST' });
     const body = await readBody(req);
@@ -212,18 +218,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       input = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'));
     } catch (e) {
       const message = `${route}: the request body is not JSON (${e instanceof Error ? e.message : String(e)})`;
-      return sendJson(res, 400, { ok: false, error: { code: 'bad-input', message } satisfies ApiErrorOut });
+      return sendJson(req, res, 400, {
+        ok: false,
+        error: { code: 'bad-input', message } satisfies ApiErrorOut,
+      });
     }
     const result = await options.api.call(route, input);
-    sendJson(res, result.ok ? 200 : httpStatusOf(result.error.code), result);
+    await sendJson(req, res, result.ok ? 200 : httpStatusOf(result.error.code), result);
   }
 
-  function serveStatic(
+  async function serveStatic(
     req: IncomingMessage,
     res: ServerResponse,
     path: string,
     params: URLSearchParams,
-  ): void {
+  ): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new Refusal(405, 'Method Not Allowed: use GET', { Allow: 'GET, HEAD' });
     }
@@ -237,12 +246,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     const file = resolveStaticPath(dir, path);
     if (file === null) throw new Refusal(404, 'Not Found');
+    const type = contentTypeOf(file);
+    const zip = compressible(type) && acceptsGzip(req.headers['accept-encoding']);
+    const body = zip && req.method !== 'HEAD' ? await gzipped.get(file) : null;
     res.writeHead(200, {
-      'Content-Type': contentTypeOf(file),
+      'Content-Type': type,
       'Cache-Control': presented === null ? 'no-cache' : 'no-store',
+      Vary: 'Accept-Encoding',
+      ...(zip ? { 'Content-Encoding': 'gzip' } : {}),
+      ...(body ? { 'Content-Length': body.length } : {}),
     });
     if (req.method === 'HEAD') {
       res.end();
+      return;
+    }
+    if (body) {
+      res.end(body);
       return;
     }
     createReadStream(file)
@@ -312,9 +331,26 @@ function sendText(
   res.end(text);
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify(value));
+/**
+ * Sends `value` as JSON, gzip-compressed (http-compression.ts) when the request's
+ * Accept-Encoding accepts gzip and the body has at least MIN_GZIP_BYTES.
+ */
+async function sendJson(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+): Promise<void> {
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  const headers = { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' };
+  if (body.length >= MIN_GZIP_BYTES && acceptsGzip(req.headers['accept-encoding'])) {
+    const zipped = await gzipBody(body);
+    res.writeHead(status, { ...headers, 'Content-Encoding': 'gzip', 'Content-Length': zipped.length });
+    res.end(zipped);
+    return;
+  }
+  res.writeHead(status, { ...headers, 'Content-Length': body.length });
+  res.end(body);
 }
 
 function sendHtml(res: ServerResponse, status: number, html: string): void {

@@ -75,7 +75,7 @@ export function runsHandlers({ store, registry }: HandlerContext): OperationHand
         throw new InputError(`baselineId ${baselineId} is not one of runIds`, { field: 'baselineId' });
       }
       return compareData(rows, runSummaries(store, rows), baselineId, maxPointsPerRun, {
-        records: (id) => store.getRequestRecords(id),
+        digest: (id) => store.getRunDigest(id),
         timeSeries: (id) => store.getTimeSeries(id),
         machineOf,
       });

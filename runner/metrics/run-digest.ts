@@ -1,6 +1,5 @@
 import type { RequestRecords } from '../engine/run-records.js';
-import type { PromptType } from '../fluid/prompt-type.js';
-import { requestTypes } from '../fluid/request-types.js';
+import { outputLengthBins, type OutputLengthBin } from '../workloads/output-length-bins.js';
 
 /**
  * Most order statistics a digest keeps per latency (K): the CDF charts of reports and Compare
@@ -12,19 +11,12 @@ export const DIGEST_POINTS = 1001;
 export const DIGEST_BINS = 10;
 
 /**
- * One output-length bin of a run's requests (requestTypes with {@link DIGEST_BINS} bins,
- * arXiv 2504.11320v2 §6.2): its requests' mean prompt and output tokens and how many requests
- * fell in it. The bin's arrival rate at a total rate lambda is lambda * count / requests, the
- * same arithmetic as requestTypes.
+ * One output-length bin of a run's requests (outputLengthBins with {@link DIGEST_BINS} bins,
+ * arXiv 2504.11320v2 §6.2): mean prompt and output tokens and the number of requests. The bin's
+ * arrival rate at a total rate lambda is lambda * count / requests, the same arithmetic as
+ * requestTypes.
  */
-export interface DigestBin {
-  /** Mean prompt tokens of the bin's requests. */
-  readonly prompt: number;
-  /** Mean output tokens of the bin's requests. */
-  readonly output: number;
-  /** Requests in the bin (>= 1). */
-  readonly count: number;
-}
+export type DigestBin = OutputLengthBin;
 
 /**
  * What the charts of a done run need, computed once when the run ends and stored with it
@@ -84,24 +76,23 @@ function orderStatistics(sorted: Float64Array): Float64Array {
   return out;
 }
 
-/** requestTypes' output-length bins with their request counts (arXiv 2504.11320v2 §6.2). */
+/** The output-length bins of all the run's requests (outputLengthBins, as requestTypes). */
 function outputBins(records: RequestRecords): DigestBin[] {
-  const n = records.arrival.length;
-  const { types, typeOf } = requestTypes(records, n, null, DIGEST_BINS);
-  // At a total rate of n req/s each type's rate is its request count.
-  const count = new Int32Array(types.length);
-  for (let i = 0; i < n; i++) count[typeOf[i]]++;
-  return types.map((t, j) => ({ prompt: t.prompt, output: t.output, count: count[j] }));
+  return outputLengthBins(records.promptTokens, records.outputTokens, DIGEST_BINS).bins;
 }
 
 /**
  * The prompt types of a digest's bins at a total rate (what requestTypes returns for the run's
- * requests with {@link DIGEST_BINS} bins: type rates lambda * count / requests).
+ * requests with {@link DIGEST_BINS} bins: type rates lambda * count / requests), as
+ * runner/fluid/prompt-type.ts's PromptType (mean prompt and output tokens, requests per second).
  *
  * @param rate total arrival rate, requests per second (> 0)
  * @throws RangeError when the digest has no requests
  */
-export function digestTypes(digest: RunDigest, rate: number): PromptType[] {
+export function digestTypes(
+  digest: RunDigest,
+  rate: number,
+): { prompt: number; output: number; rate: number }[] {
   if (digest.requests === 0) throw new RangeError('no requests');
   return digest.outputBins.map((b) => ({
     prompt: b.prompt,

@@ -2,23 +2,36 @@ import type { TokenModel } from '../engine/token-model.js';
 import { fluidEquilibrium } from '../fluid/fluid-equilibrium.js';
 import type { PromptType } from '../fluid/prompt-type.js';
 import { requestTypes } from '../fluid/request-types.js';
+import { digestTypes, type RunDigest } from '../metrics/run-digest.js';
 import type { RequestList } from '../workloads/request-list.js';
 import { formatNumber } from './format-number.js';
 import type { FluidOverlay, FluidOverlayPoint } from './report-data.js';
 
-/** One rate of a workload: what the fluid benchmark needs from one of its done runs. */
-export interface FluidOverlayInput {
+/**
+ * One rate of a workload: what the fluid benchmark needs from one of its done runs, its
+ * declared types or, for any other workload, the output-length bins of its requests: from its
+ * run digest (stored runs: `digest`, digestTypes) or from the requests themselves (`requests`,
+ * requestTypes), the same 10 types either way.
+ */
+export type FluidOverlayInput = {
   /** The run's total arrival rate, requests per second (> 0). */
   rate: number;
-  /** The run's requests (stored records: prompt and output tokens; arrivals are not used). */
-  requests: Pick<RequestList, 'arrival' | 'promptTokens' | 'outputTokens'>;
   /**
    * A typed workload's declared types (the workload JSON's `types`); their rates are scaled so
    * that they sum to `rate`. null for any other workload: its output lengths are binned into
    * 10 types (requestTypes, docs/fluid-benchmark.md).
    */
   declared: PromptType[] | null;
-}
+} & (
+  | {
+      /** The run's digest (runner/metrics/run-digest.ts): its output-length bins. */
+      digest: RunDigest;
+    }
+  | {
+      /** The run's requests (prompt and output tokens; arrivals are not used). */
+      requests: Pick<RequestList, 'arrival' | 'promptTokens' | 'outputTokens'>;
+    }
+);
 
 /**
  * The linear iteration-time model tau = d0 + d1 (KV tokens) + d2 (prefill tokens) the fluid
@@ -41,7 +54,7 @@ const LIMIT_SPREAD = 0.01;
 /**
  * The fluid-benchmark overlay of one workload (arXiv 2504.11320v2 §3, fluidEquilibrium): per rate the
  * type mix (declared types scaled to the rate, or binned output lengths of that rate's
- * requests), its Throughput* = sum_j lambda_j l'_j, M*, load and stability; the line drawn is
+ * requests, from its digest or its requests), its Throughput* = sum_j lambda_j l'_j, M*, load and stability; the line drawn is
  * Throughput* while the rate is stable and the mix's Throughput* at its stability limit (the most
  * it can sustain) beyond. The workload's limit is the one of the mix at the highest rate (mixes
  * of a rate sweep normally share their proportions; the note says when they do not).
@@ -50,8 +63,8 @@ const LIMIT_SPREAD = 0.01;
  * @param machine the linear model tau = d0 + d1 (KV tokens) + d2 (prefill tokens)
  * @param tokenModel the sweep's token model (iterations and mean KV per request)
  * @returns the overlay, points ascending by rate; null when `inputs` is empty
- * @throws RangeError from requestTypes / fluidEquilibrium for an empty request list or
- *   malformed types
+ * @throws RangeError from requestTypes / digestTypes / fluidEquilibrium for a run without
+ *   requests or malformed types
  */
 export function fluidOverlay(
   inputs: readonly FluidOverlayInput[],
@@ -68,7 +81,9 @@ export function fluidOverlay(
   const points = sorted.map((input): FluidOverlayPoint => {
     const types = input.declared
       ? scaleTypes(input.declared, input.rate)
-      : requestTypes(input.requests, input.rate, null).types;
+      : 'digest' in input
+        ? digestTypes(input.digest, input.rate)
+        : requestTypes(input.requests, input.rate, null).types;
     const f = fluidEquilibrium(types, machine.d0, machine.d1, tokenModel, d2);
     const bounded = Number.isFinite(f.maxStableRateRps);
     limits.push(bounded ? f.maxStableRateRps : null);

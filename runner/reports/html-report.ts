@@ -4,18 +4,28 @@ import { chartJsSource } from './chart-js-source.js';
 import { downsampleSamples } from './empirical-cdf.js';
 import { formatNumber } from './format-number.js';
 import { escapeHtml, jsonForScript } from './html-escape.js';
+import { pointsPerSeries } from './point-budget.js';
 import { REPORT_CLIENT_SCRIPT } from './report-client-script.js';
 import { buildReportCharts, TRACE_RATE_LABEL } from './report-charts.js';
 import type { ChartSpec, WorkloadCharts } from './report-charts.js';
 import type { StableRateSummary } from './largest-stable-rate.js';
 import type { ReportData, ReportRun } from './report-data.js';
 import { runLabels } from './run-label.js';
+import { roundAll } from './significant-digits.js';
 import { stableJson } from '../stable-json.js';
 import { verdictSectionHtml, type ReportVerdicts } from './verdict-section.js';
 import { sweepVerdicts } from './verdicts.js';
 
 /** Most latency samples per run and metric kept in the embedded report data (evenly spaced ranks). */
 export const REPORT_MAX_SAMPLES = 2000;
+
+/**
+ * Most latency samples per metric in the embedded report data across all runs: each run keeps
+ * max(MIN_POINTS_PER_SERIES, REPORT_SAMPLE_BUDGET / runs), at most REPORT_MAX_SAMPLES
+ * (pointsPerSeries), so a 1,000-run sweep embeds 100 per run (docs/decisions.md, "Chart point
+ * budget and rounding").
+ */
+export const REPORT_SAMPLE_BUDGET = 100_000;
 
 /**
  * Content-Security-Policy of the report: inline script and style only, images only as data:
@@ -42,8 +52,9 @@ export const REPORT_CSP =
  * attribute `<kind>:<workload>` (kinds: latency-e2e, latency-ttft, throughput, cdf-ttft, cdf-e2e).
  *
  * The input is embedded as JSON in `<script type="application/json" id="report-data">` (latency
- * samples downsampled to REPORT_MAX_SAMPLES per run and metric), the chart model in
- * `#report-charts`; all user text is HTML-escaped.
+ * samples downsampled to the sample budget, REPORT_SAMPLE_BUDGET over the runs and at most
+ * REPORT_MAX_SAMPLES per run and metric, and rounded to CHART_SIGNIFICANT_DIGITS), the chart model
+ * in `#report-charts`; all user text is HTML-escaped.
  *
  * @param options.verdicts the verdicts to state (a sweep's `sweeps.summary`: its paired verdicts,
  *   its capacity verdicts and notes); omitted, the paired verdicts of `data.runs` (sweepVerdicts),
@@ -57,7 +68,7 @@ export function renderHtmlReport(data: ReportData, options: { verdicts?: ReportV
   const labels = runLabels(data.runs);
   const runs = [...data.runs].sort((a, b) => a.id - b.id);
   const counts = countByStatus(runs);
-  const embedded: ReportData = { ...data, distributions: downsampleDistributions(data.distributions) };
+  const embedded: ReportData = { ...data, distributions: embeddedDistributions(data.distributions) };
   const workloadSections = model.workloads
     .map((charts, i) =>
       workloadSection(
@@ -112,12 +123,26 @@ function countByStatus(runs: readonly ReportRun[]): Record<ReportRun['status'], 
   return counts;
 }
 
-function downsampleDistributions(distributions: ReportData['distributions']): ReportData['distributions'] {
+/**
+ * The distributions as the report embeds them: per run at most pointsPerSeries(runs,
+ * REPORT_MAX_SAMPLES, REPORT_SAMPLE_BUDGET) evenly spaced order statistics (min and max kept),
+ * rounded to CHART_SIGNIFICANT_DIGITS, with `finished` set to the number of completed requests
+ * they stand for whenever it differs from their count.
+ */
+function embeddedDistributions(distributions: ReportData['distributions']): ReportData['distributions'] {
+  const entries = Object.entries(distributions);
+  const perRun = pointsPerSeries(entries.length, REPORT_MAX_SAMPLES, REPORT_SAMPLE_BUDGET);
   const out: ReportData['distributions'] = {};
-  for (const [id, dist] of Object.entries(distributions)) {
+  for (const [id, dist] of entries) {
     const shrink = (samples: number[]): number[] =>
-      samples.length > REPORT_MAX_SAMPLES ? downsampleSamples(samples, REPORT_MAX_SAMPLES) : samples;
-    out[Number(id)] = { ttft: shrink(dist.ttft), e2e: shrink(dist.e2e) };
+      roundAll(samples.length > perRun ? downsampleSamples(samples, perRun) : samples);
+    const ttft = shrink(dist.ttft);
+    const e2e = shrink(dist.e2e);
+    const cut = ttft.length < dist.ttft.length || e2e.length < dist.e2e.length;
+    out[Number(id)] =
+      dist.finished === undefined && !cut
+        ? { ttft, e2e }
+        : { ttft, e2e, finished: dist.finished ?? Math.max(dist.ttft.length, dist.e2e.length) };
   }
   return out;
 }

@@ -1,12 +1,10 @@
-import type { RequestRecords } from '../engine/run-records.js';
 import type { TokenModel } from '../engine/token-model.js';
 import type { PromptType } from '../fluid/prompt-type.js';
+import type { RunDigest } from '../metrics/run-digest.js';
 import { decodeStoredMachineSpec } from '../machines/stored-machine-spec.js';
 import type { RunRow } from '../store/run-row.js';
 import type { Store } from '../store/store.js';
 import { InputError } from '../errors.js';
-import { REPORT_MAX_SAMPLES } from './html-report.js';
-import { downsampleSamples } from './empirical-cdf.js';
 import { fluidOverlay, type FluidMachine, type FluidOverlayInput } from './fluid-overlay.js';
 import type { FluidOverlay, ReportData, ReportRun } from './report-data.js';
 
@@ -32,9 +30,10 @@ export function toReportRun(row: RunRow): ReportRun {
 
 /**
  * Assembles everything a sweep report shows from the store: the sweep's spec and machine, all
- * its runs (with their stability verdicts), per done run the TTFT and E2E samples of completed
- * requests (downsampled to REPORT_MAX_SAMPLES evenly spaced order statistics), and per workload
- * the fluid-benchmark overlay (see {@link fluidOverlays}).
+ * its runs (with their stability verdicts), per done run the TTFT and E2E order statistics of
+ * its digest (Store.getRunDigest: at most 1,001 each, with the number of completed requests
+ * they stand for; the per-request records are never read), and per workload the
+ * fluid-benchmark overlay (see {@link fluidOverlays}).
  * @throws InputError when the sweep does not exist, or its stored machine JSON cannot be read
  * (decodeStoredMachineSpec)
  */
@@ -85,21 +84,15 @@ function assembleReportData(
   title: string,
 ): ReportData {
   const distributions: ReportData['distributions'] = {};
-  const records = new Map<number, RequestRecords>();
+  const digests = new Map<number, RunDigest>();
   for (const row of rows) {
     if (row.status !== 'done') continue;
-    const r = store.getRequestRecords(row.id);
-    records.set(row.id, r);
-    const ttft: number[] = [];
-    const e2e: number[] = [];
-    for (let i = 0; i < r.arrival.length; i++) {
-      if (Number.isNaN(r.finish[i])) continue;
-      ttft.push(r.firstToken[i] - r.arrival[i]);
-      e2e.push(r.finish[i] - r.arrival[i]);
-    }
+    const digest = store.getRunDigest(row.id);
+    digests.set(row.id, digest);
     distributions[row.id] = {
-      ttft: downsampleSamples(ttft, REPORT_MAX_SAMPLES),
-      e2e: downsampleSamples(e2e, REPORT_MAX_SAMPLES),
+      ttft: Array.from(digest.ttftS),
+      e2e: Array.from(digest.e2eS),
+      finished: digest.finished,
     };
   }
   const machine = decodeStoredMachineSpec(sweep.machineJson, `sweep ${sweep.id}`);
@@ -126,7 +119,7 @@ function assembleReportData(
   const linear = machine.linear;
   if (linear && linear.d0 !== null && linear.d1 !== null && machine.tokenModel) {
     const fluidMachine = { d0: linear.d0, d1: linear.d1, d2: linear.d2 ?? 0, exact: linear.exact };
-    data.fluid = fluidOverlays(rows, (id) => records.get(id), fluidMachine, machine.tokenModel);
+    data.fluid = fluidOverlays(rows, (id) => digests.get(id), fluidMachine, machine.tokenModel);
   }
   const machines = [...new Set(rows.map((r) => r.machine))];
   if (machines.length > 1) {
@@ -142,19 +135,20 @@ function assembleReportData(
 
 /**
  * The fluid-benchmark overlay of every workload label of a sweep (fluidOverlay): for each label
- * and numeric rate, the done run with the lowest id supplies the requests (stored records:
- * prompt and output tokens) and, for a typed workload, the declared types (the stored workload
- * JSON's `types`). Labels without a done run at a numeric rate get no overlay.
+ * and numeric rate, the done run with the lowest id supplies the output-length bins of its
+ * requests (its run digest: digestTypes) or, for a typed workload, the declared types (the
+ * stored workload JSON's `types`). Labels without a done run with requests at a numeric rate get
+ * no overlay.
  *
  * @param rows the sweep's runs
- * @param recordsOf the stored records of a done run
+ * @param digestOf the digest of a done run (Store.getRunDigest), undefined when unknown
  * @param linear the machine's linear model (machine JSON `linear`)
  * @param tokenModel the sweep's token model (machine JSON `tokenModel`)
  * @returns workload label -> overlay
  */
 export function fluidOverlays(
   rows: readonly RunRow[],
-  recordsOf: (runId: number) => RequestRecords | undefined,
+  digestOf: (runId: number) => RunDigest | undefined,
   linear: FluidMachine,
   tokenModel: TokenModel,
 ): Record<string, FluidOverlay> {
@@ -164,9 +158,9 @@ export function fluidOverlays(
     if (row.status !== 'done' || row.rate === null) continue;
     const list = inputs.get(row.workload) ?? [];
     if (list.some((input) => input.rate === row.rate)) continue;
-    const requests = recordsOf(row.id);
-    if (!requests || requests.arrival.length === 0) continue;
-    list.push({ rate: row.rate, requests, declared: declaredTypes(row.workloadJson) });
+    const digest = digestOf(row.id);
+    if (!digest || digest.requests === 0) continue;
+    list.push({ rate: row.rate, digest, declared: declaredTypes(row.workloadJson) });
     inputs.set(row.workload, list);
   }
   const overlays: Record<string, FluidOverlay> = {};

@@ -1,12 +1,17 @@
 import type { MetricKey } from '../metrics/metric-keys.js';
-import { empiricalCdf } from './empirical-cdf.js';
+import { pooledCdf, type SampleDigest } from './empirical-cdf.js';
 import { formatNumber } from './format-number.js';
 import { largestStableRates, type StableRateSummary } from './largest-stable-rate.js';
+import { pointsPerSeries } from './point-budget.js';
 import { policyColors } from './policy-colors.js';
 import type { FluidOverlay, ReportData, ReportRun } from './report-data.js';
 import { runLabels } from './run-label.js';
+import { roundSignificant } from './significant-digits.js';
 
-/** Most points drawn per CDF line (evenly spaced ranks; see empiricalCdf). */
+/**
+ * Most points drawn per CDF line (evenly spaced ranks; see pooledCdf); fewer when many policies
+ * share a chart (pointsPerSeries: CHART_POINT_BUDGET over the lines).
+ */
 export const CDF_MAX_POINTS = 200;
 
 /** Category label of runs whose rate is `null` (the trace's own arrival times). */
@@ -129,7 +134,9 @@ export interface ReportCharts {
  * Where several seeds share a (policy label, rate), the point is the mean of their values and
  * carries their min and max, and the number of them judged unstable; `null` metric values are
  * left out of the mean (a point with no value is omitted). CDFs pool the latency samples of all
- * seeds at one (policy label, rate); the selected rate is the highest numeric one.
+ * seeds at one (policy label, rate) (pooledCdf over their order statistics: at most
+ * CDF_MAX_POINTS points, fewer under the chart point budget; coordinates rounded to
+ * CHART_SIGNIFICANT_DIGITS); the selected rate is the highest numeric one.
  *
  * With a fluid overlay for the workload (ReportData.fluid), the throughput chart gets the
  * Throughput* line (FLUID_LINE_LABEL; on a linear axis with a point at the limit where it bends,
@@ -236,22 +243,29 @@ export function buildReportCharts(data: ReportData): ReportCharts {
 
     // CDFs: one variant per rate that has samples; samples of all seeds pooled per policy label.
     const group = `cdf-${workloadIndex}`;
+    const cdfPoints = pointsPerSeries(policyOrder.length, CDF_MAX_POINTS);
     const cdfVariants = (metric: 'ttft' | 'e2e'): ChartVariant[] =>
       rateKeys
         .map((key) => ({
           key,
           datasets: policyOrder
             .map((policy): ChartDataset => {
-              const samples = (groups.get(policy)?.get(key) ?? []).flatMap(
-                (run) => data.distributions[run.id]?.[metric] ?? [],
-              );
+              const parts = (groups.get(policy)?.get(key) ?? []).flatMap((run): SampleDigest[] => {
+                const distribution = data.distributions[run.id];
+                return distribution
+                  ? [{ values: distribution[metric], finished: distribution.finished }]
+                  : [];
+              });
               return {
                 label: policy,
                 policy,
                 color: colorMap.get(policy) ?? '#000000',
                 dashed: false,
                 markers: false,
-                points: empiricalCdf(samples, CDF_MAX_POINTS),
+                points: pooledCdf(parts, cdfPoints).map((p) => ({
+                  x: roundSignificant(p.x),
+                  y: roundSignificant(p.y),
+                })),
               };
             })
             .filter((dataset) => dataset.points.length > 0),

@@ -82,6 +82,17 @@ export interface FluidOverlay {
   note: string;
 }
 
+/**
+ * A done run's latency samples in a report: TTFT and E2E seconds, ascending order statistics
+ * standing for `finished` completed requests, or every sample when `finished` is absent.
+ */
+export interface RunDistribution {
+  ttft: number[];
+  e2e: number[];
+  /** Completed requests the values stand for (>= their count); absent: one value per request. */
+  finished?: number;
+}
+
 /** Everything a sweep report shows. Built by the caller (the CLI or the GUI) from the store. */
 export interface ReportData {
   /** Report title (shown as the page heading and `<title>`). */
@@ -95,10 +106,13 @@ export interface ReportData {
   /** Every run of the sweep, whatever its status. */
   runs: ReportRun[];
   /**
-   * Per done run id: TTFT and E2E latency samples in seconds, one per completed request. The
-   * caller may pass up to ~2,000 per run; the report downsamples longer lists.
+   * Per done run id: its TTFT and E2E latencies in seconds, either every completed request's
+   * sample (`finished` absent) or, as loadReportData gives them, the run digest's ascending order
+   * statistics (RunDigest ttftS / e2eS, at most 1,001) with `finished` the number of completed
+   * requests they stand for (pooledCdf weighs them by it). The report embeds them cut to its
+   * sample budget (html-report.ts) and rounded to 4 significant digits.
    */
-  distributions: Record<number, { ttft: number[]; e2e: number[] }>;
+  distributions: Record<number, RunDistribution>;
   /**
    * Per workload label: the fluid-benchmark overlay (Throughput* line, stability limit). Absent
    * for a workload (or entirely) when it cannot be computed, e.g. a sweep stored before the

@@ -13,7 +13,7 @@ import {
   type ConfigurableRun,
 } from '../../../runner/api/compare-configurations.js';
 import { compareData, type CompareSources } from '../../../runner/api/compare-data.js';
-import type { RequestRecords, TimeSeries } from '../../../runner/engine/run-records.js';
+import type { TimeSeries } from '../../../runner/engine/run-records.js';
 import type { StoredMachineSpec } from '../../../runner/machines/stored-machine-spec.js';
 import { METRIC_KEYS, type RunMetrics } from '../../../runner/metrics/metric-keys.js';
 import type { RunRow } from '../../../runner/store/run-row.js';
@@ -251,7 +251,7 @@ describe('runs.compare: configurations in the API answer', () => {
   const empty = new Float64Array(0);
   const emptyInt = new Int32Array(0);
   const sources: CompareSources = {
-    records: () => ({ arrival: empty, firstToken: empty, finish: empty }) as unknown as RequestRecords,
+    digest: () => ({ requests: 0, finished: 0, ttftS: empty, e2eS: empty, outputBins: [] }),
     timeSeries: () =>
       ({
         t: empty,

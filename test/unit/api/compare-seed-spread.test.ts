@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../runner/api/api-contract.js';
 import { compareData, type CompareSources } from '../../../runner/api/compare-data.js';
-import type { RequestRecords, TimeSeries } from '../../../runner/engine/run-records.js';
+import type { TimeSeries } from '../../../runner/engine/run-records.js';
 import type { StoredMachineSpec } from '../../../runner/machines/stored-machine-spec.js';
 import { METRIC_KEYS, type RunMetrics } from '../../../runner/metrics/metric-keys.js';
 import type { RunRow } from '../../../runner/store/run-row.js';
@@ -37,7 +37,7 @@ function row(id: number, seed: number, throughput: number): RunRow {
 const empty = new Float64Array(0);
 const emptyInt = new Int32Array(0);
 const sources: CompareSources = {
-  records: () => ({ arrival: empty, firstToken: empty, finish: empty }) as unknown as RequestRecords,
+  digest: () => ({ requests: 0, finished: 0, ttftS: empty, e2eS: empty, outputBins: [] }),
   timeSeries: () =>
     ({
       t: empty,

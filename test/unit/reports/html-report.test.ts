@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { REPORT_MAX_SAMPLES, renderHtmlReport } from '../../../runner/reports/html-report.js';
+import {
+  REPORT_MAX_SAMPLES,
+  REPORT_SAMPLE_BUDGET,
+  renderHtmlReport,
+} from '../../../runner/reports/html-report.js';
+import { pointsPerSeries } from '../../../runner/reports/point-budget.js';
 import { METRIC_KEYS } from '../../../runner/metrics/metric-keys.js';
 import type { ReportData } from '../../../runner/reports/report-data.js';
+import { roundSignificant } from '../../../runner/reports/significant-digits.js';
 import { sampleFluidOverlay, sampleReportData } from './report-data-fixture.js';
 
 const EVIL = '<script>alert(1)</script>';
@@ -66,7 +72,15 @@ describe('renderHtmlReport', () => {
   it('embeds the report data as JSON that round-trips', () => {
     const data = evilData();
     const html = renderHtmlReport(data);
-    expect(embeddedJson(html, 'report-data')).toEqual(data);
+    // Everything but the latency samples, which are rounded to CHART_SIGNIFICANT_DIGITS.
+    const embedded = embeddedJson(html, 'report-data') as ReportData;
+    expect({ ...embedded, distributions: {} }).toEqual({ ...data, distributions: {} });
+    for (const [id, dist] of Object.entries(data.distributions)) {
+      expect(embedded.distributions[Number(id)]).toEqual({
+        ttft: dist.ttft.map((x) => roundSignificant(x)),
+        e2e: dist.e2e.map((x) => roundSignificant(x)),
+      });
+    }
     const charts = embeddedJson(html, 'report-charts') as { workloads: unknown[] };
     expect(charts.workloads).toHaveLength(1);
   });
@@ -77,9 +91,37 @@ describe('renderHtmlReport', () => {
     for (const run of data.runs) {
       const ttft = embedded.distributions[run.id].ttft;
       expect(ttft).toHaveLength(REPORT_MAX_SAMPLES);
-      expect(ttft[0]).toBe(Math.min(...data.distributions[run.id].ttft));
-      expect(ttft[ttft.length - 1]).toBe(Math.max(...data.distributions[run.id].ttft));
+      expect(ttft[0]).toBe(roundSignificant(Math.min(...data.distributions[run.id].ttft)));
+      expect(ttft[ttft.length - 1]).toBe(roundSignificant(Math.max(...data.distributions[run.id].ttft)));
+      // The cut samples still stand for every completed request (pooledCdf weighs them by it).
+      expect(embedded.distributions[run.id].finished).toBe(5000);
     }
+  });
+
+  it('shares REPORT_SAMPLE_BUDGET among many runs, each keeping its min, max and request count', () => {
+    const rates = Array.from({ length: 10 }, (_, i) => i + 1);
+    const data = sampleReportData({
+      workloads: ['w'],
+      rates,
+      seeds: [1, 2, 3, 4],
+      samples: 2000,
+      withFailed: false,
+    });
+    const runs = Object.keys(data.distributions).length;
+    expect(runs).toBe(120);
+    const perRun = pointsPerSeries(runs, REPORT_MAX_SAMPLES, REPORT_SAMPLE_BUDGET);
+    expect(perRun).toBe(Math.floor(REPORT_SAMPLE_BUDGET / runs));
+    const embedded = embeddedJson(renderHtmlReport(data), 'report-data') as ReportData;
+    let total = 0;
+    for (const [id, dist] of Object.entries(data.distributions)) {
+      const cut = embedded.distributions[Number(id)];
+      expect(cut.e2e).toHaveLength(perRun);
+      expect(cut.finished).toBe(2000);
+      expect(cut.e2e[0]).toBe(roundSignificant(Math.min(...dist.e2e)));
+      expect(cut.e2e[perRun - 1]).toBe(roundSignificant(Math.max(...dist.e2e)));
+      total += cut.e2e.length;
+    }
+    expect(total).toBeLessThanOrEqual(REPORT_SAMPLE_BUDGET);
   });
 
   it('references no network resource', () => {

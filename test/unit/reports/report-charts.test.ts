@@ -6,6 +6,7 @@ import {
   FLUID_LINE_LABEL,
 } from '../../../runner/reports/report-charts.js';
 import type { ChartSpec } from '../../../runner/reports/report-charts.js';
+import { roundSignificant } from '../../../runner/reports/significant-digits.js';
 import { sampleFluidOverlay, sampleReportData } from './report-data-fixture.js';
 
 function chart(charts: ChartSpec[], prefix: string): ChartSpec {
@@ -96,7 +97,9 @@ describe('buildReportCharts', () => {
     const pooled = data.runs
       .filter((run) => run.policy === 'vllm' && run.rate === 8 && run.status === 'done')
       .flatMap((run) => data.distributions[run.id].ttft);
-    expect(points[points.length - 1].x).toBe(Math.max(...pooled));
+    // Chart coordinates are rounded to CHART_SIGNIFICANT_DIGITS (docs/decisions.md).
+    expect(points[points.length - 1].x).toBe(roundSignificant(Math.max(...pooled)));
+    expect(points[0].x).toBe(roundSignificant(Math.min(...pooled)));
   });
 
   it('has no charts for a workload without done runs, and no CDFs without samples', () => {
