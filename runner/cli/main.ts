@@ -160,19 +160,29 @@ async function buildProgram(setExit: (code: number) => void, argv: readonly stri
               jobsPerTask: jobs,
             }
           : undefined;
-      const [{ sweepCommand }, { defaultDatabasePath }] = await Promise.all([
-        import('./sweep-command.js'),
-        import('../store/default-database.js'),
-      ]);
-      setExit(
-        await sweepCommand(spec, {
-          db: o.db ?? defaultDatabasePath(),
-          jobs,
-          report: o.report,
-          wait: o.wait === true,
-          slurm,
-        }),
-      );
+      // The run threads start first, so their start-up overlaps loading the planner and planning
+      // (startRunThreads); a Slurm sweep simulates in its tasks, not here.
+      const threads = slurm
+        ? undefined
+        : (await import('../sweeps/run-threads.js')).startRunThreads(jobs ?? availableParallelism());
+      try {
+        const [{ sweepCommand }, { defaultDatabasePath }] = await Promise.all([
+          import('./sweep-command.js'),
+          import('../store/default-database.js'),
+        ]);
+        setExit(
+          await sweepCommand(spec, {
+            db: o.db ?? defaultDatabasePath(),
+            jobs,
+            report: o.report,
+            wait: o.wait === true,
+            slurm,
+            threads,
+          }),
+        );
+      } finally {
+        await threads?.destroy();
+      }
     });
 
   program

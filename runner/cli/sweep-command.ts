@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { Piscina } from 'piscina';
 import { Store } from '../store/store.js';
 import { executeSweep } from '../sweeps/sweep-executor.js';
 import { HeldRunsGate } from '../sweeps/held-runs-gate.js';
@@ -7,8 +8,7 @@ import { StoreFaultError } from '../sweeps/store-fault.js';
 import { describeLeaseHolder } from '../store/sweep-busy-error.js';
 import { ExitCode } from './exit-codes.js';
 import { planAskingWorkers } from './worker-kv-size.js';
-import { slurmSweep, type SlurmSweepOptions } from './slurm-sweep.js';
-import { writeSweepReport } from './report-command.js';
+import type { SlurmSweepOptions } from './slurm-sweep.js';
 import { SweepProgressReporter } from './sweep-progress.js';
 
 /** Options of `schedbench sweep`. */
@@ -21,6 +21,11 @@ export interface SweepCommandOptions {
   wait?: boolean;
   /** Execute on Slurm as a job array (`--executor slurm`) with these settings. */
   slurm?: SlurmSweepOptions;
+  /**
+   * Run threads the caller started before loading this module (startRunThreads; maxThreads at
+   * least `jobs`), used instead of new ones; the caller destroys them.
+   */
+  threads?: Piscina;
 }
 
 /** The options of `schedbench sweep` as commander gives them (strings). */
@@ -105,8 +110,11 @@ export async function sweepCommand(specPath: string, opts: SweepCommandOptions):
   }
   try {
     if (opts.slurm) {
+      // Loaded only here, as the report writer below: a local sweep's start-up skips them.
+      const { slurmSweep } = await import('./slurm-sweep.js');
       const { code, sweepId } = await slurmSweep(plan, store, opts.slurm, abort.signal, opts.wait === true);
       if (opts.report && code === ExitCode.OK) {
+        const { writeSweepReport } = await import('./report-command.js');
         process.stderr.write(`report: ${writeSweepReport(store, sweepId, opts.report, 'html')}\n`);
       }
       process.stdout.write(`${sweepId}\n`);
@@ -119,6 +127,7 @@ export async function sweepCommand(specPath: string, opts: SweepCommandOptions):
         jobs,
         // Worker threads even for one job, so that Ctrl-C interrupts a run at once.
         workerThreads: true,
+        ...(opts.threads ? { threads: opts.threads } : {}),
         signal: abort.signal,
         waitForLease: opts.wait === true,
         onLeaseWait: (holder) =>
@@ -151,6 +160,7 @@ export async function sweepCommand(specPath: string, opts: SweepCommandOptions):
       `sweep ${outcome.sweepId} (${plan.spec.name}): ${counts.done} done, ${counts.failed} failed, database ${store.file}\n`,
     );
     if (opts.report) {
+      const { writeSweepReport } = await import('./report-command.js');
       const path = writeSweepReport(store, outcome.sweepId, opts.report, 'html');
       process.stderr.write(`report: ${path}\n`);
     }

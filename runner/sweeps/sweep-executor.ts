@@ -1,10 +1,7 @@
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { existsSync } from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { EngineProgress } from '../engine/engine-progress.js';
 import type { RunResult } from '../metrics/run-result.js';
-import { repositoryPath } from '../repository-path.js';
 import { stableJson } from '../stable-json.js';
 import {
   requestRecordsOf,
@@ -19,6 +16,7 @@ import type { Machine } from '../machines/machine.js';
 import { WorkerPool, type WorkerReservation } from './worker-pool.js';
 import { describeWorkerMachine } from '../workers/start-worker.js';
 import { executeRun, type RunTask } from './run-task.js';
+import { runWorkerUrl } from './run-threads.js';
 import { PROGRESS_END, type WorkerTask } from './run-worker.js';
 import { executeRunOnWorker } from './execute-run-on-worker.js';
 import { runTaskOf, type PlannedMachine, type PlannedRun, type SweepPlan } from './sweep-plan.js';
@@ -79,6 +77,12 @@ export interface ExecuteOptions {
    * cancel interrupts a run at once (a long-running process sets it). Needs the build, as jobs > 1.
    */
   workerThreads?: boolean;
+  /**
+   * Worker threads the caller started ahead of planning (startRunThreads, run-threads.ts), used
+   * instead of starting new ones when the sweep simulates on threads; the caller destroys them.
+   * Their maxThreads must be at least `jobs`.
+   */
+  threads?: Piscina;
   /**
    * Cancels the invocation: no run starts after it fires; runs simulating on worker threads are
    * interrupted (their thread is terminated), a GPU worker is stopped (its run is interrupted),
@@ -377,7 +381,6 @@ async function executeLeased(
     plan.machines[i].machine.pool ?? [plan.machines[i].machine.worker!];
   const lanes = Math.max(1, simLanes + workerMachines.reduce((n, i) => n + workersOf(i).length, 0));
   const threads = simulated && total > 0 && (simLanes > 1 || opts.workerThreads === true);
-  const filename = threads ? workerUrl() : undefined;
   opts.onBegin?.({ sweepId, resumed, alreadyDone, total, lanes });
 
   const taskOf = (row: RunRow): RunTask => runTaskOf(plan, byKey.get(row.runKey)!, row.id);
@@ -465,7 +468,9 @@ async function executeLeased(
   };
 
   const sessions = new Map(workerMachines.map((i) => [i, new WorkerPool(workersOf(i))] as const));
-  const pool = filename ? new Piscina({ filename, minThreads: simLanes, maxThreads: simLanes }) : undefined;
+  const pool = threads
+    ? (opts.threads ?? new Piscina({ filename: runWorkerUrl(), minThreads: simLanes, maxThreads: simLanes }))
+    : undefined;
   // Stopping the GPU workers interrupts their runs (a run's request fails, the run is requeued).
   const stopWorker = (): void => {
     for (const workers of sessions.values()) workers.discardAll();
@@ -647,7 +652,7 @@ async function executeLeased(
     await Promise.all([...pending.map(runRow), ...plan.searches.map((_, i) => search(i))]);
   } finally {
     signal.removeEventListener('abort', stopWorker);
-    await pool?.destroy();
+    if (pool !== opts.threads) await pool?.destroy();
     await Promise.all([...sessions.values()].map((workers) => workers.close()));
   }
   lease.stop();
@@ -721,21 +726,6 @@ async function runOnThread(
   } finally {
     port1.close();
   }
-}
-
-/**
- * The compiled worker next to this module (dist/runner/sweeps/); from the TypeScript sources
- * (tests under vitest), the build's worker in dist/, which must be current (`npm test` builds first).
- * @throws Error when there is no build
- */
-function workerUrl(): string {
-  const url = new URL('./run-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(url))) return url.href;
-  const built = repositoryPath('dist', 'runner', 'sweeps', 'run-worker.js');
-  if (existsSync(built)) return pathToFileURL(built).href;
-  throw new Error(
-    `parallel sweeps need the compiled worker ${fileURLToPath(url)}: run \`npm run build\`, or use --jobs 1`,
-  );
 }
 
 /** Done runs of a sweep, or undefined when the store cannot tell. */

@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { repositoryPath } from '../repository-path.js';
+
+/**
+ * The compiled worker-thread entry of simulated runs (run-worker.js): beside this module when it
+ * runs from dist/, else dist/'s copy (tests run the sources).
+ *
+ * @throws Error when no compiled run-worker.js exists (run `npm run build`)
+ */
+export function runWorkerUrl(): string {
+  const url = new URL('./run-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(url))) return url.href;
+  const built = repositoryPath('dist', 'runner', 'sweeps', 'run-worker.js');
+  if (existsSync(built)) return pathToFileURL(built).href;
+  throw new Error(
+    `parallel sweeps need the compiled worker ${fileURLToPath(url)}: run \`npm run build\`, or use --jobs 1`,
+  );
+}
+
+/**
+ * Starts the worker threads that simulate a sweep's runs (piscina over run-worker.js): `minThreads`
+ * at once, more on demand up to `maxThreads`. A caller that knows it will run a sweep starts them
+ * before it plans (the CLI's `sweep` does, before it even loads the planner), so that a thread's
+ * start-up (loading the engine, the schedulers and the store's codec: about 0.1 s) overlaps the
+ * planning on another core instead of delaying the first run. The caller passes them to
+ * executeSweep (`threads`) and destroys them when it is done (`await threads.destroy()`).
+ *
+ * @param maxThreads most threads (>= 1): the sweep's jobs
+ * @param minThreads threads started now (1 by default; at most maxThreads)
+ * @throws Error when no compiled run-worker.js exists
+ */
+export function startRunThreads(maxThreads: number, minThreads = 1): Piscina {
+  return new Piscina({
+    filename: runWorkerUrl(),
+    minThreads: Math.min(minThreads, maxThreads),
+    maxThreads,
+  });
+}
