@@ -15,13 +15,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { simulate } from '../runner/engine/replica-engine.js';
 import { resolveMachine } from '../runner/machines/resolve-machine.js';
 import { runResultOf } from '../runner/metrics/run-result.js';
 import { computeRunMetrics } from '../runner/metrics/run-metrics.js';
 import { assessStability } from '../runner/metrics/stability.js';
-import { createScheduler } from '../runner/schedulers/policy-spec.js';
-import { schedulerContextOf } from '../runner/sweeps/run-task.js';
+import { simulateTask } from '../runner/sweeps/run-task.js';
 import { planSweep, runTaskOf } from '../runner/sweeps/sweep-plan.js';
 
 const REQUESTS = 1_000_000;
@@ -68,16 +66,7 @@ try {
     throw new Error('not a simulated machine');
   const machine = resolveMachine(task.machine);
   t0 = performance.now();
-  const output = simulate(
-    task.requests,
-    {
-      kvCapacityBlocks: machine.kvCapacityBlocks,
-      blockSize: machine.blockSize,
-      iterationTime: machine.iterationTime,
-      tokenModel: task.tokenModel,
-    },
-    createScheduler(task.policy, schedulerContextOf(task, machine)),
-  );
+  const output = simulateTask(task, machine);
   const simS = (performance.now() - t0) / 1000;
   const n = output.records.arrival.length;
   console.log(

@@ -17,10 +17,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { simulate } from '../runner/engine/replica-engine.js';
 import { resolveMachine } from '../runner/machines/resolve-machine.js';
-import { createScheduler } from '../runner/schedulers/policy-spec.js';
-import { executeRun, schedulerContextOf, type RunTask } from '../runner/sweeps/run-task.js';
+import { executeRun, simulateTask, type RunTask } from '../runner/sweeps/run-task.js';
 import { planSweep, runTaskOf } from '../runner/sweeps/sweep-plan.js';
 
 const ARXIV = resolve(
@@ -35,17 +33,7 @@ function simulateOnly(task: RunTask): { simS: number; iterations: number; batchR
     throw new Error('not a simulated machine');
   const machine = resolveMachine(task.machine);
   const t0 = performance.now();
-  const output = simulate(
-    task.requests,
-    {
-      kvCapacityBlocks: machine.kvCapacityBlocks,
-      blockSize: machine.blockSize,
-      iterationTime: machine.iterationTime,
-      tokenModel: task.tokenModel,
-      horizonS: task.horizonS ?? undefined,
-    },
-    createScheduler(task.policy, schedulerContextOf(task, machine)),
-  );
+  const output = simulateTask(task, machine);
   const simS = (performance.now() - t0) / 1000;
   return { simS, iterations: output.totals.iterations, batchRequests: output.totals.batchRequests };
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { EngineProgress } from '../engine/engine-progress.js';
-import { simulate } from '../engine/replica-engine.js';
+import { simulate, type EngineOutput } from '../engine/replica-engine.js';
 import type { TokenModel } from '../engine/token-model.js';
 import type { PromptType } from '../fluid/prompt-type.js';
 import type { Machine } from '../machines/machine.js';
@@ -75,7 +75,26 @@ export function executeRun(task: RunTask, onProgress?: (p: EngineProgress) => vo
   const machine = resolveMachine(task.machine);
   const cpuStarted = threadCpuSeconds();
   const started = performance.now();
-  const output = simulate(
+  const output = simulateTask(task, machine, onProgress);
+  const wall = (performance.now() - started) / 1000;
+  const cpuEnded = threadCpuSeconds();
+  const cpu = cpuStarted === null || cpuEnded === null ? null : cpuEnded - cpuStarted;
+  return runResultOf(output, wall, undefined, { slo: task.slo, rejected: task.rejected, simCpuS: cpu });
+}
+
+/**
+ * The simulation of a run task on its resolved machine alone: the policy's scheduler and the
+ * engine (simulate), without metrics. executeRun times this call; the benchmarks time it too.
+ *
+ * @param onProgress receives the run's live progress (throttledRunProgress), when given
+ * @throws PolicyViolationError when the policy breaks an engine rule
+ */
+export function simulateTask(
+  task: RunTask,
+  machine: Machine,
+  onProgress?: (p: EngineProgress) => void,
+): EngineOutput {
+  return simulate(
     task.requests,
     {
       kvCapacityBlocks: machine.kvCapacityBlocks,
@@ -87,8 +106,4 @@ export function executeRun(task: RunTask, onProgress?: (p: EngineProgress) => vo
     },
     createScheduler(task.policy, schedulerContextOf(task, machine)),
   );
-  const wall = (performance.now() - started) / 1000;
-  const cpuEnded = threadCpuSeconds();
-  const cpu = cpuStarted === null || cpuEnded === null ? null : cpuEnded - cpuStarted;
-  return runResultOf(output, wall, undefined, { slo: task.slo, rejected: task.rejected, simCpuS: cpu });
 }

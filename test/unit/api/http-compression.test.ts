@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -7,41 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiService } from '../../../runner/api/api-service.js';
 import { acceptsGzip, compressible, MIN_GZIP_BYTES } from '../../../runner/api/http-compression.js';
 import { startHttpServer, type HttpServer } from '../../../runner/api/http-server.js';
+import { rawRequestBytes } from '../../helpers/raw-http.js';
 import { Store } from '../../../runner/store/store.js';
 import { executeSweep } from '../../../runner/sweeps/sweep-executor.js';
 import { planSweep } from '../../../runner/sweeps/sweep-plan.js';
 
 const TOKEN = 'gzip-test-token-0123456789';
-
-/** One request over a real socket; the body comes back as bytes, exactly as sent. */
-function fetchRaw(
-  port: number,
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: options.method ?? 'GET',
-        headers: { host: `127.0.0.1:${port}`, ...options.headers },
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
 
 describe('acceptsGzip', () => {
   it('reads the Accept-Encoding codings and their qualities', () => {
@@ -118,7 +88,11 @@ describe('schedbench serve: gzip over HTTP', () => {
 
   it('sends runs.compare gzip-compressed when asked, the same JSON as uncompressed', async () => {
     const body = JSON.stringify({ runIds });
-    const plain = await fetchRaw(server.port, '/api/runs.compare', { method: 'POST', headers: bearer, body });
+    const plain = await rawRequestBytes(server.port, '/api/runs.compare', {
+      method: 'POST',
+      headers: bearer,
+      body,
+    });
     expect(plain.status).toBe(200);
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(plain.headers.vary).toBe('Accept-Encoding');
@@ -127,7 +101,7 @@ describe('schedbench serve: gzip over HTTP', () => {
     expect(answer.ok).toBe(true);
     expect(answer.value.runs).toHaveLength(runIds.length);
 
-    const zipped = await fetchRaw(server.port, '/api/runs.compare', {
+    const zipped = await rawRequestBytes(server.port, '/api/runs.compare', {
       method: 'POST',
       headers: { ...bearer, 'accept-encoding': 'gzip, deflate, br' },
       body,
@@ -140,7 +114,7 @@ describe('schedbench serve: gzip over HTTP', () => {
     expect(JSON.parse(gunzipSync(zipped.body).toString('utf8'))).toEqual(answer);
 
     // Refused by quality 0: identity.
-    const refused = await fetchRaw(server.port, '/api/runs.compare', {
+    const refused = await rawRequestBytes(server.port, '/api/runs.compare', {
       method: 'POST',
       headers: { ...bearer, 'accept-encoding': 'gzip;q=0' },
       body,
@@ -150,7 +124,7 @@ describe('schedbench serve: gzip over HTTP', () => {
   });
 
   it('sends short answers and errors as they are', async () => {
-    const health = await fetchRaw(server.port, '/api/health', {
+    const health = await rawRequestBytes(server.port, '/api/health', {
       method: 'POST',
       headers: { ...bearer, 'accept-encoding': 'gzip' },
       body: '{}',
@@ -162,20 +136,26 @@ describe('schedbench serve: gzip over HTTP', () => {
   });
 
   it('compresses text-like static files, not images', async () => {
-    const js = await fetchRaw(server.port, '/assets/app.js', { headers: { 'accept-encoding': 'gzip' } });
+    const js = await rawRequestBytes(server.port, '/assets/app.js', {
+      headers: { 'accept-encoding': 'gzip' },
+    });
     expect(js.status).toBe(200);
     expect(js.headers['content-encoding']).toBe('gzip');
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(gunzipSync(js.body).toString('utf8')).toBe(script);
-    const plain = await fetchRaw(server.port, '/assets/app.js');
+    const plain = await rawRequestBytes(server.port, '/assets/app.js');
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(plain.body.toString('utf8')).toBe(script);
     // A rebuilt file is compressed again (compressed bytes are kept per file version).
     const rebuilt = `${script}export const more = true;\n`;
     writeFileSync(join(build, 'assets', 'app.js'), rebuilt);
-    const again = await fetchRaw(server.port, '/assets/app.js', { headers: { 'accept-encoding': 'gzip' } });
+    const again = await rawRequestBytes(server.port, '/assets/app.js', {
+      headers: { 'accept-encoding': 'gzip' },
+    });
     expect(gunzipSync(again.body).toString('utf8')).toBe(rebuilt);
-    const png = await fetchRaw(server.port, '/assets/logo.png', { headers: { 'accept-encoding': 'gzip' } });
+    const png = await rawRequestBytes(server.port, '/assets/logo.png', {
+      headers: { 'accept-encoding': 'gzip' },
+    });
     expect(png.headers['content-encoding']).toBeUndefined();
     expect(png.body).toEqual(Buffer.alloc(4096, 7));
   });
