@@ -20,6 +20,21 @@ export function runWorkerUrl(): string {
 }
 
 /**
+ * Node options of a run thread: require(esm) off where this Node has it (20.19+ and 22.12+ turn
+ * it on by default). piscina loads a task file with `require()` first and falls back to
+ * `import()`; a thread terminated while `require()` is instantiating an ES module aborts the
+ * whole process (Node's fatal "v8::Module::IsGraphAsync must be used on an instantiated module"),
+ * which a sweep refused for bad input (threads started early, then destroyed at once) or a cancel
+ * right after the start can hit. With require(esm) off, `require()` throws at once and the module
+ * loads through `import()`, which a termination interrupts cleanly.
+ */
+export const RUN_THREAD_EXEC_ARGV: readonly string[] = process.allowedNodeEnvironmentFlags.has(
+  '--no-experimental-require-module',
+)
+  ? ['--no-experimental-require-module']
+  : [];
+
+/**
  * Starts the worker threads that simulate a sweep's runs (piscina over run-worker.js): `minThreads`
  * at once, more on demand up to `maxThreads`. A caller that knows it will run a sweep starts them
  * before it plans (the CLI's `sweep` does, before it even loads the planner), so that a thread's
@@ -36,5 +51,6 @@ export function startRunThreads(maxThreads: number, minThreads = 1): Piscina {
     filename: runWorkerUrl(),
     minThreads: Math.min(minThreads, maxThreads),
     maxThreads,
+    execArgv: [...RUN_THREAD_EXEC_ARGV],
   });
 }

@@ -1,5 +1,5 @@
 import { MessageChannel } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { EngineProgress } from '../engine/engine-progress.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { stableJson } from '../stable-json.js';
@@ -16,7 +16,7 @@ import type { Machine } from '../machines/machine.js';
 import { WorkerPool, type WorkerReservation } from './worker-pool.js';
 import { describeWorkerMachine } from '../workers/start-worker.js';
 import { executeRun, type RunTask } from './run-task.js';
-import { runWorkerUrl } from './run-threads.js';
+import { startRunThreads } from './run-threads.js';
 import { PROGRESS_END, type WorkerTask } from './run-worker.js';
 import { executeRunOnWorker } from './execute-run-on-worker.js';
 import { runTaskOf, type PlannedMachine, type PlannedRun, type SweepPlan } from './sweep-plan.js';
@@ -468,9 +468,7 @@ async function executeLeased(
   };
 
   const sessions = new Map(workerMachines.map((i) => [i, new WorkerPool(workersOf(i))] as const));
-  const pool = threads
-    ? (opts.threads ?? new Piscina({ filename: runWorkerUrl(), minThreads: simLanes, maxThreads: simLanes }))
-    : undefined;
+  const pool = threads ? (opts.threads ?? startRunThreads(simLanes, simLanes)) : undefined;
   // Stopping the GPU workers interrupts their runs (a run's request fails, the run is requeued).
   const stopWorker = (): void => {
     for (const workers of sessions.values()) workers.discardAll();
