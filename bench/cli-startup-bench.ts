@@ -9,7 +9,7 @@
  *    start-up, planning, database creation and migrations, a worker thread, the run, storing it.
  *  - the same with the arXiv-summarization lengths file (Vidur's processed trace), which the
  *    planner reads whole.
- * Goal (issue 19): a sweep starts its first run within 0.3 s of the command. Numbers only; no
+ * Goal: a sweep starts its first run within 0.3 s of the command. Numbers only; no
  * assertion. Temporary specs and databases are removed at the end.
  */
 import { spawnSync } from 'node:child_process';

@@ -8,7 +8,7 @@
  *  - runResultOf (runner/metrics/run-result.ts), the whole step a run ends with: both of the
  *    above and whatever else it assembles (the run's digest for the charts).
  * Seconds each, nanoseconds per request and the share of the run's simulation time. No goal is
- * set for it (issue 19 asks for the number). Numbers only; no assertion. The temporary spec is
+ * set for it. Numbers only; no assertion. The temporary spec is
  * removed at the end.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -11,7 +11,7 @@
  *    (runResultOf), seconds.
  * Also: iterations, request-iterations (iterations x batch_size_mean of the run), nanoseconds of
  * simulation per request-iteration, and each policy's simulation time as a ratio to vllm's.
- * Goal (issue 19): wait <= 1.5x vllm. Numbers only; no assertion.
+ * Goal: wait <= 1.5x vllm. Numbers only; no assertion.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

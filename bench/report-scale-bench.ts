@@ -11,7 +11,7 @@
  *     Compare page gets them) through the API service (createApiService,
  *     runner/api/api-service.ts) on a freshly opened store: the first call and the best of the
  *     next 3, and the bytes of its JSON answer.
- * Goals (issue 19): the report of the 1,000-run sweep in < 3 s and < 10 MB; runs.compare of 200
+ * Goals: the report of the 1,000-run sweep in < 3 s and < 10 MB; runs.compare of 200
  * runs in < 0.5 s and < 3 MB of JSON. Numbers only; no assertion. The temporary directory is
  * removed at the end.
  */

@@ -8,7 +8,7 @@
  * keeping the best of 2 of each. Planning (reading the trace, building the request lists) is
  * outside the timing; the wall time covers storing the sweep, executing and storing every run.
  * Printed: wall seconds and runs/s of each, the speed-up jobs2/jobs1 and the scaling efficiency
- * (speed-up / 2). Goal (issue 19): speed-up >= 1.7x on a 2-core machine. Numbers only; no
+ * (speed-up / 2). Goal: speed-up >= 1.7x on a 2-core machine. Numbers only; no
  * assertion. The temporary databases are removed at the end.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
