@@ -6,7 +6,7 @@ import type { RequestList } from '../workloads/request-list.js';
  * seed's, so that the sweep plan runs each distinct list once instead of repeating a run and
  * reporting a spread of zero as if it had been measured (docs/decisions.md, "Seeds that mean
  * something"). Lists are compared by a SHA-256 digest of their bytes (arrival times, prompt and
- * output tokens, type indices when present): one pass over each list, a few milliseconds for a
+ * output tokens, type indices when present, prefix block ids and offsets when present): one pass over each list, a few milliseconds for a
  * 20,000-request trace. Which source made the list does not matter: a whole-trace replay, a
  * constant length distribution with deterministic arrivals, or two seeds drawing the same window
  * of a short trace are all caught the same way.
@@ -56,13 +56,19 @@ export class IdenticalSeeds {
   }
 }
 
-/** SHA-256 of a request list's arrays (hex). */
+/**
+ * SHA-256 of a request list's arrays (hex). A list without `prefixBlocks` hashes exactly as before
+ * they existed; with them, their block size, offsets and ids are hashed after the other arrays.
+ */
 export function requestListDigest(list: RequestList): string {
   const hash = createHash('sha256');
   const arrays = [list.arrival, list.promptTokens, list.outputTokens, list.typeIndex];
+  const pb = list.prefixBlocks;
+  if (pb !== undefined) arrays.push(pb.offsets, pb.ids);
   for (const a of arrays) {
     hash.update(`${a === undefined ? -1 : a.length}:`);
     if (a !== undefined) hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   }
+  if (pb !== undefined) hash.update(`blockTokens:${pb.blockTokens}`);
   return hash.digest('hex');
 }

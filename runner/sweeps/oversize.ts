@@ -1,5 +1,6 @@
 import { peakKvBlocks, requestsThatCannotFit } from '../engine/replica-engine.js';
 import type { TokenModel } from '../engine/token-model.js';
+import { slicePrefixBlocks } from '../workloads/prefix-blocks.js';
 import type { RequestList } from '../workloads/request-list.js';
 
 /** How many oversize requests a message names (index and tokens); the rest are counted. */
@@ -55,7 +56,8 @@ export function oversizeRequestsOf(
 }
 
 /**
- * A request list without some of its requests (every field, `typeIndex` included), order kept.
+ * A request list without some of its requests (every field, `typeIndex` and `prefixBlocks`
+ * included), order kept.
  * @param indices indices to leave out, ascending
  */
 export function withoutRequests(list: RequestList, indices: readonly number[]): RequestList {
@@ -77,9 +79,16 @@ export function withoutRequests(list: RequestList, indices: readonly number[]): 
     if (typeIndex) typeIndex[k] = list.typeIndex![i];
     k++;
   }
-  return typeIndex
+  const kept: RequestList = typeIndex
     ? { arrival, promptTokens, outputTokens, typeIndex }
     : { arrival, promptTokens, outputTokens };
+  if (list.prefixBlocks === undefined) return kept;
+  const rows = new Int32Array(n);
+  for (let i = 0, s = 0, r = 0; i < list.arrival.length; i++) {
+    if (s < indices.length && indices[s] === i) s++;
+    else rows[r++] = i;
+  }
+  return { ...kept, prefixBlocks: slicePrefixBlocks(list.prefixBlocks, rows) };
 }
 
 function tokens(n: number): string {

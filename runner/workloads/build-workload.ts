@@ -23,6 +23,7 @@ import {
 } from './length-distribution.js';
 import { DEFAULT_LENGTH_COLUMNS, readLengthsFile } from './lengths-file.js';
 import { applyMaxTokens } from './max-tokens.js';
+import { truncatePrefixBlocks, windowPrefixBlocks } from './prefix-blocks.js';
 import { readTrace } from './read-trace.js';
 import { createUniform, RandomStream } from './random-streams.js';
 import type { RequestList } from './request-list.js';
@@ -187,7 +188,9 @@ export function resolveRequestCount(loaded: LoadedWorkload, requests?: number): 
  *   N exceeds the rows), arrivals from the process.
  * - synthetic: N independent draws of prompt and output (separate streams), arrivals from the process.
  * - types: the superposed Poisson stream with a type drawn per request; `typeIndex` is set.
- * Then `maxTokens`, when set, shrinks over-long requests (see `max-tokens.ts`).
+ * A trace's prefix blocks (Mooncake `hash_ids`) come with its window (`prefixBlocks`).
+ * Then `maxTokens`, when set, shrinks over-long requests (see `max-tokens.ts`) and drops the
+ * block ids past each cut prompt (`truncatePrefixBlocks`).
  * @param loaded from {@link loadWorkload}
  * @param opts `seed`: integer 0..2^32-1; `requests`: the sweep's default N (see {@link resolveRequestCount})
  * @returns the request list (fresh arrays, safe to keep)
@@ -210,6 +213,9 @@ export function buildRequestList(
         promptTokens: table.promptTokens.slice(start, start + n),
         outputTokens: table.outputTokens.slice(start, start + n),
       };
+      if (table.prefixBlocks !== undefined) {
+        list = { ...list, prefixBlocks: windowPrefixBlocks(table.prefixBlocks, start, n) };
+      }
       break;
     }
     case 'lengths': {
@@ -237,6 +243,9 @@ export function buildRequestList(
   }
   if (loaded.spec.maxTokens !== undefined) {
     applyMaxTokens(list.promptTokens, list.outputTokens, loaded.spec.maxTokens);
+    if (list.prefixBlocks !== undefined) {
+      list = { ...list, prefixBlocks: truncatePrefixBlocks(list.prefixBlocks, list.promptTokens) };
+    }
   }
   return list;
 }

@@ -9,12 +9,15 @@
  *   usually means a wrong column or a concatenation, and sorting would change which requests
  *   a window of N consecutive rows holds.
  * - Token counts: non-negative integers; 0 is clamped to 1 and counted (see `trace-table.ts`).
- * - Other fields (e.g. Mooncake's `hash_ids`) are ignored.
+ * - Prefix identity: with `prefixBlocks` (JSONL only; the Mooncake reader sets it for
+ *   `hash_ids`), each row's array of block ids is kept in the table's `prefixBlocks`
+ *   (`prefix-blocks.ts`). Other fields are ignored.
  */
 import { InputError, atLocation } from '../errors.js';
 import type { CellLocation } from './cell-location.js';
 import { cellError, showValue } from './cell-location.js';
 import { columnIndex, csvTableSink } from './csv-table.js';
+import { PrefixBlocksBuilder } from './prefix-blocks.js';
 import { streamInputFile, type StreamLimits } from './input-file.js';
 import { JsonlRecordSplitter } from './jsonl-records.js';
 import { countTextLineEnds, type TextSink } from './text-chunks.js';
@@ -35,6 +38,12 @@ export interface GenericTraceOptions {
   /** Unit of numeric timestamps; ignored for `datetime`. */
   readonly timeUnit: TimeUnit;
   readonly timestampFormat: 'seconds' | 'datetime';
+  /**
+   * The JSONL field holding each row's prompt-block ids (a JSON array of integers in [0, 2^53),
+   * at most ceil(prompt / blockTokens) of them) and the prompt tokens per id; absent: no prefix
+   * identity is read. Ignored for CSV.
+   */
+  readonly prefixBlocks?: { readonly column: string; readonly blockTokens: number };
 }
 
 /** Default CSV fields: Vidur's processed traces (`splitwise_*.csv`), `arrived_at` in seconds. */
@@ -128,6 +137,7 @@ class TraceColumnsReader implements TextSink {
   private readonly lengths: LengthColumnsBuilder;
   private readonly arrivals: ArrivalColumnBuilder;
   private readonly records: TextSink;
+  private readonly prefixBlocks: PrefixBlocksBuilder | undefined;
 
   constructor(
     private readonly file: string,
@@ -163,10 +173,24 @@ class TraceColumnsReader implements TextSink {
         },
         (cells, line) => add(cells[ia], cells[ip], cells[io], line),
       );
-    } else {
+    } else if (options.prefixBlocks === undefined) {
       this.records = new JsonlRecordSplitter(file, (record, line) =>
         add(record[columns.arrival], record[columns.prompt], record[columns.output], line),
       );
+    } else {
+      const { column, blockTokens } = options.prefixBlocks;
+      const blocks = new PrefixBlocksBuilder(blockTokens);
+      this.prefixBlocks = blocks;
+      const blocksAt = { file, line: 0, column };
+      this.records = new JsonlRecordSplitter(file, (record, line) => {
+        arrivalAt.line = line;
+        promptAt.line = line;
+        outputAt.line = line;
+        blocksAt.line = line;
+        this.arrivals.add(record[columns.arrival], arrivalAt);
+        const prompt = this.lengths.add(record[columns.prompt], promptAt, record[columns.output], outputAt);
+        blocks.add(record[column], prompt, blocksAt);
+      });
     }
   }
 
@@ -189,7 +213,9 @@ class TraceColumnsReader implements TextSink {
         file: this.file,
       });
     }
-    return { ...this.lengths.build(this.file), arrival: trimColumn(this.arrivals.values, rows) };
+    const table = { ...this.lengths.build(this.file), arrival: trimColumn(this.arrivals.values, rows) };
+    const prefixBlocks = this.prefixBlocks?.build(rows);
+    return prefixBlocks === undefined ? table : { ...table, prefixBlocks };
   }
 }
 

@@ -1,3 +1,5 @@
+import type { PrefixBlocks } from './prefix-blocks.js';
+
 /**
  * The request list one run replays: struct-of-arrays, one index per request, sorted by arrival.
  *
@@ -16,6 +18,12 @@ export interface RequestList {
    * workloads without types. Later policies (WAIT) read it; the engine ignores it.
    */
   readonly typeIndex?: Int32Array;
+  /**
+   * Content ids of each request's prompt blocks (prefix identity, issue 18; `prefix-blocks.ts`),
+   * or absent when the workload says nothing about shared prefixes. Every step that filters,
+   * reorders or cuts a list applies the same to it (`slicePrefixBlocks`, `truncatePrefixBlocks`).
+   */
+  readonly prefixBlocks?: PrefixBlocks;
 }
 
 /** Number of requests in a list. */

@@ -8,6 +8,7 @@
  */
 import { InputError, atLocation } from '../errors.js';
 import type { CellLocation } from './cell-location.js';
+import type { PrefixBlocks } from './prefix-blocks.js';
 import { parseTokenCount } from './token-count.js';
 
 /** Per-row token counts read from a file, in file order. */
@@ -28,6 +29,11 @@ export interface LengthTable {
 export interface TraceTable extends LengthTable {
   /** Arrival time of each row, seconds after the first row (arrival[0] = 0), non-decreasing. */
   readonly arrival: Float64Array;
+  /**
+   * Content ids of each row's prompt blocks (Mooncake `hash_ids`, see `prefix-blocks.ts`), one
+   * entry per row; absent when the trace has none.
+   */
+  readonly prefixBlocks?: PrefixBlocks;
 }
 
 /**
@@ -111,8 +117,9 @@ export class LengthColumnsBuilder {
    * Parses and appends one row's counts.
    * @throws InputError naming file, line and column for a bad count (see `parseTokenCount`), or
    *   when the capacity is reached (the file grew while being read)
+   * @returns the row's prompt tokens as stored (a 0 counted as 1)
    */
-  add(rawPrompt: unknown, promptAt: CellLocation, rawOutput: unknown, outputAt: CellLocation): void {
+  add(rawPrompt: unknown, promptAt: CellLocation, rawOutput: unknown, outputAt: CellLocation): number {
     checkCapacity(this.rows, this.prompt.length, promptAt);
     let p = parseTokenCount(rawPrompt, promptAt);
     let o = parseTokenCount(rawOutput, outputAt);
@@ -127,6 +134,7 @@ export class LengthColumnsBuilder {
     this.prompt[this.rows] = p;
     this.output[this.rows] = o;
     this.rows += 1;
+    return p;
   }
 
   /** Rows added so far. */

@@ -58,6 +58,14 @@ describe('Mooncake reader', () => {
     expect(mean(t.outputTokens)).toBeCloseTo(342.6, 1);
     expect(t.arrival[t.arrival.length - 1]).toBeCloseTo(3536.999, 6);
     expect(t.arrival[0]).toBe(0);
+    // hash_ids kept as 512-token prefix blocks: line 2 is [0, 14, 15, ..., 27]
+    const pb = t.prefixBlocks!;
+    expect(pb.blockTokens).toBe(512);
+    expect(pb.offsets.length).toBe(12_032);
+    expect(Array.from(pb.ids.subarray(pb.offsets[1], pb.offsets[2]))).toEqual([
+      0,
+      ...Array.from({ length: 14 }, (_, k) => 14 + k),
+    ]);
   });
 
   it('reads the synthetic trace', () => {

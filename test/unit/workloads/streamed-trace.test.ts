@@ -230,13 +230,14 @@ describe('streamed traces equal the text parsed whole', () => {
 
   it('JSON Lines, with blank lines and CRLF', () => {
     const text =
-      '{"timestamp": 0, "input_length": 5, "output_length": 1, "hash_ids": [1, 2]}\r\n' +
+      '{"timestamp": 0, "input_length": 600, "output_length": 1, "hash_ids": [1, 2]}\r\n' +
       '\n' +
       '{"timestamp": 1500, "input_length": 7, "output_length": 0, "note": "é€"}\r\n' +
       '  {"timestamp": 3000, "input_length": 9, "output_length": 2}';
     const file = write('trace.jsonl', text);
     const whole = parseTraceText(text, file, MOONCAKE_TRACE_OPTIONS);
     expect(Array.from(whole.arrival)).toEqual([0, 1.5, 3]);
+    expect(Array.from(whole.prefixBlocks!.offsets)).toEqual([0, 2, 2, 2]); // hash_ids kept, streamed alike
     for (const size of sizes) {
       expect(
         readGenericTrace(file, MOONCAKE_TRACE_OPTIONS, undefined, undefined, { chunkBytes: size }),
