@@ -59,11 +59,10 @@ export function runDigest(records: RequestRecords): RunDigest {
     finished++;
   }
   return {
-    requests: n,
+    ...digestBinsOf(records.promptTokens, records.outputTokens),
     finished,
     ttftS: orderStatistics(ttft.subarray(0, finished).sort()),
     e2eS: orderStatistics(e2e.subarray(0, finished).sort()),
-    outputBins: n === 0 ? [] : outputBins(records),
   };
 }
 
@@ -76,9 +75,22 @@ function orderStatistics(sorted: Float64Array): Float64Array {
   return out;
 }
 
-/** The output-length bins of all the run's requests (outputLengthBins, as requestTypes). */
-function outputBins(records: RequestRecords): DigestBin[] {
-  return outputLengthBins(records.promptTokens, records.outputTokens, DIGEST_BINS).bins;
+/** The part of a digest the fluid overlay needs: the run's request count and output-length bins. */
+export type DigestBins = Pick<RunDigest, 'requests' | 'outputBins'>;
+
+/**
+ * The output-length bins of a list of requests (outputLengthBins with {@link DIGEST_BINS} bins,
+ * as requestTypes bins them), with their count: what a run's digest stores for the fluid overlay.
+ *
+ * @param promptTokens prompt tokens per request
+ * @param outputTokens output tokens per request (>= 1), same length
+ */
+export function digestBinsOf(promptTokens: ArrayLike<number>, outputTokens: ArrayLike<number>): DigestBins {
+  const requests = outputTokens.length;
+  return {
+    requests,
+    outputBins: requests === 0 ? [] : outputLengthBins(promptTokens, outputTokens, DIGEST_BINS).bins,
+  };
 }
 
 /**
@@ -90,7 +102,7 @@ function outputBins(records: RequestRecords): DigestBin[] {
  * @throws RangeError when the digest has no requests
  */
 export function digestTypes(
-  digest: RunDigest,
+  digest: DigestBins,
   rate: number,
 ): { prompt: number; output: number; rate: number }[] {
   if (digest.requests === 0) throw new RangeError('no requests');

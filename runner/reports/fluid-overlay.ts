@@ -1,37 +1,27 @@
 import type { TokenModel } from '../engine/token-model.js';
 import { fluidEquilibrium } from '../fluid/fluid-equilibrium.js';
 import type { PromptType } from '../fluid/prompt-type.js';
-import { requestTypes } from '../fluid/request-types.js';
-import { digestTypes, type RunDigest } from '../metrics/run-digest.js';
-import type { RequestList } from '../workloads/request-list.js';
+import { digestTypes, type DigestBins } from '../metrics/run-digest.js';
 import { formatNumber } from './format-number.js';
 import type { FluidOverlay, FluidOverlayPoint } from './report-data.js';
 
 /**
- * One rate of a workload: what the fluid benchmark needs from one of its done runs, its
- * declared types or, for any other workload, the output-length bins of its requests: from its
- * run digest (stored runs: `digest`, digestTypes) or from the requests themselves (`requests`,
- * requestTypes), the same 10 types either way.
+ * One rate of a workload: what the fluid benchmark needs from one of its done runs: its declared
+ * types or, for any other workload, the output-length bins of its requests (a stored run's digest,
+ * or digestBinsOf its requests; digestTypes makes them the same 10 types as requestTypes).
  */
-export type FluidOverlayInput = {
+export interface FluidOverlayInput {
   /** The run's total arrival rate, requests per second (> 0). */
   rate: number;
   /**
    * A typed workload's declared types (the workload JSON's `types`); their rates are scaled so
    * that they sum to `rate`. null for any other workload: its output lengths are binned into
-   * 10 types (requestTypes, docs/fluid-benchmark.md).
+   * 10 types (docs/fluid-benchmark.md).
    */
   declared: PromptType[] | null;
-} & (
-  | {
-      /** The run's digest (runner/metrics/run-digest.ts): its output-length bins. */
-      digest: RunDigest;
-    }
-  | {
-      /** The run's requests (prompt and output tokens; arrivals are not used). */
-      requests: Pick<RequestList, 'arrival' | 'promptTokens' | 'outputTokens'>;
-    }
-);
+  /** The run's request count and output-length bins (runner/metrics/run-digest.ts). */
+  bins: DigestBins;
+}
 
 /**
  * The linear iteration-time model tau = d0 + d1 (KV tokens) + d2 (prefill tokens) the fluid
@@ -54,7 +44,7 @@ const LIMIT_SPREAD = 0.01;
 /**
  * The fluid-benchmark overlay of one workload (arXiv 2504.11320v2 §3, fluidEquilibrium): per rate the
  * type mix (declared types scaled to the rate, or binned output lengths of that rate's
- * requests, from its digest or its requests), its Throughput* = sum_j lambda_j l'_j, M*, load and stability; the line drawn is
+ * requests, from its digest), its Throughput* = sum_j lambda_j l'_j, M*, load and stability; the line drawn is
  * Throughput* while the rate is stable and the mix's Throughput* at its stability limit (the most
  * it can sustain) beyond. The workload's limit is the one of the mix at the highest rate (mixes
  * of a rate sweep normally share their proportions; the note says when they do not).
@@ -63,7 +53,7 @@ const LIMIT_SPREAD = 0.01;
  * @param machine the linear model tau = d0 + d1 (KV tokens) + d2 (prefill tokens)
  * @param tokenModel the sweep's token model (iterations and mean KV per request)
  * @returns the overlay, points ascending by rate; null when `inputs` is empty
- * @throws RangeError from requestTypes / digestTypes / fluidEquilibrium for a run without
+ * @throws RangeError from digestTypes / fluidEquilibrium for a run without
  *   requests or malformed types
  */
 export function fluidOverlay(
@@ -81,9 +71,7 @@ export function fluidOverlay(
   const points = sorted.map((input): FluidOverlayPoint => {
     const types = input.declared
       ? scaleTypes(input.declared, input.rate)
-      : 'digest' in input
-        ? digestTypes(input.digest, input.rate)
-        : requestTypes(input.requests, input.rate, null).types;
+      : digestTypes(input.bins, input.rate);
     const f = fluidEquilibrium(types, machine.d0, machine.d1, tokenModel, d2);
     const bounded = Number.isFinite(f.maxStableRateRps);
     limits.push(bounded ? f.maxStableRateRps : null);

@@ -160,7 +160,7 @@ export function fluidOverlays(
     if (list.some((input) => input.rate === row.rate)) continue;
     const digest = digestOf(row.id);
     if (!digest || digest.requests === 0) continue;
-    list.push({ rate: row.rate, digest, declared: declaredTypes(row.workloadJson) });
+    list.push({ rate: row.rate, bins: digest, declared: declaredTypes(row.workloadJson) });
     inputs.set(row.workload, list);
   }
   const overlays: Record<string, FluidOverlay> = {};

@@ -31,7 +31,7 @@ export interface EncodedColumn {
   readonly codec: ColumnCodec;
   /** Elements of the column. */
   readonly length: number;
-  /** The encoded bytes; a Uint8Array owning its whole ArrayBuffer (so it can be transferred). */
+  /** The encoded bytes; a Uint8Array owning its whole ArrayBuffer (a structured clone to the main thread copies the whole buffer, so none of a larger pool). */
   readonly data: Uint8Array;
 }
 

@@ -6,6 +6,7 @@ import type { CompareOut, ExportOut, SeriesOut } from '../../../runner/api/api-c
 import { createApiService } from '../../../runner/api/api-service.js';
 import { decodeStoredMachineSpec } from '../../../runner/machines/stored-machine-spec.js';
 import { digestCdf } from '../../../runner/metrics/run-digest.js';
+import { digestBinsOf } from '../../../runner/metrics/run-digest.js';
 import { fluidOverlay } from '../../../runner/reports/fluid-overlay.js';
 import { loadReportData } from '../../../runner/reports/load-report-data.js';
 import { pointsPerSeries } from '../../../runner/reports/point-budget.js';
@@ -60,8 +61,9 @@ describe('charts from run digests, never from per-request records', () => {
     longRunId = long.id;
     // The overlay of the long workload as it was computed before digests: from the records.
     const machine = decodeStoredMachineSpec(store.getSweep(outcome.sweepId)!.machineJson, 'test');
+    const records = store.getRequestRecords(longRunId);
     fromRecords = fluidOverlay(
-      [{ rate: 3, requests: store.getRequestRecords(longRunId), declared: null }],
+      [{ rate: 3, bins: digestBinsOf(records.promptTokens, records.outputTokens), declared: null }],
       { d0: machine.linear!.d0!, d1: machine.linear!.d1!, d2: machine.linear!.d2 ?? 0, exact: true },
       machine.tokenModel!,
     )!;

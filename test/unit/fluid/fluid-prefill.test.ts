@@ -8,6 +8,7 @@ import {
   waitMemoryTokens,
   waitPrefillTokens,
 } from '../../../runner/fluid/wait-thresholds.js';
+import { digestBinsOf } from '../../../runner/metrics/run-digest.js';
 import { fluidOverlay } from '../../../runner/reports/fluid-overlay.js';
 
 /**
@@ -307,12 +308,20 @@ describe('the fluid overlay with prefill', () => {
       outputTokens: Int32Array.of(4),
     };
     const machine = { d0: 0.04, d1: 0.0025, d2: 0.0125, exact: true };
-    const overlay = fluidOverlay([{ rate: 6, requests, declared }], machine, 'paper')!;
+    const overlay = fluidOverlay(
+      [{ rate: 6, bins: digestBinsOf(requests.promptTokens, requests.outputTokens), declared }],
+      machine,
+      'paper',
+    )!;
     expect(overlay.maxStableRateRps).toBeCloseTo(10, 12); // the hand-computed instance above
     expect(overlay.points[0].load).toBeCloseTo(0.6, 12);
     expect(overlay.note).toMatch(/d2 = 0\.0125 s per prefilled prompt token/);
     // Without d2 (or with null, as a stored machine without it reads back): the paper's limit.
-    const paper = fluidOverlay([{ rate: 6, requests, declared }], { ...machine, d2: null }, 'paper')!;
+    const paper = fluidOverlay(
+      [{ rate: 6, bins: digestBinsOf(requests.promptTokens, requests.outputTokens), declared }],
+      { ...machine, d2: null },
+      'paper',
+    )!;
     expect(paper.maxStableRateRps).toBeCloseTo(20, 12);
     expect(paper.note).not.toMatch(/d2/);
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fluidEquilibrium } from '../../../runner/fluid/fluid-equilibrium.js';
 import { requestTypes } from '../../../runner/fluid/request-types.js';
+import { digestBinsOf, type DigestBins } from '../../../runner/metrics/run-digest.js';
 import { fluidOverlay } from '../../../runner/reports/fluid-overlay.js';
 import { loadReportData } from '../../../runner/reports/load-report-data.js';
 import type { ReportData } from '../../../runner/reports/report-data.js';
@@ -11,6 +12,11 @@ import { Store } from '../../../runner/store/store.js';
 import { executeSweep } from '../../../runner/sweeps/sweep-executor.js';
 import { planSweep } from '../../../runner/sweeps/sweep-plan.js';
 import { requestList } from '../../helpers/request-lists.js';
+
+/** The output-length bins of a request list, as a run's digest stores them. */
+function binsOf(list: { promptTokens: Int32Array; outputTokens: Int32Array }): DigestBins {
+  return digestBinsOf(list.promptTokens, list.outputTokens);
+}
 
 const LINEAR = { d0: 0.01, d1: 1e-5, exact: true };
 const TYPES = [
@@ -23,8 +29,8 @@ describe('fluidOverlay', () => {
     const list = requestList([[0, 50, 50]]); // records are not used for declared types
     const overlay = fluidOverlay(
       [
-        { rate: 24, requests: list, declared: TYPES },
-        { rate: 8, requests: list, declared: TYPES },
+        { rate: 24, bins: binsOf(list), declared: TYPES },
+        { rate: 8, bins: binsOf(list), declared: TYPES },
       ],
       LINEAR,
       'vllm',
@@ -72,7 +78,7 @@ describe('fluidOverlay', () => {
     ]);
     const list = requestList(rows);
     const overlay = fluidOverlay(
-      [{ rate: 3, requests: list, declared: null }],
+      [{ rate: 3, bins: binsOf(list), declared: null }],
       { ...LINEAR, exact: false },
       'paper',
     )!;
@@ -91,7 +97,7 @@ describe('fluidOverlay', () => {
 
   it('has no limit on a machine with d1 = 0, and nothing for no rates', () => {
     const overlay = fluidOverlay(
-      [{ rate: 2, requests: requestList([[0, 5, 5]]), declared: TYPES }],
+      [{ rate: 2, bins: binsOf(requestList([[0, 5, 5]])), declared: TYPES }],
       { d0: 0.01, d1: 0, exact: true },
       'vllm',
     )!;
