@@ -31,7 +31,10 @@ export interface EncodedColumn {
   readonly codec: ColumnCodec;
   /** Elements of the column. */
   readonly length: number;
-  /** The encoded bytes; a Uint8Array owning its whole ArrayBuffer (a structured clone to the main thread copies the whole buffer, so none of a larger pool). */
+  /**
+   * The encoded bytes; a Uint8Array owning its whole ArrayBuffer (a structured clone to the main
+   * thread copies a view's whole buffer, so it must not be a slice of a larger pool).
+   */
   readonly data: Uint8Array;
 }
 
