@@ -1,7 +1,7 @@
 /**
- * Automatic prefix caching's block pool, with vLLM V1's semantics. The engine does not use it yet:
- * it is the data structure the prefix-caching engine will be built on (docs/decisions.md, "Prefix
- * cache block pool").
+ * Automatic prefix caching's block pool, with vLLM V1's semantics; the engine uses it through
+ * EnginePrefixCache (engine-prefix-cache.ts) when a run caches prefixes (docs/decisions.md,
+ * "Prefix cache block pool").
  *
  * Sources: vLLM v0.9 vllm/v1/core/block_pool.py (BlockPool: get_cached_block, touch,
  * get_new_blocks, _maybe_evict_cached_block, cache_full_blocks, free_blocks),
@@ -103,6 +103,30 @@ export function maxPrefixHitBlocks(tokens: number, blockSize: number): number {
   return tokens <= 1 ? 0 : Math.floor((tokens - 1) / blockSize);
 }
 
+/** 2^24: the most blocks one request's private keys tell apart (privateBlockKey). */
+const PRIVATE_BLOCKS = 16777216;
+
+/**
+ * The key of a request's block whose content no other request shares (a prompt block with no
+ * known identity, an output block, or any block after one): -(requestId x 2^24 + blockIndex + 1),
+ * a negative integer, so it never equals a chained hash (>= 0) nor another request's key. Only
+ * the request itself can hit it, after a preemption freed its blocks (vLLM caches those blocks
+ * too: their hashes cover the request's own tokens). O(1), no hashing.
+ * @param requestId integer in [0, 2^28)
+ * @param blockIndex integer in [0, 2^24)
+ * @returns a negative safe integer
+ * @throws RangeError when an argument is outside its range
+ */
+export function privateBlockKey(requestId: number, blockIndex: number): number {
+  if (!(Number.isInteger(requestId) && requestId >= 0 && requestId < 268435456)) {
+    throw new RangeError(`privateBlockKey: request id must be an integer in [0, 2^28), got ${requestId}`);
+  }
+  if (!(Number.isInteger(blockIndex) && blockIndex >= 0 && blockIndex < PRIVATE_BLOCKS)) {
+    throw new RangeError(`privateBlockKey: block index must be an integer in [0, 2^24), got ${blockIndex}`);
+  }
+  return -(requestId * PRIVATE_BLOCKS + blockIndex + 1);
+}
+
 /**
  * The KV cache's blocks with automatic prefix caching, as vLLM V1's BlockPool (vLLM v0.9
  * vllm/v1/core/block_pool.py) and KVCacheManager (vllm/v1/core/kv_cache_manager.py).
@@ -197,6 +221,29 @@ export class PrefixCachePool {
   }
 
   /**
+   * How many of a prefix hit's blocks are free (cached, reference count 0): taking the hit takes
+   * them out of the free blocks, so an admission needs them on top of its new blocks (vLLM v0.9
+   * kv_cache_manager.py `allocate_slots`, `num_evictable_computed_blocks`). No side effects.
+   * @param blockHashes the request's chained block hashes
+   * @param hitBlocks blocks of the hit, <= findPrefixHit(blockHashes)
+   * @returns blocks, in [0, hitBlocks]
+   * @throws RangeError when one of the first hitBlocks hashes is not cached
+   */
+  freeAmongHit(blockHashes: ArrayLike<number>, hitBlocks: number): number {
+    let free = 0;
+    for (let i = 0; i < hitBlocks; i++) {
+      const block = this.cached.get(blockHashes[i]);
+      if (block === undefined) {
+        throw new RangeError(
+          `PrefixCachePool.freeAmongHit: block hash #${i} (${blockHashes[i]}) is not cached`,
+        );
+      }
+      if (this.refCounts[block] === 0) free++;
+    }
+    return free;
+  }
+
+  /**
    * Gives a request that holds no blocks its first `hitBlocks` blocks from the cache: each block
    * found by hash gets reference count + 1 and, leaving 0, is taken out of the free queue (vLLM
    * v0.9 block_pool.py `touch`). Validates before changing anything.
@@ -263,7 +310,8 @@ export class PrefixCachePool {
    * without a hash. Committing the hash the block already holds (e.g. a hit block) does nothing.
    * @param requestId integer in [0, requestCount)
    * @param blockIndex position in the request's block list, in [0, blocks held)
-   * @param hash the block's chained hash (chainBlockHash), an integer in [0, 2^53)
+   * @param hash the block's key: its chained hash (chainBlockHash), an integer in [0, 2^53), or a
+   *   negative safe integer for a block whose content only its own request has (privateBlockKey)
    * @returns true when the block now holds the hash, false when another block does
    * @throws RangeError for a bad request id, block index or hash, or a block that already holds
    *   another hash
@@ -282,10 +330,8 @@ export class PrefixCachePool {
           `no block at index ${blockIndex}`,
       );
     }
-    if (!Number.isSafeInteger(hash) || hash < 0) {
-      throw new RangeError(
-        `PrefixCachePool.commitBlockHash: hash must be an integer in [0, 2^53), got ${hash}`,
-      );
+    if (!Number.isSafeInteger(hash)) {
+      throw new RangeError(`PrefixCachePool.commitBlockHash: hash must be a safe integer, got ${hash}`);
     }
     const block = blocks[blockIndex];
     const held = this.hashes[block];

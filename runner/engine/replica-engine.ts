@@ -3,6 +3,7 @@ import type { BatchShape } from '../latency/batch-shape.js';
 import type { IterationTimeModel } from '../latency/iteration-time-model.js';
 import type { RequestList } from '../workloads/request-list.js';
 import type { EngineProgress, EngineProgressSink } from './engine-progress.js';
+import { EnginePrefixCache } from './engine-prefix-cache.js';
 import type { IterationBatch, IterationExecutor } from './iteration-executor.js';
 import { blocksFor } from './kv-blocks.js';
 import { PolicyViolationError, type EngineRule } from './policy-violation.js';
@@ -47,6 +48,13 @@ export interface EngineConfig {
   /** Safety stop for livelocked policies (default 200,000,000 iterations). */
   maxIterations?: number;
   /**
+   * Automatic prefix caching (EnginePrefixCache, vLLM V1's semantics): KV blocks are shared
+   * between requests with equal prefixes (the request list's `prefixBlocks`) and stay cached after
+   * their requests free them; an admitted request's prefill skips its cached blocks. Off by
+   * default: the plain loop, each request with blocks of its own.
+   */
+  prefixCaching?: boolean;
+  /**
    * Live progress: a report every `everyIterations` iterations and one at the end (see
    * EngineProgressSink). Off by default; when off, the loop pays one integer comparison per
    * iteration.
@@ -70,11 +78,24 @@ export interface EngineTotals {
   kvCapacityBlocks: number;
 }
 
+/** What prefix caching did in a run (EngineConfig.prefixCaching), per request. */
+export interface PrefixCacheRecords {
+  /**
+   * Tokens each request took from the prefix cache, over its admissions (the first, and each
+   * re-admission after an eviction), tokens; a multiple of the block size.
+   */
+  readonly cachedTokens: Int32Array;
+  /** Tokens each request's admissions had to hold (its prefill target at each admission), tokens. */
+  readonly admittedTokens: Int32Array;
+}
+
 /** Raw output of the engine for one run. */
 export interface EngineOutput {
   records: RequestRecords;
   timeSeries: TimeSeries;
   totals: EngineTotals;
+  /** Present when the run cached prefixes (EngineConfig.prefixCaching). */
+  prefixCache?: PrefixCacheRecords;
   /** Warnings with their count, e.g. `prompt longer than maxNumBatchedTokens ran alone (x3)`. */
   warnings: string[];
 }
@@ -237,6 +258,8 @@ class ReplicaEngine implements EngineView {
   private readonly released: Int32Array;
   private numReleased = 0;
   private onIdle: ((t: number) => void) | undefined;
+  /** Prefix caching's state; undefined for the plain loop (EngineConfig.prefixCaching off). */
+  private readonly prefix: EnginePrefixCache | undefined;
   private readonly idleWaits: Promise<void>[] = [];
   // live progress: the iteration of the next report (-1: never), output tokens of finished requests
   private readonly progress: EngineProgressSink | undefined;
@@ -322,6 +345,14 @@ class ReplicaEngine implements EngineView {
       this.tokenModel,
     );
     if (cannotFit) throw new InputError(`policy ${scheduler.name}: ${cannotFit}`);
+    this.prefix = config.prefixCaching
+      ? new EnginePrefixCache(
+          requests.promptTokens,
+          config.kvCapacityBlocks,
+          config.blockSize,
+          requests.prefixBlocks,
+        )
+      : undefined;
     this.progress = config.progress;
     if (this.progress) {
       const every = this.progress.everyIterations;
@@ -530,6 +561,14 @@ class ReplicaEngine implements EngineView {
         kvCapacityBlocks: this.kvCapacityBlocks,
       },
       warnings: [...this.warnings].map(([text, count]) => (count > 1 ? `${text} (x${count})` : text)),
+      ...(this.prefix
+        ? {
+            prefixCache: {
+              cachedTokens: this.prefix.cachedTokens,
+              admittedTokens: this.prefix.admittedTokens,
+            },
+          }
+        : {}),
     };
   }
 
@@ -549,7 +588,12 @@ class ReplicaEngine implements EngineView {
   private finishRequest(id: number, t: number): void {
     this.req[(id << 3) + STATUS] = RequestStatus.FINISHED;
     this.finish[id] = t;
-    this.used -= this.req[(id << 3) + BLOCKS];
+    if (this.prefix !== undefined) {
+      this.prefix.free(id, true);
+      this.used = this.prefix.pool.usedBlocks;
+    } else {
+      this.used -= this.req[(id << 3) + BLOCKS];
+    }
     this.req[(id << 3) + BLOCKS] = 0;
     this.active--;
     this.finished++;
@@ -610,8 +654,52 @@ class ReplicaEngine implements EngineView {
         );
       }
       this.req[(id << 3) + BLOCKS] += extra;
-      this.used += extra;
+      if (this.prefix !== undefined) {
+        this.prefix.grow(id, extra);
+        this.used = this.prefix.pool.usedBlocks;
+      } else {
+        this.used += extra;
+      }
     }
+  }
+
+  /**
+   * Prefix caching: the tokens a request that holds no KV would take from the cache if admitted
+   * now (its prospective hit); 0 for any other request.
+   */
+  private pendingHitTokens(id: number): number {
+    const at = id << 3;
+    if (this.req[at + BLOCKS] !== 0 || this.req[at + STATUS] !== RequestStatus.WAITING) return 0;
+    return this.prefix!.hitBlocks(id, this.req[at + TARGET]) * this.blockSize;
+  }
+
+  /**
+   * Prefix caching: admits a request that holds no KV with its first chunk of `tokens` tokens
+   * after its cached prefix (the hit counts as prefilled), blocks for at least `reserveTokens`.
+   */
+  private admitCached(id: number, tokens: number, reserveTokens: number): void {
+    const prefix = this.prefix!;
+    const at = id << 3;
+    const target = this.req[at + TARGET];
+    const hitTokens = prefix.hitBlocks(id, target) * this.blockSize;
+    const remaining = target - hitTokens;
+    if (!(Number.isInteger(tokens) && tokens >= 1 && tokens <= remaining)) {
+      this.violation(
+        'prefill-overrun',
+        `request #${id} has ${remaining} prompt token(s) left to prefill after ${hitTokens} cached, chunk was ${tokens}`,
+      );
+    }
+    const need = prefix.blocksToAdmit(id, target, tokens, reserveTokens);
+    if (need > this.kvCapacityBlocks - this.used || prefix.admit(id, target, tokens, reserveTokens) < 0) {
+      this.violation(
+        'kv-capacity',
+        `prefill of request #${id} needs ${need} more block(s) but only ${this.kvCapacityBlocks - this.used} of ${this.kvCapacityBlocks} are free`,
+      );
+    }
+    this.req[at + PREFILLED] = hitTokens;
+    this.req[at + KV] = hitTokens;
+    this.req[at + BLOCKS] = blocksFor(Math.max(hitTokens + tokens, reserveTokens), this.blockSize);
+    this.used = prefix.pool.usedBlocks;
   }
 
   // ---- EngineView: reads ----
@@ -631,16 +719,19 @@ class ReplicaEngine implements EngineView {
     return this.req[(id << 3) + TARGET];
   }
   prefilledTokens(id: number): number {
-    return this.req[(id << 3) + PREFILLED];
+    const prefilled = this.req[(id << 3) + PREFILLED];
+    return this.prefix === undefined ? prefilled : prefilled + this.pendingHitTokens(id);
   }
   remainingPrefill(id: number): number {
-    return this.req[(id << 3) + TARGET] - this.req[(id << 3) + PREFILLED];
+    const remaining = this.req[(id << 3) + TARGET] - this.req[(id << 3) + PREFILLED];
+    return this.prefix === undefined ? remaining : remaining - this.pendingHitTokens(id);
   }
   generatedTokens(id: number): number {
     return this.req[(id << 3) + GENERATED];
   }
   kvTokens(id: number): number {
-    return this.req[(id << 3) + KV];
+    const kv = this.req[(id << 3) + KV];
+    return this.prefix === undefined ? kv : kv + this.pendingHitTokens(id);
   }
   blocksHeld(id: number): number {
     return this.req[(id << 3) + BLOCKS];
@@ -655,6 +746,9 @@ class ReplicaEngine implements EngineView {
     return this.req[(id << 3) + OUTPUT];
   }
   blocksToPrefill(id: number, tokens: number): number {
+    if (this.prefix !== undefined && this.pendingHitTokens(id) > 0) {
+      return this.prefix.blocksToAdmit(id, this.req[(id << 3) + TARGET], tokens, 0);
+    }
     return Math.max(
       0,
       blocksFor(this.req[(id << 3) + KV] + tokens, this.blockSize) - this.req[(id << 3) + BLOCKS],
@@ -669,14 +763,19 @@ class ReplicaEngine implements EngineView {
   // ---- EngineView: decisions ----
   prefill(id: number, tokens: number, reserveTokens = 0): void {
     this.checkSchedulable(id);
-    const remaining = this.req[(id << 3) + TARGET] - this.req[(id << 3) + PREFILLED];
-    if (!(Number.isInteger(tokens) && tokens >= 1 && tokens <= remaining)) {
-      this.violation(
-        'prefill-overrun',
-        `request #${id} has ${remaining} prompt token(s) left to prefill, chunk was ${tokens}`,
-      );
+    if (this.prefix !== undefined && this.req[(id << 3) + BLOCKS] === 0) {
+      this.admitCached(id, tokens, reserveTokens);
+    } else {
+      const remaining = this.req[(id << 3) + TARGET] - this.req[(id << 3) + PREFILLED];
+      if (!(Number.isInteger(tokens) && tokens >= 1 && tokens <= remaining)) {
+        this.violation(
+          'prefill-overrun',
+          `request #${id} has ${remaining} prompt token(s) left to prefill, chunk was ${tokens}`,
+        );
+      }
+      this.allocate(id, Math.max(this.req[(id << 3) + KV] + tokens, reserveTokens), 'prefill');
+      this.prefix?.commitFull(id, this.req[(id << 3) + KV] + tokens);
     }
-    this.allocate(id, Math.max(this.req[(id << 3) + KV] + tokens, reserveTokens), 'prefill');
     if (this.req[(id << 3) + STATUS] === RequestStatus.WAITING) {
       this.req[(id << 3) + STATUS] = RequestStatus.ACTIVE;
       this.active++;
@@ -719,7 +818,8 @@ class ReplicaEngine implements EngineView {
         );
       }
       req[at + BLOCKS]++;
-      this.used++;
+      if (this.prefix !== undefined) this.growCached(id, kv);
+      else this.used++;
     }
     if (last > 0 && last < this.checkedThrough) this.preemptions[id]++; // countPreemption
     req[at + SCHEDULED_IN] = iteration;
@@ -727,6 +827,14 @@ class ReplicaEngine implements EngineView {
     const shape = this.shape;
     this.decodeIds[shape.numDecodes++] = id;
     shape.decodeKvTokens += kv + 1;
+  }
+
+  /** Prefix caching: a decode's new block, after committing the full blocks before it. */
+  private growCached(id: number, kvTokens: number): void {
+    const prefix = this.prefix!;
+    prefix.commitFull(id, kvTokens);
+    prefix.grow(id, 1);
+    this.used = prefix.pool.usedBlocks;
   }
 
   /** Throws the violation of a decode that failed decode's combined test, rules in their order. */
@@ -757,7 +865,12 @@ class ReplicaEngine implements EngineView {
     }
     this.countPreemption(id);
     this.req[(id << 3) + SCHEDULED_IN] = 0;
-    this.used -= this.req[(id << 3) + BLOCKS];
+    if (this.prefix !== undefined) {
+      this.prefix.free(id, false);
+      this.used = this.prefix.pool.usedBlocks;
+    } else {
+      this.used -= this.req[(id << 3) + BLOCKS];
+    }
     this.req[(id << 3) + BLOCKS] = 0;
     this.recomputed[id] += this.req[(id << 3) + KV];
     this.req[(id << 3) + KV] = 0;

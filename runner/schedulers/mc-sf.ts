@@ -228,7 +228,9 @@ export class McSfScheduler implements Scheduler {
       if (endLoad > cap) return false;
     }
 
-    view.prefill(id, target);
+    // The whole prompt in one chunk: the target, less what the prefix cache already holds (when
+    // the run caches prefixes; the memory checks above stay conservative and count it all).
+    view.prefill(id, view.remainingPrefill(id));
     this.started.push(id);
     this.kvOffset[id] = offset;
     this.lastIteration[id] = end;

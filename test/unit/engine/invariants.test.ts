@@ -112,3 +112,75 @@ describe('engine invariants on random workloads, every policy', () => {
       expect(evictingRuns.get(policy) ?? 0).toBeGreaterThan(5);
   });
 });
+
+describe('engine invariants with prefix caching on random shared-prefix workloads, every policy', () => {
+  it('keeps KV within capacity (shared blocks once), conserves tokens with cached ones, computes >= 1 token per admission', () => {
+    const cachingRuns = new Map<string, number>();
+    fc.assert(
+      fc.property(
+        workloadArb,
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.double({ min: 0, max: 1, noNaN: true })), {
+          minLength: 40,
+          maxLength: 40,
+        }),
+        policyArb,
+        fc.constantFrom(1, 4, 16),
+        fc.constantFrom(1, 2),
+        fc.double({ min: 1, max: 4, noNaN: true }),
+        fc.constantFrom<TokenModel>('vllm', 'paper'),
+        (rows, families, policyRaw, blockSize, blocksPerId, slack, tokenModel) => {
+          let t = 0;
+          const plain = requestList(rows.map(([gap, p, o]) => [(t += gap), p, o]));
+          const n = rows.length;
+          // Requests of one family share ids 0, 1, 2, ... for a random leading share of their prompt.
+          const blockTokens = blockSize * blocksPerId;
+          const offsets = new Int32Array(n + 1);
+          const ids: number[] = [];
+          for (let i = 0; i < n; i++) {
+            const [family, share] = families[i];
+            const count = Math.floor(Math.ceil(rows[i][1] / blockTokens) * share);
+            for (let k = 0; k < count; k++) ids.push(family * 1000 + k);
+            offsets[i + 1] = ids.length;
+          }
+          const list = { ...plain, prefixBlocks: { blockTokens, offsets, ids: Float64Array.from(ids) } };
+          const spec = PolicySpecSchema.parse(policyRaw);
+          const peak = Math.max(...rows.map(([, p, o]) => blocksFor(p + o, blockSize)));
+          const base = Math.ceil((peak + 1) / (1 - ('watermark' in spec ? spec.watermark : 0)));
+          const capacity = Math.ceil(base * slack) + 1;
+          const audit = new AuditingScheduler(
+            schedulerFor(spec, list, { kvCapacityBlocks: capacity, blockSize, tokenModel }),
+            n,
+            { sharedBlocks: true },
+          );
+          const out = simulate(
+            list,
+            {
+              kvCapacityBlocks: capacity,
+              blockSize,
+              iterationTime: new LinearIterationTimeModel(0.01, 1e-4),
+              tokenModel,
+              prefixCaching: true,
+            },
+            audit,
+          );
+          const { cachedTokens, admittedTokens } = out.prefixCache!;
+          expectEngineInvariants(out, audit, { capacity, tokenModel, cachedTokens });
+          let cached = 0;
+          for (let i = 0; i < n; i++) {
+            expect(cachedTokens[i] % blockSize).toBe(0);
+            // Each admission computes at least one token of its target.
+            expect(cachedTokens[i]).toBeLessThanOrEqual(admittedTokens[i] - (1 + out.records.evictions[i]));
+            cached += cachedTokens[i];
+          }
+          if (cached > 0) cachingRuns.set(spec.policy, (cachingRuns.get(spec.policy) ?? 0) + 1);
+          const m = computeRunMetrics(out, 0);
+          expect(m.completed).toBe(n);
+          expect(m.kv_peak_frac).toBeLessThanOrEqual(1);
+        },
+      ),
+      { numRuns: 300, seed: 20261208 },
+    );
+    for (const policy of ['vllm', 'sarathi', 'fcfs', 'vllm-v1', 'mc-sf', 'wait', 'nested-wait'])
+      expect(cachingRuns.get(policy) ?? 0).toBeGreaterThan(3);
+  });
+});

@@ -1,0 +1,205 @@
+import type { PrefixBlocks } from '../workloads/prefix-blocks.js';
+import { blocksFor } from './kv-blocks.js';
+import { chainBlockHash, maxPrefixHitBlocks, PrefixCachePool, privateBlockKey } from './prefix-cache.js';
+
+/** Initial room for a request's block keys; grows by doubling. */
+const INITIAL_KEYS = 16;
+
+/**
+ * Automatic prefix caching for one replica engine run: the block pool (PrefixCachePool) plus what
+ * the engine needs around it, every request's block keys and how many of its blocks are committed.
+ * The engine (replica-engine.ts) calls it only when the run caches prefixes; without it the
+ * engine's loop is the plain one.
+ *
+ * Block keys (the pool's hashes), in the engine's block size `blockSize`:
+ * - engine block k of a request covers its tokens [k x blockSize, (k + 1) x blockSize). While the
+ *   block lies inside the prompt and inside the tokens the request's prefix ids cover (its trace
+ *   `hash_ids`: ids of `blockTokens`-token blocks), its content is the id of the trace block that
+ *   holds the block's last token, and its key is chained over the previous block's key
+ *   (chainBlockHash, parent 0 for block 0), as vLLM's `hash_block_tokens` chains over the parent;
+ *   so two requests share engine block k exactly when their ids agree up to that token;
+ * - every other block (a prompt without ids, output tokens, anything after) has content only its
+ *   own request has: privateBlockKey(request, k). Such a block can still hit after a preemption
+ *   freed it, as in vLLM, whose hashes cover the request's own tokens.
+ *
+ * Commit timing: a block's key enters the cache as soon as the iteration that computes its last
+ * token is scheduled (a prefill chunk at `prefill`, output blocks when the next block is
+ * allocated), as vLLM's `allocate_slots` calls `cache_blocks` for the tokens it schedules.
+ *
+ * Sources: vLLM v0.9 vllm/v1/core/kv_cache_manager.py (get_computed_blocks, allocate_slots,
+ * free), block_pool.py, kv_cache_utils.py (hash_block_tokens).
+ */
+export class EnginePrefixCache {
+  /** The replica's blocks; usedBlocks is the engine's KV usage. */
+  readonly pool: PrefixCachePool;
+  /**
+   * Tokens each request took from the cache, summed over its admissions (a first admission, and
+   * each re-admission after an eviction), tokens.
+   */
+  readonly cachedTokens: Int32Array;
+  /** Tokens each request's admissions asked for (prefill target at admission), tokens. */
+  readonly admittedTokens: Int32Array;
+  private readonly keys: (Float64Array | undefined)[];
+  /** Keys computed so far per request (a prefix of its blocks). */
+  private readonly keyCount: Int32Array;
+  /** Blocks of the request's current admission whose keys are committed. */
+  private readonly committed: Int32Array;
+  /** Engine blocks per request with a trace identity (0 without prefix ids). */
+  private readonly identified: Int32Array;
+  /** Pool mutations so far; the hit memo is valid while it has not moved. */
+  private version = 0;
+  private readonly memoVersion: Int32Array;
+  private readonly memoHit: Int32Array;
+  private readonly memoFree: Int32Array;
+  private readonly memoTarget: Int32Array;
+
+  /**
+   * @param promptTokens the run's prompts, tokens (n = its length)
+   * @param capacityBlocks KV capacity, blocks
+   * @param blockSize tokens per engine block
+   * @param prefixBlocks the prompts' content ids (RequestList.prefixBlocks), when the workload has them
+   */
+  constructor(
+    promptTokens: Int32Array,
+    capacityBlocks: number,
+    private readonly blockSize: number,
+    private readonly prefixBlocks: PrefixBlocks | undefined,
+  ) {
+    const n = promptTokens.length;
+    this.pool = new PrefixCachePool(capacityBlocks, n);
+    this.cachedTokens = new Int32Array(n);
+    this.admittedTokens = new Int32Array(n);
+    this.keys = new Array<Float64Array | undefined>(n);
+    this.keyCount = new Int32Array(n);
+    this.committed = new Int32Array(n);
+    this.identified = new Int32Array(n);
+    this.memoVersion = new Int32Array(n).fill(-1);
+    this.memoHit = new Int32Array(n);
+    this.memoFree = new Int32Array(n);
+    this.memoTarget = new Int32Array(n);
+    if (prefixBlocks) {
+      const { offsets, blockTokens } = prefixBlocks;
+      for (let id = 0; id < n; id++) {
+        const covered = Math.min(promptTokens[id], (offsets[id + 1] - offsets[id]) * blockTokens);
+        this.identified[id] = Math.floor(covered / blockSize);
+      }
+    }
+  }
+
+  /**
+   * Blocks a request not holding KV would take from the cache if admitted now with `target`
+   * tokens to hold: the longest cached run of its leading block keys, capped by maxPrefixHitBlocks
+   * (at least one token is computed). Memoised until the pool changes.
+   */
+  hitBlocks(id: number, target: number): number {
+    if (this.memoVersion[id] === this.version && this.memoTarget[id] === target) return this.memoHit[id];
+    let hit = 0;
+    let free = 0;
+    // A request without identity that never held blocks can have nothing cached.
+    if (this.identified[id] > 0 || this.admittedTokens[id] > 0) {
+      const max = maxPrefixHitBlocks(target, this.blockSize);
+      const keys = this.keysUpTo(id, max);
+      hit = this.pool.findPrefixHit(keys, max);
+      free = hit > 0 ? this.pool.freeAmongHit(keys, hit) : 0;
+    }
+    this.memoVersion[id] = this.version;
+    this.memoTarget[id] = target;
+    this.memoHit[id] = hit;
+    this.memoFree[id] = free;
+    return hit;
+  }
+
+  /**
+   * Free blocks an admission with `tokens` tokens after its hit would take: new blocks for the
+   * tokens beyond the hit (at least `reserveTokens` held in all), plus the hit blocks that are now
+   * free (cached, reference count 0).
+   */
+  blocksToAdmit(id: number, target: number, tokens: number, reserveTokens: number): number {
+    const hit = this.hitBlocks(id, target);
+    const held = Math.max(hit * this.blockSize + tokens, reserveTokens);
+    return blocksFor(held, this.blockSize) - hit + this.memoFree[id];
+  }
+
+  /**
+   * Admits a request: takes its prefix hit from the cache and allocates blocks for `tokens` more
+   * tokens (at least `reserveTokens` held), committing the keys of the blocks those tokens fill.
+   * @returns the tokens taken from the cache (hit blocks x blockSize), or -1 when the blocks do not
+   *   fit (nothing changed)
+   */
+  admit(id: number, target: number, tokens: number, reserveTokens: number): number {
+    const hit = this.hitBlocks(id, target);
+    const hitTokens = hit * this.blockSize;
+    const newBlocks = blocksFor(Math.max(hitTokens + tokens, reserveTokens), this.blockSize) - hit;
+    const keys = this.keysUpTo(id, hit);
+    if (!this.pool.admit(id, keys, hit, newBlocks)) return -1;
+    this.version++;
+    this.committed[id] = hit;
+    this.cachedTokens[id] += hitTokens;
+    this.admittedTokens[id] += target;
+    this.commitFull(id, hitTokens + tokens);
+    return hitTokens;
+  }
+
+  /**
+   * Allocates `extra` blocks to a request that holds blocks (the caller commits the blocks its
+   * tokens fill: commitFull).
+   * @returns false when they do not fit (nothing allocated)
+   */
+  grow(id: number, extra: number): boolean {
+    if (!this.pool.allocate(id, extra)) return false;
+    this.version++;
+    return true;
+  }
+
+  /** Commits the keys of the request's blocks that `kvTokens` tokens fill completely. */
+  commitFull(id: number, kvTokens: number): void {
+    const full = Math.floor(kvTokens / this.blockSize);
+    let k = this.committed[id];
+    if (k >= full) return;
+    const keys = this.keysUpTo(id, full);
+    for (; k < full; k++) this.pool.commitBlockHash(id, k, keys[k]);
+    this.committed[id] = full;
+    this.version++;
+  }
+
+  /** Frees a request's blocks (finished or evicted); they stay cached until reused. */
+  free(id: number, finished: boolean): void {
+    this.pool.free(id);
+    this.committed[id] = 0;
+    this.version++;
+    if (finished) {
+      this.keys[id] = undefined;
+      this.keyCount[id] = 0;
+    }
+  }
+
+  /** The request's first `count` block keys (a longer array may be returned). */
+  private keysUpTo(id: number, count: number): Float64Array {
+    let keys = this.keys[id];
+    const have = this.keyCount[id];
+    if (keys !== undefined && have >= count) return keys;
+    if (keys === undefined || keys.length < count) {
+      let size = keys?.length ?? INITIAL_KEYS;
+      while (size < count) size *= 2;
+      const grown = new Float64Array(size);
+      if (keys !== undefined) grown.set(keys.subarray(0, have));
+      keys = grown;
+      this.keys[id] = keys;
+    }
+    const identified = this.identified[id];
+    let k = have;
+    if (k < identified) {
+      const pb = this.prefixBlocks!;
+      const base = pb.offsets[id];
+      let parent = k === 0 ? 0 : keys[k - 1];
+      for (const end = Math.min(count, identified); k < end; k++) {
+        const traceBlock = Math.floor(((k + 1) * this.blockSize - 1) / pb.blockTokens);
+        parent = chainBlockHash(parent, pb.ids[base + traceBlock]);
+        keys[k] = parent;
+      }
+    }
+    for (; k < count; k++) keys[k] = privateBlockKey(id, k);
+    this.keyCount[id] = count;
+    return keys;
+  }
+}
