@@ -4,6 +4,8 @@ import { chainBlockHash, maxPrefixHitBlocks, PrefixCachePool, privateBlockKey } 
 
 /** Initial room for a request's block keys; grows by doubling. */
 const INITIAL_KEYS = 16;
+/** No hit blocks. */
+const EMPTY = new Int32Array(0);
 
 /**
  * Automatic prefix caching for one replica engine run: the block pool (PrefixCachePool) plus what
@@ -32,13 +34,15 @@ const INITIAL_KEYS = 16;
 export class EnginePrefixCache {
   /** The replica's blocks; usedBlocks is the engine's KV usage. */
   readonly pool: PrefixCachePool;
-  /**
-   * Tokens each request took from the cache, summed over its admissions (a first admission, and
-   * each re-admission after an eviction), tokens.
-   */
+  /** Prompt tokens each request took from the cache at its first admission, tokens. */
   readonly cachedTokens: Int32Array;
-  /** Tokens each request's admissions asked for (prefill target at admission), tokens. */
-  readonly admittedTokens: Int32Array;
+  /**
+   * Tokens each request took back from the cache at its re-admissions after evictions (its own
+   * blocks, still cached, and shared ones), summed, tokens.
+   */
+  readonly readmissionCachedTokens: Int32Array;
+  /** Admissions of each request so far (0: never admitted). */
+  readonly admissions: Int32Array;
   private readonly keys: (Float64Array | undefined)[];
   /** Keys computed so far per request (a prefix of its blocks). */
   private readonly keyCount: Int32Array;
@@ -49,6 +53,13 @@ export class EnginePrefixCache {
   /** Pool mutations so far; the hit memo is valid while it has not moved. */
   private version = 0;
   private readonly memoVersion: Int32Array;
+  /**
+   * Candidate blocks of each request not holding KV: its last computed hit, or the blocks it held
+   * before an eviction (refreshPrefixHit checks them; its private blocks are found only this way).
+   */
+  private readonly hitBlockIds: (Int32Array | undefined)[];
+  /** How many entries of hitBlockIds[id] are candidates. */
+  private readonly recorded: Int32Array;
   private readonly memoHit: Int32Array;
   private readonly memoFree: Int32Array;
   private readonly memoTarget: Int32Array;
@@ -68,12 +79,15 @@ export class EnginePrefixCache {
     const n = promptTokens.length;
     this.pool = new PrefixCachePool(capacityBlocks, n);
     this.cachedTokens = new Int32Array(n);
-    this.admittedTokens = new Int32Array(n);
+    this.readmissionCachedTokens = new Int32Array(n);
+    this.admissions = new Int32Array(n);
     this.keys = new Array<Float64Array | undefined>(n);
     this.keyCount = new Int32Array(n);
     this.committed = new Int32Array(n);
     this.identified = new Int32Array(n);
     this.memoVersion = new Int32Array(n).fill(-1);
+    this.hitBlockIds = new Array<Int32Array | undefined>(n);
+    this.recorded = new Int32Array(n);
     this.memoHit = new Int32Array(n);
     this.memoFree = new Int32Array(n);
     this.memoTarget = new Int32Array(n);
@@ -96,11 +110,20 @@ export class EnginePrefixCache {
     let hit = 0;
     let free = 0;
     // A request without identity that never held blocks can have nothing cached.
-    if (this.identified[id] > 0 || this.admittedTokens[id] > 0) {
+    if (this.identified[id] > 0 || this.admissions[id] > 0) {
       const max = maxPrefixHitBlocks(target, this.blockSize);
       const keys = this.keysUpTo(id, max);
-      hit = this.pool.findPrefixHit(keys, max);
-      free = hit > 0 ? this.pool.freeAmongHit(keys, hit) : 0;
+      let blocks = this.hitBlockIds[id];
+      if (blocks === undefined || blocks.length < max) {
+        const grown = new Int32Array(Math.max(max, INITIAL_KEYS));
+        if (blocks !== undefined) grown.set(blocks);
+        blocks = grown;
+        this.hitBlockIds[id] = blocks;
+      }
+      // Candidate blocks are re-checked by a typed-array read each; the rest is looked up.
+      hit = this.pool.refreshPrefixHit(keys, max, blocks, this.recorded[id]);
+      this.recorded[id] = hit;
+      free = this.pool.freeAmong(blocks, hit);
     }
     this.memoVersion[id] = this.version;
     this.memoTarget[id] = target;
@@ -130,12 +153,14 @@ export class EnginePrefixCache {
     const hit = this.hitBlocks(id, target);
     const hitTokens = hit * this.blockSize;
     const newBlocks = blocksFor(Math.max(hitTokens + tokens, reserveTokens), this.blockSize) - hit;
-    const keys = this.keysUpTo(id, hit);
-    if (!this.pool.admit(id, keys, hit, newBlocks)) return -1;
+    if (!this.pool.admitBlocks(id, this.hitBlockIds[id] ?? EMPTY, hit, newBlocks)) return -1;
+    this.hitBlockIds[id] = undefined;
+    this.recorded[id] = 0;
+    this.memoVersion[id] = -1;
     this.version++;
     this.committed[id] = hit;
-    this.cachedTokens[id] += hitTokens;
-    this.admittedTokens[id] += target;
+    if (this.admissions[id]++ === 0) this.cachedTokens[id] = hitTokens;
+    else this.readmissionCachedTokens[id] += hitTokens;
     this.commitFull(id, hitTokens + tokens);
     return hitTokens;
   }
@@ -154,20 +179,27 @@ export class EnginePrefixCache {
   /** Commits the keys of the request's blocks that `kvTokens` tokens fill completely. */
   commitFull(id: number, kvTokens: number): void {
     const full = Math.floor(kvTokens / this.blockSize);
-    let k = this.committed[id];
+    const k = this.committed[id];
     if (k >= full) return;
-    const keys = this.keysUpTo(id, full);
-    for (; k < full; k++) this.pool.commitBlockHash(id, k, keys[k]);
+    this.pool.commitBlockHashes(id, k, full, this.keysUpTo(id, full));
     this.committed[id] = full;
     this.version++;
   }
 
-  /** Frees a request's blocks (finished or evicted); they stay cached until reused. */
+  /**
+   * Frees a request's blocks (finished or evicted); they stay cached until reused. An evicted
+   * request keeps the blocks it held as candidates for its re-admission (its private blocks can
+   * be found no other way).
+   */
   free(id: number, finished: boolean): void {
+    const held = finished ? undefined : this.pool.blocksOf(id);
     this.pool.free(id);
     this.committed[id] = 0;
     this.version++;
-    if (finished) {
+    if (held !== undefined) {
+      this.hitBlockIds[id] = Int32Array.from(held);
+      this.recorded[id] = held.length;
+    } else {
       this.keys[id] = undefined;
       this.keyCount[id] = 0;
     }

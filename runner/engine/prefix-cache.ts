@@ -1,3 +1,5 @@
+import { BlockHashTable } from './block-hash-table.js';
+
 /**
  * Automatic prefix caching's block pool, with vLLM V1's semantics; the engine uses it through
  * EnginePrefixCache (engine-prefix-cache.ts) when a run caches prefixes (docs/decisions.md,
@@ -164,7 +166,7 @@ export class PrefixCachePool {
   private head = NONE;
   private tail = NONE;
   private freeCount = 0;
-  private readonly cached = new Map<number, number>();
+  private readonly cached: BlockHashTable;
   /** Blocks of each request in position order; undefined while it holds none. */
   private readonly requestBlocks: (number[] | undefined)[];
 
@@ -184,6 +186,7 @@ export class PrefixCachePool {
     this.requestCount = requestCount;
     this.refCounts = new Int32Array(capacityBlocks);
     this.hashes = new Float64Array(capacityBlocks).fill(NaN);
+    this.cached = new BlockHashTable(capacityBlocks);
     this.prev = new Int32Array(capacityBlocks);
     this.next = new Int32Array(capacityBlocks);
     for (let b = 0; b < capacityBlocks; b++) this.append(b);
@@ -200,7 +203,7 @@ export class PrefixCachePool {
     return this.freeCount;
   }
 
-  /** Blocks findable by hash (in use or free). */
+  /** Blocks findable by hash (in use or free); blocks with private keys are not counted. */
   get cachedBlocks(): number {
     return this.cached.size;
   }
@@ -221,6 +224,48 @@ export class PrefixCachePool {
   }
 
   /**
+   * The prefix hit of a request, as findPrefixHit, re-using the blocks an earlier call found: the
+   * first `recorded` entries of `hitBlocks` are checked with one typed-array read each (a block
+   * still holding its key is still the cached block for it), and only the rest of the hit is
+   * looked up in the map. The hit's blocks are written to `hitBlocks`. No side effects on the pool.
+   * @param blockHashes the chained hashes of the request's full blocks, in order
+   * @param maxBlocks look at most this many blocks
+   * @param hitBlocks the hit's blocks in order, `recorded` of them from an earlier call; at least
+   *   min(maxBlocks, blockHashes.length) long
+   * @param recorded entries of hitBlocks from an earlier call for the same hashes (0 for none)
+   * @returns blocks of the hit, in [0, min(maxBlocks, blockHashes.length)]
+   */
+  refreshPrefixHit(
+    blockHashes: ArrayLike<number>,
+    maxBlocks: number,
+    hitBlocks: Int32Array,
+    recorded: number,
+  ): number {
+    const n = Math.min(maxBlocks, blockHashes.length);
+    const hashes = this.hashes;
+    let i = 0;
+    for (const end = Math.min(recorded, n); i < end && hashes[hitBlocks[i]] === blockHashes[i]; i++);
+    for (; i < n; i++) {
+      const block = this.cached.get(blockHashes[i]);
+      if (block < 0) break;
+      hitBlocks[i] = block;
+    }
+    return i;
+  }
+
+  /**
+   * How many of the given blocks are free (reference count 0): for the blocks of a hit
+   * (refreshPrefixHit), those an admission takes out of the free blocks.
+   * @param blocks block indices in [0, capacityBlocks)
+   * @param count how many of them to look at
+   */
+  freeAmong(blocks: ArrayLike<number>, count: number): number {
+    let free = 0;
+    for (let i = 0; i < count; i++) if (this.refCounts[blocks[i]] === 0) free++;
+    return free;
+  }
+
+  /**
    * How many of a prefix hit's blocks are free (cached, reference count 0): taking the hit takes
    * them out of the free blocks, so an admission needs them on top of its new blocks (vLLM v0.9
    * kv_cache_manager.py `allocate_slots`, `num_evictable_computed_blocks`). No side effects.
@@ -233,7 +278,7 @@ export class PrefixCachePool {
     let free = 0;
     for (let i = 0; i < hitBlocks; i++) {
       const block = this.cached.get(blockHashes[i]);
-      if (block === undefined) {
+      if (block < 0) {
         throw new RangeError(
           `PrefixCachePool.freeAmongHit: block hash #${i} (${blockHashes[i]}) is not cached`,
         );
@@ -304,6 +349,52 @@ export class PrefixCachePool {
   }
 
   /**
+   * admit, with the hit given as the cached blocks themselves (refreshPrefixHit's `hitBlocks`)
+   * rather than their hashes: no map lookups.
+   * @param requestId integer in [0, requestCount), holding no blocks
+   * @param hitBlockIds the hit's blocks in order, each holding a hash (cached)
+   * @param hitBlocks how many of them to take
+   * @param newBlocks blocks to allocate, an integer >= 0
+   * @returns false, changing nothing, when the blocks do not fit; true otherwise
+   * @throws RangeError for a bad request id, a request that already holds blocks, a bad count, or
+   *   a hit block that is not cached
+   */
+  admitBlocks(
+    requestId: number,
+    hitBlockIds: ArrayLike<number>,
+    hitBlocks: number,
+    newBlocks: number,
+  ): boolean {
+    this.checkRequest(requestId);
+    if (this.requestBlocks[requestId] !== undefined) {
+      throw new RangeError(`PrefixCachePool: request ${requestId} already holds blocks; hits come first`);
+    }
+    if (!Number.isInteger(newBlocks) || newBlocks < 0 || !Number.isInteger(hitBlocks) || hitBlocks < 0) {
+      throw new RangeError(
+        `PrefixCachePool.admitBlocks: hitBlocks and newBlocks must be integers >= 0, got ${hitBlocks}, ${newBlocks}`,
+      );
+    }
+    let freeHits = 0;
+    for (let i = 0; i < hitBlocks; i++) {
+      const block = hitBlockIds[i];
+      if (!(block >= 0 && block < this.capacityBlocks) || Number.isNaN(this.hashes[block])) {
+        throw new RangeError(`PrefixCachePool.admitBlocks: hit block #${i} (${block}) is not a cached block`);
+      }
+      if (this.refCounts[block] === 0) freeHits++;
+    }
+    if (newBlocks > this.freeCount - freeHits) return false;
+    const blocks: number[] = [];
+    for (let i = 0; i < hitBlocks; i++) {
+      const block = hitBlockIds[i];
+      if (this.refCounts[block]++ === 0) this.unlink(block);
+      blocks.push(block);
+    }
+    this.requestBlocks[requestId] = blocks;
+    this.takeFree(requestId, newBlocks);
+    return true;
+  }
+
+  /**
    * Records that a request's block at `blockIndex` is full (its tokens computed) with hash `hash`:
    * the block enters the hash -> block map (vLLM v0.9 block_pool.py `cache_full_blocks`). When
    * another block already holds the hash, the existing mapping is kept and this block stays
@@ -311,7 +402,10 @@ export class PrefixCachePool {
    * @param requestId integer in [0, requestCount)
    * @param blockIndex position in the request's block list, in [0, blocks held)
    * @param hash the block's key: its chained hash (chainBlockHash), an integer in [0, 2^53), or a
-   *   negative safe integer for a block whose content only its own request has (privateBlockKey)
+   *   negative safe integer for a block whose content only its own request has (privateBlockKey).
+   *   A private key stays on the block and out of the hash -> block map: only its request can
+   *   find it, through the block itself (refreshPrefixHit's recorded blocks, e.g. the blocks it
+   *   held before a preemption)
    * @returns true when the block now holds the hash, false when another block does
    * @throws RangeError for a bad request id, block index or hash, or a block that already holds
    *   another hash
@@ -342,10 +436,43 @@ export class PrefixCachePool {
           `already holds hash ${held}, cannot commit ${hash}`,
       );
     }
+    if (hash < 0) {
+      this.hashes[block] = hash; // a private key: on the block only
+      return true;
+    }
     if (this.cached.has(hash)) return false;
     this.hashes[block] = hash;
     this.cached.set(hash, block);
     return true;
+  }
+
+  /**
+   * commitBlockHash for the request's blocks [from, to) with hashes blockHashes[from .. to), one
+   * validation for the range.
+   * @throws RangeError as commitBlockHash, for the range
+   */
+  commitBlockHashes(requestId: number, from: number, to: number, blockHashes: ArrayLike<number>): void {
+    this.checkRequest(requestId);
+    const blocks = this.requestBlocks[requestId];
+    if (blocks === undefined || !(Number.isInteger(from) && from >= 0 && from <= to && to <= blocks.length)) {
+      throw new RangeError(
+        `PrefixCachePool.commitBlockHashes: request ${requestId} holds ${blocks?.length ?? 0} blocks, ` +
+          `cannot commit [${from}, ${to})`,
+      );
+    }
+    for (let k = from; k < to; k++) {
+      const hash = blockHashes[k];
+      const block = blocks[k];
+      const held = this.hashes[block];
+      if (held === hash) continue;
+      if (!Number.isSafeInteger(hash) || !Number.isNaN(held)) this.commitBlockHash(requestId, k, hash); // throws
+      if (hash < 0)
+        this.hashes[block] = hash; // a private key: on the block only
+      else if (!this.cached.has(hash)) {
+        this.hashes[block] = hash;
+        this.cached.set(hash, block);
+      }
+    }
   }
 
   /**
@@ -417,7 +544,7 @@ export class PrefixCachePool {
    * capacity; the free queue is well linked and holds each block of reference count 0 exactly
    * once and no other; each block's reference count equals its occurrences in the requests' block
    * lists (so KV usage counts a shared block once); the map's blocks all hold their hash and every
-   * hashed block is in the map.
+   * block with a (non-private, >= 0) hash is in the map.
    * @throws Error naming the first invariant that fails
    */
   checkInvariants(): void {
@@ -453,7 +580,7 @@ export class PrefixCachePool {
       if (ref === 0 && inQueue[b] === 0) throw new Error(`free block ${b} is not in the free queue`);
       if (ref > 0) used++;
       const h = this.hashes[b];
-      if (!Number.isNaN(h)) {
+      if (h >= 0) {
         hashed++;
         if (this.cached.get(h) !== b)
           throw new Error(`block ${b} holds hash ${h} but the map does not point to it`);
@@ -462,7 +589,7 @@ export class PrefixCachePool {
     if (used + this.freeCount !== cap) {
       throw new Error(`used ${used} + free ${this.freeCount} blocks != capacity ${cap}`);
     }
-    for (const [h, b] of this.cached) {
+    for (const [h, b] of this.cached.entries()) {
       if (this.hashes[b] !== h)
         throw new Error(`map sends hash ${h} to block ${b}, which holds ${this.hashes[b]}`);
     }
@@ -484,7 +611,7 @@ export class PrefixCachePool {
     let freeHits = 0;
     for (let i = 0; i < hitBlocks; i++) {
       const block = this.cached.get(blockHashes[i]);
-      if (block === undefined) {
+      if (block < 0) {
         throw new RangeError(
           `PrefixCachePool: block hash #${i} (${blockHashes[i]}) of request ${requestId} is not cached`,
         );
@@ -498,7 +625,7 @@ export class PrefixCachePool {
   private touch(requestId: number, blockHashes: ArrayLike<number>, hitBlocks: number): void {
     const blocks: number[] = [];
     for (let i = 0; i < hitBlocks; i++) {
-      const block = this.cached.get(blockHashes[i]) as number;
+      const block = this.cached.get(blockHashes[i]);
       if (this.refCounts[block]++ === 0) this.unlink(block);
       blocks.push(block);
     }
@@ -516,10 +643,8 @@ export class PrefixCachePool {
       const block = this.head;
       this.unlink(block);
       const h = this.hashes[block];
-      if (!Number.isNaN(h)) {
-        this.cached.delete(h);
-        this.hashes[block] = NaN;
-      }
+      if (h >= 0) this.cached.delete(h);
+      this.hashes[block] = NaN;
       this.refCounts[block] = 1;
       blocks.push(block);
     }
