@@ -80,13 +80,16 @@ export interface EngineTotals {
 
 /** What prefix caching did in a run (EngineConfig.prefixCaching), per request. */
 export interface PrefixCacheRecords {
-  /**
-   * Tokens each request took from the prefix cache, over its admissions (the first, and each
-   * re-admission after an eviction), tokens; a multiple of the block size.
-   */
+  /** RequestRecords.cachedTokens (the same array): prompt tokens served at the first admission. */
   readonly cachedTokens: Int32Array;
-  /** Tokens each request's admissions had to hold (its prefill target at each admission), tokens. */
-  readonly admittedTokens: Int32Array;
+  /**
+   * Tokens each request took back from the cache when re-admitted after evictions, summed: part
+   * of what its evictions dropped (`recomputedTokens` counts all of it) that was not computed
+   * again, tokens.
+   */
+  readonly readmissionCachedTokens: Int32Array;
+  /** Times each request was admitted (0: never; more than 1 after evictions). */
+  readonly admissions: Int32Array;
 }
 
 /** Raw output of the engine for one run. */
@@ -549,6 +552,7 @@ class ReplicaEngine implements EngineView {
         preemptions: this.preemptions,
         recomputedTokens: this.recomputed,
         maxItl: Float64Array.from({ length: this.n }, (_, id) => this.tokenTimes[(id << 1) + MAX_ITL]),
+        ...(this.prefix ? { cachedTokens: this.prefix.cachedTokens } : {}),
       },
       timeSeries: this.recorder.result(),
       totals: {
@@ -565,7 +569,8 @@ class ReplicaEngine implements EngineView {
         ? {
             prefixCache: {
               cachedTokens: this.prefix.cachedTokens,
-              admittedTokens: this.prefix.admittedTokens,
+              readmissionCachedTokens: this.prefix.readmissionCachedTokens,
+              admissions: this.prefix.admissions,
             },
           }
         : {}),

@@ -29,6 +29,12 @@ export interface RequestRecords {
   readonly recomputedTokens: Int32Array;
   /** Largest gap between two consecutive output tokens (inter-token latency), seconds; NaN with fewer than two tokens. */
   readonly maxItl: Float64Array;
+  /**
+   * Prompt tokens the request took from the prefix cache at its first admission instead of
+   * computing them; a multiple of the block size, at most promptTokens - 1. Present only for
+   * runs that cached prefixes (EngineConfig.prefixCaching).
+   */
+  readonly cachedTokens?: Int32Array;
 }
 
 /**

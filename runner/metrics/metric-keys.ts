@@ -33,6 +33,7 @@ export const METRIC_KEYS = [
   'preemptions',
   'evictions',
   'recomputed_tokens',
+  'prefix_cache_hit_rate',
   'kv_peak_frac',
   'kv_mean_frac',
   'batch_size_mean',

@@ -117,6 +117,7 @@ export function computeRunMetrics(
     preemptions,
     evictions,
     recomputed_tokens: recomputed,
+    prefix_cache_hit_rate: prefixCacheHitRate(output),
     kv_peak_frac: t.kvPeakBlocks / t.kvCapacityBlocks,
     kv_mean_frac: makespan > 0 ? t.kvBlockSeconds / (makespan * t.kvCapacityBlocks) : null,
     batch_size_mean: t.iterations > 0 ? t.batchRequests / t.iterations : null,
@@ -124,6 +125,29 @@ export function computeRunMetrics(
     sim_wall_s: simWallS,
     sim_cpu_s: context.simCpuS ?? null,
   };
+}
+
+/**
+ * The `prefix_cache_hit_rate` metric: prompt tokens served from the prefix cache at the requests'
+ * first admissions over the prompt tokens of the requests admitted. Re-admissions after evictions
+ * are left out (they mostly find the request's own blocks again, which says how costly eviction
+ * was, not how much prompts share); so unlike vLLM's hits / queries (vLLM v0.9
+ * vllm/v1/core/kv_cache_manager.py `get_computed_blocks`) the rate does not grow when a run
+ * thrashes, and it is comparable with a trace's own reuse bound (prefixReuseBound). Null when the
+ * run did not cache prefixes or admitted nothing.
+ */
+function prefixCacheHitRate(output: EngineOutput): number | null {
+  const cache = output.prefixCache;
+  if (cache === undefined) return null;
+  const prompt = output.records.promptTokens;
+  let cached = 0;
+  let asked = 0;
+  for (let i = 0; i < cache.cachedTokens.length; i++) {
+    if (cache.admissions[i] === 0) continue;
+    cached += cache.cachedTokens[i];
+    asked += prompt[i];
+  }
+  return asked > 0 ? cached / asked : null;
 }
 
 /**

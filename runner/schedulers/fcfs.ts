@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EngineView, Scheduler } from '../engine/scheduler.js';
 import { RequestDeque } from './request-deque.js';
+import { prefixCachingField } from './prefix-caching.js';
 
 /**
  * `fcfs` parameters in a sweep spec (see FcfsScheduler), zod 4, strict:
@@ -12,6 +13,7 @@ import { RequestDeque } from './request-deque.js';
 export const FcfsSpecSchema = z
   .object({
     policy: z.literal('fcfs'),
+    prefixCaching: prefixCachingField,
     maxNumSeqs: z.number().int().positive().max(2_147_483_647).default(128),
     evictedTo: z.enum(['back', 'front']).default('back'),
   })

@@ -10,6 +10,7 @@ import {
 } from '../fluid/nested-wait-segments.js';
 import type { SchedulerContext } from './scheduler-context.js';
 import { StageQueues } from './stage-queues.js';
+import { prefixCachingField } from './prefix-caching.js';
 
 const positiveInt = z.number().int().positive().max(2_147_483_647); // Int32, as the engine holds it
 
@@ -31,6 +32,7 @@ const positiveInt = z.number().int().positive().max(2_147_483_647); // Int32, as
 export const NestedWaitSpecSchema = z
   .object({
     policy: z.literal('nested-wait'),
+    prefixCaching: prefixCachingField,
     segments: z
       .union([
         z

@@ -4,6 +4,7 @@ import { ArrivalOrderedSet } from './arrival-ordered-set.js';
 import { makeRoomToDecode } from './make-room-to-decode.js';
 import { RequestDeque } from './request-deque.js';
 import { watermarkBlocks, watermarkReservedBlocks, WatermarkSchema } from './watermark.js';
+import { prefixCachingField } from './prefix-caching.js';
 
 /**
  * `sarathi` parameters in a sweep spec (see SarathiScheduler), zod 4, strict; defaults are Vidur's:
@@ -16,6 +17,7 @@ import { watermarkBlocks, watermarkReservedBlocks, WatermarkSchema } from './wat
 export const SarathiSpecSchema = z
   .object({
     policy: z.literal('sarathi'),
+    prefixCaching: prefixCachingField,
     chunkSize: z.number().int().positive().max(2_147_483_647).default(512),
     maxNumSeqs: z.number().int().positive().max(2_147_483_647).default(128),
     watermark: WatermarkSchema,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EngineView, Scheduler } from '../engine/scheduler.js';
 import { RequestDeque } from './request-deque.js';
+import { prefixCachingField } from './prefix-caching.js';
 
 /**
  * `vllm-v1` parameters in a sweep spec (see VllmV1Scheduler), zod 4, strict:
@@ -14,6 +15,7 @@ import { RequestDeque } from './request-deque.js';
 export const VllmV1SpecSchema = z
   .object({
     policy: z.literal('vllm-v1'),
+    prefixCaching: prefixCachingField,
     maxNumBatchedTokens: z.number().int().positive().max(2_147_483_647).default(2048),
     maxNumSeqs: z.number().int().positive().max(2_147_483_647).default(128),
     longPrefillTokenThreshold: z.number().int().nonnegative().max(2_147_483_647).default(0),

@@ -4,6 +4,7 @@ import { ArrivalOrderedSet } from './arrival-ordered-set.js';
 import { makeRoomToDecode } from './make-room-to-decode.js';
 import { RequestDeque } from './request-deque.js';
 import { watermarkBlocks, watermarkReservedBlocks, WatermarkSchema } from './watermark.js';
+import { prefixCachingField } from './prefix-caching.js';
 
 /**
  * `vllm` parameters in a sweep spec (see VllmScheduler), zod 4, strict; defaults are vLLM V0's /
@@ -17,6 +18,7 @@ import { watermarkBlocks, watermarkReservedBlocks, WatermarkSchema } from './wat
 export const VllmSpecSchema = z
   .object({
     policy: z.literal('vllm'),
+    prefixCaching: prefixCachingField,
     maxNumSeqs: z.number().int().positive().max(2_147_483_647).default(128),
     maxNumBatchedTokens: z.number().int().positive().max(2_147_483_647).default(4096),
     watermark: WatermarkSchema,

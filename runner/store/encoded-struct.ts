@@ -34,7 +34,10 @@ export interface EncodedStruct {
  */
 export function encodeStruct(name: StructName, values: object, what: string): EncodedStruct {
   const { label, columns } = STRUCTS[name];
-  const specs = columns as unknown as readonly ColumnSpec<Record<string, Column>>[];
+  // A field the struct may leave out (ColumnSpec.mayBeAbsent) and does is not stored.
+  const specs = (columns as unknown as readonly ColumnSpec<Record<string, Column>>[]).filter(
+    (spec) => spec.mayBeAbsent !== true || (values as Record<string, unknown>)[spec.field] !== undefined,
+  );
   const length = structLength(specs, label, values, what);
   for (const spec of specs) checkColumn(spec, label, (values as Record<string, Column>)[spec.field], what);
   return {
@@ -52,8 +55,9 @@ export function encodeStruct(name: StructName, values: object, what: string): En
  * @param name which struct
  * @param encoded the struct's stored columns (any order)
  * @param where names the run in messages (`run 12`)
- * @throws Error naming the run and the column when a column is missing, of the wrong type or
- *   length, or corrupt (a damaged database)
+ * @throws Error naming the run and the column when a column is missing (one that may be absent,
+ *   ColumnSpec.mayBeAbsent, is then left out), of the wrong type or length, or corrupt (a damaged
+ *   database)
  */
 export function decodeStruct<T>(name: StructName, encoded: EncodedStruct, where: string): T {
   const byColumn = new Map(encoded.columns.map((c) => [c.column, c]));
@@ -61,6 +65,7 @@ export function decodeStruct<T>(name: StructName, encoded: EncodedStruct, where:
   for (const spec of STRUCTS[name].columns) {
     const at = `${where} ${name}.${spec.column}`;
     const stored = byColumn.get(spec.column);
+    if (stored === undefined && spec.mayBeAbsent === true) continue;
     if (stored === undefined) throw new Error(`${at}: column missing (a damaged database)`);
     const column = decodeColumn(stored, at);
     const expected = spec.kind === 'real' ? Float64Array : Int32Array;

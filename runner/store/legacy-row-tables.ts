@@ -2,6 +2,14 @@ import type Database from 'better-sqlite3';
 import type { Column } from './column-blob-codec.js';
 import { STRUCTS, type StructName } from './struct-columns.js';
 
+/**
+ * The columns of a struct the row tables had: all but those that may be absent
+ * (ColumnSpec.mayBeAbsent), which came after the row tables.
+ */
+function legacyColumns(struct: StructName) {
+  return STRUCTS[struct].columns.filter((c) => c.mayBeAbsent !== true);
+}
+
 /** The row table that held each struct before migrations/0011_column_blobs.sql. */
 const LEGACY_TABLES: Record<StructName, string> = {
   requests: 'run_requests',
@@ -21,7 +29,7 @@ export class LegacyRowTables {
   /** @param db a connection whose schema has the three row tables (schema 3 to 10) */
   constructor(db: Database.Database) {
     const select = (struct: StructName): Database.Statement => {
-      const names = STRUCTS[struct].columns.map((c) => c.column);
+      const names = legacyColumns(struct).map((c) => c.column);
       return db
         .prepare(
           `SELECT idx, ${names.join(', ')} FROM ${LEGACY_TABLES[struct]} WHERE run_id = ? ORDER BY idx`,
@@ -44,7 +52,7 @@ export class LegacyRowTables {
   read<T>(runId: number, struct: StructName): T {
     const rows = this.selects[struct].all(runId) as (number | null)[][];
     const n = rows.length;
-    const { columns } = STRUCTS[struct];
+    const columns = legacyColumns(struct);
     const arrays: Column[] = columns.map((c) =>
       c.kind === 'real' ? new Float64Array(n) : new Int32Array(n),
     );

@@ -18,6 +18,11 @@ export interface ColumnSpec<T> {
   readonly min?: number;
   /** Deflate the bytes unshuffled (ColumnCodec `*-deflate`); shuffled by default. */
   readonly unshuffled?: boolean;
+  /**
+   * The field is optional in the struct: when it is absent no column is stored, and a run stored
+   * without the column (by a run that had none, or by an older build) reads it as absent.
+   */
+  readonly mayBeAbsent?: boolean;
 }
 
 /** The structs stored per run, by their `run_columns.struct` name. */
@@ -37,6 +42,8 @@ export const REQUEST_COLUMNS: readonly ColumnSpec<RequestRecords>[] = [
   { field: 'recomputedTokens', column: 'recomputed_tokens', kind: 'integer', min: 0 },
   // Mostly NaN or a few repeated gaps: deflates better unshuffled (measured on arXiv runs).
   { field: 'maxItl', column: 'max_itl_s', kind: 'real', optional: true, min: 0, unshuffled: true },
+  // Only runs that cached prefixes have it.
+  { field: 'cachedTokens', column: 'cached_tokens', kind: 'integer', min: 0, mayBeAbsent: true },
 ];
 
 /** How TimeSeries fields are stored (struct `time_series`): one element per sampled iteration. */

@@ -4,6 +4,7 @@ import { simulateOn } from '../engine/replica-engine.js';
 import type { Machine } from '../machines/machine.js';
 import { runResultOf, type RunResult } from '../metrics/run-result.js';
 import { createScheduler } from '../schedulers/policy-spec.js';
+import { prefixCachingOf } from '../schedulers/prefix-caching.js';
 import { WorkerError } from '../workers/worker-client.js';
 import { WorkerIterationExecutor } from '../workers/worker-executor.js';
 import type { WorkerSession } from '../workers/worker-session.js';
@@ -11,10 +12,19 @@ import { throttledRunProgress } from './run-progress.js';
 import { schedulerContextOf, type RunTask } from './run-task.js';
 
 /**
+ * The warning of a GPU-worker run whose policy caches prefixes: the worker holds each request's
+ * KV cache of its own, so the run computes every prompt token.
+ */
+export const NO_PREFIX_CACHING =
+  'prefix caching is simulated only: this GPU-worker run computed every prompt token (prefixCaching not applied)';
+
+/**
  * Executes one run GPU-in-the-loop: the same engine, policy, metrics and stability
  * verdict as executeRun, with every iteration's batch run on the session's worker
  * (WorkerIterationExecutor) and the clock advanced by the measured time. The result carries the
- * measured iterations. The worker's KV is freed at the end, so the next run starts empty.
+ * measured iterations. The worker's KV is freed at the end, so the next run starts empty. Prefix
+ * caching is not applied on a worker (each request's KV is its own there); a run whose policy
+ * caches prefixes carries the NO_PREFIX_CACHING warning.
  *
  * @param machine the plan's resolved worker machine (Machine.worker set)
  * @param onProgress receives the run's live progress, about 4 times per second at most (checked
@@ -65,7 +75,13 @@ export async function executeRunOnWorker(
     );
     await executor.releaseAll();
     const wall = (performance.now() - started) / 1000;
-    return runResultOf(output, wall, executor.iterations(), { slo: task.slo, rejected: task.rejected });
+    const result = runResultOf(output, wall, executor.iterations(), {
+      slo: task.slo,
+      rejected: task.rejected,
+    });
+    return prefixCachingOf(task.policy)
+      ? { ...result, warnings: [...result.warnings, NO_PREFIX_CACHING] }
+      : result;
   } catch (error) {
     if (!(error instanceof WorkerError)) {
       // The engine or the policy failed; the worker is fine once it holds nothing.

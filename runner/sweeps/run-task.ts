@@ -9,6 +9,7 @@ import { resolveMachine } from '../machines/resolve-machine.js';
 import type { WorkerMachineRef } from '../machines/worker-machine-ref.js';
 import { runResultOf, type RunResult } from '../metrics/run-result.js';
 import { createScheduler, type PolicySpec } from '../schedulers/policy-spec.js';
+import { prefixCachingOf } from '../schedulers/prefix-caching.js';
 import type { SchedulerContext } from '../schedulers/scheduler-context.js';
 import type { RequestList } from '../workloads/request-list.js';
 import type { Slo } from '../workloads/slo-spec.js';
@@ -84,7 +85,8 @@ export function executeRun(task: RunTask, onProgress?: (p: EngineProgress) => vo
 
 /**
  * The simulation of a run task on its resolved machine alone: the policy's scheduler and the
- * engine (simulate), without metrics. executeRun times this call; the benchmarks time it too.
+ * engine (simulate), caching prefixes when the policy does (prefixCachingOf), without metrics.
+ * executeRun times this call; the benchmarks time it too.
  *
  * @param onProgress receives the run's live progress (throttledRunProgress), when given
  * @throws PolicyViolationError when the policy breaks an engine rule
@@ -102,6 +104,7 @@ export function simulateTask(
       iterationTime: machine.iterationTime,
       tokenModel: task.tokenModel,
       horizonS: task.horizonS ?? undefined,
+      prefixCaching: prefixCachingOf(task.policy),
       progress: onProgress ? throttledRunProgress(onProgress) : undefined,
     },
     createScheduler(task.policy, schedulerContextOf(task, machine)),

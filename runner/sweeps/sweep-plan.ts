@@ -9,6 +9,7 @@ import type { MachineRef, ResolvedMachineRef } from '../machines/machine-ref.js'
 import type { WorkerMachineRef } from '../machines/worker-machine-ref.js';
 import { stableJson } from '../stable-json.js';
 import { createScheduler, PolicySpecSchema, type PolicySpec } from '../schedulers/policy-spec.js';
+import { prefixCachingOf } from '../schedulers/prefix-caching.js';
 import {
   buildRequestList,
   loadWorkload,
@@ -434,7 +435,10 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
  * run's SLO only when it has one, and its machine's name only when the spec lists machines, so
  * keys of single-machine runs without an SLO are those of earlier builds), so the same run in the
  * same sweep is found again on resume, and a capacity probe at a rate a planned run already has
- * reuses that run.
+ * reuses that run. The policy's `prefixCaching` enters as its effective value (prefixCachingOf),
+ * and only when on: an entry that spells out the default off has the key it had without it, and
+ * a `vllm-v1` run, which caches prefixes by default since this field exists, gets a new key (its
+ * results before it were computed without caching).
  * @param machine the run's machine name (PlannedMachine.machine.name)
  * @returns 24 hex digits
  */
@@ -446,9 +450,10 @@ export function runKeyOf(
   machine: string,
 ): string {
   const slo = sloOf(spec, workload);
+  const { prefixCaching: _, ...settings } = policy;
   const identity = {
     workload,
-    policy,
+    policy: prefixCachingOf(policy) ? { ...settings, prefixCaching: true } : settings,
     seed,
     tokenModel: spec.tokenModel,
     horizon: spec.horizon ?? null,

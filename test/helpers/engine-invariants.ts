@@ -11,7 +11,8 @@ import type { AuditingScheduler, Decision } from './auditing-scheduler.js';
  * - output tokens conserved: each produced once (with the `paper` token model an evicted request
  *   produces its tokens again, and those are counted);
  * - prompt tokens conserved: the final prefill of every request plus the prefill work evictions
- *   threw away, less the tokens served from the prefix cache (`cachedTokens`, when it caches);
+ *   threw away, less the tokens served from the prefix cache (first admissions and re-admissions,
+ *   when the run caches prefixes: `out.prefixCache`);
  * - the evictions and recomputed tokens the engine records are the ones the policy decided;
  * - KV usage never above capacity, in the audit (every iteration) and in the time series.
  * @returns the eviction decisions, for callers that count or inspect them
@@ -19,7 +20,7 @@ import type { AuditingScheduler, Decision } from './auditing-scheduler.js';
 export function expectEngineInvariants(
   out: EngineOutput,
   audit: AuditingScheduler,
-  o: { capacity: number; tokenModel: TokenModel; cachedTokens?: Int32Array },
+  o: { capacity: number; tokenModel: TokenModel },
 ): Decision[] {
   const r = out.records;
   const n = r.arrival.length;
@@ -37,7 +38,8 @@ export function expectEngineInvariants(
   if (o.tokenModel === 'vllm') expect(audit.decodeSteps + audit.prefillCompletions).toBe(sumOutput);
   else expect(audit.decodeSteps).toBe(sumOutput + audit.outputTokensLost);
   const finalTargets = audit.finalTarget.reduce((a, b) => a + b, 0);
-  const cached = o.cachedTokens?.reduce((a, b) => a + b, 0) ?? 0;
+  const sum = (a: Int32Array | undefined): number => a?.reduce((x, y) => x + y, 0) ?? 0;
+  const cached = sum(out.prefixCache?.cachedTokens) + sum(out.prefixCache?.readmissionCachedTokens);
   expect(audit.prefillTokens + cached).toBe(finalTargets + audit.prefillTokensLost);
   const evictions = audit.decisions.filter((d) => d.kind === 'evict');
   expect(r.evictions.reduce((a, b) => a + b, 0)).toBe(evictions.length);

@@ -83,6 +83,7 @@ const WITHOUT_SLO: RunMetrics = {
   preemptions: 3,
   evictions: 1,
   recomputed_tokens: 12,
+  prefix_cache_hit_rate: null, // the run did not cache prefixes
   kv_peak_frac: 0.5,
   kv_mean_frac: 200 / (8 * 100),
   batch_size_mean: 2,
