@@ -1,4 +1,5 @@
 import { METRIC_KEYS, type RunMetrics } from '../metrics/metric-keys.js';
+import { withEffectivePrefixCaching } from '../schedulers/prefix-caching.js';
 import { stableJson } from '../stable-json.js';
 import type { CompareCell, CompareConfiguration, ParetoFront, ParetoPoint } from './api-contract.js';
 
@@ -200,8 +201,10 @@ export function configurationLabels(
   const workloads = new Set(firsts.map((r) => r.workload)).size > 1;
   const machines = machine && new Set(firsts.map((r) => r.machine)).size > 1;
   const varying = new Map<string, string[]>();
+  // prefixCaching with its effective value: a vllm-v1 run caching by default reads `=true`.
+  const paramsOf = firsts.map((r) => withEffectivePrefixCaching(r.policy, r.params));
   for (const policy of new Set(firsts.map((r) => r.policy))) {
-    const own = firsts.filter((r) => r.policy === policy);
+    const own = paramsOf.filter((_, i) => firsts[i].policy === policy).map((params) => ({ params }));
     const names = [...new Set(own.flatMap((r) => Object.keys(r.params)))].sort();
     varying.set(
       policy,
@@ -211,10 +214,9 @@ export function configurationLabels(
     );
   }
   const seen = new Map<string, number>();
-  return firsts.map((r) => {
-    const own = (varying.get(r.policy) ?? []).map(
-      (k) => `${k}=${k in r.params ? paramText(r.params[k]) : '-'}`,
-    );
+  return firsts.map((r, i) => {
+    const params = paramsOf[i];
+    const own = (varying.get(r.policy) ?? []).map((k) => `${k}=${k in params ? paramText(params[k]) : '-'}`);
     const base = [r.policy, ...own, workloads ? `\u00b7 ${r.workload}` : '', machines ? `@ ${r.machine}` : '']
       .filter((part) => part !== '')
       .join(' ');

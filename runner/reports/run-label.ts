@@ -1,4 +1,5 @@
 import type { ReportRun } from './report-data.js';
+import { withEffectivePrefixCaching } from '../schedulers/prefix-caching.js';
 import { stableJson } from '../stable-json.js';
 
 /**
@@ -7,6 +8,7 @@ import { stableJson } from '../stable-json.js';
  * (e.g. `vllm maxNumSeqs=64` and `vllm maxNumSeqs=128`). Parameters shared by every run of
  * the policy are left out, so a policy run with one configuration is labelled by its name alone.
  * A parameter missing from some runs counts as differing; it is printed `key=-` where missing.
+ * `prefixCaching` counts with its effective value (withEffectivePrefixCaching).
  *
  * @param runs every run the labels must tell apart (normally all runs of the report; anything
  *   with an id, a policy name and parameters, such as a sweep's capacity searches)
@@ -20,7 +22,11 @@ export function runLabels(runs: readonly Pick<ReportRun, 'id' | 'policy' | 'para
     else byPolicy.set(run.policy, [run]);
   }
   const labels = new Map<number, string>();
-  for (const [policy, group] of byPolicy) {
+  for (const [policy, runsOfPolicy] of byPolicy) {
+    const group = runsOfPolicy.map((run) => ({
+      id: run.id,
+      params: withEffectivePrefixCaching(policy, run.params),
+    }));
     const keys = [...new Set(group.flatMap((run) => Object.keys(run.params)))].sort();
     const differing = keys.filter((key) => new Set(group.map((run) => paramText(run.params, key))).size > 1);
     for (const run of group) {

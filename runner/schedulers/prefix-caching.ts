@@ -30,3 +30,22 @@ export function prefixCachingOf(policy: {
 }): boolean {
   return policy.prefixCaching ?? CACHING_BY_DEFAULT.has(policy.policy);
 }
+
+/**
+ * A run's stored policy parameters with `prefixCaching` set to its effective value (the entry's,
+ * else the policy's default), for labels: a `vllm-v1` run that caches by default then reads
+ * `prefixCaching=true` beside one with `prefixCaching=false`, rather than `prefixCaching=-`.
+ * @param policy the policy's name
+ * @param params the run's stored parameters (the policy entry without `policy`)
+ * @returns a new object; `params` is not changed
+ */
+export function withEffectivePrefixCaching(
+  policy: string,
+  params: Record<string, unknown>,
+): Record<string, unknown> {
+  const given = params.prefixCaching;
+  return {
+    ...params,
+    prefixCaching: prefixCachingOf({ policy, prefixCaching: typeof given === 'boolean' ? given : undefined }),
+  };
+}
