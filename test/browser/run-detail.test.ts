@@ -27,7 +27,10 @@ import { startServe, type ServeProcess } from './serve-process.js';
  */
 const SHOTS = join(REPO, 'test-artifacts', 'screenshots');
 
-/** 1 policy x 2 seeds of `requests` synthetic requests at 6 req/s, with an SLO (goodput): 2 runs. */
+/**
+ * 1 policy (caching prefixes) x 2 seeds of `requests` synthetic requests at 6 req/s, with an SLO
+ * (goodput): 2 runs.
+ */
 function spec(name: string, requests: number): string {
   return [
     `name: ${name}`,
@@ -41,7 +44,8 @@ function spec(name: string, requests: number): string {
     '    outputTokens: { dist: uniform, min: 20, max: 200 }',
     '    arrival: { process: poisson, rate: 6 }',
     'policies:',
-    '  - { policy: sarathi, chunkSize: 256 }',
+    // With prefix caching, so the page shows its hit rate (0 here: synthetic prompts share nothing).
+    '  - { policy: sarathi, chunkSize: 256, prefixCaching: true }',
     '',
   ].join('\n');
 }
@@ -188,6 +192,8 @@ describe.skipIf(chromiumMissing('test/browser/run-detail.test.ts'))(
       }
       expect(run.metrics!.goodput_rps).not.toBeNull();
       expect(shown.has('goodput_rps')).toBe(true);
+      expect(run.metrics!.prefix_cache_hit_rate).toBe(0);
+      expect(shown.get('prefix_cache_hit_rate')).toEqual({ value: '0', text: formatNumber(0) });
 
       // Charts: drawn, and holding exactly the API's requests and time series.
       const canvases = await inspectCharts(page);

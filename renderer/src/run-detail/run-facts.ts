@@ -157,6 +157,9 @@ export const LATENCY_ROWS: readonly LatencyRow[] = [
   { label: 'Queueing delay', keys: ['queue_delay_mean_s', null, null, 'queue_delay_p99_s'] },
 ];
 
+/** The title of the goodput group, whose absence the metrics note explains (no SLO). */
+const GOODPUT_TITLE = 'Goodput (against the SLO)';
+
 /** The other metrics, by group: key and label (with its unit). `optional` groups hide null rows. */
 export const METRIC_GROUPS: readonly {
   title: string;
@@ -173,13 +176,18 @@ export const METRIC_GROUPS: readonly {
     ],
   },
   {
-    title: 'Goodput (against the SLO)',
+    title: GOODPUT_TITLE,
     optional: true,
     rows: [
       { key: 'goodput_rps', label: 'Goodput (req/s)' },
       { key: 'goodput_tok_s', label: 'Goodput (tok/s)' },
       { key: 'slo_attainment', label: 'SLO attainment (fraction)' },
     ],
+  },
+  {
+    title: 'Prefix cache',
+    optional: true,
+    rows: [{ key: 'prefix_cache_hit_rate', label: 'Hit rate (cached / prompt tokens, first admissions)' }],
   },
   {
     title: 'Requests',
@@ -263,7 +271,9 @@ export function metricsTables(metrics: RunMetrics): HTMLElement {
       ),
     );
   });
-  const goodputShown = METRIC_GROUPS.some((g) => g.optional && g.rows.some((r) => metrics[r.key] !== null));
+  const goodputShown = METRIC_GROUPS.some(
+    (g) => g.title === GOODPUT_TITLE && g.rows.some((r) => metrics[r.key] !== null),
+  );
   return h(
     'div',
     { class: 'run-metrics-grid' },
