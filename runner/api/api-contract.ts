@@ -574,6 +574,7 @@ export type PolicyParamForm =
   | { kind: 'enum'; values: string[] }
   | { kind: 'list'; item: Extract<PolicyParamForm, { kind: 'number' }>; minItems: number }
   | { kind: 'object'; key: string; value: Extract<PolicyParamForm, { kind: 'number' | 'list' }> }
+  | { kind: 'boolean' }
   | { kind: 'other' };
 
 /** One parameter of a policy's sweep-spec entry. */

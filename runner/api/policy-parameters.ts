@@ -35,8 +35,9 @@ function formsOf(schema: JsonSchema): PolicyParamForm[] {
   return [formOf(schema)];
 }
 
-/** One alternative: a number, a choice of words, a list of numbers, a one-key object, or other. */
+/** One alternative: a number, a choice of words, a list of numbers, a one-key object, a boolean, or other. */
 function formOf(schema: JsonSchema): PolicyParamForm {
+  if (schema.type === 'boolean') return { kind: 'boolean' };
   if (schema.type === 'string') {
     if (Array.isArray(schema.enum)) return { kind: 'enum', values: schema.enum.map(String) };
     if (typeof schema.const === 'string') return { kind: 'enum', values: [schema.const] };

@@ -264,8 +264,12 @@ describe.skipIf(chromiumMissing('test/browser/sweep-form.test.ts'))(
       expect(await seqsError.textContent()).toBe('max sequences: "0" must be greater than 0');
       await expectBeside(page, 'input[name="param-vllm-maxNumSeqs"]', seqsError);
 
-      // The spec: SLO, capacity search, length cap, vllm's maxNumSeqs beside its main parameter.
+      // The spec: SLO, capacity search, length cap, vllm's maxNumSeqs beside its main parameter,
+      // and prefix caching turned on (a boolean: default, on or off).
       await form.locator('input[name="param-vllm-maxNumSeqs"]').fill('64');
+      const caching = form.locator('select[name="param-vllm-prefixCaching"]');
+      expect(await caching.locator('option').allTextContents()).toEqual(['default', 'on', 'off']);
+      await caching.selectOption({ label: 'on' });
       await form.locator('input[name="rateMode"][value="search"]').check();
       await form.locator('input[name="searchMin"]').fill('0.5');
       await form.locator('input[name="searchMax"]').fill('4');
@@ -283,7 +287,9 @@ describe.skipIf(chromiumMissing('test/browser/sweep-form.test.ts'))(
       expect(yaml).toContain('oversize: skip');
       expect(yaml).toContain('maxTokens: 32768');
       expect(yaml).toContain('rate: { search: { min: 0.5, max: 4 } }');
-      expect(yaml).toContain('- { policy: vllm, maxNumBatchedTokens: 4096, maxNumSeqs: 64 }');
+      expect(yaml).toContain(
+        '- { policy: vllm, maxNumBatchedTokens: 4096, prefixCaching: true, maxNumSeqs: 64 }',
+      );
       expect(yaml).toContain('- { policy: sarathi, chunkSize: 512 }');
 
       // The fluid limit shown is the runner's for this spec.

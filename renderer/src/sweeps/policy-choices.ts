@@ -43,6 +43,7 @@ export const PARAM_LABELS: Readonly<Record<string, string>> = {
   horizonIterations: 'horizon (iterations)',
   predictor: 'predictor',
   epsilon: 'prediction error \u03b5',
+  prefixCaching: 'prefix caching',
 };
 
 /** The label of a parameter: its readable name, else its spec key. */

@@ -4,9 +4,13 @@ import { oneOrList, parseNumberList, type NumberBounds } from './number-list.js'
 import { paramLabel } from './policy-choices.js';
 import type { YamlValue } from './spec-yaml.js';
 
-/** One way to give a parameter's value: a fixed word, or a typed-in number, list or one-key object. */
+/**
+ * One way to give a parameter's value: a fixed word, a flag (on, off, or the policy's default:
+ * left out), or a typed-in number, list or one-key object.
+ */
 type Alternative =
   | { kind: 'word'; label: string; word: string }
+  | { kind: 'flag'; label: string; value: boolean | undefined }
   | { kind: 'number'; label: string; form: Extract<PolicyParamForm, { kind: 'number' }> }
   | { kind: 'list'; label: string; form: Extract<PolicyParamForm, { kind: 'list' }> }
   | { kind: 'object'; label: string; form: Extract<PolicyParamForm, { kind: 'object' }> };
@@ -17,7 +21,8 @@ export type ParamValue =
 
 /**
  * The controls of one policy parameter, built from its forms (`machines.list` policies): a number
- * is a text input taking a comma list (a grid axis in the spec), a choice of words a select; a
+ * is a text input taking a comma list (a grid axis in the spec), a choice of words or a boolean
+ * (default, on, off: `prefixCaching`, whose default depends on the policy) a select; a
  * parameter of several forms (WAIT's `thresholds`: a word or a list of integers; Nested WAIT's
  * `segments`: `{count}` or `{boundaries}`) a select of the form beside an input for its value.
  * The input is named `param-POLICY-KEY`, the form select `param-POLICY-KEY-form`.
@@ -46,7 +51,7 @@ export class PolicyParamField {
     this.name = `param-${policy}-${param.key}`;
     const label = `${policy} ${paramLabel(param.key)}`;
     const { index, text } = initialOf(param.default, alternatives);
-    const typed = alternatives.some((a) => a.kind !== 'word');
+    const typed = alternatives.some((a) => a.kind !== 'word' && a.kind !== 'flag');
     const choose = alternatives.length > 1;
     this.select = choose
       ? h(
@@ -115,6 +120,9 @@ export class PolicyParamField {
     const alternative = this.chosen();
     const label = paramLabel(this.param.key);
     if (alternative.kind === 'word') return { ok: true, value: alternative.word, changed };
+    if (alternative.kind === 'flag') {
+      return { ok: true, value: alternative.value, changed: changed && alternative.value !== undefined };
+    }
     const text = this.input!.value.trim();
     if (text === '') {
       if (this.param.default === null) return { ok: true, value: undefined, changed: false };
@@ -170,6 +178,12 @@ function alternativesOf(form: PolicyParamForm): Alternative[] {
       return [{ kind: 'list', label: form.item.integer ? 'list of integers' : 'list of numbers', form }];
     case 'object':
       return [{ kind: 'object', label: form.key, form }];
+    case 'boolean':
+      return [
+        { kind: 'flag', label: 'default', value: undefined },
+        { kind: 'flag', label: 'on', value: true },
+        { kind: 'flag', label: 'off', value: false },
+      ];
     default:
       return [];
   }
@@ -185,6 +199,10 @@ function initialOf(
     const i = at((a) => a.kind === 'word' && a.word === value);
     if (i >= 0) return { index: i, text: '' };
   }
+  if (typeof value === 'boolean') {
+    const i = at((a) => a.kind === 'flag' && a.value === value);
+    if (i >= 0) return { index: i, text: '' };
+  }
   if (typeof value === 'number') {
     const i = at((a) => a.kind === 'number');
     if (i >= 0) return { index: i, text: String(value) };
@@ -198,7 +216,7 @@ function initialOf(
     const i = at((a) => a.kind === 'object' && a.form.key === key);
     if (i >= 0) return { index: i, text: Array.isArray(inner) ? inner.join(', ') : String(inner) };
   }
-  const typed = at((a) => a.kind !== 'word');
+  const typed = at((a) => a.kind !== 'word' && a.kind !== 'flag');
   return { index: Math.max(0, value === null ? typed : 0), text: '' };
 }
 
