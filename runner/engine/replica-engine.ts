@@ -202,7 +202,14 @@ export function simulateOn(
   return new ReplicaEngine(requests, config, scheduler).runOn(executor);
 }
 
-class ReplicaEngine implements EngineView {
+/**
+ * One replica's engine. `simulate` and `simulateOn` run it alone over a whole request list. A
+ * cluster (cluster-engine.ts) runs several in routed mode: each is given the whole list, but a
+ * request arrives at a replica only once the router has fed it there (`feed`), and the cluster
+ * drives the iterations (`planIteration`, the iteration-time model, `completeIteration`) and the
+ * idle waits (`idleUntil`) of all replicas in time order.
+ */
+export class ReplicaEngine implements EngineView {
   readonly blockSize: number;
   readonly kvCapacityBlocks: number;
   readonly tokenModel: TokenModel;
@@ -268,11 +275,21 @@ class ReplicaEngine implements EngineView {
   private readonly progress: EngineProgressSink | undefined;
   private nextProgress = -1;
   private finishedOutputTokens = 0;
+  /** Routed mode: the ids fed to this replica, in arrival order (order[0 .. fed)); else undefined. */
+  private readonly order: Int32Array | undefined;
+  private fed = 0;
+  /** Routed mode: 0 while requests may still be fed; 1 once they are not; 2 once the scheduler knows. */
+  private arrivalsEnd = 0;
 
+  /**
+   * @param routed true for a replica of a cluster: no request arrives until it is fed (`feed`)
+   * @throws InputError, RangeError as simulate
+   */
   constructor(
     requests: RequestList,
     private readonly config: Omit<EngineConfig, 'iterationTime'> & { iterationTime?: IterationTimeModel },
     private readonly scheduler: Scheduler,
+    routed = false,
   ) {
     const n = requests.arrival.length;
     if (requests.promptTokens.length !== n || requests.outputTokens.length !== n) {
@@ -348,6 +365,7 @@ class ReplicaEngine implements EngineView {
       this.tokenModel,
     );
     if (cannotFit) throw new InputError(`policy ${scheduler.name}: ${cannotFit}`);
+    this.order = routed ? new Int32Array(n) : undefined;
     this.prefix = config.prefixCaching
       ? new EnginePrefixCache(
           requests.promptTokens,
@@ -364,6 +382,114 @@ class ReplicaEngine implements EngineView {
       }
       this.nextProgress = every;
     }
+  }
+
+  // ---- Routed mode (a replica of a cluster) ----
+
+  /**
+   * Routed mode: no further request will be fed here. The scheduler hears it (noMoreArrivals) once
+   * every request fed here has arrived, before it next schedules.
+   */
+  endArrivals(): void {
+    this.arrivalsEnd = 1;
+  }
+
+  /** Routed mode: request `id` has been routed here; it arrives at its arrival time. */
+  feed(id: number): void {
+    this.order![this.fed++] = id;
+  }
+
+  /** Requests routed here that have not finished (waiting, running or paused). */
+  get outstanding(): number {
+    return this.fed - this.finished;
+  }
+
+  /** Iterations run so far. */
+  get iterations(): number {
+    return this.iteration;
+  }
+
+  /**
+   * Routed mode: the longest prefix of request `id` this replica's prefix cache holds, tokens; 0
+   * without prefix caching. No side effects on the cache.
+   */
+  cachedPrefixTokens(id: number): number {
+    return this.prefix === undefined ? 0 : this.prefix.hitBlocks(id, this.prompt[id]) * this.blockSize;
+  }
+
+  /**
+   * Routed mode: delivers the fed requests that have arrived by `now` and asks the policy for a
+   * batch, without moving the clock (the cluster moves it: idleUntil, completeIteration).
+   * @returns true when a batch is planned (time it with `shape`, then completeIteration); false
+   *   when nothing is scheduled now, or the horizon is reached
+   * @throws PolicyViolationError when the policy breaks an engine rule
+   */
+  planIteration(): boolean {
+    const order = this.order!;
+    while (this.nextArrival < this.fed && this.arrivalS[order[this.nextArrival]] <= this.now) {
+      const id = order[this.nextArrival++];
+      this.req[(id << 3) + STATUS] = RequestStatus.WAITING;
+      this.arrived++;
+      this.scheduler.onArrival(id, this);
+    }
+    if (this.arrivalsEnd === 1 && this.nextArrival === this.fed) {
+      this.arrivalsEnd = 2;
+      this.scheduler.noMoreArrivals?.();
+    }
+    if (this.now >= this.horizon) return false;
+    this.iteration++;
+    this.batchSize = 0;
+    const shape = this.shape;
+    shape.numPrefills = 0;
+    shape.totalPrefillTokens = 0;
+    shape.numDecodes = 0;
+    shape.decodeKvTokens = 0;
+    this.scheduler.schedule(this);
+    this.checkedThrough = this.iteration;
+    if (this.batchSize > 0) {
+      if (this.iteration > this.maxIterations) {
+        this.violation('iteration-limit', `more than ${this.maxIterations} iterations`);
+      }
+      return true;
+    }
+    this.closeRunsAfterIdle();
+    this.iteration--;
+    return false;
+  }
+
+  /** The batch planned by planIteration (read it before completeIteration). */
+  get plannedShape(): BatchShape {
+    return this.shape;
+  }
+
+  /** Routed mode: the replica idles until `t` (seconds, >= now): KV held accrues, the clock moves. */
+  idleUntil(t: number): void {
+    if (t <= this.now) return;
+    this.kvBlockSeconds += this.used * (t - this.now);
+    this.now = t;
+  }
+
+  /** Routed mode: applies the planned batch after it took `dt` seconds (see completeIteration). */
+  finishIteration(dt: number): void {
+    this.completeIteration(dt);
+  }
+
+  /**
+   * Routed mode: throws the no-progress violation of a replica that holds unfinished requests
+   * when nothing more will arrive and its policy schedules nothing.
+   * @throws PolicyViolationError (rule `no-progress`) when requests fed here are unfinished
+   */
+  checkProgress(): void {
+    if (this.fed === this.finished || this.now >= this.horizon) return;
+    this.violation(
+      'no-progress',
+      `nothing scheduled with ${this.fed - this.finished} request(s) unfinished (${this.arrived - this.active - this.finished} waiting, ${this.active} holding KV) and no arrival left`,
+    );
+  }
+
+  /** Routed mode: the replica's output (records of the requests fed here; the others never arrived). */
+  routedOutput(): EngineOutput {
+    return this.result();
   }
 
   /** Runs to the end with the machine's iteration-time model (the simulator's loop). */
@@ -517,7 +643,8 @@ class ReplicaEngine implements EngineView {
     return output;
   }
 
-  private progressAt(nowS: number): EngineProgress {
+  /** The replica's live state at `nowS` (the progress report's fields; `total` is the list's size). */
+  progressAt(nowS: number): EngineProgress {
     return {
       nowS,
       startS: this.start,
@@ -538,7 +665,9 @@ class ReplicaEngine implements EngineView {
       if (this.req[(id << 3) + STATUS] === RequestStatus.ACTIVE) this.countPreemption(id);
     }
     let end = this.end;
-    if (this.finished < this.n) end = Math.max(end, Math.min(this.now, this.horizon));
+    if (this.finished < (this.order === undefined ? this.n : this.fed)) {
+      end = Math.max(end, Math.min(this.now, this.horizon));
+    }
     return {
       records: {
         arrival: this.arrivalS,

@@ -99,4 +99,11 @@ export interface Scheduler {
    * makes the engine wait for the next arrival.
    */
   schedule(view: EngineView): void;
+  /**
+   * No further request will arrive here. Called only on a replica of a cluster (cluster-engine.ts),
+   * once the router has routed the run's last request, since the replica cannot know how many of
+   * the run's requests it gets: a policy that waits for arrivals before it schedules (WAIT and
+   * Nested WAIT drain once every request of the run has arrived) drains from then on. Optional.
+   */
+  noMoreArrivals?(): void;
 }

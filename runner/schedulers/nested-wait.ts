@@ -141,7 +141,7 @@ export class NestedWaitScheduler implements Scheduler {
   /** Memory bound of this run (eq. nested_wait_memory_total). */
   readonly memory: NestedWaitMemory;
 
-  private readonly totalRequests: number;
+  private totalRequests: number;
   private readonly m: number;
   /** n_k per segment. */
   private readonly thresholds: Int32Array;
@@ -245,6 +245,11 @@ export class NestedWaitScheduler implements Scheduler {
   }
 
   /** Algorithm 2 line 5: a new prompt enters segment 1 at stage 0. */
+  /** A cluster routed its last request: the requests arrived here are all this replica gets (drain). */
+  noMoreArrivals(): void {
+    this.totalRequests = this.arrived;
+  }
+
   onArrival(id: number): void {
     this.arrived++;
     this.enqueue(0, id);

@@ -167,7 +167,8 @@ export class WaitScheduler implements Scheduler {
   /** Batch rule (see the class comment). */
   readonly variant: WaitVariant;
 
-  private readonly n: number;
+  /** Requests that will arrive: the run's, or those arrived when the cluster says no more come. */
+  private n: number;
   private readonly typeOf: Int32Array;
   private readonly cap: Int32Array;
   /** `code` variant: type budget b_j = n_j S_j, prompts (not an integer for binned types). */
@@ -269,6 +270,11 @@ export class WaitScheduler implements Scheduler {
 
   reservedBlocks(): number {
     return 0;
+  }
+
+  /** A cluster routed its last request: the requests arrived here are all this replica gets (drain). */
+  noMoreArrivals(): void {
+    this.n = this.arrived;
   }
 
   onArrival(id: number, view: EngineView): void {

@@ -50,6 +50,9 @@ export class AuditingScheduler implements Scheduler {
   onArrival(id: number, view: EngineView): void {
     this.inner.onArrival(id, view);
   }
+  noMoreArrivals(): void {
+    this.inner.noMoreArrivals?.();
+  }
   onFinish(id: number, view: EngineView): void {
     this.finishedCount[id]++;
     this.finalTarget[id] = view.prefillTarget(id);

@@ -1,0 +1,310 @@
+import type { RequestList } from '../workloads/request-list.js';
+import type { EngineProgress } from './engine-progress.js';
+import {
+  ReplicaEngine,
+  type EngineConfig,
+  type EngineOutput,
+  type PrefixCacheRecords,
+} from './replica-engine.js';
+import { createRouter, type ReplicaLoad, type Routing } from './routing.js';
+import type { RequestRecords, TimeSeries } from './run-records.js';
+import type { Scheduler } from './scheduler.js';
+
+/** How a cluster routes its requests. */
+export interface ClusterRouting {
+  /** The routing rule (routing.ts). */
+  routing: Routing;
+  /** The run's seed (power-of-two's draws). */
+  seed: number;
+}
+
+/** One replica's share of a cluster run. */
+export interface ReplicaShare {
+  /** Requests routed to it. */
+  requests: number;
+  /** Of those, completed. */
+  completed: number;
+  /** Prompt plus output tokens of the requests routed to it. */
+  tokens: number;
+  /** Iterations it ran. */
+  iterations: number;
+  /** Its largest KV usage, blocks. */
+  kvPeakBlocks: number;
+}
+
+/** The output of a cluster run: the cluster's records and totals, and what each replica took. */
+export interface ClusterOutput extends EngineOutput {
+  /** Per request, the replica it was routed to; -1 for a request never routed (it arrives after the horizon). */
+  replicaOf: Int32Array;
+  /** Per replica, in replica order. */
+  replicas: ReplicaShare[];
+}
+
+/** Samples kept in the cluster's merged time series. */
+const SERIES_POINTS = 2048;
+
+/**
+ * Discrete-event simulation of a cluster of identical replicas behind a router. Each replica is a
+ * ReplicaEngine in routed mode with its own scheduler (one per replica, of the same policy), KV
+ * cache and prefix cache; requests are routed one by one at their arrival time by
+ * `routing.routing`, which sees every replica's state at that instant. Events run in time order:
+ * at each instant the iterations ending then complete first, then the requests arriving then are
+ * routed, then every replica that is free plans its next iteration (as the single replica delivers
+ * arrivals up to its clock before it schedules). A replica with nothing to do idles until the
+ * router feeds it. With one replica the records are those of `simulate`.
+ *
+ * The cluster's records are each request's from the replica that served it. Its totals:
+ * iterations, batch requests, KV block-seconds and KV capacity are sums over the replicas; the
+ * KV peak is the sum of the replicas' peaks (an upper bound of the cluster's simultaneous peak);
+ * the time series merges the replicas' sampled series, each value the sum over replicas of their
+ * latest sample. Live progress (config.progress) reports the cluster's sums.
+ *
+ * @param schedulers one fresh scheduler per replica (their number is the number of replicas, >= 1)
+ * @throws RangeError without schedulers or without an iteration-time model; InputError,
+ *   PolicyViolationError as simulate
+ */
+export function simulateCluster(
+  requests: RequestList,
+  config: EngineConfig,
+  schedulers: readonly Scheduler[],
+  routing: ClusterRouting,
+): ClusterOutput {
+  const count = schedulers.length;
+  if (count < 1) throw new RangeError('a cluster needs at least one replica (one scheduler each)');
+  const model = config.iterationTime;
+  const replicaConfig = { ...config, progress: undefined };
+  const engines = schedulers.map((s) => new ReplicaEngine(requests, replicaConfig, s, true));
+  const loads: ReplicaLoad[] = engines.map((e) => ({
+    get outstanding() {
+      return e.outstanding;
+    },
+    get usedBlocks() {
+      return e.usedBlocks();
+    },
+    cachedPrefixTokens: (id: number) => e.cachedPrefixTokens(id),
+  }));
+  const router = createRouter(routing.routing, routing.seed);
+  const n = requests.arrival.length;
+  const arrival = requests.arrival;
+  const prompt = requests.promptTokens;
+  const horizon = config.horizonS ?? Infinity;
+  const replicaOf = new Int32Array(n).fill(-1);
+  /** End of each replica's iteration in flight; Infinity while it idles. */
+  const busyUntil = new Float64Array(count).fill(Infinity);
+  const duration = new Float64Array(count);
+  const needsPlan = new Uint8Array(count);
+  const progress = config.progress;
+  let nextProgress = progress ? progress.everyIterations : Infinity;
+  if (progress && !(Number.isSafeInteger(progress.everyIterations) && progress.everyIterations >= 1)) {
+    throw new RangeError(
+      `progress.everyIterations must be a positive integer, got ${progress.everyIterations}`,
+    );
+  }
+  let iterations = 0;
+  let next = 0;
+  let arrivalsEnded = false;
+
+  const plan = (r: number): void => {
+    const engine = engines[r];
+    if (!engine.planIteration()) return;
+    const dt = model.iterationTime(engine.plannedShape);
+    duration[r] = dt;
+    busyUntil[r] = engine.now + dt;
+  };
+
+  for (;;) {
+    let t = next < n && arrival[next] <= horizon ? arrival[next] : Infinity;
+    for (let r = 0; r < count; r++) if (busyUntil[r] < t) t = busyUntil[r];
+    if (t === Infinity) break;
+    // 1. Iterations ending now complete.
+    for (let r = 0; r < count; r++) {
+      if (busyUntil[r] !== t) continue;
+      busyUntil[r] = Infinity;
+      engines[r].finishIteration(duration[r]);
+      iterations++;
+      needsPlan[r] = 1;
+    }
+    // 2. Requests arriving now are routed, each seeing the replicas as they are.
+    while (next < n && arrival[next] <= t) {
+      const id = next++;
+      const r = router.pick(id, prompt[id], loads);
+      if (!(Number.isInteger(r) && r >= 0 && r < count)) {
+        throw new RangeError(`router ${routing.routing} picked replica ${r} of ${count} for request #${id}`);
+      }
+      replicaOf[id] = r;
+      engines[r].feed(id);
+      if (busyUntil[r] === Infinity) {
+        engines[r].idleUntil(t);
+        needsPlan[r] = 1;
+      }
+    }
+    // Once the last request within the horizon is routed, every replica is told no more come (WAIT
+    // and Nested WAIT drain on it) and the idle ones plan again.
+    if (!arrivalsEnded && !(next < n && arrival[next] <= horizon)) {
+      arrivalsEnded = true;
+      for (let r = 0; r < count; r++) {
+        engines[r].endArrivals();
+        if (busyUntil[r] === Infinity) needsPlan[r] = 1;
+      }
+    }
+    // 3. Free replicas plan their next iteration.
+    for (let r = 0; r < count; r++) {
+      if (needsPlan[r] === 0) continue;
+      needsPlan[r] = 0;
+      plan(r);
+    }
+    if (iterations >= nextProgress) {
+      nextProgress = iterations + progress!.everyIterations;
+      progress!.report(clusterProgress(engines, t, iterations));
+    }
+  }
+  for (const engine of engines) engine.checkProgress();
+  const out = mergeOutputs(
+    engines.map((e) => e.routedOutput()),
+    replicaOf,
+  );
+  progress?.report(clusterProgress(engines, out.totals.endS, out.totals.iterations));
+  return out;
+}
+
+/** The cluster's live state: the replicas' progress summed. */
+function clusterProgress(
+  engines: readonly ReplicaEngine[],
+  nowS: number,
+  iterations: number,
+): EngineProgress {
+  const parts = engines.map((e) => e.progressAt(nowS));
+  const sum = (f: (p: EngineProgress) => number): number => parts.reduce((a, p) => a + f(p), 0);
+  return {
+    nowS,
+    startS: parts[0].startS,
+    iterations,
+    arrived: sum((p) => p.arrived),
+    finished: sum((p) => p.finished),
+    total: parts[0].total,
+    queueLength: sum((p) => p.queueLength),
+    running: sum((p) => p.running),
+    kvBlocks: sum((p) => p.kvBlocks),
+    outputTokens: sum((p) => p.outputTokens),
+  };
+}
+
+/** Each request's record from the replica that served it (replica 0's for one never routed). */
+function mergeRecords(outputs: readonly EngineOutput[], replicaOf: Int32Array): RequestRecords {
+  const first = outputs[0].records;
+  const n = replicaOf.length;
+  const pick = <T extends Float64Array | Int32Array>(field: (r: RequestRecords) => T): T => {
+    const out = field(first).slice() as T;
+    for (let i = 0; i < n; i++) {
+      const r = replicaOf[i];
+      if (r > 0) out[i] = field(outputs[r].records)[i];
+    }
+    return out;
+  };
+  const cached = first.cachedTokens;
+  return {
+    arrival: first.arrival,
+    promptTokens: first.promptTokens,
+    outputTokens: first.outputTokens,
+    firstScheduled: pick((r) => r.firstScheduled),
+    firstToken: pick((r) => r.firstToken),
+    finish: pick((r) => r.finish),
+    generatedTokens: pick((r) => r.generatedTokens),
+    evictions: pick((r) => r.evictions),
+    preemptions: pick((r) => r.preemptions),
+    recomputedTokens: pick((r) => r.recomputedTokens),
+    maxItl: pick((r) => r.maxItl),
+    ...(cached === undefined ? {} : { cachedTokens: pick((r) => r.cachedTokens!) }),
+  };
+}
+
+/** The replicas' sampled series merged: at each sample time, each replica's latest sample summed. */
+function mergeTimeSeries(series: readonly TimeSeries[]): TimeSeries {
+  const events: [number, number, number][] = []; // [t, replica, index]
+  series.forEach((s, r) => {
+    for (let i = 0; i < s.t.length; i++) events.push([s.t[i], r, i]);
+  });
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const stride = Math.max(1, Math.ceil(events.length / SERIES_POINTS));
+  const latest = new Int32Array(series.length).fill(-1);
+  const rows: number[][] = [];
+  for (let k = 0; k < events.length; k++) {
+    const [t, r, i] = events[k];
+    latest[r] = i;
+    if (k % stride !== stride - 1 && k !== events.length - 1) continue;
+    const row = [t, 0, 0, 0, 0, 0];
+    series.forEach((s, q) => {
+      const j = latest[q];
+      if (j < 0) return;
+      row[1] += s.queueLength[j];
+      row[2] += s.running[j];
+      row[3] += s.kvBlocks[j];
+      row[4] += s.prefillTokens[j];
+      row[5] += s.decodeCount[j];
+    });
+    rows.push(row);
+  }
+  return {
+    t: Float64Array.from(rows, (row) => row[0]),
+    queueLength: Int32Array.from(rows, (row) => row[1]),
+    running: Int32Array.from(rows, (row) => row[2]),
+    kvBlocks: Int32Array.from(rows, (row) => row[3]),
+    prefillTokens: Int32Array.from(rows, (row) => row[4]),
+    decodeCount: Int32Array.from(rows, (row) => row[5]),
+  };
+}
+
+/** The cluster's output from its replicas' (see simulateCluster for the totals). */
+function mergeOutputs(outputs: readonly EngineOutput[], replicaOf: Int32Array): ClusterOutput {
+  const records = mergeRecords(outputs, replicaOf);
+  const totals = outputs.map((o) => o.totals);
+  const sum = (f: (t: EngineOutput['totals']) => number): number => totals.reduce((a, t) => a + f(t), 0);
+  const warnings = new Map<string, number>();
+  for (const o of outputs) for (const w of o.warnings) warnings.set(w, (warnings.get(w) ?? 0) + 1);
+  const replicas: ReplicaShare[] = outputs.map((o) => ({
+    requests: 0,
+    completed: 0,
+    tokens: 0,
+    iterations: o.totals.iterations,
+    kvPeakBlocks: o.totals.kvPeakBlocks,
+  }));
+  for (let i = 0; i < replicaOf.length; i++) {
+    const r = replicaOf[i];
+    if (r < 0) continue;
+    replicas[r].requests++;
+    replicas[r].tokens += records.promptTokens[i] + records.outputTokens[i];
+    if (!Number.isNaN(records.finish[i])) replicas[r].completed++;
+  }
+  const prefixCaches = outputs.map((o) => o.prefixCache);
+  let prefixCache: PrefixCacheRecords | undefined;
+  if (prefixCaches[0] !== undefined) {
+    const pick = (field: (p: PrefixCacheRecords) => Int32Array): Int32Array => {
+      const out = field(prefixCaches[0]!).slice();
+      for (let i = 0; i < replicaOf.length; i++)
+        if (replicaOf[i] > 0) out[i] = field(prefixCaches[replicaOf[i]]!)[i];
+      return out;
+    };
+    prefixCache = {
+      cachedTokens: records.cachedTokens!,
+      readmissionCachedTokens: pick((p) => p.readmissionCachedTokens),
+      admissions: pick((p) => p.admissions),
+    };
+  }
+  return {
+    records,
+    timeSeries: mergeTimeSeries(outputs.map((o) => o.timeSeries)),
+    totals: {
+      iterations: sum((t) => t.iterations),
+      batchRequests: sum((t) => t.batchRequests),
+      kvPeakBlocks: sum((t) => t.kvPeakBlocks),
+      kvBlockSeconds: sum((t) => t.kvBlockSeconds),
+      startS: Math.min(...totals.map((t) => t.startS)),
+      endS: Math.max(...totals.map((t) => t.endS)),
+      kvCapacityBlocks: sum((t) => t.kvCapacityBlocks),
+    },
+    warnings: [...warnings].map(([text, count]) => (count > 1 ? `${text} (on ${count} replicas)` : text)),
+    ...(prefixCache === undefined ? {} : { prefixCache }),
+    replicaOf,
+    replicas,
+  };
+}
