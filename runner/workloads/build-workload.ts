@@ -11,7 +11,8 @@
  * not change the lengths drawn (common random numbers across rates). Replaying a trace draws one
  * number: where its window of N consecutive rows starts when N is below the trace's rows
  * ({@link traceWindowStart}); a whole-trace replay uses no randomness, so every seed gives the
- * same list (the sweep plan runs such a grid point once, sweep-plan.ts).
+ * same list (the sweep plan runs such a grid point once, sweep-plan.ts). Shared system prompts
+ * (`sharedPrefix`, shared-prefix.ts) draw from a stream of their own, after the base list.
  */
 import { InputError } from '../errors.js';
 import { generateArrivals } from './arrival-process.js';
@@ -28,6 +29,7 @@ import { readTrace } from './read-trace.js';
 import { createUniform, RandomStream } from './random-streams.js';
 import type { RequestList } from './request-list.js';
 import { sampleRows } from './row-sampling.js';
+import { applySharedPrefix, createSharedPrefixUniform } from './shared-prefix.js';
 import { measuredRate, traceArrivals } from './trace-rate.js';
 import { zeroCountWarnings, type LengthTable, type TraceTable } from './trace-table.js';
 import { generateTypedMix, scaleTypesToRate, typedMixRate } from './typed-mix.js';
@@ -188,14 +190,18 @@ export function resolveRequestCount(loaded: LoadedWorkload, requests?: number): 
  *   N exceeds the rows), arrivals from the process.
  * - synthetic: N independent draws of prompt and output (separate streams), arrivals from the process.
  * - types: the superposed Poisson stream with a type drawn per request; `typeIndex` is set.
- * A trace's prefix blocks (Mooncake `hash_ids`) come with its window (`prefixBlocks`).
- * Then `maxTokens`, when set, shrinks over-long requests (see `max-tokens.ts`) and drops the
- * block ids past each cut prompt (`truncatePrefixBlocks`).
+ * A trace's prefix blocks (Mooncake `hash_ids`, a jsonl trace's `columns.hashIds`) come with its
+ * window (`prefixBlocks`). For the other sources, `sharedPrefix`, when set, then prepends shared
+ * system prompts from its own seeded stream and sets `prefixBlocks` (see `shared-prefix.ts`; the
+ * lengths and arrivals drawn before are those of the same workload without it).
+ * Then `maxTokens`, when set, shrinks over-long requests (see `max-tokens.ts`; system prompt
+ * included) and drops the block ids past each cut prompt (`truncatePrefixBlocks`).
  * @param loaded from {@link loadWorkload}
  * @param opts `seed`: integer 0..2^32-1; `requests`: the sweep's default N (see {@link resolveRequestCount})
  * @returns the request list (fresh arrays, safe to keep)
  * @throws InputError naming field `requests` or `seed` when either is missing or invalid; naming the
- *   trace when rescaling a window whose requests all arrive at once
+ *   trace when rescaling a window whose requests all arrive at once; naming `sharedPrefix.tokens`
+ *   when a system prompt makes a prompt longer than 2^31 - 1 tokens
  */
 export function buildRequestList(
   loaded: LoadedWorkload,
@@ -240,6 +246,9 @@ export function buildRequestList(
     case 'types':
       list = generateTypedMix(loaded.types, n, arrivals, createUniform(opts.seed, RandomStream.types));
       break;
+  }
+  if (loaded.spec.sharedPrefix !== undefined) {
+    list = applySharedPrefix(list, loaded.spec.sharedPrefix, createSharedPrefixUniform(opts.seed));
   }
   if (loaded.spec.maxTokens !== undefined) {
     applyMaxTokens(list.promptTokens, list.outputTokens, loaded.spec.maxTokens);

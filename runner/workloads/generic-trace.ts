@@ -10,8 +10,10 @@
  *   a window of N consecutive rows holds.
  * - Token counts: non-negative integers; 0 is clamped to 1 and counted (see `trace-table.ts`).
  * - Prefix identity: with `prefixBlocks` (JSONL only; the Mooncake reader sets it for
- *   `hash_ids`), each row's array of block ids is kept in the table's `prefixBlocks`
- *   (`prefix-blocks.ts`). Other fields are ignored.
+ *   `hash_ids`, a `jsonl` spec through `columns.hashIds`), each row's array of block ids is kept
+ *   in the table's `prefixBlocks` (`prefix-blocks.ts`, PrefixBlocksBuilder: integers in [0, 2^53),
+ *   at most ceil(prompt / blockTokens) a row); a row without the field, or with `null`, has no ids,
+ *   and a file where no row has ids gives a table without `prefixBlocks`. Other fields are ignored.
  */
 import { InputError, atLocation } from '../errors.js';
 import type { CellLocation } from './cell-location.js';
@@ -29,7 +31,7 @@ import {
   trimColumn,
   type TraceTable,
 } from './trace-table.js';
-import type { TraceColumns } from './workload-spec.js';
+import { DEFAULT_HASH_ID_BLOCK_TOKENS, type TraceColumns } from './workload-spec.js';
 
 /** How to read a generic trace (all defaults already applied). */
 export interface GenericTraceOptions {
@@ -40,8 +42,8 @@ export interface GenericTraceOptions {
   readonly timestampFormat: 'seconds' | 'datetime';
   /**
    * The JSONL field holding each row's prompt-block ids (a JSON array of integers in [0, 2^53),
-   * at most ceil(prompt / blockTokens) of them) and the prompt tokens per id; absent: no prefix
-   * identity is read. Ignored for CSV.
+   * at most ceil(prompt / blockTokens) of them; missing or `null`: the row has no ids) and the
+   * prompt tokens per id; absent: no prefix identity is read. Ignored for CSV.
    */
   readonly prefixBlocks?: { readonly column: string; readonly blockTokens: number };
 }
@@ -62,20 +64,49 @@ export const DEFAULT_JSONL_TRACE_COLUMNS: TraceColumns = {
 
 /**
  * Fills in the defaults of a `csv`/`jsonl` trace spec: columns by format (above), `timeUnit` `s`,
- * `timestampFormat` `seconds`.
+ * `timestampFormat` `seconds`; for a `jsonl` trace whose `columns.hashIds` names a field, the
+ * prefix blocks read from it (`prefixBlocks`), `blockTokens` prompt tokens per id (default
+ * {@link DEFAULT_HASH_ID_BLOCK_TOKENS}, 512, Mooncake's).
+ * @param spec a `csv`/`jsonl` entry validated by TraceSpecSchema (workload-spec.ts)
+ * @returns the reader options
+ * @throws InputError naming field `trace.columns.hashIds` for a `csv` trace that names a hash-id
+ *   field, `trace.blockTokens` for `blockTokens` without one (the schema refuses both first)
  */
 export function genericTraceOptions(spec: {
   format: 'csv' | 'jsonl';
-  columns?: TraceColumns | undefined;
+  columns?: (TraceColumns & { hashIds?: string | undefined }) | undefined;
   timeUnit?: TimeUnit | undefined;
   timestampFormat?: 'seconds' | 'datetime' | undefined;
+  blockTokens?: number | undefined;
 }): GenericTraceOptions {
-  return {
+  const hashIds = spec.columns?.hashIds;
+  if (hashIds !== undefined && spec.format === 'csv') {
+    throw new InputError(
+      'trace.columns.hashIds: hash ids are read from JSONL traces only (`format: jsonl`)',
+      { field: 'trace.columns.hashIds' },
+    );
+  }
+  if (hashIds === undefined && spec.blockTokens !== undefined) {
+    throw new InputError('trace.blockTokens: applies only with `columns.hashIds`', {
+      field: 'trace.blockTokens',
+    });
+  }
+  const columns: TraceColumns =
+    spec.columns === undefined
+      ? spec.format === 'csv'
+        ? DEFAULT_CSV_TRACE_COLUMNS
+        : DEFAULT_JSONL_TRACE_COLUMNS
+      : { arrival: spec.columns.arrival, prompt: spec.columns.prompt, output: spec.columns.output };
+  const options: GenericTraceOptions = {
     format: spec.format,
-    columns:
-      spec.columns ?? (spec.format === 'csv' ? DEFAULT_CSV_TRACE_COLUMNS : DEFAULT_JSONL_TRACE_COLUMNS),
+    columns,
     timeUnit: spec.timeUnit ?? 's',
     timestampFormat: spec.timestampFormat ?? 'seconds',
+  };
+  if (hashIds === undefined) return options;
+  return {
+    ...options,
+    prefixBlocks: { column: hashIds, blockTokens: spec.blockTokens ?? DEFAULT_HASH_ID_BLOCK_TOKENS },
   };
 }
 
@@ -91,7 +122,9 @@ export function genericTraceOptions(spec: {
  * @returns the trace, arrival times in seconds from the first row
  * @throws InputError naming the path for a missing file, a special file, a file over 4 GiB or over
  *   MAX_TRACE_ROWS lines; `file:line: column "c": ...` for a bad token count, a bad or decreasing
- *   timestamp, a missing field; `file:line` for invalid CSV or JSON; `file:1` for a missing CSV
+ *   timestamp, a missing field, a hash-id field (`options.prefixBlocks`) that is not an array of
+ *   integers in [0, 2^53) or has more ids than ceil(prompt / blockTokens); `file:line` for invalid
+ *   CSV or JSON; `file:1` for a missing CSV
  *   column; `file: ...` for a trace without rows
  */
 export function readGenericTrace(
@@ -189,7 +222,8 @@ class TraceColumnsReader implements TextSink {
         blocksAt.line = line;
         this.arrivals.add(record[columns.arrival], arrivalAt);
         const prompt = this.lengths.add(record[columns.prompt], promptAt, record[columns.output], outputAt);
-        blocks.add(record[column], prompt, blocksAt);
+        const raw = record[column];
+        blocks.add(raw === null ? undefined : raw, prompt, blocksAt);
       });
     }
   }

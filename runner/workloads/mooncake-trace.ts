@@ -3,8 +3,8 @@
  * (milliseconds, relative), `input_length`, `output_length` and `hash_ids` (remapped hashes of the
  * prompt's 512-token blocks; identical ids mean reusable prefix KV). The ids are kept as the
  * table's `prefixBlocks` (blockTokens 512, `prefix-blocks.ts`), at most ceil(input_length / 512)
- * per row; a row without `hash_ids` has none, and a file where no row has them gives a table
- * without `prefixBlocks`. Data: `data/mooncake-fast25/`.
+ * per row; a row without `hash_ids` (or with `null`) has none, and a file where no row has them
+ * gives a table without `prefixBlocks`. Data: `data/mooncake-fast25/`.
  *
  * The conversation trace's timestamps are quantised to about 3 s with many requests per
  * timestamp; they are replayed as recorded (equal arrival times). Rows must be sorted by time;

@@ -28,6 +28,8 @@ export const RandomStream = {
    * rows (build-workload.ts, traceWindowStart).
    */
   traceWindow: 6,
+  /** Which requests get a shared system prompt, and which one (shared-prefix.ts). */
+  sharedPrefix: 7,
   /**
    * Output-length prediction noise of the policies that schedule by predicted length (`mc-sf`
    * with `predictor: noisy`, runner/schedulers/output-length-predictor.ts). Id 101, not the next

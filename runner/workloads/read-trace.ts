@@ -6,12 +6,14 @@ import type { TraceSpec } from './workload-spec.js';
 
 /**
  * Reads the trace a spec's `trace` entry names, with the reader of its format (azure, mooncake,
- * or a generic csv/jsonl with its columns and timestamp settings).
+ * or a generic csv/jsonl with its columns and timestamp settings, and for jsonl the hash-id field
+ * `columns.hashIds` with `blockTokens`, see genericTraceOptions).
  * @param trace the entry, validated by TraceSpecSchema
  * @param file the trace's absolute path (trace.path resolved against the spec's directory)
- * @returns the trace, arrival times in seconds from the first row
+ * @returns the trace, arrival times in seconds from the first row; `prefixBlocks` when the format
+ *   reads hash ids (mooncake `hash_ids`, jsonl `columns.hashIds`) and some row has them
  * @throws InputError naming `trace.path` for a missing file, `trace.columns` for a missing column,
- *   and the file, line and column for a bad row (see readGenericTrace)
+ *   and the file, line and column for a bad row, hash ids included (see readGenericTrace)
  */
 export function readTrace(trace: TraceSpec, file: string): TraceTable {
   switch (trace.format) {

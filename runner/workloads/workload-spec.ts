@@ -156,9 +156,28 @@ export const TraceColumnsSchema = z
 /** Field names of a generic trace (see {@link TraceColumnsSchema}). */
 export type TraceColumns = z.infer<typeof TraceColumnsSchema>;
 
-const genericTraceShape = {
+/** Prompt tokens per hash id of a generic JSONL trace when `blockTokens` is not given (Mooncake's). */
+export const DEFAULT_HASH_ID_BLOCK_TOKENS = 512;
+
+/**
+ * Field names of a generic JSONL trace: those of {@link TraceColumnsSchema} plus, optionally,
+ * `hashIds`, the field holding each row's prompt-block ids (a JSON array of integers in
+ * [0, 2^53), one per `blockTokens` prompt tokens, in prompt order, as Mooncake's `hash_ids`).
+ */
+export const JsonlTraceColumnsSchema = TraceColumnsSchema.extend({
+  hashIds: nonEmptyString.optional(),
+}).strict();
+/** Field names of a generic JSONL trace (see {@link JsonlTraceColumnsSchema}). */
+export type JsonlTraceColumns = z.infer<typeof JsonlTraceColumnsSchema>;
+
+const JSONL_ONLY = 'hash ids are read from JSONL traces only (`format: jsonl`); a CSV trace cannot name them';
+/** Field names of a generic CSV trace: `hashIds` is refused with a message that names it. */
+const CsvTraceColumnsSchema = TraceColumnsSchema.extend({
+  hashIds: z.never({ error: JSONL_ONLY }).optional(),
+}).strict();
+
+const timeShape = {
   path: nonEmptyString,
-  columns: TraceColumnsSchema.optional(),
   timeUnit: z.enum(['s', 'ms', 'us']).optional(),
   timestampFormat: z.enum(['seconds', 'datetime']).optional(),
 };
@@ -178,23 +197,52 @@ const noUnitWithDatetime = (
 /**
  * A recorded trace file. `path` is relative to the spec file's directory.
  * - `azure`: Azure LLM inference trace 2023 CSV, `TIMESTAMP,ContextTokens,GeneratedTokens`.
- * - `mooncake`: Mooncake FAST'25 JSONL, `timestamp` (ms), `input_length`, `output_length`.
+ * - `mooncake`: Mooncake FAST'25 JSONL, `timestamp` (ms), `input_length`, `output_length`,
+ *   `hash_ids` (512-token prompt blocks).
  * - `csv` / `jsonl`: any trace; `columns` maps the fields (default csv: Vidur's
  *   `arrived_at,num_prefill_tokens,num_decode_tokens`; default jsonl: Mooncake's
  *   `timestamp,input_length,output_length`), `timestampFormat` is `seconds` (numbers in `timeUnit`,
  *   default `s`) or `datetime` (`YYYY-MM-DD[ T]HH:MM:SS[.fraction][Z|+HH:MM]`); default `seconds`.
+ * - `jsonl` only: `columns.hashIds` names a field of prompt-block ids (prefix identity, read as
+ *   the Mooncake reader reads `hash_ids`), `blockTokens` (integer >= 1, default
+ *   {@link DEFAULT_HASH_ID_BLOCK_TOKENS}) the prompt tokens per id; `blockTokens` without
+ *   `columns.hashIds` is refused at `blockTokens`, and `columns.hashIds` or `blockTokens` on a
+ *   `csv` trace at its own field.
  */
 export const TraceSpecSchema = z.discriminatedUnion('format', [
   z.object({ path: nonEmptyString, format: z.literal('azure') }).strict(),
   z.object({ path: nonEmptyString, format: z.literal('mooncake') }).strict(),
   z
-    .object({ ...genericTraceShape, format: z.literal('csv') })
+    .object({
+      ...timeShape,
+      format: z.literal('csv'),
+      columns: CsvTraceColumnsSchema.optional(),
+      blockTokens: z
+        .never({ error: `\`blockTokens\` is the size of a hash id's block; ${JSONL_ONLY}` })
+        .optional(),
+    })
     .strict()
     .superRefine(noUnitWithDatetime),
   z
-    .object({ ...genericTraceShape, format: z.literal('jsonl') })
+    .object({
+      ...timeShape,
+      format: z.literal('jsonl'),
+      columns: JsonlTraceColumnsSchema.optional(),
+      blockTokens: tokenCount.optional(),
+    })
     .strict()
-    .superRefine(noUnitWithDatetime),
+    .superRefine((v, ctx) => {
+      noUnitWithDatetime(v, ctx);
+      if (v.blockTokens !== undefined && v.columns?.hashIds === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['blockTokens'],
+          message:
+            '`blockTokens` is the prompt tokens per hash id; it applies only with `columns.hashIds` ' +
+            '(the field holding the ids)',
+        });
+      }
+    }),
 ]);
 /** A recorded trace file (see {@link TraceSpecSchema}). */
 export type TraceSpec = z.infer<typeof TraceSpecSchema>;
@@ -213,6 +261,26 @@ export const TypeSpecSchema = z
 /** One type of the typed mix (see {@link TypeSpecSchema}). */
 export type TypeSpec = z.infer<typeof TypeSpecSchema>;
 
+/** Most distinct system prompts of a `sharedPrefix` (their ids are 0 .. prompts - 1). */
+export const MAX_SHARED_PROMPTS = MAX_TOKEN_COUNT;
+
+/**
+ * Shared system prompts of a generated workload (`shared-prefix.ts`): `prompts` (K, integer
+ * 1..{@link MAX_SHARED_PROMPTS}) distinct system prompts of `tokens` (L, integer 1..2^31 - 1)
+ * tokens each; each request, independently with probability `fraction` (f, in [0, 1]), gets one of
+ * the K drawn uniformly, prepended to its prompt (prompt tokens L + its own), and the others keep
+ * their prompt. The prompts' identity travels as the list's prefix blocks (one id of L tokens).
+ */
+export const SharedPrefixSpecSchema = z
+  .object({
+    prompts: positiveInt.max(MAX_SHARED_PROMPTS),
+    tokens: tokenCount,
+    fraction: z.number().min(0).max(1),
+  })
+  .strict();
+/** Shared system prompts of a generated workload (see {@link SharedPrefixSpecSchema}). */
+export type SharedPrefixSpec = z.infer<typeof SharedPrefixSpecSchema>;
+
 const SOURCE_FIELDS = ['trace', 'lengths', 'promptTokens/outputTokens', 'types'] as const;
 /** Which of the four sources a workload uses. */
 export type WorkloadSourceKind = 'trace' | 'lengths' | 'synthetic' | 'types';
@@ -223,7 +291,9 @@ export type WorkloadSourceKind = 'trace' | 'lengths' | 'synthetic' | 'types';
  * the sweep's default), `maxTokens` (integer
  * >= 2: Vidur's cap on prompt + output, see `max-tokens.ts`), `slo` (this workload's SLO, see
  * `slo-spec.ts`: it replaces the sweep spec's `slo` as a whole, bounds it leaves out do not
- * apply). Source fields: see the file comment;
+ * apply), `sharedPrefix` (shared system prompts prepended to generated prompts, see
+ * {@link SharedPrefixSpecSchema}; refused with a `trace`, whose prompts are recorded). Source fields:
+ * see the file comment;
  * the cross-field rules (exactly one source, `rate` only with `trace` (rescale) or `types` (total
  * rate; the types' rates become proportions), `arrival` required with
  * `lengths` and synthetic lengths, forbidden otherwise) are checked here and name the field.
@@ -241,6 +311,7 @@ export const WorkloadSpecSchema = z
     outputTokens: LengthDistributionSchema.optional(),
     types: z.array(TypeSpecSchema).min(1).optional(),
     slo: SloSpecSchema.optional(),
+    sharedPrefix: SharedPrefixSpecSchema.optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -277,6 +348,13 @@ export const WorkloadSpecSchema = z
     }
     if ((spec.lengths || spec.promptTokens || spec.outputTokens) && !spec.arrival) {
       issue('arrival', 'required: an arrival process, e.g. {process: poisson, rate: 2}');
+    }
+    if (spec.trace && spec.sharedPrefix) {
+      issue(
+        'sharedPrefix',
+        'a trace has its own prompts (and, with hash ids, their prefix identity); `sharedPrefix` ' +
+          'applies only to `lengths`, `promptTokens`/`outputTokens` and `types` workloads',
+      );
     }
     if ((spec.promptTokens || spec.outputTokens) && (!spec.promptTokens || !spec.outputTokens)) {
       issue(
