@@ -3,7 +3,10 @@
  * reference workload: 10,000 requests with the arXiv-summarization lengths, Poisson 2 req/s, under
  * `vllm` on `a100-llama2-7b`.
  *  1. one run in this process (best of 3, after a warm-up run);
- *  2. a sweep of 8 such runs (seeds 1-8) over 2 worker threads, stored in a temporary SQLite file.
+ *  2. a sweep of 8 such runs (seeds 1-8) over 2 worker threads, stored in a temporary SQLite file;
+ *  3. a cluster: 100,000 such requests at 16 req/s (8 x 2) on 8 replicas behind least-outstanding
+ *     routing (best of 2, after a warm-up on 10,000), and its time per request-iteration against
+ *     the single run's (goal: within 1.5x).
  * Prints wall seconds, iterations and request-iterations per second. Numbers only; no assertion.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,21 +23,29 @@ const ARXIV = resolve(
 );
 const dir = mkdtempSync(join(tmpdir(), 'schedbench-bench-'));
 
-function spec(name: string, seeds: number[]): string {
+function spec(
+  name: string,
+  seeds: number[],
+  cluster: { requests: number; rate: number; policy: string } = {
+    requests: 10_000,
+    rate: 2,
+    policy: '{ policy: vllm }',
+  },
+): string {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
     [
       `name: ${name}`,
       'machine: a100-llama2-7b',
-      'requests: 10000',
+      `requests: ${cluster.requests}`,
       `seeds: [${seeds.join(', ')}]`,
       'workloads:',
       '  - name: arxiv',
       `    lengths: { path: ${JSON.stringify(ARXIV)} }`,
-      '    arrival: { process: poisson, rate: 2 }',
+      `    arrival: { process: poisson, rate: ${cluster.rate} }`,
       'policies:',
-      '  - { policy: vllm }',
+      `  - ${cluster.policy}`,
       '',
     ].join('\n'),
   );
@@ -82,6 +93,38 @@ try {
   console.log(`  iterations                ${sweepIterations}`);
   console.log(`  request-iterations/s      ${(sweepRequestIterations / wall).toFixed(0)}`);
   console.log(`  runs/s                    ${(runs.length / wall).toFixed(2)}`);
+
+  // 3. A cluster of 8 replicas: 100,000 requests at 8 times the rate.
+  const clusterPolicy = '{ policy: vllm, replicas: 8, routing: least-outstanding }';
+  const warm = planSweep(
+    spec('bench-cluster-warm', [1], { requests: 10_000, rate: 16, policy: clusterPolicy }),
+  );
+  executeRun(runTaskOf(warm, warm.runs[0], 0));
+  const clusterPlan = planSweep(
+    spec('bench-cluster', [1], { requests: 100_000, rate: 16, policy: clusterPolicy }),
+  );
+  const clusterTask = runTaskOf(clusterPlan, clusterPlan.runs[0], 0);
+  let clusterBest = Infinity;
+  let clusterMetrics = metrics;
+  for (let i = 0; i < 2; i++) {
+    const c0 = performance.now();
+    clusterMetrics = executeRun(clusterTask).metrics;
+    clusterBest = Math.min(clusterBest, (performance.now() - c0) / 1000);
+  }
+  const clusterRequestIterations = (clusterMetrics.iterations ?? 0) * (clusterMetrics.batch_size_mean ?? 0);
+  const nsSingle = (best / requestIterations) * 1e9;
+  const nsCluster = (clusterBest / clusterRequestIterations) * 1e9;
+  console.log(
+    'cluster: 100,000 arXiv requests, Poisson 16 req/s, vllm on 8 replicas, least-outstanding routing',
+  );
+  console.log(`  wall                      ${clusterBest.toFixed(3)} s (best of 2)`);
+  console.log(`  iterations                ${clusterMetrics.iterations} (all replicas)`);
+  console.log(`  request-iterations        ${Math.round(clusterRequestIterations)}`);
+  console.log(
+    `  load imbalance            ${clusterMetrics.load_imbalance?.toFixed(4)} (max / mean replica tokens)`,
+  );
+  console.log(`  ns per request-iteration  ${nsCluster.toFixed(1)} (single run: ${nsSingle.toFixed(1)})`);
+  console.log(`  ratio to the single run   ${(nsCluster / nsSingle).toFixed(2)}x (goal <= 1.5x)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

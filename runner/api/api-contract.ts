@@ -1,3 +1,4 @@
+import type { ReplicaLoad } from '../metrics/replica-loads.js';
 import { z } from 'zod';
 import type { DatasetSummary } from '../datasets/dataset-summary.js';
 import type { DatasetRemoval } from '../datasets/remove-dataset.js';
@@ -343,6 +344,11 @@ export interface RunDetail extends RunSummary {
    * that document cannot be read (the sweep's page says why).
    */
   machineInfo: Record<string, unknown> | null;
+  /**
+   * What each replica served, for a done run on a cluster of replicas (policy parameter
+   * `replicas` > 1; runner/metrics/replica-loads.ts), in replica order; null otherwise.
+   */
+  replicaLoads: ReplicaLoad[] | null;
 }
 
 /** `sweeps.delete`: what was deleted. */
@@ -380,7 +386,7 @@ export interface RunTimeSeriesOut {
   queueLength: number[];
   running: number[];
   kvBlocks: number[];
-  /** KV capacity, blocks (for a fraction axis). */
+  /** KV capacity, blocks (for a fraction axis); a cluster run's is its replicas' summed, as its kvBlocks are. */
   kvCapacityBlocks: number | null;
   prefillTokens: number[];
   decodeCount: number[];

@@ -203,7 +203,8 @@ export function compareData(
     ttftCdf.push(cdf(digest.ttftS));
     e2eCdf.push(cdf(digest.e2eS));
     const ts = sources.timeSeries(r.id);
-    const capacity = machineOfRun(r).kvCapacityBlocks;
+    // A cluster's series sums its replicas' KV blocks: its capacity is theirs summed.
+    const capacity = machineOfRun(r).kvCapacityBlocks * (r.metrics?.replicas ?? 1);
     const pick = strideIndices(ts.t.length, perRun);
     const x = pick.map((i) => roundSignificant(ts.t[i]));
     const over = (values: ArrayLike<number>, scale = 1): SeriesOut => ({

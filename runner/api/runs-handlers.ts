@@ -3,6 +3,7 @@
  * filter runs across sweeps, read one run, read a done run's per-request records and time series, compare runs,
  * and export a report of chosen runs.
  */
+import { replicaLoads, type ReplicaLoad } from '../metrics/replica-loads.js';
 import { InputError } from '../errors.js';
 import {
   decodeStoredMachineSpec,
@@ -64,7 +65,8 @@ export function runsHandlers({ store, registry }: HandlerContext): OperationHand
         queueLength: [...ts.queueLength],
         running: [...ts.running],
         kvBlocks: [...ts.kvBlocks],
-        kvCapacityBlocks: machine.kvCapacityBlocks,
+        // A cluster's series sums its replicas' KV blocks: its capacity is theirs summed.
+        kvCapacityBlocks: machine.kvCapacityBlocks * (run.metrics?.replicas ?? 1),
         prefillTokens: [...ts.prefillTokens],
         decodeCount: [...ts.decodeCount],
       };
@@ -134,7 +136,8 @@ function runSummaries(store: Store, rows: readonly RunRow[]): RunSummary[] {
 /**
  * A run as `runs.get` reports it: its summary (runSummaries), run key, workload description,
  * warnings, stability verdict, timestamps, and its sweep's machine document (null when the sweep
- * is gone or its document cannot be read: `sweeps.get` names the problem).
+ * is gone or its document cannot be read: `sweeps.get` names the problem), and for a done run on a
+ * cluster of replicas what each replica served (its stored `replica` column, replicaLoads).
  */
 function runDetail(store: Store, run: RunRow): RunDetail {
   const sweep = store.getSweep(run.sweepId);
@@ -159,7 +162,16 @@ function runDetail(store: Store, run: RunRow): RunDetail {
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     machineInfo,
+    replicaLoads: replicaLoadsOf(store, run),
   };
+}
+
+/** The per-replica load of a done cluster run (its stored `replica` column), else null. */
+function replicaLoadsOf(store: Store, run: RunRow): ReplicaLoad[] | null {
+  const replicas = run.metrics?.replicas ?? 1;
+  if (run.status !== 'done' || replicas < 2) return null;
+  const records = store.getRequestRecords(run.id);
+  return records.replica === undefined ? null : replicaLoads(records.replica, replicas, records);
 }
 
 /**

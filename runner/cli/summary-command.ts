@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { MachineRegistry } from '../machines/machine-registry.js';
-import { formatMeanWithInterval, SUMMARY_METRICS, type SummaryRow } from '../reports/seed-summary.js';
+import { formatMeanWithInterval, metricsOfRows, type SummaryRow } from '../reports/seed-summary.js';
 import { sweepSummaryMarkdown, verdictSentence, type SweepSummaryData } from '../reports/verdicts.js';
 import type { Store } from '../store/store.js';
 import { sweepSummaryOf } from '../sweeps/sweep-summary.js';
@@ -90,7 +90,8 @@ function summaryTables(rows: readonly SummaryRow[], width: number): string[] {
     // A sweep over several machines has a table per machine (rows carry `machine` then).
     const on = machine === undefined ? '' : ` on ${machine}`;
     out.push(rate === null ? `${workload}${on} (its own timing)` : `${workload} at ${rate} req/s${on}`);
-    const labels = ['seeds', 'stable', ...SUMMARY_METRICS];
+    const metrics = metricsOfRows(group);
+    const labels = ['seeds', 'stable', ...metrics];
     const columns = group.map((r) => {
       const judged = r.stability.stable + r.stability.unstable;
       return {
@@ -98,7 +99,7 @@ function summaryTables(rows: readonly SummaryRow[], width: number): string[] {
         cells: [
           String(r.seeds.length),
           judged === 0 ? '-' : `${r.stability.stable}/${judged}`,
-          ...SUMMARY_METRICS.map((k) => formatMeanWithInterval(r.metrics[k])),
+          ...metrics.map((k) => formatMeanWithInterval(r.metrics[k])),
         ],
       };
     });

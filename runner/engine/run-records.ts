@@ -35,6 +35,11 @@ export interface RequestRecords {
    * runs that cached prefixes (EngineConfig.prefixCaching).
    */
   readonly cachedTokens?: Int32Array;
+  /**
+   * The replica that served the request (0-based), -1 for one never routed (it arrives after the
+   * horizon). Present only for runs on a cluster of replicas (cluster-engine.ts).
+   */
+  readonly replica?: Int32Array;
 }
 
 /**

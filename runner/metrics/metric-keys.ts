@@ -34,6 +34,8 @@ export const METRIC_KEYS = [
   'evictions',
   'recomputed_tokens',
   'prefix_cache_hit_rate',
+  'replicas',
+  'load_imbalance',
   'kv_peak_frac',
   'kv_mean_frac',
   'batch_size_mean',

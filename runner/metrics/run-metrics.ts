@@ -1,7 +1,9 @@
+import type { ClusterOutput } from '../engine/cluster-engine.js';
 import type { EngineOutput } from '../engine/replica-engine.js';
 import type { Slo } from '../workloads/slo-spec.js';
 import type { RunMetrics } from './metric-keys.js';
 import { mean, percentileSorted } from './percentile.js';
+import { loadImbalance, replicaLoads } from './replica-loads.js';
 import { sloCounts } from './slo-counts.js';
 
 /** What a run's metrics need besides the engine's output. */
@@ -37,6 +39,8 @@ export interface RunMetricsContext {
  *   requests / makespan (vLLM "Request goodput"), goodput_tok_s = their output tokens / makespan,
  *   slo_attainment = good / (requests + rejected). All three null without an SLO.
  * - offered_rate_rps = (n - 1) / (last arrival - first arrival) over the run's requests (offeredRate).
+ * - replicas: the replicas that served the run (1 unless it ran on a cluster, ClusterOutput);
+ *   load_imbalance (max / mean replica work in tokens, replica-loads.ts) only for a cluster.
  *
  * @param output the engine's output for the run
  * @param simWallS wall-clock seconds the simulation took
@@ -118,6 +122,8 @@ export function computeRunMetrics(
     evictions,
     recomputed_tokens: recomputed,
     prefix_cache_hit_rate: prefixCacheHitRate(output),
+    replicas: replicaCount(output),
+    load_imbalance: clusterImbalance(output),
     kv_peak_frac: t.kvPeakBlocks / t.kvCapacityBlocks,
     kv_mean_frac: makespan > 0 ? t.kvBlockSeconds / (makespan * t.kvCapacityBlocks) : null,
     batch_size_mean: t.iterations > 0 ? t.batchRequests / t.iterations : null,
@@ -125,6 +131,18 @@ export function computeRunMetrics(
     sim_wall_s: simWallS,
     sim_cpu_s: context.simCpuS ?? null,
   };
+}
+
+/** Replicas that served a run: a ClusterOutput's, else 1. */
+function replicaCount(output: EngineOutput): number {
+  return (output as Partial<ClusterOutput>).replicas?.length ?? 1;
+}
+
+/** The `load_imbalance` metric: of the replicas' loads (replicaLoads), null for a single replica. */
+function clusterImbalance(output: EngineOutput): number | null {
+  const cluster = output as Partial<ClusterOutput>;
+  if (cluster.replicas === undefined || cluster.replicaOf === undefined) return null;
+  return loadImbalance(replicaLoads(cluster.replicaOf, cluster.replicas.length, output.records));
 }
 
 /**

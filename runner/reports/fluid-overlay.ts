@@ -21,6 +21,12 @@ export interface FluidOverlayInput {
   declared: PromptType[] | null;
   /** The run's request count and output-length bins (runner/metrics/run-digest.ts). */
   bins: DigestBins;
+  /**
+   * Replicas that served the run (its policy entry's `replicas`); absent means 1. With N
+   * replicas the bound is N times one replica's at rate / N (perfect balance: no router does
+   * better, since each replica is a fluid system of its own).
+   */
+  replicas?: number;
 }
 
 /**
@@ -49,12 +55,13 @@ const LIMIT_SPREAD = 0.01;
  * it can sustain) beyond. The workload's limit is the one of the mix at the highest rate (mixes
  * of a rate sweep normally share their proportions; the note says when they do not).
  *
- * @param inputs one entry per rate (any order; duplicate rates keep the first)
+ * @param inputs one entry per rate (any order; duplicate rates keep the first), all with the same
+ *   `replicas` (for N > 1 the overlay is N replicas' under perfect balance; see FluidOverlayInput)
  * @param machine the linear model tau = d0 + d1 (KV tokens) + d2 (prefill tokens)
  * @param tokenModel the sweep's token model (iterations and mean KV per request)
  * @returns the overlay, points ascending by rate; null when `inputs` is empty
  * @throws RangeError from digestTypes / fluidEquilibrium for a run without
- *   requests or malformed types
+ *   requests or malformed types, or for inputs that differ in replicas
  */
 export function fluidOverlay(
   inputs: readonly FluidOverlayInput[],
@@ -68,18 +75,24 @@ export function fluidOverlay(
 
   const limits: (number | null)[] = []; // per point; null: no limit (d1 = d2 = 0)
   const d2 = machine.d2 ?? 0;
+  const replicas = sorted[0].replicas ?? 1;
+  if (sorted.some((input) => (input.replicas ?? 1) !== replicas)) {
+    throw new RangeError('fluidOverlay: the inputs differ in replicas; one overlay bounds one cluster size');
+  }
   const points = sorted.map((input): FluidOverlayPoint => {
+    // Each of N replicas sees rate / N under perfect balance; the cluster's rates are N times its.
+    const perReplica = input.rate / replicas;
     const types = input.declared
-      ? scaleTypes(input.declared, input.rate)
-      : digestTypes(input.bins, input.rate);
+      ? scaleTypes(input.declared, perReplica)
+      : digestTypes(input.bins, perReplica);
     const f = fluidEquilibrium(types, machine.d0, machine.d1, tokenModel, d2);
     const bounded = Number.isFinite(f.maxStableRateRps);
-    limits.push(bounded ? f.maxStableRateRps : null);
+    limits.push(bounded ? f.maxStableRateRps * replicas : null);
     return {
       rate: input.rate,
-      throughputStarTokS: f.throughputStarTokS,
-      maxThroughputTokS: bounded ? f.maxThroughputTokS : null,
-      lineTokS: f.stable || !bounded ? f.throughputStarTokS : f.maxThroughputTokS,
+      throughputStarTokS: f.throughputStarTokS * replicas,
+      maxThroughputTokS: bounded ? f.maxThroughputTokS * replicas : null,
+      lineTokS: (f.stable || !bounded ? f.throughputStarTokS : f.maxThroughputTokS) * replicas,
       mStarTokens: f.mStarTokens,
       load: f.load,
       stable: f.stable,
@@ -93,7 +106,12 @@ export function fluidOverlay(
     maxStableRateRps: limit,
     maxThroughputTokS: limitThroughput,
     types: declared ? 'declared' : 'binned',
-    note: overlayNote(declared, machine, tokenModel, limit, limitThroughput, limits),
+    note:
+      overlayNote(declared, machine, tokenModel, limit, limitThroughput, limits) +
+      (replicas > 1
+        ? ` For ${replicas} replicas: ${replicas} times one replica's bound at rate / ${replicas} (perfect ` +
+          'balance, which no router exceeds); M* is per replica.'
+        : ''),
   };
 }
 

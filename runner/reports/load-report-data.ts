@@ -138,7 +138,8 @@ function assembleReportData(
  * and numeric rate, the done run with the lowest id supplies the output-length bins of its
  * requests (its run digest: digestTypes) or, for a typed workload, the declared types (the
  * stored workload JSON's `types`). Labels without a done run with requests at a numeric rate get
- * no overlay.
+ * no overlay. Runs on N replicas (policy parameter `replicas`) get N replicas' bound (fluidOverlay);
+ * a label whose done runs differ in replicas gets no overlay (no one bound holds for all of them).
  *
  * @param rows the sweep's runs
  * @param digestOf the digest of a done run (Store.getRunDigest), undefined when unknown
@@ -153,22 +154,33 @@ export function fluidOverlays(
   tokenModel: TokenModel,
 ): Record<string, FluidOverlay> {
   const inputs = new Map<string, FluidOverlayInput[]>();
+  const clusterSizes = new Map<string, Set<number>>();
   const sorted = [...rows].sort((a, b) => a.id - b.id);
   for (const row of sorted) {
     if (row.status !== 'done' || row.rate === null) continue;
+    const replicas = replicasOf(row);
+    clusterSizes.set(row.workload, (clusterSizes.get(row.workload) ?? new Set()).add(replicas));
     const list = inputs.get(row.workload) ?? [];
     if (list.some((input) => input.rate === row.rate)) continue;
     const digest = digestOf(row.id);
     if (!digest || digest.requests === 0) continue;
-    list.push({ rate: row.rate, bins: digest, declared: declaredTypes(row.workloadJson) });
+    list.push({ rate: row.rate, bins: digest, declared: declaredTypes(row.workloadJson), replicas });
     inputs.set(row.workload, list);
   }
   const overlays: Record<string, FluidOverlay> = {};
   for (const [workload, list] of inputs) {
+    // One bound per cluster size: a label whose runs differ in replicas gets none.
+    if (clusterSizes.get(workload)!.size > 1) continue;
     const overlay = fluidOverlay(list, linear, tokenModel);
     if (overlay) overlays[workload] = overlay;
   }
   return overlays;
+}
+
+/** Replicas of a stored run: its policy parameters' `replicas`, else 1. */
+function replicasOf(row: RunRow): number {
+  const replicas = row.params.replicas;
+  return typeof replicas === 'number' && Number.isInteger(replicas) && replicas >= 1 ? replicas : 1;
 }
 
 /** A typed workload's `types` from its stored JSON, or null for any other workload. */

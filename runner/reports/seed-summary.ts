@@ -19,6 +19,29 @@ export const SUMMARY_METRICS: readonly MetricKey[] = [
   'kv_peak_frac',
 ];
 
+/**
+ * Metrics a seed summary adds when some done run has a value: the prefix cache's hit rate (runs
+ * that cached prefixes) and the load imbalance (runs on a cluster of replicas).
+ */
+export const OPTIONAL_SUMMARY_METRICS: readonly MetricKey[] = ['prefix_cache_hit_rate', 'load_imbalance'];
+
+/**
+ * The metrics a seed summary of `runs` reports: SUMMARY_METRICS, then each of
+ * OPTIONAL_SUMMARY_METRICS that some done run has a value of.
+ */
+export function summaryMetricsOf(runs: readonly Pick<ReportRun, 'status' | 'metrics'>[]): MetricKey[] {
+  const done = runs.filter((r) => r.status === 'done' && r.metrics);
+  return [
+    ...SUMMARY_METRICS,
+    ...OPTIONAL_SUMMARY_METRICS.filter((key) => done.some((r) => (r.metrics![key] ?? null) !== null)),
+  ];
+}
+
+/** The metrics of seed summary rows (their first row's, in order; SUMMARY_METRICS for none). */
+export function metricsOfRows(rows: readonly SummaryRow[]): MetricKey[] {
+  return rows.length === 0 ? [...SUMMARY_METRICS] : (Object.keys(rows[0].metrics) as MetricKey[]);
+}
+
 /** One row of a seed summary: the done runs of one (workload, policy label, rate) over seeds. */
 export interface SummaryRow {
   workload: string;
@@ -55,7 +78,7 @@ export function spansMachines(runs: readonly Pick<ReportRun, 'machine'>[]): bool
  */
 export function seedSummary(
   runs: readonly ReportRun[],
-  metrics: readonly MetricKey[] = SUMMARY_METRICS,
+  metrics: readonly MetricKey[] = summaryMetricsOf(runs),
 ): SummaryRow[] {
   const labels = runLabels(runs);
   const byMachine = spansMachines(runs);
@@ -107,7 +130,7 @@ export function seedSummary(
  */
 export function summaryMarkdown(
   rows: readonly SummaryRow[],
-  metrics: readonly MetricKey[] = SUMMARY_METRICS,
+  metrics: readonly MetricKey[] = metricsOfRows(rows),
 ): string {
   const withMachine = rows.some((r) => r.machine !== undefined);
   const header = [

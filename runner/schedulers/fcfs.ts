@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EngineView, Scheduler } from '../engine/scheduler.js';
 import { RequestDeque } from './request-deque.js';
+import { clusterFields } from './cluster-fields.js';
 import { prefixCachingField } from './prefix-caching.js';
 
 /**
@@ -14,6 +15,7 @@ export const FcfsSpecSchema = z
   .object({
     policy: z.literal('fcfs'),
     prefixCaching: prefixCachingField,
+    ...clusterFields,
     maxNumSeqs: z.number().int().positive().max(2_147_483_647).default(128),
     evictedTo: z.enum(['back', 'front']).default('back'),
   })

@@ -4,6 +4,7 @@ import type { EngineView, Scheduler } from '../engine/scheduler.js';
 import type { TokenModel } from '../engine/token-model.js';
 import { predictOutputLengths } from './output-length-predictor.js';
 import type { SchedulerContext } from './scheduler-context.js';
+import { clusterFields } from './cluster-fields.js';
 import { prefixCachingField } from './prefix-caching.js';
 
 /**
@@ -19,6 +20,7 @@ export const McSfSpecSchema = z
   .object({
     policy: z.literal('mc-sf'),
     prefixCaching: prefixCachingField,
+    ...clusterFields,
     predictor: z.enum(['oracle', 'noisy']).default('oracle'),
     epsilon: z
       .number({ error: 'epsilon must be a number >= 0 (relative output-length prediction error)' })

@@ -10,6 +10,7 @@ import {
 } from '../fluid/nested-wait-segments.js';
 import type { SchedulerContext } from './scheduler-context.js';
 import { StageQueues } from './stage-queues.js';
+import { clusterFields } from './cluster-fields.js';
 import { prefixCachingField } from './prefix-caching.js';
 
 const positiveInt = z.number().int().positive().max(2_147_483_647); // Int32, as the engine holds it
@@ -33,6 +34,7 @@ export const NestedWaitSpecSchema = z
   .object({
     policy: z.literal('nested-wait'),
     prefixCaching: prefixCachingField,
+    ...clusterFields,
     segments: z
       .union([
         z

@@ -4,6 +4,7 @@ import { ArrivalOrderedSet } from './arrival-ordered-set.js';
 import { makeRoomToDecode } from './make-room-to-decode.js';
 import { RequestDeque } from './request-deque.js';
 import { watermarkBlocks, watermarkReservedBlocks, WatermarkSchema } from './watermark.js';
+import { clusterFields } from './cluster-fields.js';
 import { prefixCachingField } from './prefix-caching.js';
 
 /**
@@ -18,6 +19,7 @@ export const SarathiSpecSchema = z
   .object({
     policy: z.literal('sarathi'),
     prefixCaching: prefixCachingField,
+    ...clusterFields,
     chunkSize: z.number().int().positive().max(2_147_483_647).default(512),
     maxNumSeqs: z.number().int().positive().max(2_147_483_647).default(128),
     watermark: WatermarkSchema,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EngineView, Scheduler } from '../engine/scheduler.js';
 import { RequestDeque } from './request-deque.js';
+import { clusterFields } from './cluster-fields.js';
 import { prefixCachingField } from './prefix-caching.js';
 
 /**
@@ -16,6 +17,7 @@ export const VllmV1SpecSchema = z
   .object({
     policy: z.literal('vllm-v1'),
     prefixCaching: prefixCachingField,
+    ...clusterFields,
     maxNumBatchedTokens: z.number().int().positive().max(2_147_483_647).default(2048),
     maxNumSeqs: z.number().int().positive().max(2_147_483_647).default(128),
     longPrefillTokenThreshold: z.number().int().nonnegative().max(2_147_483_647).default(0),

@@ -4,6 +4,7 @@ import { ArrivalOrderedSet } from './arrival-ordered-set.js';
 import { makeRoomToDecode } from './make-room-to-decode.js';
 import { RequestDeque } from './request-deque.js';
 import { watermarkBlocks, watermarkReservedBlocks, WatermarkSchema } from './watermark.js';
+import { clusterFields } from './cluster-fields.js';
 import { prefixCachingField } from './prefix-caching.js';
 
 /**
@@ -19,6 +20,7 @@ export const VllmSpecSchema = z
   .object({
     policy: z.literal('vllm'),
     prefixCaching: prefixCachingField,
+    ...clusterFields,
     maxNumSeqs: z.number().int().positive().max(2_147_483_647).default(128),
     maxNumBatchedTokens: z.number().int().positive().max(2_147_483_647).default(4096),
     watermark: WatermarkSchema,

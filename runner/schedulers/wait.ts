@@ -13,6 +13,7 @@ import {
 import type { SchedulerContext } from './scheduler-context.js';
 import { StageLists } from './stage-lists.js';
 import { StageQueues } from './stage-queues.js';
+import { clusterFields } from './cluster-fields.js';
 import { prefixCachingField } from './prefix-caching.js';
 
 const positiveInt = z.number().int().positive().max(2_147_483_647); // Int32, as the engine holds it
@@ -35,6 +36,7 @@ export const WaitSpecSchema = z
   .object({
     policy: z.literal('wait'),
     prefixCaching: prefixCachingField,
+    ...clusterFields,
     thresholds: z.union([z.enum(['paper', 'code', 'fluid']), z.array(positiveInt).min(1)]).default('paper'),
     batchCap: positiveInt.default(128),
     bins: positiveInt.max(1_000_000).default(10),

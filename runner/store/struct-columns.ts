@@ -44,6 +44,8 @@ export const REQUEST_COLUMNS: readonly ColumnSpec<RequestRecords>[] = [
   { field: 'maxItl', column: 'max_itl_s', kind: 'real', optional: true, min: 0, unshuffled: true },
   // Only runs that cached prefixes have it.
   { field: 'cachedTokens', column: 'cached_tokens', kind: 'integer', min: 0, mayBeAbsent: true },
+  // Only runs on a cluster of replicas have it; -1 for a request never routed.
+  { field: 'replica', column: 'replica', kind: 'integer', min: -1, mayBeAbsent: true },
 ];
 
 /** How TimeSeries fields are stored (struct `time_series`): one element per sampled iteration. */

@@ -8,6 +8,7 @@ import { runLabels } from '../reports/run-label.js';
 import type { Store } from '../store/store.js';
 import { capacitySearchState, storedDoneRuns } from './capacity-probes.js';
 import { planSweepText } from './sweep-plan.js';
+import { clusterOf } from '../schedulers/cluster-fields.js';
 import { workloadFluidLimit } from './workload-fluid-limit.js';
 
 /**
@@ -45,7 +46,8 @@ export interface CapacityRow {
   attainment: number;
   /**
    * The fluid benchmark's stability limit for the workload's request mix on the row's machine
-   * (docs/fluid-benchmark.md), req/s; null when the machine has no finite limit (d1 = 0).
+   * (docs/fluid-benchmark.md), req/s, times the policy entry's replicas (a cluster's bound under
+   * perfect balance); null when the machine has no finite limit (d1 = 0).
    */
   fluid_max_stable_rate_rps: number | null;
 }
@@ -97,7 +99,12 @@ export function capacityRows(store: Store, sweepId: number, registry?: () => Mac
       seeds: search.seeds.length,
       precision: search.settings.precision,
       attainment: search.settings.attainment,
-      fluid_max_stable_rate_rps: workloadFluidLimit(plan, search.workloadIndex, search.machineIndex),
+      fluid_max_stable_rate_rps: workloadFluidLimit(
+        plan,
+        search.workloadIndex,
+        search.machineIndex,
+        clusterOf(search.policy).replicas,
+      ),
     };
   });
 }

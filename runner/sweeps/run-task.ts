@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { EngineProgress } from '../engine/engine-progress.js';
-import { simulate, type EngineOutput } from '../engine/replica-engine.js';
+import { simulateCluster } from '../engine/cluster-engine.js';
+import { simulate, type EngineConfig, type EngineOutput } from '../engine/replica-engine.js';
 import type { TokenModel } from '../engine/token-model.js';
 import type { PromptType } from '../fluid/prompt-type.js';
 import type { Machine } from '../machines/machine.js';
@@ -8,6 +9,7 @@ import type { ResolvedMachineRef } from '../machines/machine-ref.js';
 import { resolveMachine } from '../machines/resolve-machine.js';
 import type { WorkerMachineRef } from '../machines/worker-machine-ref.js';
 import { runResultOf, type RunResult } from '../metrics/run-result.js';
+import { clusterOf } from '../schedulers/cluster-fields.js';
 import { createScheduler, type PolicySpec } from '../schedulers/policy-spec.js';
 import { prefixCachingOf } from '../schedulers/prefix-caching.js';
 import type { SchedulerContext } from '../schedulers/scheduler-context.js';
@@ -86,6 +88,9 @@ export function executeRun(task: RunTask, onProgress?: (p: EngineProgress) => vo
 /**
  * The simulation of a run task on its resolved machine alone: the policy's scheduler and the
  * engine (simulate), caching prefixes when the policy does (prefixCachingOf), without metrics.
+ * A policy entry with `replicas` N > 1 runs a cluster (simulateCluster): N schedulers of the
+ * policy, each told the rate a replica sees under perfect balance (rateRps / N), behind the
+ * entry's router (clusterOf), seeded with the run's seed; its output is a ClusterOutput.
  * executeRun times this call; the benchmarks time it too.
  *
  * @param onProgress receives the run's live progress (throttledRunProgress), when given
@@ -96,17 +101,22 @@ export function simulateTask(
   machine: Machine,
   onProgress?: (p: EngineProgress) => void,
 ): EngineOutput {
-  return simulate(
-    task.requests,
-    {
-      kvCapacityBlocks: machine.kvCapacityBlocks,
-      blockSize: machine.blockSize,
-      iterationTime: machine.iterationTime,
-      tokenModel: task.tokenModel,
-      horizonS: task.horizonS ?? undefined,
-      prefixCaching: prefixCachingOf(task.policy),
-      progress: onProgress ? throttledRunProgress(onProgress) : undefined,
-    },
-    createScheduler(task.policy, schedulerContextOf(task, machine)),
-  );
+  const config: EngineConfig = {
+    kvCapacityBlocks: machine.kvCapacityBlocks,
+    blockSize: machine.blockSize,
+    iterationTime: machine.iterationTime,
+    tokenModel: task.tokenModel,
+    horizonS: task.horizonS ?? undefined,
+    prefixCaching: prefixCachingOf(task.policy),
+    progress: onProgress ? throttledRunProgress(onProgress) : undefined,
+  };
+  const { replicas, routing } = clusterOf(task.policy);
+  if (replicas === 1) {
+    return simulate(task.requests, config, createScheduler(task.policy, schedulerContextOf(task, machine)));
+  }
+  const context = { ...schedulerContextOf(task, machine), rateRps: task.rateRps / replicas };
+  const schedulers = Array.from({ length: replicas }, () => createScheduler(task.policy, context));
+  const output = simulateCluster(task.requests, config, schedulers, { routing, seed: task.seed });
+  // Each request's replica is stored with its records (the `replica` column).
+  return { ...output, records: { ...output.records, replica: output.replicaOf } };
 }

@@ -9,6 +9,7 @@ import type { MachineRef, ResolvedMachineRef } from '../machines/machine-ref.js'
 import type { WorkerMachineRef } from '../machines/worker-machine-ref.js';
 import { stableJson } from '../stable-json.js';
 import { createScheduler, PolicySpecSchema, type PolicySpec } from '../schedulers/policy-spec.js';
+import { clusterOf, withEffectiveCluster } from '../schedulers/cluster-fields.js';
 import { prefixCachingOf } from '../schedulers/prefix-caching.js';
 import {
   buildRequestList,
@@ -336,8 +337,15 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
       ]);
       if (identical.repeatOf(seed, list) !== undefined) continue;
       requestLists.set(requestListKey(wi, seed), list);
-      for (const [mi, { machine }] of machines.entries()) {
+      for (const [mi, { machine, taskMachine }] of machines.entries()) {
         for (const { spec: policy, entry } of policies) {
+          if (typeof taskMachine === 'object' && 'worker' in taskMachine && clusterOf(policy).replicas > 1) {
+            throw doc.errorAt(
+              ['policies', entry, 'replicas'],
+              `replicas ${clusterOf(policy).replicas} on GPU worker ${machine.name}: a cluster of replicas ` +
+                'runs in the simulator only (a GPU worker serves one replica); use a simulated machine',
+            );
+          }
           const run: PlannedRun = { runKey: '', workloadIndex: wi, machineIndex: mi, policy, seed };
           const task = runTaskOf({ spec, workloads, requestLists, machines }, run, 0);
           const scheduler = resolveOrLocate(
@@ -438,7 +446,8 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
  * reuses that run. The policy's `prefixCaching` enters as its effective value (prefixCachingOf),
  * and only when on: an entry that spells out the default off has the key it had without it, and
  * a `vllm-v1` run, which caches prefixes by default since this field exists, gets a new key (its
- * results before it were computed without caching).
+ * results before it were computed without caching). `replicas` and `routing` enter only for a
+ * cluster (withEffectiveCluster: both, routing's effective value), so one-replica runs keep their keys.
  * @param machine the run's machine name (PlannedMachine.machine.name)
  * @returns 24 hex digits
  */
@@ -450,7 +459,7 @@ export function runKeyOf(
   machine: string,
 ): string {
   const slo = sloOf(spec, workload);
-  const { prefixCaching: _, ...settings } = policy;
+  const { prefixCaching: _, ...settings } = withEffectiveCluster(policy);
   const identity = {
     workload,
     policy: prefixCachingOf(policy) ? { ...settings, prefixCaching: true } : settings,

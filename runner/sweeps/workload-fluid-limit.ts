@@ -12,10 +12,17 @@ import { requestListKey, type SweepPlan } from './sweep-plan.js';
  *
  * @param workloadIndex index in `plan.workloads`
  * @param machineIndex index in `plan.machines` (default 0, the first machine)
+ * @param replicas replicas serving the workload (default 1): N times one replica's limit (perfect
+ *   balance, which no router exceeds; the mix's proportions do not change with the rate)
  * @returns the limit, req/s; null when the machine has no linear model, the list is empty, or
  *   the limit is unbounded (d1 = d2 = 0)
  */
-export function workloadFluidLimit(plan: SweepPlan, workloadIndex: number, machineIndex = 0): number | null {
+export function workloadFluidLimit(
+  plan: SweepPlan,
+  workloadIndex: number,
+  machineIndex = 0,
+  replicas = 1,
+): number | null {
   const { d0, d1, d2 } = plan.machines[machineIndex].machine.linear;
   if (!(Number.isFinite(d0) && Number.isFinite(d1))) return null;
   const w = plan.workloads[workloadIndex];
@@ -25,5 +32,5 @@ export function workloadFluidLimit(plan: SweepPlan, workloadIndex: number, machi
   const declared = w.loaded.kind === 'types' ? [...w.loaded.types] : null;
   const { types } = requestTypes(list, w.rate, declared);
   const limit = fluidEquilibrium(types, d0, d1, plan.spec.tokenModel, d2 ?? 0).maxStableRateRps;
-  return Number.isFinite(limit) ? limit : null;
+  return Number.isFinite(limit) ? limit * replicas : null;
 }

@@ -28,8 +28,8 @@ import { startServe, type ServeProcess } from './serve-process.js';
 const SHOTS = join(REPO, 'test-artifacts', 'screenshots');
 
 /**
- * 1 policy (caching prefixes) x 2 seeds of `requests` synthetic requests at 6 req/s, with an SLO
- * (goodput): 2 runs.
+ * 1 policy (caching prefixes, on a cluster of 2 replicas) x 2 seeds of `requests` synthetic
+ * requests at 6 req/s, with an SLO (goodput): 2 runs.
  */
 function spec(name: string, requests: number): string {
   return [
@@ -44,8 +44,9 @@ function spec(name: string, requests: number): string {
     '    outputTokens: { dist: uniform, min: 20, max: 200 }',
     '    arrival: { process: poisson, rate: 6 }',
     'policies:',
-    // With prefix caching, so the page shows its hit rate (0 here: synthetic prompts share nothing).
-    '  - { policy: sarathi, chunkSize: 256, prefixCaching: true }',
+    // With prefix caching, so the page shows its hit rate (0 here: synthetic prompts share nothing),
+    // on two replicas, so it shows what each served.
+    '  - { policy: sarathi, chunkSize: 256, prefixCaching: true, replicas: 2, routing: least-kv }',
     '',
   ].join('\n');
 }
@@ -194,6 +195,35 @@ describe.skipIf(chromiumMissing('test/browser/run-detail.test.ts'))(
       expect(shown.has('goodput_rps')).toBe(true);
       expect(run.metrics!.prefix_cache_hit_rate).toBe(0);
       expect(shown.get('prefix_cache_hit_rate')).toEqual({ value: '0', text: formatNumber(0) });
+      expect(run.metrics!.replicas).toBe(2);
+      expect(shown.has('load_imbalance')).toBe(true);
+
+      // Replicas: a row per replica with the API's loads; every request is on one of them.
+      const loads = run.replicaLoads!;
+      expect(loads.map((l) => l.replica)).toEqual([0, 1]);
+      expect(loads.reduce((sum, l) => sum + l.requests, 0)).toBe(400);
+      const replicaRows = await page
+        .locator('[data-testid="replicas"] tr[data-replica]')
+        .evaluateAll((trs) =>
+          trs.map((tr) =>
+            Array.from((tr as unknown as { children: ArrayLike<{ textContent: string }> }).children, (c) =>
+              c.textContent.trim(),
+            ),
+          ),
+        );
+      const total = loads.reduce((sum, l) => sum + l.tokens, 0);
+      expect(replicaRows).toEqual(
+        loads.map((l) => [
+          String(l.replica),
+          formatNumber(l.requests),
+          formatNumber(l.completed),
+          formatNumber(l.tokens),
+          `${formatNumber((l.tokens / total) * 100)} %`,
+        ]),
+      );
+      expect(await page.locator('[data-testid="replicas"] .hint').textContent()).toContain(
+        '2 replicas behind least-kv routing',
+      );
 
       // Charts: drawn, and holding exactly the API's requests and time series.
       const canvases = await inspectCharts(page);
@@ -218,6 +248,8 @@ describe.skipIf(chromiumMissing('test/browser/run-detail.test.ts'))(
       expect(requests.count).toBe(400);
       const series = await serve.call<RunTimeSeriesOut>('runs.timeSeries', { runId: run.id });
       const capacity = series.kvCapacityBlocks!;
+      // The cluster's KV capacity is its two replicas' (its series sums their blocks).
+      expect(capacity).toBe(2 * (run.machineInfo as { kvCapacityBlocks: number }).kvCapacityBlocks);
       const over = (values: number[], scale = 1): [number, number][] =>
         series.tS.map((t, i): [number, number] => [t, values[i] / scale]);
       const drawn = await drawnCharts(page);

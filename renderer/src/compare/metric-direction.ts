@@ -2,10 +2,10 @@ import type { MetricKey } from '../../../runner/metrics/metric-keys.js';
 
 /**
  * Which way a metric improves (docs/metrics.md): `up` (throughputs, goodputs, SLO attainment,
- * completed requests), `down` (latencies, queueing, preemptions, evictions, recomputation,
- * unfinished and rejected requests), or `neutral` where a change is neither good nor bad by
- * itself (request count, offered rate, KV occupancy, batch size, iteration count, makespan,
- * simulator wall time).
+ * completed requests, prefix cache hit rate), `down` (latencies, queueing, preemptions,
+ * evictions, recomputation, unfinished and rejected requests, load imbalance), or `neutral` where
+ * a change is neither good nor bad by itself (request count, replicas, offered rate, KV
+ * occupancy, batch size, iteration count, makespan, simulator wall time).
  */
 export type MetricDirection = 'up' | 'down' | 'neutral';
 
@@ -17,9 +17,11 @@ const UP = new Set<string>([
   'goodput_rps',
   'goodput_tok_s',
   'slo_attainment',
+  'prefix_cache_hit_rate',
 ]);
 const NEUTRAL = new Set<string>([
   'requests',
+  'replicas',
   'makespan_s',
   'offered_rate_rps',
   'kv_peak_frac',

@@ -10,6 +10,7 @@ import {
 } from '../run-detail/run-detail-charts.js';
 import {
   metricsTables,
+  replicaLoadTable,
   runFacts,
   stabilityFacts,
   verdictText,
@@ -19,7 +20,8 @@ import {
 /**
  * One run, `#/runs/ID` (`runs.get`): what it is (sweep, policy and parameters, workload, seed,
  * nominal and offered rate, machine), its status, stability verdict with its reason and warnings,
- * its metrics (latency percentiles, throughput, goodput when it had an SLO, scheduling), the CDFs
+ * its metrics (latency percentiles, throughput, goodput when it had an SLO, scheduling), for a run
+ * on a cluster what each replica served (replicaLoadTable), the CDFs
  * of its requests' TTFT, TPOT and E2E latency (`runs.requests`) and its time series (`runs.timeSeries`:
  * waiting and running requests, KV usage, batch mix). A run without results (queued, running,
  * failed) shows what it is and its status only; one queued or running is shown again, whole,
@@ -141,9 +143,13 @@ export const runDetailPage: Page = async (ctx) => {
 
   const distributions = h('div', { class: 'chart-grid', 'aria-busy': 'true' });
   const series = h('div', { class: 'chart-grid run-series', 'aria-busy': 'true' });
+  const replicas = replicaLoadTable(run);
   body.replaceChildren(
     overview,
     h('section', {}, h('h2', {}, 'Metrics'), metricsTables(run.metrics)),
+    ...(replicas === null
+      ? []
+      : [h('section', { 'data-testid': 'replicas' }, h('h2', {}, 'Replicas'), replicas)]),
     h(
       'section',
       { class: 'charts' },

@@ -160,10 +160,14 @@ export const LATENCY_ROWS: readonly LatencyRow[] = [
 /** The title of the goodput group, whose absence the metrics note explains (no SLO). */
 const GOODPUT_TITLE = 'Goodput (against the SLO)';
 
-/** The other metrics, by group: key and label (with its unit). `optional` groups hide null rows. */
+/**
+ * The other metrics, by group: key and label (with its unit). `optional` groups hide null rows;
+ * a group with `shownWith` is shown only when that metric has a value.
+ */
 export const METRIC_GROUPS: readonly {
   title: string;
   optional?: boolean;
+  shownWith?: MetricKey;
   rows: readonly { key: MetricKey; label: string }[];
 }[] = [
   {
@@ -190,6 +194,15 @@ export const METRIC_GROUPS: readonly {
     rows: [{ key: 'prefix_cache_hit_rate', label: 'Hit rate (cached / prompt tokens, first admissions)' }],
   },
   {
+    title: 'Cluster of replicas',
+    optional: true,
+    shownWith: 'load_imbalance',
+    rows: [
+      { key: 'replicas', label: 'Replicas' },
+      { key: 'load_imbalance', label: 'Load imbalance (max / mean replica tokens; 1 = even)' },
+    ],
+  },
+  {
     title: 'Requests',
     rows: [
       { key: 'requests', label: 'Requests' },
@@ -214,6 +227,66 @@ export const METRIC_GROUPS: readonly {
     ],
   },
 ];
+
+/**
+ * What each replica of a cluster run served (`runs.get`'s replicaLoads): a table with a row per
+ * replica (requests routed, completed, prompt + output tokens and their share of the cluster's,
+ * drawn as a bar), rows carrying `data-replica`; null for a run on one replica.
+ */
+export function replicaLoadTable(run: RunDetail): HTMLElement | null {
+  const loads = run.replicaLoads;
+  if (loads === null || loads.length === 0) return null;
+  const total = loads.reduce((sum, l) => sum + l.tokens, 0);
+  const even = 1 / loads.length;
+  const routing = typeof run.params.routing === 'string' ? run.params.routing : 'round-robin';
+  return h(
+    'div',
+    { class: 'replica-loads' },
+    h(
+      'p',
+      { class: 'hint' },
+      `${loads.length} replicas behind ${routing} routing, each with the machine's KV cache and its own ` +
+        `${run.policy} scheduler. An even share is ${formatNumber(even * 100)} % of the tokens.`,
+    ),
+    h(
+      'table',
+      { class: 'run-metrics replica-table' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Replica', 'Requests', 'Completed', 'Tokens (prompt + output)', 'Share of tokens'].map((t) =>
+            h('th', { scope: 'col' }, t),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        loads.map((l) => {
+          const share = total > 0 ? l.tokens / total : 0;
+          return h(
+            'tr',
+            { 'data-replica': String(l.replica) },
+            h('th', { scope: 'row' }, String(l.replica)),
+            h('td', { class: 'value' }, formatNumber(l.requests)),
+            h('td', { class: 'value' }, formatNumber(l.completed)),
+            h('td', { class: 'value' }, formatNumber(l.tokens)),
+            h(
+              'td',
+              { class: 'value share', 'data-share': String(share) },
+              // The bar's full width is twice the even share: an even cluster fills half of each.
+              h('meter', { min: 0, max: Math.min(1, 2 * even), value: share, 'aria-hidden': 'true' }),
+              ` ${formatNumber(share * 100)} %`,
+            ),
+          );
+        }),
+      ),
+    ),
+  );
+}
 
 /** A metric's cell: the formatted value, the exact one in `data-value` (empty for null). */
 function metricCell(metrics: RunMetrics, key: MetricKey | null): HTMLElement {
@@ -258,6 +331,7 @@ export function metricsTables(metrics: RunMetrics): HTMLElement {
     ),
   );
   const groups = METRIC_GROUPS.map((group) => {
+    if (group.shownWith !== undefined && metrics[group.shownWith] === null) return null;
     const rows = group.rows.filter((r) => !group.optional || metrics[r.key] !== null);
     if (rows.length === 0) return null;
     return h(

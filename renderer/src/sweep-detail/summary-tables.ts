@@ -16,6 +16,8 @@ const METRIC_TITLES: Record<string, string> = {
   evictions: 'Evictions',
   preemptions: 'Preemptions',
   kv_peak_frac: 'KV peak (fraction)',
+  prefix_cache_hit_rate: 'Prefix cache hit rate',
+  load_imbalance: 'Load imbalance (max / mean replica)',
 };
 
 /** A rate as a column or cell: the number, or `trace` for a trace's own timing. */

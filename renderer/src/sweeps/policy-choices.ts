@@ -44,6 +44,8 @@ export const PARAM_LABELS: Readonly<Record<string, string>> = {
   predictor: 'predictor',
   epsilon: 'prediction error \u03b5',
   prefixCaching: 'prefix caching',
+  replicas: 'replicas',
+  routing: 'routing (replicas > 1)',
 };
 
 /** The label of a parameter: its readable name, else its spec key. */

@@ -84,6 +84,8 @@ const WITHOUT_SLO: RunMetrics = {
   evictions: 1,
   recomputed_tokens: 12,
   prefix_cache_hit_rate: null, // the run did not cache prefixes
+  replicas: 1, // one replica
+  load_imbalance: null, // defined for clusters only
   kv_peak_frac: 0.5,
   kv_mean_frac: 200 / (8 * 100),
   batch_size_mean: 2,

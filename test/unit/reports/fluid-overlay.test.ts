@@ -95,6 +95,43 @@ describe('fluidOverlay', () => {
     expect(overlay.note).toMatch(/not linear: the overlay uses its linear fit/);
   });
 
+  it('bounds N replicas by N times one replica at rate / N (perfect balance)', () => {
+    const bins = binsOf(requestList([[0, 50, 50]]));
+    const one = fluidOverlay([{ rate: 8, bins, declared: TYPES }], LINEAR, 'vllm')!;
+    const four = fluidOverlay(
+      [
+        { rate: 32, bins, declared: TYPES, replicas: 4 },
+        { rate: 96, bins, declared: TYPES, replicas: 4 },
+      ],
+      LINEAR,
+      'vllm',
+    )!;
+    const limit = 1 / (LINEAR.d1 * 6215); // one replica's, as above
+    expect(four.maxStableRateRps).toBeCloseTo(4 * limit, 9);
+    // At 32 req/s each replica sees 8: one replica's point at 8, its rates and throughputs times 4.
+    const [low, high] = four.points;
+    expect(low.rate).toBe(32);
+    expect(low.load).toBeCloseTo(one.points[0].load, 12);
+    expect(low.mStarTokens).toBeCloseTo(one.points[0].mStarTokens!, 9); // per replica
+    expect(low.throughputStarTokS).toBeCloseTo(4 * one.points[0].throughputStarTokS, 9);
+    expect(low.maxThroughputTokS).toBeCloseTo(4 * one.points[0].maxThroughputTokS!, 6);
+    // 96 req/s is 24 per replica: beyond the limit, the line is 4 replicas' most.
+    expect(high.stable).toBe(false);
+    expect(high.lineTokS).toBeCloseTo(4 * 70 * limit, 6);
+    expect(four.note).toMatch(/For 4 replicas: 4 times one replica's bound at rate \/ 4/);
+    expect(one.note).not.toMatch(/replicas/);
+    expect(() =>
+      fluidOverlay(
+        [
+          { rate: 8, bins, declared: TYPES },
+          { rate: 32, bins, declared: TYPES, replicas: 4 },
+        ],
+        LINEAR,
+        'vllm',
+      ),
+    ).toThrow(/differ in replicas/);
+  });
+
   it('has no limit on a machine with d1 = 0, and nothing for no rates', () => {
     const overlay = fluidOverlay(
       [{ rate: 2, bins: binsOf(requestList([[0, 5, 5]])), declared: TYPES }],

@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadReportData } from '../../../runner/reports/load-report-data.js';
+import { seedSummary } from '../../../runner/reports/seed-summary.js';
+import { clusterOf } from '../../../runner/schedulers/cluster-fields.js';
+import { PolicySpecSchema } from '../../../runner/schedulers/policy-spec.js';
+import { Store } from '../../../runner/store/store.js';
+import { capacityRows } from '../../../runner/sweeps/capacity-report.js';
+import { executeSweep } from '../../../runner/sweeps/sweep-executor.js';
+import { planSweep } from '../../../runner/sweeps/sweep-plan.js';
+import { workloadFluidLimit } from '../../../runner/sweeps/workload-fluid-limit.js';
+
+const ARXIV = fileURLToPath(
+  new URL(
+    '../../../data/vidur/data/processed_traces/arxiv_summarization_stats_llama2_tokenizer_filtered_v2.csv',
+    import.meta.url,
+  ),
+);
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Writes a spec into a new temporary directory; returns its path. */
+function specFile(lines: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'schedbench-cluster-'));
+  dirs.push(dir);
+  const file = join(dir, 'spec.yaml');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+const POLICIES = ['vllm', 'sarathi', 'fcfs', 'vllm-v1', 'wait', 'nested-wait', 'mc-sf'];
+
+describe('the replicas and routing policy fields', () => {
+  it('every policy takes them; absent means one replica behind round-robin', () => {
+    for (const policy of POLICIES) {
+      expect(clusterOf(PolicySpecSchema.parse({ policy })), policy).toEqual({
+        replicas: 1,
+        routing: 'round-robin',
+      });
+      expect(
+        clusterOf(PolicySpecSchema.parse({ policy, replicas: 4, routing: 'least-outstanding' })),
+      ).toEqual({ replicas: 4, routing: 'least-outstanding' });
+    }
+    for (const [entry, path] of [
+      [{ policy: 'vllm', replicas: 0 }, ['replicas']],
+      [{ policy: 'vllm', replicas: 2.5 }, ['replicas']],
+      [{ policy: 'vllm', routing: 'random' }, ['routing']],
+    ] as const) {
+      const bad = PolicySpecSchema.safeParse(entry);
+      expect(bad.success, JSON.stringify(entry)).toBe(false);
+      expect(bad.error!.issues[0].path).toEqual(path);
+    }
+  });
+
+  it('keeps one-replica run keys; a cluster gets its own key per size and routing', () => {
+    /** The run key of a one-run sweep with this policy entry. */
+    const keyOf = (policy: string): string =>
+      planSweep(
+        specFile([
+          'name: keys',
+          'machine: {model: linear, d0: 0.01, d1: 2.0e-7, kvCapacityTokens: 20000, blockSize: 16}',
+          'requests: 10',
+          'workloads: [{name: two-types, types: [{prompt: 20, output: 100, rate: 6}, {prompt: 20, output: 200, rate: 4}]}]',
+          `policies: [${policy}]`,
+        ]),
+      ).runs[0].runKey;
+    // The key of this vllm run before clusters existed (main at aca4365).
+    expect(keyOf('{policy: vllm}')).toBe('79cf6d4169efe6a4eb7ecaca');
+    expect(keyOf('{policy: vllm, replicas: 1}')).toBe('79cf6d4169efe6a4eb7ecaca');
+    // Routing means nothing to one replica.
+    expect(keyOf('{policy: vllm, replicas: 1, routing: least-kv}')).toBe('79cf6d4169efe6a4eb7ecaca');
+    const two = keyOf('{policy: vllm, replicas: 2}');
+    expect(two).not.toBe('79cf6d4169efe6a4eb7ecaca');
+    expect(keyOf('{policy: vllm, replicas: 2, routing: round-robin}')).toBe(two);
+    expect(keyOf('{policy: vllm, replicas: 2, routing: least-kv}')).not.toBe(two);
+    expect(keyOf('{policy: vllm, replicas: 3}')).not.toBe(two);
+  });
+});
+
+describe('a sweep over replicas on arXiv lengths', () => {
+  it('stores each request replica, the replicas and the load imbalance', async () => {
+    const file = specFile([
+      'name: cluster',
+      'machine: a100-llama2-7b',
+      'seeds: [1]',
+      'requests: 400',
+      'workloads:',
+      `  - {name: arxiv, lengths: {path: ${JSON.stringify(ARXIV)}}, arrival: {process: poisson, rate: 3}, maxTokens: 4096}`,
+      'policies:',
+      '  - {policy: vllm, replicas: [1, 3], routing: least-outstanding}',
+    ]);
+    const plan = planSweep(file);
+    const store = Store.open(join(dirs.at(-1)!, 'sweep.db'));
+    try {
+      const outcome = await executeSweep(plan, store, { jobs: 1 });
+      expect(outcome.failed).toBe(0);
+      const runs = store.listRuns({ sweepId: outcome.sweepId });
+      const one = runs.find((r) => r.params.replicas === 1)!;
+      const three = runs.find((r) => r.params.replicas === 3)!;
+      expect(one.metrics!.replicas).toBe(1);
+      expect(one.metrics!.load_imbalance).toBeNull();
+      expect(store.getRequestRecords(one.id).replica).toBeUndefined();
+      const m = three.metrics!;
+      expect(m.replicas).toBe(3);
+      expect(m.completed).toBe(400);
+      // max / mean work: 1 is perfect balance, 3 is everything on one replica.
+      expect(m.load_imbalance!).toBeGreaterThanOrEqual(1);
+      expect(m.load_imbalance!).toBeLessThan(1.5);
+      const replica = store.getRequestRecords(three.id).replica!;
+      expect(replica).toBeInstanceOf(Int32Array);
+      const counts = [0, 0, 0];
+      for (const r of replica) counts[r]++;
+      expect(counts.reduce((a, b) => a + b)).toBe(400);
+      for (const c of counts) expect(c).toBeGreaterThan(100);
+      // 3 req/s overloads one replica (about 2 req/s) but not three: the cluster's latency is lower.
+      expect(m.e2e_mean_s!).toBeLessThan(one.metrics!.e2e_mean_s!);
+      const data = loadReportData(store, outcome.sweepId);
+      // No one fluid bound holds for one replica and three: the label gets no overlay.
+      expect(data.fluid?.arxiv).toBeUndefined();
+      // The seed summary reports the imbalance when a run has one (and no hit rate: nothing cached).
+      const rows = seedSummary(data.runs);
+      expect(Object.keys(rows[0].metrics)).toContain('load_imbalance');
+      expect(Object.keys(rows[0].metrics)).not.toContain('prefix_cache_hit_rate');
+      const clusterRow = rows.find((r) => r.metrics.load_imbalance !== null)!;
+      expect(clusterRow.policy).toMatch(/replicas=3/);
+      expect(clusterRow.metrics.load_imbalance!.mean).toBeCloseTo(m.load_imbalance!, 12);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a capacity search finds about twice the rate on two replicas, under twice the fluid bound', async () => {
+    const file = specFile([
+      'name: cluster-capacity',
+      'machine: a100-llama2-7b',
+      'seeds: [1]',
+      'requests: 600',
+      'workloads:',
+      `  - name: arxiv`,
+      `    lengths: {path: ${JSON.stringify(ARXIV)}}`,
+      '    arrival: {process: poisson, rate: {search: {min: 0.5, max: 8, precision: 0.05}}, clip: vidur}',
+      '    maxTokens: 4096',
+      'policies:',
+      '  - {policy: vllm, replicas: [1, 2], routing: least-outstanding}',
+    ]);
+    const plan = planSweep(file);
+    const store = Store.open(join(dirs.at(-1)!, 'sweep.db'));
+    try {
+      const outcome = await executeSweep(plan, store, { jobs: 1 });
+      expect(outcome.failed).toBe(0);
+      const rows = capacityRows(store, outcome.sweepId);
+      expect(rows).toHaveLength(2);
+      const one = rows.find((r) => (r.params as { replicas?: number }).replicas === 1)!;
+      const two = rows.find((r) => (r.params as { replicas?: number }).replicas === 2)!;
+      const single = workloadFluidLimit(plan, 0, 0)!;
+      expect(one.fluid_max_stable_rate_rps).toBeCloseTo(single, 9);
+      expect(two.fluid_max_stable_rate_rps).toBeCloseTo(2 * single, 9);
+      expect(one.max_rate_rps!).toBeLessThanOrEqual(single);
+      expect(two.max_rate_rps!).toBeLessThanOrEqual(2 * single);
+      const ratio = two.max_rate_rps! / one.max_rate_rps!;
+      expect(ratio).toBeGreaterThan(1.6);
+      expect(ratio).toBeLessThan(2.4);
+    } finally {
+      store.close();
+    }
+  });
+});
