@@ -18,6 +18,10 @@ export interface CapacityChartSpec {
   name: string;
   yTitle: string;
   bars: CapacityBar[];
-  /** Horizontal reference lines across the plot (the fluid stability limit), with a legend entry. */
-  limits: { label: string; value: number }[];
+  /**
+   * Reference lines (the fluid stability limit), each with a legend entry: across the plot, or,
+   * with `bars` (indices into `bars`), a dashed segment over each of those bars only (a cluster's
+   * limit is its replicas times one replica's, so bars of different cluster sizes have their own).
+   */
+  limits: { label: string; value: number; bars?: number[] }[];
 }

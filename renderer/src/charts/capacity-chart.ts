@@ -32,10 +32,10 @@ export function createCapacityChart(canvas: HTMLCanvasElement, spec: CapacityCha
     barPercentage: 0.6,
     categoryPercentage: 0.9,
   }));
-  const limits: ChartDataset<'line', number[]>[] = spec.limits.map((limit) => ({
+  const limits: ChartDataset<'line', (number | null)[]>[] = spec.limits.map((limit) => ({
     type: 'line',
     label: limit.label,
-    data: labels.map(() => limit.value),
+    data: labels.map((_, j) => (limit.bars === undefined || limit.bars.includes(j) ? limit.value : null)),
     borderColor: FLUID_COLOR,
     backgroundColor: FLUID_COLOR,
     borderDash: [6, 4],
@@ -91,7 +91,7 @@ export function createCapacityChart(canvas: HTMLCanvasElement, spec: CapacityCha
 /**
  * Draws each visible bar's bracket as an error bar (a vertical line from lower to upper with caps;
  * an open upper end as an arrow up) and each visible limit dataset as a dashed horizontal line
- * across the plot area.
+ * across the plot area (or over its bars only, CapacityChartSpec.limits).
  */
 const errorBarsAndLimitsPlugin: Plugin = {
   id: 'capacityErrorBars',
@@ -102,16 +102,28 @@ const errorBarsAndLimitsPlugin: Plugin = {
       if (!chart.isDatasetVisible(di)) return;
       const meta = chart.getDatasetMeta(di);
       if (meta.type === 'line') {
-        const value = (dataset.data as number[])[0];
-        if (typeof value !== 'number') return;
-        const py = y.getPixelForValue(value);
+        const values = dataset.data as (number | null)[];
         ctx.save();
         ctx.strokeStyle = FLUID_COLOR;
         ctx.lineWidth = 1.5;
         ctx.setLineDash([6, 4]);
         ctx.beginPath();
-        ctx.moveTo(area.left, py);
-        ctx.lineTo(area.right, py);
+        if (values.every((v) => typeof v === 'number')) {
+          // A limit of every bar: across the plot.
+          const py = y.getPixelForValue(values[0]!);
+          ctx.moveTo(area.left, py);
+          ctx.lineTo(area.right, py);
+        } else {
+          // A limit of some bars: a segment over each of them.
+          const half = (0.45 * (area.right - area.left)) / Math.max(1, values.length);
+          values.forEach((v, j) => {
+            if (typeof v !== 'number') return;
+            const px = chart.scales.x.getPixelForValue(j);
+            const py = y.getPixelForValue(v);
+            ctx.moveTo(px - half, py);
+            ctx.lineTo(px + half, py);
+          });
+        }
         ctx.stroke();
         ctx.restore();
         return;

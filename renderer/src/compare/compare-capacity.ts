@@ -31,6 +31,44 @@ function policyName(label: string): string {
 }
 
 /**
+ * The fluid stability limits of a chart's rows: one line across the plot when every row with a
+ * limit has the same one (the policies of one cluster size on one machine), else one per distinct
+ * limit over its bars, labelled with what sets it apart (replicas: a cluster's limit is N times one
+ * replica's; machine).
+ */
+function fluidLimits(rows: CapacityOut['searches']): CapacityChartSpec['limits'] {
+  const byValue = new Map<number, number[]>();
+  rows.forEach((r, i) => {
+    const v = r.fluid_max_stable_rate_rps;
+    if (v !== null) byValue.set(v, [...(byValue.get(v) ?? []), i]);
+  });
+  if (byValue.size === 0) return [];
+  if (byValue.size === 1) return [{ label: 'Fluid stability limit', value: [...byValue.keys()][0] }];
+  // Name each limit by what tells its rows apart: their cluster size, their machine, or both.
+  const differ = (key: (r: CapacityOut['searches'][number]) => string | number): boolean =>
+    new Set(rows.map(key)).size > 1;
+  const bySize = differ((r) => replicasOf(r.params));
+  const byMachine = differ((r) => r.machine);
+  return [...byValue].map(([value, bars]) => {
+    const of = <T>(key: (r: CapacityOut['searches'][number]) => T): T[] => [
+      ...new Set(bars.map((i) => key(rows[i]))),
+    ];
+    const sizes = of((r) => replicasOf(r.params));
+    const machines = of((r) => r.machine);
+    const parts = [
+      bySize && sizes.length === 1 ? `${sizes[0]} replica${sizes[0] === 1 ? '' : 's'}` : '',
+      byMachine && machines.length === 1 ? machines[0] : '',
+    ].filter((p) => p !== '');
+    return { label: `Fluid stability limit${parts.length > 0 ? `, ${parts.join(', ')}` : ''}`, value, bars };
+  });
+}
+
+/** A search's replicas: its policy parameters' `replicas`, else 1. */
+function replicasOf(params: Record<string, unknown>): number {
+  return typeof params.replicas === 'number' ? params.replicas : 1;
+}
+
+/**
  * The capacity charts of one sweep: one per workload of the compared runs from that sweep, bars
  * in the order of `sweeps.capacity`; searches still running are drawn with what they have.
  */
@@ -51,14 +89,17 @@ export function capacityCharts(out: CompareOut, sweepId: number, capacity: Capac
         machine: r.machine,
       })),
     );
-    const fluid = rows.map((r) => r.fluid_max_stable_rate_rps).find((v): v is number => v !== null);
+    const limits = fluidLimits(rows);
+    const fluid = limits.length > 0 ? limits[0].value : undefined;
     const incomplete = rows.filter((r) => r.status === 'incomplete').length;
     const belowMin = labels.filter((_, i) => rows[i].outcome === 'below-min');
     const notes = [
       `per policy the largest offered rate sustained (stable${rows.some((r) => r.limiting !== null && r.limiting !== 'stability') ? ', SLO met' : ''}), req/s; error bar: the search's bracket (lower sustained, upper failing; an arrow: max sustained)`,
       fluid === undefined
         ? 'no fluid stability limit (unbounded, or the machine has no linear model)'
-        : 'dashed grey: the fluid stability limit (docs/fluid-benchmark.md)',
+        : limits.some((l) => l.bars !== undefined)
+          ? "dashed grey over each bar: its fluid stability limit, N replicas times one replica's (docs/fluid-benchmark.md)"
+          : 'dashed grey: the fluid stability limit (docs/fluid-benchmark.md)',
       incomplete > 0 ? `${incomplete} search${incomplete === 1 ? '' : 'es'} incomplete` : '',
       belowMin.length > 0 ? `below min: ${belowMin.join(', ')}` : '',
     ].filter((s) => s !== '');
@@ -75,7 +116,7 @@ export function capacityCharts(out: CompareOut, sweepId: number, capacity: Capac
           lower: r.lower_rps,
           upper: r.upper_rps,
         })),
-        limits: fluid === undefined ? [] : [{ label: 'Fluid stability limit', value: fluid }],
+        limits,
       },
     };
   });

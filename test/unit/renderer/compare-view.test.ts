@@ -133,5 +133,25 @@ describe('Compare view: colors, choices, capacity', () => {
       ],
       limits: [{ label: 'Fluid stability limit', value: 12 }],
     });
+
+    // Clusters of 1 and 4 replicas: each cluster size has its own limit, over its own bars.
+    const clusters = {
+      searches: [1, 4].map((replicas) => ({
+        ...row,
+        policy: `vllm replicas=${replicas}`,
+        params: { replicas },
+        max_rate_rps: 9 * replicas,
+        lower_rps: 9 * replicas,
+        upper_rps: 9.4 * replicas,
+        fluid_max_stable_rate_rps: 12 * replicas,
+      })),
+      verdicts: [],
+    } as unknown as CapacityOut;
+    const [cluster] = capacityCharts(compareOut([{ id: 1 }]), 1, clusters);
+    expect(cluster.spec.limits).toEqual([
+      { label: 'Fluid stability limit, 1 replica', value: 12, bars: [0] },
+      { label: 'Fluid stability limit, 4 replicas', value: 48, bars: [1] },
+    ]);
+    expect(cluster.note).toMatch(/dashed grey over each bar: its fluid stability limit, N replicas times/);
   });
 });
