@@ -43,7 +43,10 @@ export interface OpenDatabaseOptions {
 // absolute first, so no user path is ever read as a URI.
 process.env.SQLITE_USE_URI ??= '1';
 
-/** How long a connection waits for another connection's write lock before SQLITE_BUSY, ms. */
+/**
+ * How long a connection waits for another connection's write lock before SQLITE_BUSY, ms; also
+ * how long openDatabase keeps trying to switch a new database to WAL (switchToWal).
+ */
 export const BUSY_TIMEOUT_MS = 5000;
 
 /**
@@ -69,7 +72,8 @@ export const READ_COMPATIBLE_SCHEMA = 6;
  * schedbench `schema_migrations` table belongs to another application and is refused untouched.
  *
  * Connection settings (not `readonly`): busy timeout {@link BUSY_TIMEOUT_MS}, `journal_mode = WAL`
- * (readers do not block the writer; the file gets `-wal` and `-shm` companions),
+ * (readers do not block the writer; the file gets `-wal` and `-shm` companions; retried for the
+ * busy timeout, which SQLite does not apply to that switch: see switchToWal),
  * `synchronous = NORMAL` (durable at checkpoints; a power loss can lose the last commits but never
  * corrupts), and `foreign_keys = ON` once migrations have run (they run with it off, see migrate).
  *
@@ -110,7 +114,7 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     checkOwnership(db, dbFile);
-    db.pragma('journal_mode = WAL');
+    switchToWal(db);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = OFF');
     const report = migrate(db, dbFile, migrations);
@@ -120,6 +124,41 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
   } catch (err) {
     db.close();
     throw databaseFault(err, dbFile);
+  }
+}
+
+/** Pauses between tries of {@link switchToWal}, ms; the last one repeats. */
+const WAL_SWITCH_DELAYS_MS = [1, 2, 5, 10, 15, 20, 25, 50];
+
+/**
+ * `PRAGMA journal_mode = WAL`, tried again on SQLITE_BUSY until {@link BUSY_TIMEOUT_MS} has passed.
+ *
+ * The busy timeout does not cover this switch: SQLite first opens a read transaction to read the
+ * header, then upgrades it to a write transaction to set the header's WAL bytes
+ * (sqlite3BtreeSetVersion), and it never calls the busy handler for an upgrade out of a read
+ * transaction, which could deadlock (https://sqlite.org/c3ref/busy_handler.html). So when two
+ * processes open the same new database at once, the one that loses the race for the write lock
+ * gets SQLITE_BUSY at once, in ~0 ms. Its read lock is released with the failed statement; the
+ * winner, which waits for it on the busy handler, switches the file to WAL, and the next try here
+ * finds the header in WAL mode and has nothing left to write. A database held by another writer
+ * still fails, with SQLITE_BUSY, once the busy timeout has passed.
+ *
+ * A database already in WAL mode (every open but the first) switches without a write lock, at
+ * the first try.
+ */
+function switchToWal(db: Database.Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      const left = deadline - Date.now();
+      if (!sqliteErrorCode(err)?.startsWith('SQLITE_BUSY') || left <= 0) throw err;
+      const delay = WAL_SWITCH_DELAYS_MS[Math.min(attempt, WAL_SWITCH_DELAYS_MS.length - 1)];
+      Atomics.wait(pause, 0, 0, Math.min(delay, left)); // a synchronous sleep
+    }
   }
 }
 
