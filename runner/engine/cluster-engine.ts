@@ -1,3 +1,4 @@
+import { sessionSuccessors, validateSessions, type SessionTurns } from '../workloads/multi-turn.js';
 import type { RequestList } from '../workloads/request-list.js';
 import type { EngineProgress } from './engine-progress.js';
 import {
@@ -59,8 +60,23 @@ const SERIES_POINTS = 2048;
  * the time series merges the replicas' sampled series, each value the sum over replicas of their
  * latest sample. Live progress (config.progress) reports the cluster's sums.
  *
+ * Multi-turn sessions (`requests.sessions`, runner/workloads/multi-turn.ts): a session's first
+ * turn arrives at its `arrival`; each later turn is released when its previous turn finishes, at
+ * max(its `arrival`, that finish + its think time), and routed like any arrival then (the release
+ * queue below); turns of one session never overlap. The replicas work on a copy of the list whose
+ * arrival array this run rewrites, so the records' `arrival` of a follow-up turn is its release
+ * time (TTFT and E2E count from it), not the list's placeholder; a turn never released (its
+ * previous turn did not finish within the horizon) has arrival NaN and is never routed. The
+ * records are then not sorted by arrival, and request ids stay in the list's (placeholder)
+ * order: a policy that orders by id orders a follow-up turn by its session's place. The end of
+ * arrivals (noMoreArrivals) comes once no turn can be released any more; and whenever the cluster
+ * is quiescent (every replica idle, no release pending) while turns in progress still have a next
+ * turn, the replicas hear it too (each at that instant), since nothing more arrives unless they
+ * schedule: WAIT and Nested WAIT drain what they hold then, and may hear it again later.
+ *
  * @param schedulers one fresh scheduler per replica (their number is the number of replicas, >= 1)
- * @throws RangeError without schedulers or without an iteration-time model; InputError,
+ * @throws RangeError without schedulers or without an iteration-time model; InputError naming
+ *   field `sessions` for inconsistent sessions (validateSessions); InputError,
  *   PolicyViolationError as simulate
  */
 export function simulateCluster(
@@ -73,7 +89,11 @@ export function simulateCluster(
   if (count < 1) throw new RangeError('a cluster needs at least one replica (one scheduler each)');
   const model = config.iterationTime;
   const replicaConfig = { ...config, progress: undefined };
-  const engines = schedulers.map((s) => new ReplicaEngine(requests, replicaConfig, s, true));
+  const sessions = requests.sessions;
+  if (sessions !== undefined) validateSessions(sessions, requests.arrival.length);
+  // With sessions, the replicas read a copy whose arrival entries this run sets at each release.
+  const list = sessions === undefined ? requests : { ...requests, arrival: requests.arrival.slice() };
+  const engines = schedulers.map((s) => new ReplicaEngine(list, replicaConfig, s, true));
   const loads: ReplicaLoad[] = engines.map((e) => ({
     get outstanding() {
       return e.outstanding;
@@ -84,9 +104,11 @@ export function simulateCluster(
     cachedPrefixTokens: (id: number) => e.cachedPrefixTokens(id),
   }));
   const router = createRouter(routing.routing, routing.seed);
-  const n = requests.arrival.length;
-  const arrival = requests.arrival;
-  const prompt = requests.promptTokens;
+  const n = list.arrival.length;
+  const arrival = list.arrival;
+  const prompt = list.promptTokens;
+  const releases: Releases =
+    sessions === undefined ? new ListReleases(arrival) : new SessionReleases(arrival, sessions);
   const horizon = config.horizonS ?? Infinity;
   const replicaOf = new Int32Array(n).fill(-1);
   /** End of each replica's iteration in flight; Infinity while it idles. */
@@ -101,7 +123,6 @@ export function simulateCluster(
     );
   }
   let iterations = 0;
-  let next = 0;
   let arrivalsEnded = false;
 
   const plan = (r: number): void => {
@@ -113,20 +134,24 @@ export function simulateCluster(
   };
 
   for (;;) {
-    let t = next < n && arrival[next] <= horizon ? arrival[next] : Infinity;
+    let t = releases.dueBy(horizon) ? releases.next() : Infinity;
     for (let r = 0; r < count; r++) if (busyUntil[r] < t) t = busyUntil[r];
     if (t === Infinity) break;
-    // 1. Iterations ending now complete.
+    // 1. Iterations ending now complete (a session turn finishing releases its next turn).
     for (let r = 0; r < count; r++) {
       if (busyUntil[r] !== t) continue;
       busyUntil[r] = Infinity;
       engines[r].finishIteration(duration[r]);
       iterations++;
       needsPlan[r] = 1;
+      if (sessions !== undefined) {
+        const done = engines[r].finishedInIteration();
+        for (let k = 0; k < done.length; k++) releases.finished(done[k], t);
+      }
     }
     // 2. Requests arriving now are routed, each seeing the replicas as they are.
-    while (next < n && arrival[next] <= t) {
-      const id = next++;
+    while (releases.next() <= t) {
+      const id = releases.take();
       const r = router.pick(id, prompt[id], loads);
       if (!(Number.isInteger(r) && r >= 0 && r < count)) {
         throw new RangeError(`router ${routing.routing} picked replica ${r} of ${count} for request #${id}`);
@@ -138,11 +163,13 @@ export function simulateCluster(
         needsPlan[r] = 1;
       }
     }
-    // Once the last request within the horizon is routed, every replica is told no more come (WAIT
-    // and Nested WAIT drain on it) and the idle ones plan again.
-    if (!arrivalsEnded && !(next < n && arrival[next] <= horizon)) {
+    // Once the last request within the horizon is routed (and, with sessions, no turn can be
+    // released any more), every replica is told no more come (WAIT and Nested WAIT drain on it)
+    // and the idle ones plan again.
+    if (!arrivalsEnded && !releases.dueBy(horizon) && releases.quiet()) {
       arrivalsEnded = true;
       for (let r = 0; r < count; r++) {
+        if (sessions !== undefined && busyUntil[r] === Infinity) engines[r].idleUntil(t);
         engines[r].endArrivals();
         if (busyUntil[r] === Infinity) needsPlan[r] = 1;
       }
@@ -153,18 +180,188 @@ export function simulateCluster(
       needsPlan[r] = 0;
       plan(r);
     }
+    // Sessions: a quiescent cluster whose next turns wait on turns it holds hears that nothing
+    // arrives unless it schedules (see above); if it still schedules nothing, the run ends.
+    if (sessions !== undefined && !arrivalsEnded && !releases.dueBy(horizon) && busyUntil.every(idle)) {
+      for (let r = 0; r < count; r++) {
+        engines[r].idleUntil(t);
+        engines[r].endArrivals();
+        plan(r);
+      }
+      if (busyUntil.every(idle)) break;
+    }
     if (iterations >= nextProgress) {
       nextProgress = iterations + progress!.everyIterations;
       progress!.report(clusterProgress(engines, t, iterations));
     }
   }
   for (const engine of engines) engine.checkProgress();
+  releases.markUnreleased();
   const out = mergeOutputs(
     engines.map((e) => e.routedOutput()),
     replicaOf,
   );
   progress?.report(clusterProgress(engines, out.totals.endS, out.totals.iterations));
   return out;
+}
+
+/** A replica with no iteration in flight. */
+function idle(busyUntil: number): boolean {
+  return busyUntil === Infinity;
+}
+
+/**
+ * The requests still to route, in (arrival time, id) order: `next` is the earliest one's arrival
+ * (Infinity when none is due yet), `take` removes it and returns its id.
+ */
+interface Releases {
+  next(): number;
+  /** Whether a request is still to route by `limit` seconds (a finite time or Infinity). */
+  dueBy(limit: number): boolean;
+  take(): number;
+  /** Request `id` finished at `t` seconds (a session turn releases its next turn). */
+  finished(id: number, t: number): void;
+  /** True when no request in progress can release another one. */
+  quiet(): boolean;
+  /**
+   * At the end of the run: marks every follow-up turn never released, its previous turn unfinished
+   * (its arrival becomes NaN).
+   */
+  markUnreleased(): void;
+}
+
+/** A list without sessions: its requests in list order. */
+class ListReleases implements Releases {
+  private index = 0;
+  constructor(private readonly arrival: Float64Array) {}
+  next(): number {
+    return this.index < this.arrival.length ? this.arrival[this.index] : Infinity;
+  }
+  dueBy(limit: number): boolean {
+    return this.index < this.arrival.length && this.arrival[this.index] <= limit;
+  }
+  take(): number {
+    return this.index++;
+  }
+  finished(): void {}
+  quiet(): boolean {
+    return true;
+  }
+  markUnreleased(): void {}
+}
+
+/**
+ * A list with sessions: the first turns in list order, merged with a binary min-heap of the
+ * follow-up turns released so far, keyed by (release time, id). A follow-up turn enters the heap
+ * when its previous turn finishes, with `arrival` set to max(its placeholder, finish + think time).
+ */
+class SessionReleases implements Releases {
+  private index = 0;
+  private readonly heap: number[] = [];
+  private readonly successor: Int32Array;
+  private readonly released: Uint8Array;
+  /** Turns taken (routed) that have a next turn and have not finished. */
+  private live = 0;
+
+  /** @param arrival the run's own arrival array (rewritten at each release) */
+  constructor(
+    private readonly arrival: Float64Array,
+    private readonly sessions: SessionTurns,
+  ) {
+    this.successor = sessionSuccessors(sessions);
+    // A first turn's arrival is known from the start (released then, routed or not).
+    this.released = Uint8Array.from(sessions.previous, (p) => (p < 0 ? 1 : 0));
+    this.skipFollowUps();
+  }
+
+  next(): number {
+    const a = this.index < this.arrival.length ? this.arrival[this.index] : Infinity;
+    return this.heap.length > 0 ? Math.min(a, this.arrival[this.heap[0]]) : a;
+  }
+
+  dueBy(limit: number): boolean {
+    return (
+      (this.index < this.arrival.length && this.arrival[this.index] <= limit) ||
+      (this.heap.length > 0 && this.arrival[this.heap[0]] <= limit)
+    );
+  }
+
+  take(): number {
+    let id: number;
+    if (
+      this.heap.length > 0 &&
+      (this.index >= this.arrival.length || this.before(this.heap[0], this.index))
+    ) {
+      id = this.pop();
+    } else {
+      id = this.index++;
+      this.skipFollowUps();
+    }
+    if (this.successor[id] >= 0) this.live++;
+    return id;
+  }
+
+  finished(id: number, t: number): void {
+    const after = this.successor[id];
+    if (after < 0) return;
+    this.live--;
+    this.arrival[after] = Math.max(this.arrival[after], t + this.sessions.thinkTime[after]);
+    this.released[after] = 1;
+    this.push(after);
+  }
+
+  quiet(): boolean {
+    return this.live === 0;
+  }
+
+  markUnreleased(): void {
+    for (let id = 0; id < this.arrival.length; id++) if (this.released[id] === 0) this.arrival[id] = NaN;
+  }
+
+  private skipFollowUps(): void {
+    const previous = this.sessions.previous;
+    while (this.index < previous.length && previous[this.index] >= 0) this.index++;
+  }
+
+  /** Whether request a is routed before request b: earlier arrival, then lower id. */
+  private before(a: number, b: number): boolean {
+    const ta = this.arrival[a];
+    const tb = this.arrival[b];
+    return ta < tb || (ta === tb && a < b);
+  }
+
+  private push(id: number): void {
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(id);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(id, heap[parent])) break;
+      heap[i] = heap[parent];
+      i = parent;
+    }
+    heap[i] = id;
+  }
+
+  private pop(): number {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= heap.length) break;
+        const r = l + 1;
+        const c = r < heap.length && this.before(heap[r], heap[l]) ? r : l;
+        if (!this.before(heap[c], last)) break;
+        heap[i] = heap[c];
+        i = c;
+      }
+      heap[i] = last;
+    }
+    return top;
+  }
 }
 
 /** The cluster's live state: the replicas' progress summed. */

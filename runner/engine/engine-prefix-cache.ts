@@ -1,3 +1,4 @@
+import { sessionSuccessors, type SessionTurns } from '../workloads/multi-turn.js';
 import type { PrefixBlocks } from '../workloads/prefix-blocks.js';
 import { blocksFor } from './kv-blocks.js';
 import { chainBlockHash, maxPrefixHitBlocks, PrefixCachePool, privateBlockKey } from './prefix-cache.js';
@@ -20,13 +21,21 @@ const EMPTY = new Int32Array(0);
  *   holds the block's last token, and its key is chained over the previous block's key
  *   (chainBlockHash, parent 0 for block 0), as vLLM's `hash_block_tokens` chains over the parent;
  *   so two requests share engine block k exactly when their ids agree up to that token;
+ * - a turn of a multi-turn session (RequestList.sessions) that has a next turn: its output tokens
+ *   are the leading tokens of the next turn's prompt past its own, so its blocks past its own ids,
+ *   output blocks included, take their content from the next turn's ids (up to its prompt plus
+ *   output), chained the same way: the next turn then finds this turn's output blocks in the cache,
+ *   as vLLM V1 hashes every full block, generated tokens included (the caller's contract: a
+ *   follow-up turn's leading ids describe its previous turn's prompt and output, multi-turn.ts);
  * - every other block (a prompt without ids, output tokens, anything after) has content only its
  *   own request has: privateBlockKey(request, k). Such a block can still hit after a preemption
  *   freed it, as in vLLM, whose hashes cover the request's own tokens.
  *
  * Commit timing: a block's key enters the cache as soon as the iteration that computes its last
  * token is scheduled (a prefill chunk at `prefill`, output blocks when the next block is
- * allocated), as vLLM's `allocate_slots` calls `cache_blocks` for the tokens it schedules.
+ * allocated), as vLLM's `allocate_slots` calls `cache_blocks` for the tokens it schedules; a
+ * session turn with a next turn also commits, when it finishes, the full blocks its last tokens
+ * filled (no later allocation would), so its whole history is cached for the next turn.
  *
  * Sources: vLLM v0.9 vllm/v1/core/kv_cache_manager.py (get_computed_blocks, allocate_slots,
  * free), block_pool.py, kv_cache_utils.py (hash_block_tokens).
@@ -50,6 +59,8 @@ export class EnginePrefixCache {
   private readonly committed: Int32Array;
   /** Engine blocks per request with a trace identity (0 without prefix ids). */
   private readonly identified: Int32Array;
+  /** Per request, its session's next turn or -1; undefined for a list without sessions. */
+  private readonly successor: Int32Array | undefined;
   /** Pool mutations so far; the hit memo is valid while it has not moved. */
   private version = 0;
   private readonly memoVersion: Int32Array;
@@ -69,12 +80,16 @@ export class EnginePrefixCache {
    * @param capacityBlocks KV capacity, blocks
    * @param blockSize tokens per engine block
    * @param prefixBlocks the prompts' content ids (RequestList.prefixBlocks), when the workload has them
+   * @param sessions the list's multi-turn sessions (RequestList.sessions, valid) and output tokens,
+   *   when it has sessions: a turn with a next turn is identified past its prompt by the next
+   *   turn's ids
    */
   constructor(
     promptTokens: Int32Array,
     capacityBlocks: number,
     private readonly blockSize: number,
     private readonly prefixBlocks: PrefixBlocks | undefined,
+    sessions?: { sessions: SessionTurns; outputTokens: Int32Array },
   ) {
     const n = promptTokens.length;
     this.pool = new PrefixCachePool(capacityBlocks, n);
@@ -91,10 +106,19 @@ export class EnginePrefixCache {
     this.memoHit = new Int32Array(n);
     this.memoFree = new Int32Array(n);
     this.memoTarget = new Int32Array(n);
+    this.successor = sessions && prefixBlocks ? sessionSuccessors(sessions.sessions) : undefined;
     if (prefixBlocks) {
       const { offsets, blockTokens } = prefixBlocks;
+      const next = this.successor;
       for (let id = 0; id < n; id++) {
-        const covered = Math.min(promptTokens[id], (offsets[id + 1] - offsets[id]) * blockTokens);
+        const prompt = promptTokens[id];
+        let covered = Math.min(prompt, (offsets[id + 1] - offsets[id]) * blockTokens);
+        const after = next === undefined ? -1 : next[id];
+        if (after >= 0 && covered === prompt) {
+          // Past its own ids, the next turn's ids describe this turn's output.
+          const theirs = (offsets[after + 1] - offsets[after]) * blockTokens;
+          covered = Math.max(covered, Math.min(prompt + sessions!.outputTokens[id], theirs));
+        }
         this.identified[id] = Math.floor(covered / blockSize);
       }
     }
@@ -189,9 +213,12 @@ export class EnginePrefixCache {
   /**
    * Frees a request's blocks (finished or evicted); they stay cached until reused. An evicted
    * request keeps the blocks it held as candidates for its re-admission (its private blocks can
-   * be found no other way).
+   * be found no other way). A finished session turn with a next turn first commits the full blocks
+   * of its `kvTokens` tokens (its history, for the next turn).
+   * @param kvTokens tokens in the request's KV cache (read only for a finished session turn)
    */
-  free(id: number, finished: boolean): void {
+  free(id: number, finished: boolean, kvTokens = 0): void {
+    if (finished && this.successor !== undefined && this.successor[id] >= 0) this.commitFull(id, kvTokens);
     const held = finished ? undefined : this.pool.blocksOf(id);
     this.pool.free(id);
     this.committed[id] = 0;
@@ -223,10 +250,14 @@ export class EnginePrefixCache {
     if (k < identified) {
       const pb = this.prefixBlocks!;
       const base = pb.offsets[id];
+      const own = pb.offsets[id + 1] - base;
+      // Trace blocks past its own ids: its next turn's (only a session turn is identified that far).
+      const after = this.successor === undefined ? -1 : this.successor[id];
+      const nextBase = after < 0 ? base : pb.offsets[after];
       let parent = k === 0 ? 0 : keys[k - 1];
       for (const end = Math.min(count, identified); k < end; k++) {
         const traceBlock = Math.floor(((k + 1) * this.blockSize - 1) / pb.blockTokens);
-        parent = chainBlockHash(parent, pb.ids[base + traceBlock]);
+        parent = chainBlockHash(parent, pb.ids[(traceBlock < own ? base : nextBase) + traceBlock]);
         keys[k] = parent;
       }
     }

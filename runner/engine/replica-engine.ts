@@ -177,8 +177,10 @@ export function requestsThatCannotFit(
  *
  * @throws InputError when a request can never fit in the KV cache (see findRequestThatCannotFit)
  * @throws PolicyViolationError when the policy breaks an engine rule
- * @throws RangeError when `config.progress.everyIterations` is not a positive integer; whatever
- *   `config.progress.report` throws (the run is abandoned)
+ * @throws RangeError when `config.progress.everyIterations` is not a positive integer, or when the
+ *   list has multi-turn sessions (`requests.sessions`: their turns are released as earlier turns
+ *   finish, which simulateCluster does; one replica is `simulateCluster(list, config, [scheduler],
+ *   {routing: 'round-robin', seed})`); whatever `config.progress.report` throws (the run is abandoned)
  */
 export function simulate(requests: RequestList, config: EngineConfig, scheduler: Scheduler): EngineOutput {
   return new ReplicaEngine(requests, config, scheduler).run();
@@ -190,7 +192,8 @@ export function simulate(requests: RequestList, config: EngineConfig, scheduler:
  * Policies, validation, records, metrics and progress reports are exactly those of simulate.
  *
  * @param config as for simulate, without `iterationTime`
- * @throws InputError, PolicyViolationError as simulate; RangeError when the executor returns a
+ * @throws InputError, PolicyViolationError as simulate; RangeError for a list with sessions (as
+ *   simulate) or when the executor returns a
  *   non-positive or non-finite duration; whatever `executor.execute` throws (the run is abandoned)
  */
 export function simulateOn(
@@ -291,6 +294,13 @@ export class ReplicaEngine implements EngineView {
     private readonly scheduler: Scheduler,
     routed = false,
   ) {
+    if (requests.sessions !== undefined && !routed) {
+      throw new RangeError(
+        'this request list has multi-turn sessions (requests.sessions), whose turns are released as ' +
+          'earlier turns finish; run it with simulateCluster (one replica: simulateCluster(list, ' +
+          "config, [scheduler], {routing: 'round-robin', seed})), not simulate or simulateOn",
+      );
+    }
     const n = requests.arrival.length;
     if (requests.promptTokens.length !== n || requests.outputTokens.length !== n) {
       throw new RangeError('request list columns have different lengths');
@@ -372,6 +382,9 @@ export class ReplicaEngine implements EngineView {
           config.kvCapacityBlocks,
           config.blockSize,
           requests.prefixBlocks,
+          requests.sessions === undefined
+            ? undefined
+            : { sessions: requests.sessions, outputTokens: requests.outputTokens },
         )
       : undefined;
     this.progress = config.progress;
@@ -472,6 +485,14 @@ export class ReplicaEngine implements EngineView {
   /** Routed mode: applies the planned batch after it took `dt` seconds (see completeIteration). */
   finishIteration(dt: number): void {
     this.completeIteration(dt);
+  }
+
+  /**
+   * Routed mode: the requests the last finishIteration finished (their finish time is `now`), as a
+   * view valid until the next planIteration.
+   */
+  finishedInIteration(): Int32Array {
+    return this.released.subarray(0, this.numReleased);
   }
 
   /**
@@ -723,7 +744,7 @@ export class ReplicaEngine implements EngineView {
     this.req[(id << 3) + STATUS] = RequestStatus.FINISHED;
     this.finish[id] = t;
     if (this.prefix !== undefined) {
-      this.prefix.free(id, true);
+      this.prefix.free(id, true, this.req[(id << 3) + KV]);
       this.used = this.prefix.pool.usedBlocks;
     } else {
       this.used -= this.req[(id << 3) + BLOCKS];

@@ -5,7 +5,9 @@ import type { TokenModel } from './token-model.js';
  * implements it; every decision is validated on the spot and a broken rule throws a
  * PolicyViolationError naming the policy, the iteration and the rule.
  *
- * Requests are numbered 0..n-1 in arrival order; a read with any other id returns an unspecified
+ * Requests are numbered 0..n-1 in arrival order (with multi-turn sessions, in the order of the
+ * list's placeholder arrivals: a follow-up turn keeps its session's place, though it is released
+ * later, cluster-engine.ts); a read with any other id returns an unspecified
  * number (decisions with one throw a PolicyViolationError). Output lengths are hidden behind
  * `oracleOutputTokens`: only policies that are clairvoyant by design (WAIT's known types, MC-SF's
  * oracle predictions) may call it.
@@ -103,7 +105,10 @@ export interface Scheduler {
    * No further request will arrive here. Called only on a replica of a cluster (cluster-engine.ts),
    * once the router has routed the run's last request, since the replica cannot know how many of
    * the run's requests it gets: a policy that waits for arrivals before it schedules (WAIT and
-   * Nested WAIT drain once every request of the run has arrived) drains from then on. Optional.
+   * Nested WAIT drain once every request of the run has arrived) drains from then on. With
+   * multi-turn sessions it is also called whenever the cluster is idle with no turn due while the
+   * turns it holds are the only source of later ones (nothing arrives unless it schedules), so a
+   * policy may hear it more than once, with arrivals in between. Optional.
    */
   noMoreArrivals?(): void;
 }

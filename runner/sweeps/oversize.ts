@@ -1,5 +1,6 @@
 import { peakKvBlocks, requestsThatCannotFit } from '../engine/replica-engine.js';
 import type { TokenModel } from '../engine/token-model.js';
+import { selectSessionTurns } from '../workloads/multi-turn.js';
 import { slicePrefixBlocks } from '../workloads/prefix-blocks.js';
 import type { RequestList } from '../workloads/request-list.js';
 
@@ -56,9 +57,13 @@ export function oversizeRequestsOf(
 }
 
 /**
- * A request list without some of its requests (every field, `typeIndex` and `prefixBlocks`
- * included), order kept.
+ * A request list without some of its requests (every field, `typeIndex`, `prefixBlocks` and
+ * `sessions` included), order kept. A multi-turn session may lose its turns from one on (a
+ * follow-up's prompt holds every earlier turn, so its peak KV is larger and it is oversize whenever
+ * an earlier turn is), never one in the middle.
  * @param indices indices to leave out, ascending
+ * @throws InputError naming field `sessions` when a turn is left out and a later turn of its
+ *   session is kept (selectSessionTurns)
  */
 export function withoutRequests(list: RequestList, indices: readonly number[]): RequestList {
   const n = list.arrival.length - indices.length;
@@ -82,13 +87,17 @@ export function withoutRequests(list: RequestList, indices: readonly number[]): 
   const kept: RequestList = typeIndex
     ? { arrival, promptTokens, outputTokens, typeIndex }
     : { arrival, promptTokens, outputTokens };
-  if (list.prefixBlocks === undefined) return kept;
+  if (list.prefixBlocks === undefined && list.sessions === undefined) return kept;
   const rows = new Int32Array(n);
   for (let i = 0, s = 0, r = 0; i < list.arrival.length; i++) {
     if (s < indices.length && indices[s] === i) s++;
     else rows[r++] = i;
   }
-  return { ...kept, prefixBlocks: slicePrefixBlocks(list.prefixBlocks, rows) };
+  return {
+    ...kept,
+    ...(list.prefixBlocks === undefined ? {} : { prefixBlocks: slicePrefixBlocks(list.prefixBlocks, rows) }),
+    ...(list.sessions === undefined ? {} : { sessions: selectSessionTurns(list.sessions, rows) }),
+  };
 }
 
 function tokens(n: number): string {

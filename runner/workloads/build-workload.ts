@@ -12,7 +12,8 @@
  * number: where its window of N consecutive rows starts when N is below the trace's rows
  * ({@link traceWindowStart}); a whole-trace replay uses no randomness, so every seed gives the
  * same list (the sweep plan runs such a grid point once, sweep-plan.ts). Shared system prompts
- * (`sharedPrefix`, shared-prefix.ts) draw from a stream of their own, after the base list.
+ * (`sharedPrefix`, shared-prefix.ts) draw from a stream of their own, after the base list; so do
+ * multi-turn sessions (`sessions`, multi-turn.ts: turns per session and think times).
  */
 import { InputError } from '../errors.js';
 import { generateArrivals } from './arrival-process.js';
@@ -24,6 +25,7 @@ import {
 } from './length-distribution.js';
 import { DEFAULT_LENGTH_COLUMNS, readLengthsFile } from './lengths-file.js';
 import { applyMaxTokens } from './max-tokens.js';
+import { applySessions, createSessionUniforms, meanSessionTurns } from './multi-turn.js';
 import { truncatePrefixBlocks, windowPrefixBlocks } from './prefix-blocks.js';
 import { readTrace } from './read-trace.js';
 import { createUniform, RandomStream } from './random-streams.js';
@@ -196,12 +198,17 @@ export function resolveRequestCount(loaded: LoadedWorkload, requests?: number): 
  * lengths and arrivals drawn before are those of the same workload without it).
  * Then `maxTokens`, when set, shrinks over-long requests (see `max-tokens.ts`; system prompt
  * included) and drops the block ids past each cut prompt (`truncatePrefixBlocks`).
+ * With `sessions` (lengths and synthetic only), the base list's arrivals come from the process at
+ * `arrival.rate` / mean turns per session (sessionArrival) and its N prompt and output draws
+ * become the sessions' new messages and outputs (`applySessions`, multi-turn.ts): the result has
+ * `sessions` and `prefixBlocks`, and `maxTokens` is each session's context window there instead.
  * @param loaded from {@link loadWorkload}
  * @param opts `seed`: integer 0..2^32-1; `requests`: the sweep's default N (see {@link resolveRequestCount})
  * @returns the request list (fresh arrays, safe to keep)
  * @throws InputError naming field `requests` or `seed` when either is missing or invalid; naming the
  *   trace when rescaling a window whose requests all arrive at once; naming `sharedPrefix.tokens`
- *   when a system prompt makes a prompt longer than 2^31 - 1 tokens
+ *   when a system prompt makes a prompt longer than 2^31 - 1 tokens; naming `sessions.turns` when a
+ *   session's prompt grows past 2^31 - 1 tokens
  */
 export function buildRequestList(
   loaded: LoadedWorkload,
@@ -233,12 +240,12 @@ export function buildRequestList(
         promptTokens[i] = table.promptTokens[rows[i]];
         outputTokens[i] = table.outputTokens[rows[i]];
       }
-      list = { arrival: generateArrivals(loaded.arrival, n, arrivals), promptTokens, outputTokens };
+      list = { arrival: generateArrivals(sessionArrival(loaded), n, arrivals), promptTokens, outputTokens };
       break;
     }
     case 'synthetic':
       list = {
-        arrival: generateArrivals(loaded.arrival, n, arrivals),
+        arrival: generateArrivals(sessionArrival(loaded), n, arrivals),
         promptTokens: sampleLengths(loaded.prompt, n, createUniform(opts.seed, RandomStream.promptTokens)),
         outputTokens: sampleLengths(loaded.output, n, createUniform(opts.seed, RandomStream.outputTokens)),
       };
@@ -250,6 +257,9 @@ export function buildRequestList(
   if (loaded.spec.sharedPrefix !== undefined) {
     list = applySharedPrefix(list, loaded.spec.sharedPrefix, createSharedPrefixUniform(opts.seed));
   }
+  if (loaded.spec.sessions !== undefined) {
+    return applySessions(list, loaded.spec.sessions, createSessionUniforms(opts.seed), loaded.spec.maxTokens);
+  }
   if (loaded.spec.maxTokens !== undefined) {
     applyMaxTokens(list.promptTokens, list.outputTokens, loaded.spec.maxTokens);
     if (list.prefixBlocks !== undefined) {
@@ -257,6 +267,18 @@ export function buildRequestList(
     }
   }
   return list;
+}
+
+/**
+ * The arrival process that starts a workload's requests: its own `arrival`, or with `sessions`
+ * the same process at `arrival.rate` / mean turns per session (meanSessionTurns), so that sessions
+ * start at that rate and the offered request rate is `arrival.rate` if service took no time.
+ * @param loaded a lengths or synthetic workload
+ */
+export function sessionArrival(loaded: LoadedLengthsWorkload | LoadedSyntheticWorkload): ArrivalSpec {
+  const sessions = loaded.spec.sessions;
+  if (sessions === undefined) return loaded.arrival;
+  return { ...loaded.arrival, rate: loaded.arrival.rate / meanSessionTurns(sessions.turns) };
 }
 
 /**
@@ -284,7 +306,8 @@ export function traceWindowStart(rows: number, n: number, seed: number): number 
  * recorded, its measured mean rate (R - 1)/span over all its R rows (the window a seed replays has
  * its own rate around it; the nominal rate must not depend on the seed); `arrival.rate` for
  * lengths and synthetic workloads (for `clip: vidur` the nominal `rate`, not the
- * clipped process's higher offered rate, see offeredRate); for a typed mix its `rate` when given (exactly, not re-summed
+ * clipped process's higher offered rate, see offeredRate; with `sessions` the request rate, not the
+ * session rate, see sessionArrival); for a typed mix its `rate` when given (exactly, not re-summed
  * from the scaled types), else the sum of the types' rates.
  * @param loaded the workload
  * @param requests the sweep's default N (checked for a trace replayed as recorded)

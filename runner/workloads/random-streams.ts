@@ -30,6 +30,10 @@ export const RandomStream = {
   traceWindow: 6,
   /** Which requests get a shared system prompt, and which one (shared-prefix.ts). */
   sharedPrefix: 7,
+  /** How many turns each multi-turn session has (multi-turn.ts). */
+  sessionTurns: 8,
+  /** Think times between the turns of a multi-turn session (multi-turn.ts). */
+  thinkTimes: 9,
   /**
    * Output-length prediction noise of the policies that schedule by predicted length (`mc-sf`
    * with `predictor: noisy`, runner/schedulers/output-length-predictor.ts). Id 101, not the next

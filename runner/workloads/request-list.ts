@@ -24,9 +24,32 @@ export interface RequestList {
    * reorders or cuts a list applies the same to it (`slicePrefixBlocks`, `truncatePrefixBlocks`).
    */
   readonly prefixBlocks?: PrefixBlocks;
+  /**
+   * Multi-turn sessions (`multi-turn.ts`), or absent when every request is independent: for each
+   * request, the index of its session's previous turn (or -1) and its think time. A follow-up
+   * turn's `arrival` is then only a lower bound (its session's start plus the earlier turns' think
+   * times); the cluster engine releases it a think time after its previous turn finishes. Every
+   * step that filters, reorders or cuts a list keeps it consistent (`selectSessionTurns`).
+   */
+  readonly sessions?: SessionTurns;
 }
 
 /** Number of requests in a list. */
 export function requestCount(list: RequestList): number {
   return list.arrival.length;
+}
+
+/**
+ * The session structure of a request list, one entry per request (indexed like the list).
+ * Sessions are chains (multi-turn.ts): request i's previous turn is `previous[i]` (< i), and no two requests have
+ * the same previous turn.
+ */
+export interface SessionTurns {
+  /** Index of the request's previous turn in its session, in [0, i); -1 for a session's first turn. */
+  readonly previous: Int32Array;
+  /**
+   * Seconds between the previous turn's finish and this turn's release, >= 0 and finite; 0 for a
+   * first turn (its arrival is its session's start).
+   */
+  readonly thinkTime: Float64Array;
 }

@@ -6,7 +6,8 @@ import type { WorkloadSpec } from './workload-spec.js';
  * The same loaded workload at another mean arrival rate, without reading any file again: a
  * trace rescaled to `rateRps` (as `rate: R` would), a typed mix whose types are scaled to sum to
  * `rateRps` (as the workload's `rate` would), or a lengths/synthetic workload whose arrival
- * process gets `rate: rateRps`. The spec is rewritten the same way, so the result equals what
+ * process gets `rate: rateRps` (with `sessions`, the request rate: sessions then start at
+ * `rateRps` / mean turns, build-workload.ts sessionArrival). The spec is rewritten the same way, so the result equals what
  * loadWorkload gives for the spec written with that rate; lengths and their random streams are
  * untouched, so every rate of a capacity search replays the same requests at other arrival times
  * (common random numbers across rates, build-workload.ts).

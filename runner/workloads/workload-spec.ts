@@ -281,6 +281,58 @@ export const SharedPrefixSpecSchema = z
 /** Shared system prompts of a generated workload (see {@link SharedPrefixSpecSchema}). */
 export type SharedPrefixSpec = z.infer<typeof SharedPrefixSpecSchema>;
 
+/** Most turns of one multi-turn session (`sessions.turns`). */
+export const MAX_SESSION_TURNS = 10_000;
+/** Largest mean of a geometric `sessions.turns`: its draws above {@link MAX_SESSION_TURNS} are then negligible. */
+export const MAX_GEOMETRIC_MEAN_TURNS = 1000;
+/** Largest mean think time of a multi-turn session, seconds (about 11.6 days). */
+export const MAX_THINK_TIME_S = 1e6;
+
+const turnCount = positiveInt.max(MAX_SESSION_TURNS);
+
+/**
+ * Turns per session of a multi-turn workload (`multi-turn.ts`), drawn once per session:
+ * - an integer T (1..{@link MAX_SESSION_TURNS}), or `{dist: fixed, value: T}`: always T turns;
+ * - `{dist: uniform, min, max}`: integers min..max inclusive, equally likely;
+ * - `{dist: geometric, mean}`: P(T = k) = (1 - p)^(k - 1) p for k >= 1 with p = 1/mean (mean in
+ *   1..{@link MAX_GEOMETRIC_MEAN_TURNS}), capped at {@link MAX_SESSION_TURNS}.
+ */
+export const SessionTurnsSchema = z.union([
+  turnCount,
+  z.discriminatedUnion('dist', [
+    z.object({ dist: z.literal('fixed'), value: turnCount }).strict(),
+    z
+      .object({ dist: z.literal('uniform'), min: turnCount, max: turnCount })
+      .strict()
+      .superRefine((v, ctx) => {
+        if (v.min > v.max) ctx.addIssue({ code: 'custom', path: ['max'], message: '`max` must be >= `min`' });
+      }),
+    z
+      .object({ dist: z.literal('geometric'), mean: z.number().min(1).max(MAX_GEOMETRIC_MEAN_TURNS) })
+      .strict(),
+  ]),
+]);
+/** Turns per session (see {@link SessionTurnsSchema}). */
+export type SessionTurnsSpec = z.infer<typeof SessionTurnsSchema>;
+
+/**
+ * Multi-turn sessions of a generated workload (`multi-turn.ts`): requests come in sessions of
+ * `turns` turns (see {@link SessionTurnsSchema}); turn i + 1's prompt is turn i's prompt, turn i's
+ * output and a new user message, and it arrives a think time after turn i finishes (exponential
+ * draws of mean `thinkTimeS` seconds, 0..{@link MAX_THINK_TIME_S}; 0: at once). Each new message
+ * (a first turn's whole prompt) is a draw of the workload's prompt lengths, each turn's output one
+ * of its output lengths. Sessions start as the workload's arrival process at `arrival.rate` /
+ * mean turns, so `arrival.rate` is the offered request rate if service took no time.
+ */
+export const SessionsSpecSchema = z
+  .object({
+    turns: SessionTurnsSchema,
+    thinkTimeS: z.number().min(0).max(MAX_THINK_TIME_S),
+  })
+  .strict();
+/** Multi-turn sessions of a generated workload (see {@link SessionsSpecSchema}). */
+export type SessionsSpec = z.infer<typeof SessionsSpecSchema>;
+
 const SOURCE_FIELDS = ['trace', 'lengths', 'promptTokens/outputTokens', 'types'] as const;
 /** Which of the four sources a workload uses. */
 export type WorkloadSourceKind = 'trace' | 'lengths' | 'synthetic' | 'types';
@@ -292,7 +344,9 @@ export type WorkloadSourceKind = 'trace' | 'lengths' | 'synthetic' | 'types';
  * >= 2: Vidur's cap on prompt + output, see `max-tokens.ts`), `slo` (this workload's SLO, see
  * `slo-spec.ts`: it replaces the sweep spec's `slo` as a whole, bounds it leaves out do not
  * apply), `sharedPrefix` (shared system prompts prepended to generated prompts, see
- * {@link SharedPrefixSpecSchema}; refused with a `trace`, whose prompts are recorded). Source fields:
+ * {@link SharedPrefixSpecSchema}; refused with a `trace`, whose prompts are recorded), `sessions`
+ * (multi-turn sessions, see {@link SessionsSpecSchema}; only with `lengths` or synthetic lengths,
+ * and without `sharedPrefix`; with `maxTokens` the cap is each session's context window). Source fields:
  * see the file comment;
  * the cross-field rules (exactly one source, `rate` only with `trace` (rescale) or `types` (total
  * rate; the types' rates become proportions), `arrival` required with
@@ -312,6 +366,7 @@ export const WorkloadSpecSchema = z
     types: z.array(TypeSpecSchema).min(1).optional(),
     slo: SloSpecSchema.optional(),
     sharedPrefix: SharedPrefixSpecSchema.optional(),
+    sessions: SessionsSpecSchema.optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -354,6 +409,23 @@ export const WorkloadSpecSchema = z
         'sharedPrefix',
         'a trace has its own prompts (and, with hash ids, their prefix identity); `sharedPrefix` ' +
           'applies only to `lengths`, `promptTokens`/`outputTokens` and `types` workloads',
+      );
+    }
+    if (spec.sessions && (spec.trace || spec.types)) {
+      issue(
+        'sessions',
+        spec.trace
+          ? 'a trace has its own requests and arrival times; `sessions` applies only to `lengths` and ' +
+              '`promptTokens`/`outputTokens` workloads'
+          : "a typed mix's types have fixed prompt lengths, which a session's growing prompts would " +
+              'break; `sessions` applies only to `lengths` and `promptTokens`/`outputTokens` workloads',
+      );
+    }
+    if (spec.sessions && spec.sharedPrefix) {
+      issue(
+        'sessions',
+        '`sessions` and `sharedPrefix` cannot be combined: a session carries its own prefix identity ' +
+          '(its history); remove one of them',
       );
     }
     if ((spec.promptTokens || spec.outputTokens) && (!spec.promptTokens || !spec.outputTokens)) {
