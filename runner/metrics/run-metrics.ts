@@ -172,13 +172,25 @@ function prefixCacheHitRate(output: EngineOutput): number | null {
  * The arrival rate a request list actually offers, requests per second: (n − 1) / (last arrival −
  * first arrival), the number of inter-arrival gaps over the time they span. It differs from the
  * nominal rate a workload is written with by sampling noise, and systematically for
- * `clip: vidur` Poisson arrivals (about +5.2 %: the mean gap is (1 − e^−3)/rate).
- * @param arrival arrival times, seconds, non-decreasing
+ * `clip: vidur` Poisson arrivals (about +5.2 %: the mean gap is (1 − e^−3)/rate). With multi-turn
+ * sessions the records' arrivals are the turns' release times, in no order, and NaN for a turn
+ * never released (its previous turn did not finish): those are left out, and the rate is the one
+ * the closed loop actually offered.
+ * @param arrival arrival times, seconds, in any order; NaN entries are left out
  * @returns null for fewer than two arrivals or when all arrive at one instant
  */
 export function offeredRate(arrival: ArrayLike<number>): number | null {
-  const n = arrival.length;
+  let n = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  for (let i = 0; i < arrival.length; i++) {
+    const a = arrival[i];
+    if (Number.isNaN(a)) continue;
+    n++;
+    if (a < first) first = a;
+    if (a > last) last = a;
+  }
   if (n < 2) return null;
-  const span = arrival[n - 1] - arrival[0];
+  const span = last - first;
   return span > 0 ? (n - 1) / span : null;
 }

@@ -219,6 +219,8 @@ export function assessStability(
   let first = Infinity;
   let last = -Infinity;
   for (let i = 0; i < arrival.length; i++) {
+    // NaN: a multi-turn session's turn never released (its previous turn never finished).
+    if (Number.isNaN(arrival[i])) continue;
     first = Math.min(first, arrival[i]);
     last = Math.max(last, arrival[i]);
   }

@@ -90,7 +90,9 @@ export function executeRun(task: RunTask, onProgress?: (p: EngineProgress) => vo
  * engine (simulate), caching prefixes when the policy does (prefixCachingOf), without metrics.
  * A policy entry with `replicas` N > 1 runs a cluster (simulateCluster): N schedulers of the
  * policy, each told the rate a replica sees under perfect balance (rateRps / N), behind the
- * entry's router (clusterOf), seeded with the run's seed; its output is a ClusterOutput.
+ * entry's router (clusterOf), seeded with the run's seed; its output is a ClusterOutput. A list
+ * with multi-turn sessions (RequestList.sessions: turns released as earlier ones finish) runs on
+ * simulateCluster too, with one replica if the entry has one (its output then a single replica's).
  * executeRun times this call; the benchmarks time it too.
  *
  * @param onProgress receives the run's live progress (throttledRunProgress), when given
@@ -111,12 +113,17 @@ export function simulateTask(
     progress: onProgress ? throttledRunProgress(onProgress) : undefined,
   };
   const { replicas, routing } = clusterOf(task.policy);
-  if (replicas === 1) {
+  if (replicas === 1 && task.requests.sessions === undefined) {
     return simulate(task.requests, config, createScheduler(task.policy, schedulerContextOf(task, machine)));
   }
   const context = { ...schedulerContextOf(task, machine), rateRps: task.rateRps / replicas };
   const schedulers = Array.from({ length: replicas }, () => createScheduler(task.policy, context));
   const output = simulateCluster(task.requests, config, schedulers, { routing, seed: task.seed });
+  if (replicas === 1) {
+    // Multi-turn sessions on one replica: the records are a single replica's.
+    const { replicaOf: _o, replicas: _r, ...single } = output;
+    return single;
+  }
   // Each request's replica is stored with its records (the `replica` column).
   return { ...output, records: { ...output.records, replica: output.replicaOf } };
 }

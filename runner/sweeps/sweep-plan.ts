@@ -339,12 +339,21 @@ export function planSweepText(text: string, options: PlanTextOptions): SweepPlan
       requestLists.set(requestListKey(wi, seed), list);
       for (const [mi, { machine, taskMachine }] of machines.entries()) {
         for (const { spec: policy, entry } of policies) {
-          if (typeof taskMachine === 'object' && 'worker' in taskMachine && clusterOf(policy).replicas > 1) {
-            throw doc.errorAt(
-              ['policies', entry, 'replicas'],
-              `replicas ${clusterOf(policy).replicas} on GPU worker ${machine.name}: a cluster of replicas ` +
-                'runs in the simulator only (a GPU worker serves one replica); use a simulated machine',
-            );
+          if (typeof taskMachine === 'object' && 'worker' in taskMachine) {
+            if (clusterOf(policy).replicas > 1) {
+              throw doc.errorAt(
+                ['policies', entry, 'replicas'],
+                `replicas ${clusterOf(policy).replicas} on GPU worker ${machine.name}: a cluster of replicas ` +
+                  'runs in the simulator only (a GPU worker serves one replica); use a simulated machine',
+              );
+            }
+            if (list.sessions !== undefined) {
+              throw doc.errorAt(
+                ['workloads', w.entry, 'sessions'],
+                `multi-turn sessions on GPU worker ${machine.name}: sessions run in the simulator only ` +
+                  '(the worker executes a fixed list of arrivals); use a simulated machine',
+              );
+            }
           }
           const run: PlannedRun = { runKey: '', workloadIndex: wi, machineIndex: mi, policy, seed };
           const task = runTaskOf({ spec, workloads, requestLists, machines }, run, 0);
