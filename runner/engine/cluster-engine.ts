@@ -132,18 +132,39 @@ export function simulateCluster(
     duration[r] = dt;
     busyUntil[r] = engine.now + dt;
   };
+  /** Replicas whose iteration ends at the current instant, ascending. */
+  const ending = new Int32Array(count);
+  /** Replicas to plan at the current instant (needsPlan marks them), in the order they came. */
+  const toPlan = new Int32Array(count);
+  let planCount = 0;
+  const markToPlan = (r: number): void => {
+    if (needsPlan[r] === 1) return;
+    needsPlan[r] = 1;
+    toPlan[planCount++] = r;
+  };
 
   for (;;) {
+    // The next instant: the earliest due arrival or iteration end, and which iterations end then.
     let t = releases.dueBy(horizon) ? releases.next() : Infinity;
-    for (let r = 0; r < count; r++) if (busyUntil[r] < t) t = busyUntil[r];
+    let endingCount = 0;
+    for (let r = 0; r < count; r++) {
+      const until = busyUntil[r];
+      if (until < t) {
+        t = until;
+        ending[0] = r;
+        endingCount = 1;
+      } else if (until === t && until !== Infinity) {
+        ending[endingCount++] = r;
+      }
+    }
     if (t === Infinity) break;
     // 1. Iterations ending now complete (a session turn finishing releases its next turn).
-    for (let r = 0; r < count; r++) {
-      if (busyUntil[r] !== t) continue;
+    for (let k = 0; k < endingCount; k++) {
+      const r = ending[k];
       busyUntil[r] = Infinity;
       engines[r].finishIteration(duration[r]);
       iterations++;
-      needsPlan[r] = 1;
+      markToPlan(r);
       if (sessions !== undefined) {
         const done = engines[r].finishedInIteration();
         for (let k = 0; k < done.length; k++) releases.finished(done[k], t);
@@ -160,7 +181,7 @@ export function simulateCluster(
       engines[r].feed(id);
       if (busyUntil[r] === Infinity) {
         engines[r].idleUntil(t);
-        needsPlan[r] = 1;
+        markToPlan(r);
       }
     }
     // Once the last request within the horizon is routed (and, with sessions, no turn can be
@@ -171,15 +192,16 @@ export function simulateCluster(
       for (let r = 0; r < count; r++) {
         if (sessions !== undefined && busyUntil[r] === Infinity) engines[r].idleUntil(t);
         engines[r].endArrivals();
-        if (busyUntil[r] === Infinity) needsPlan[r] = 1;
+        if (busyUntil[r] === Infinity) markToPlan(r);
       }
     }
-    // 3. Free replicas plan their next iteration.
-    for (let r = 0; r < count; r++) {
-      if (needsPlan[r] === 0) continue;
+    // 3. Free replicas plan their next iteration (each touches its own state only: any order).
+    for (let k = 0; k < planCount; k++) {
+      const r = toPlan[k];
       needsPlan[r] = 0;
       plan(r);
     }
+    planCount = 0;
     // Sessions: a quiescent cluster whose next turns wait on turns it holds hears that nothing
     // arrives unless it schedules (see above); if it still schedules nothing, the run ends.
     if (sessions !== undefined && !arrivalsEnded && !releases.dueBy(horizon) && busyUntil.every(idle)) {

@@ -337,11 +337,8 @@ export class ReplicaEngine implements EngineView {
     if (n >= 2 ** 28) throw new InputError(`${n} requests is more than the engine holds (2^28 - 1)`);
     this.req = new Int32Array(n << 3); // status FUTURE (0), nothing prefilled, generated or held
     this.tokenTimes = new Float64Array(n << 1);
-    for (let id = 0; id < n; id++) {
-      this.req[(id << 3) + TARGET] = requests.promptTokens[id];
-      this.req[(id << 3) + OUTPUT] = requests.outputTokens[id];
-      this.tokenTimes[(id << 1) + MAX_ITL] = NaN;
-    }
+    // A replica of a cluster sets up each request when it is fed (feed): it gets 1/N of them.
+    if (!routed) for (let id = 0; id < n; id++) this.setUp(id);
     this.firstScheduled = new Float64Array(n).fill(NaN);
     this.firstToken = new Float64Array(n).fill(NaN);
     this.finish = new Float64Array(n).fill(NaN);
@@ -409,7 +406,15 @@ export class ReplicaEngine implements EngineView {
 
   /** Routed mode: request `id` has been routed here; it arrives at its arrival time. */
   feed(id: number): void {
+    this.setUp(id);
     this.order![this.fed++] = id;
+  }
+
+  /** Request `id`'s engine state before it arrives: its prefill target and output length. */
+  private setUp(id: number): void {
+    this.req[(id << 3) + TARGET] = this.prompt[id];
+    this.req[(id << 3) + OUTPUT] = this.output[id];
+    this.tokenTimes[(id << 1) + MAX_ITL] = NaN;
   }
 
   /** Requests routed here that have not finished (waiting, running or paused). */
@@ -682,7 +687,11 @@ export class ReplicaEngine implements EngineView {
 
   private result(): EngineOutput {
     // Runs still open at the end: preempted when a schedule() after their last iteration returned.
-    for (let id = 0; id < this.n; id++) {
+    // A replica of a cluster looks at the requests fed to it only (the others never arrived here).
+    const order = this.order;
+    const count = order === undefined ? this.n : this.fed;
+    for (let k = 0; k < count; k++) {
+      const id = order === undefined ? k : order[k];
       if (this.req[(id << 3) + STATUS] === RequestStatus.ACTIVE) this.countPreemption(id);
     }
     let end = this.end;
@@ -697,11 +706,14 @@ export class ReplicaEngine implements EngineView {
         firstScheduled: this.firstScheduled,
         firstToken: this.firstToken,
         finish: this.finish,
-        generatedTokens: Int32Array.from({ length: this.n }, (_, id) => this.req[(id << 3) + GENERATED]),
+        generatedTokens: this.perRequest(new Int32Array(this.n), (id) => this.req[(id << 3) + GENERATED]),
         evictions: this.evictions,
         preemptions: this.preemptions,
         recomputedTokens: this.recomputed,
-        maxItl: Float64Array.from({ length: this.n }, (_, id) => this.tokenTimes[(id << 1) + MAX_ITL]),
+        maxItl: this.perRequest(
+          new Float64Array(this.n).fill(NaN),
+          (id) => this.tokenTimes[(id << 1) + MAX_ITL],
+        ),
         ...(this.prefix ? { cachedTokens: this.prefix.cachedTokens } : {}),
       },
       timeSeries: this.recorder.result(),
@@ -725,6 +737,17 @@ export class ReplicaEngine implements EngineView {
           }
         : {}),
     };
+  }
+
+  /**
+   * Fills `out` with `value(id)` for every request, or for a replica of a cluster for the requests
+   * fed to it (the others keep `out`'s initial value: they never arrived here).
+   */
+  private perRequest<T extends Int32Array | Float64Array>(out: T, value: (id: number) => number): T {
+    const order = this.order;
+    if (order === undefined) for (let id = 0; id < this.n; id++) out[id] = value(id);
+    else for (let k = 0; k < this.fed; k++) out[order[k]] = value(order[k]);
+    return out;
   }
 
   private emitToken(id: number, t: number): void {
