@@ -88,6 +88,8 @@ describe.skipIf(reason !== null)('schedbench profile and profile:NAME/MODEL mach
           else if (key === 'sim_cpu_s' && onWorker) expect(value, `${row.policy} ${key}`).toBeNull();
           // These policies do not cache prefixes (only vllm-v1 does by default).
           else if (key === 'prefix_cache_hit_rate') expect(value, `${row.policy} ${key}`).toBeNull();
+          // One replica: no load imbalance to measure.
+          else if (key === 'load_imbalance') expect(value, `${row.policy} ${key}`).toBeNull();
           else expect(Number.isFinite(value), `${row.policy} ${key} = ${value}`).toBe(true);
         }
       }
