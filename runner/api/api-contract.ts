@@ -248,9 +248,12 @@ export interface ValidateFluidOut {
   /**
    * The fluid stability limit, req/s: the first seed's requests binned into types (or a typed
    * workload's types) on the machine's linear model; null when unbounded or the machine has no
-   * linear model (d0, d1).
+   * linear model (d0, d1). One replica's: a cluster of N replicas (a policy's `replicas`) is
+   * bounded by N times it.
    */
   maxStableRateRps: number | null;
+  /** The cluster sizes the spec's policies run on (their `replicas`), ascending, distinct; [1] for none. */
+  replicas: number[];
 }
 
 /** `sweeps.validate`. */

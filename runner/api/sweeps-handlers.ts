@@ -3,6 +3,7 @@
  * resume, cancel, watch, summarise, rename and delete sweeps, executed in the background by the
  * context's SweepManager.
  */
+import { clusterOf } from '../schedulers/cluster-fields.js';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../errors.js';
@@ -193,9 +194,12 @@ function sweepSummary({ store, manager }: HandlerContext, sweep: SweepRow): Swee
 /**
  * The fluid stability limit of each workload grid point of a plan on each of its machines, beside
  * its rate or capacity search (`sweeps.validate`; workloadFluidLimit,
- * runner/sweeps/workload-fluid-limit.ts): machine by machine, workloads in plan order.
+ * runner/sweeps/workload-fluid-limit.ts): machine by machine, workloads in plan order; one
+ * replica's, with the cluster sizes of the spec's policies beside it.
  */
 function fluidLimits(plan: SweepPlan): ValidateFluidOut[] {
+  const policies = [...plan.runs.map((r) => r.policy), ...plan.searches.map((s) => s.policy)];
+  const replicas = [...new Set(policies.map((p) => clusterOf(p).replicas))].sort((a, b) => a - b);
   return plan.machines.flatMap((pm, mi) =>
     plan.workloads.map((w, wi) => ({
       workload: w.label,
@@ -203,6 +207,7 @@ function fluidLimits(plan: SweepPlan): ValidateFluidOut[] {
       rateRps: w.search ? null : w.rate,
       search: w.search ? { minRps: w.search.minRps, maxRps: w.search.maxRps } : null,
       maxStableRateRps: workloadFluidLimit(plan, wi, mi),
+      replicas,
     })),
   );
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ValidateOut } from '../../runner/api/api-contract.js';
+import { formatNumber } from '../../runner/reports/format-number.js';
 import { REPO } from '../helpers/cli.js';
 import { chromiumMissing, launchChromium } from './chromium.js';
 import { startServe, type ServeProcess } from './serve-process.js';
@@ -14,8 +15,10 @@ import { startServe, type ServeProcess } from './serve-process.js';
  * line when a long spec scrolls, and its error mark sits at the line the problem names; the form
  * builds a spec with an SLO, a capacity search, a length cap and a policy parameter beyond the
  * main one, validates it and shows each workload's fluid stability limit, warning about rates
- * above it; problems show beside the form field that caused them, in plain words. Screenshots go
- * to test-artifacts/screenshots/sweep-form-*.png.
+ * above it; problems show beside the form field that caused them, in plain words. A Poisson
+ * workload's prefix sharing (shared system prompts, multi-turn sessions) and a policy's replicas
+ * and routing are written as the spec takes them; a trace offers no prefix sharing. Screenshots
+ * go to test-artifacts/screenshots/sweep-form-*.png.
  */
 const SHOTS = join(REPO, 'test-artifacts', 'screenshots');
 
@@ -319,6 +322,190 @@ describe.skipIf(chromiumMissing('test/browser/sweep-form.test.ts'))(
         .toMatch(new RegExp(`mooncake-conv: ${above} req/s is above the fluid stability limit`));
       expect(await ok.textContent()).toMatch(/Valid: 4 runs/);
       await page.screenshot({ path: join(SHOTS, 'sweep-form-warning.png'), fullPage: true });
+      await page.close();
+    });
+
+    /** The spec the form writes, as the YAML tab shows it (back on the form afterwards). */
+    async function formYaml(page: Page): Promise<string> {
+      await page.click('[data-tab="yaml"]');
+      const yaml = await page.locator('textarea[name="yaml"]').inputValue();
+      await page.click('[data-tab="form"]');
+      return yaml;
+    }
+
+    it('writes shared system prompts, multi-turn sessions and a policy entry with replicas and routing', async () => {
+      const page = await sweepsPage();
+      const form = page.locator('.new-sweep-form');
+      await form.locator('input[name="name"]').fill('prefix-sharing');
+      await form.locator('input[name="source"][value="poisson"]').check();
+      const hint = form.locator('.prefix-hint');
+      expect(await hint.getAttribute('data-hint')).toBe('none');
+      expect(await form.locator('.prefix-shared').isVisible()).toBe(false);
+      expect(await form.locator('.prefix-sessions').isVisible()).toBe(false);
+
+      // Shared system prompts: K, L and a swept share f.
+      await form.locator('input[name="prefixSharing"][value="shared"]').check();
+      expect(await hint.getAttribute('data-hint')).toBe('shared');
+      expect(await hint.textContent()).toMatch(/^K system prompts of L tokens, .*prefix caching .*vllm-v1/);
+      expect(await form.locator('.prefix-sessions').isVisible()).toBe(false);
+      await form.locator('input[name="sharedPrompts"]').fill('8');
+      await form.locator('input[name="sharedTokens"]').fill('2048');
+      await form.locator('input[name="sharedFraction"]').fill('0.25, 0.75');
+
+      // A cluster: replicas and routing are vllm-v1 parameters under "more" (from machines.list).
+      await form.locator('input[name="policy"][value="vllm-v1"]').check();
+      const v1 = form.locator('.policy-choice[data-policy="vllm-v1"]');
+      await v1.locator('details.more-params summary').click();
+      const routing = form.locator('select[name="param-vllm-v1-routing"]');
+      expect(await routing.locator('option').allTextContents()).toEqual([
+        'round-robin',
+        'least-outstanding',
+        'least-kv',
+        'power-of-two',
+        'prefix-affinity',
+      ]);
+      expect(await form.locator('input[name="param-vllm-v1-replicas"]').getAttribute('placeholder')).toBe(
+        'default',
+      );
+      await form.locator('input[name="param-vllm-v1-replicas"]').fill('4');
+      await routing.selectOption('least-outstanding');
+
+      const shared = await formYaml(page);
+      expect(shared).toContain(
+        [
+          'workloads:',
+          '  - name: synthetic',
+          '    promptTokens: { dist: uniform, min: 50, max: 400 }',
+          '    outputTokens: { dist: uniform, min: 20, max: 200 }',
+          '    sharedPrefix: { prompts: 8, tokens: 2048, fraction: [0.25, 0.75] }',
+          '    arrival: { process: poisson, rate: [2, 4] }',
+          'policies:',
+          '  - { policy: vllm, maxNumBatchedTokens: 4096 }',
+          '  - { policy: sarathi, chunkSize: 512 }',
+          '  - { policy: vllm-v1, maxNumBatchedTokens: 2048, replicas: 4, routing: least-outstanding }',
+          '',
+        ].join('\n'),
+      );
+      expect(shared).not.toContain('sessions');
+      await page.click('[data-action="validate"]');
+      const ok = page.locator('.validate-result.ok');
+      // 2 rates x 2 shares x 3 policies.
+      await expect.poll(() => ok.textContent()).toMatch(/Valid: 12 runs on a100-llama2-7b/);
+      await form.locator('input[name="sharedTokens"]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, 'sweep-form-shared-prefix.png'), fullPage: true });
+
+      // Multi-turn sessions: a uniform number of turns, then a fixed one; no sharedPrefix.
+      await form.locator('input[name="prefixSharing"][value="sessions"]').check();
+      expect(await hint.getAttribute('data-hint')).toBe('sessions');
+      expect(await hint.textContent()).toMatch(
+        /^Chats: each turn resends the history .*prefix caching .*vllm-v1/,
+      );
+      expect(await form.locator('.prefix-shared').isVisible()).toBe(false);
+      await form.locator('input[name="sessionTurns"]').fill('3..8');
+      await form.locator('input[name="sessionThinkTime"]').fill('30');
+      const sessions = await formYaml(page);
+      expect(sessions).toContain(
+        [
+          '    outputTokens: { dist: uniform, min: 20, max: 200 }',
+          '    sessions: { turns: { dist: uniform, min: 3, max: 8 }, thinkTimeS: 30 }',
+          '    arrival: { process: poisson, rate: [2, 4] }',
+        ].join('\n'),
+      );
+      expect(sessions).not.toContain('sharedPrefix');
+      await form.locator('input[name="sessionTurns"]').fill('4');
+      await form.locator('input[name="sessionThinkTime"]').fill('0');
+      expect(await formYaml(page)).toContain('    sessions: { turns: 4, thinkTimeS: 0 }\n');
+      await page.click('[data-action="validate"]');
+      await expect.poll(() => ok.textContent()).toMatch(/Valid: 6 runs on a100-llama2-7b/);
+      // vllm-v1 runs on 4 replicas: the fluid limit is one replica's, with the cluster's beside it.
+      const limitCell = ok.locator('.fluid-limits td[data-fluid-limit]').first();
+      const perReplica = Number(await limitCell.getAttribute('data-fluid-limit'));
+      expect(perReplica).toBeGreaterThan(0);
+      expect(await limitCell.textContent()).toBe(
+        `${formatNumber(perReplica)} req/s per replica (4 replicas: ${formatNumber(4 * perReplica)})`,
+      );
+      await page.screenshot({ path: join(SHOTS, 'sweep-form-sessions.png'), fullPage: true });
+
+      // None again: the workload is the plain one.
+      await form.locator('input[name="prefixSharing"][value="none"]').check();
+      const plain = await formYaml(page);
+      expect(plain).not.toMatch(/sharedPrefix|sessions/);
+      expect(plain).toContain(
+        '    outputTokens: { dist: uniform, min: 20, max: 200 }\n    arrival: { process: poisson, rate: [2, 4] }\n',
+      );
+      await page.close();
+    });
+
+    it('shows prefix-sharing problems beside their control, and offers no sharing for a trace', async () => {
+      const page = await sweepsPage();
+      const form = page.locator('.new-sweep-form');
+      await form.locator('input[name="source"][value="poisson"]').check();
+      await form.locator('input[name="prefixSharing"][value="shared"]').check();
+
+      // The form's own check: a share above 1.
+      await form.locator('input[name="sharedFraction"]').fill('1.5');
+      await page.click('[data-action="validate"]');
+      const fractionError = form.locator('.field-error[data-field="sharedFraction"]');
+      await fractionError.waitFor();
+      expect(await fractionError.textContent()).toBe('"1.5" must be at most 1');
+      expect(await form.locator('input[name="sharedFraction"]').getAttribute('aria-invalid')).toBe('true');
+      await expectBeside(page, 'input[name="sharedFraction"]', fractionError);
+      expect(await page.locator('.validate-result').textContent()).toMatch(/Not valid: see the marked field/);
+      await page.screenshot({ path: join(SHOTS, 'sweep-form-prefix-error.png'), fullPage: true });
+
+      // The runner's checks, mapped back from workloads[0].sharedPrefix.tokens and
+      // workloads[0].sessions.thinkTimeS to their controls.
+      await form.locator('input[name="sharedFraction"]').fill('0.5');
+      await form.locator('input[name="sharedTokens"]').fill('3000000000');
+      await page.click('[data-action="validate"]');
+      const tokensError = form.locator('.field-error[data-field="sharedTokens"]');
+      await tokensError.waitFor();
+      expect(await form.locator('.field-error').count()).toBe(1);
+      await expectBeside(page, 'input[name="sharedTokens"]', tokensError);
+      expect(await tokensError.textContent()).toBe('Too big: expected number to be <=2147483647');
+      expect(await page.locator('body').textContent()).not.toMatch(/\[bad-input\]|spec\.yaml:\d+/);
+      await form.locator('input[name="sharedTokens"]').fill('1024');
+      await form.locator('input[name="prefixSharing"][value="sessions"]').check();
+      await form.locator('input[name="sessionThinkTime"]').fill('2000000');
+      await page.click('[data-action="validate"]');
+      const thinkError = form.locator('.field-error[data-field="sessionThinkTime"]');
+      await thinkError.waitFor();
+      await expectBeside(page, 'input[name="sessionThinkTime"]', thinkError);
+      expect(await thinkError.textContent()).toBe('Too big: expected number to be <=1000000');
+      // And the form's own check of the turns.
+      await form.locator('input[name="sessionThinkTime"]').fill('5');
+      await form.locator('input[name="sessionTurns"]').fill('6..2');
+      await page.click('[data-action="validate"]');
+      const turnsError = form.locator('.field-error[data-field="sessionTurns"]');
+      await turnsError.waitFor();
+      expect(await turnsError.textContent()).toBe('6..2: need 1 <= min <= max');
+      await expectBeside(page, 'input[name="sessionTurns"]', turnsError);
+      await page.screenshot({ path: join(SHOTS, 'sweep-form-sessions-error.png'), fullPage: true });
+      await form.locator('input[name="sessionTurns"]').fill('2..6');
+
+      // A trace: the choice is disabled with the reason, its inputs hidden, and nothing written.
+      await form.locator('input[name="source"][value="trace"]').check();
+      for (const value of ['none', 'shared', 'sessions']) {
+        expect(await form.locator(`input[name="prefixSharing"][value="${value}"]`).isDisabled()).toBe(true);
+      }
+      expect(await form.locator('.prefix-sessions').isVisible()).toBe(false);
+      expect(await form.locator('.prefix-shared').isVisible()).toBe(false);
+      const hint = form.locator('.prefix-hint');
+      expect(await hint.getAttribute('data-hint')).toBe('trace');
+      expect(await hint.textContent()).toMatch(/^Not for a recorded trace: it has its own prompts/);
+      const yaml = await formYaml(page);
+      expect(yaml).toContain('trace:');
+      expect(yaml).not.toMatch(/sharedPrefix|sessions/);
+      await form.locator('.prefix-sharing').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, 'sweep-form-prefix-trace.png'), fullPage: true });
+
+      // Back to Poisson: the sessions chosen before are there again.
+      await form.locator('input[name="source"][value="poisson"]').check();
+      expect(await form.locator('input[name="prefixSharing"][value="sessions"]').isDisabled()).toBe(false);
+      expect(await form.locator('.prefix-sessions').isVisible()).toBe(true);
+      expect(await formYaml(page)).toContain(
+        '    sessions: { turns: { dist: uniform, min: 2, max: 6 }, thinkTimeS: 5 }\n',
+      );
       await page.close();
     });
 

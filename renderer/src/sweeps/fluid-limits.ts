@@ -41,6 +41,12 @@ export function fluidLimitsView(rows: readonly ValidateFluidOut[]): {
     if (row.search) group.searches.push(row.search);
   }
   if (groups.length === 0) return { element: null, warnings: [] };
+  // Clusters: N replicas are bounded by N times one replica's limit (perfect balance). A rate is
+  // flagged against the smallest cluster's bound, a search's reach against the largest's.
+  const sizes = rows[0].replicas.length > 0 ? rows[0].replicas : [1];
+  const clustered = sizes.some((n) => n > 1);
+  const fewest = sizes[0];
+  const most = sizes[sizes.length - 1];
   const rps = (v: number) => `${formatNumber(v)} req/s`;
   // Rates as the spec gives them (`0.5`, not formatNumber's `0.5000`).
   const asGiven = (v: number) => String(Number(v.toPrecision(6)));
@@ -54,20 +60,22 @@ export function fluidLimitsView(rows: readonly ValidateFluidOut[]): {
       .join('; ');
     const notes: string[] = [];
     if (g.limit !== null) {
-      const above = g.rates.filter((r) => r > g.limit!);
+      const low = g.limit * fewest;
+      const of = fewest > 1 ? ` of ${fewest} replicas` : clustered ? ' of one replica' : '';
+      const above = g.rates.filter((r) => r > low);
       if (above.length > 0) {
-        notes.push(`${above.length} rate${above.length === 1 ? '' : 's'} above the limit`);
+        notes.push(`${above.length} rate${above.length === 1 ? '' : 's'} above the limit${of}`);
         warnings.push(
-          `${g.workload}: ${above.map(asGiven).join(', ')} req/s ${above.length === 1 ? 'is' : 'are'} above the fluid stability limit of ${rps(g.limit)}: expect unstable runs there (a queue that grows without bound).`,
+          `${g.workload}: ${above.map(asGiven).join(', ')} req/s ${above.length === 1 ? 'is' : 'are'} above the fluid stability limit${of}, ${rps(low)}: expect unstable runs there (a queue that grows without bound).`,
         );
       }
       for (const s of g.searches) {
-        if (s.minRps > g.limit) {
-          notes.push('search starts above the limit');
+        if (s.minRps > low) {
+          notes.push(`search starts above the limit${of}`);
           warnings.push(
-            `${g.workload}: the capacity search starts at ${asGiven(s.minRps)} req/s, above the fluid stability limit of ${rps(g.limit)}: every probe will be unstable; start it below the limit.`,
+            `${g.workload}: the capacity search starts at ${asGiven(s.minRps)} req/s, above the fluid stability limit${of}, ${rps(low)}: every probe${clustered ? ' there' : ''} will be unstable; start it below the limit.`,
           );
-        } else if (s.maxRps < g.limit) {
+        } else if (s.maxRps < g.limit * most) {
           notes.push('search ends below the limit: a policy may sustain more than its max');
         }
       }
@@ -80,7 +88,14 @@ export function fluidLimitsView(rows: readonly ValidateFluidOut[]): {
       h(
         'td',
         { class: 'num', 'data-fluid-limit': g.limit ?? '' },
-        g.limit === null ? 'none (unbounded, or no linear model)' : rps(g.limit),
+        g.limit === null
+          ? 'none (unbounded, or no linear model)'
+          : clustered
+            ? `${rps(g.limit)} per replica (${sizes
+                .filter((n) => n > 1)
+                .map((n) => `${n} replicas: ${formatNumber(n * g.limit!)}`)
+                .join(', ')})`
+            : rps(g.limit),
       ),
       h(
         'td',
@@ -112,7 +127,10 @@ export function fluidLimitsView(rows: readonly ValidateFluidOut[]): {
     h(
       'small',
       {},
-      "The fluid benchmark (docs/fluid-benchmark.md): the arrival rate at which the request mix's load reaches 1 on the machine's linear iteration-time model; above it, runs are expected to be unstable.",
+      "The fluid benchmark (docs/fluid-benchmark.md): the arrival rate at which the request mix's load reaches 1 on the machine's linear iteration-time model; above it, runs are expected to be unstable." +
+        (clustered
+          ? " A cluster of N replicas is bounded by N times one replica's limit (perfect balance)."
+          : ''),
     ),
   );
   return { element, warnings };

@@ -27,11 +27,42 @@ const SEARCH_FIELDS: Record<string, string> = {
 };
 
 /**
+ * A Poisson workload's prefix sharing (docs/sweep-spec.schema.json, a workload's `sharedPrefix`
+ * and `sessions`): none, shared system prompts or multi-turn sessions; a trace has none.
+ */
+type PrefixSharing = 'none' | 'shared' | 'sessions';
+
+/** The one-line hint under the prefix-sharing choice: what the option models (`trace`: why none). */
+const PREFIX_HINTS: Record<PrefixSharing | 'trace', string> = {
+  none: 'Independent prompts: no common prefix, so prefix caching has nothing to reuse.',
+  shared:
+    "K system prompts of L tokens, one prepended to a share f of the requests (an app's fixed " +
+    'instructions); prefix caching (policy parameter, on by default for vllm-v1) reuses them.',
+  sessions:
+    'Chats: each turn resends the history (prompts and answers) plus a new message, a think time ' +
+    'after the answer; prefix caching (policy parameter, on by default for vllm-v1) reuses it.',
+  trace:
+    "Not for a recorded trace: it has its own prompts (Mooncake's hash ids carry their shared " +
+    'prefixes). Choose Poisson arrivals to model sharing.',
+};
+
+/** The controls of `sharedPrefix`'s fields, with the numbers each takes (upper bounds: the runner's). */
+const SHARED_PREFIX_FIELDS = [
+  { key: 'prompts', control: 'sharedPrompts', bounds: { integer: true, min: 1 } },
+  { key: 'tokens', control: 'sharedTokens', bounds: { integer: true, min: 1 } },
+  { key: 'fraction', control: 'sharedFraction', bounds: { min: 0, max: 1 } },
+] as const;
+
+/** The controls of `sessions`' fields. */
+const SESSIONS_FIELDS: Record<string, string> = { turns: 'sessionTurns', thinkTimeS: 'sessionThinkTime' };
+
+/**
  * The "New sweep" form: a name, a machine (`machines.list`: simulated machines and calibrated
  * profiles), one workload (a trace of `datasets.list`, built-in or imported, rescaled to the
  * given rates or replayed as recorded; or Poisson arrivals with fixed, uniform or a length file's
- * lengths), its rate as a list of rates or a capacity search (`{search: {min, max}}`), a length
- * cap (`maxTokens`), an SLO, what to do with requests that can never fit (`oversize`), and the
+ * lengths, and for Poisson arrivals optionally shared system prompts (`sharedPrefix`) or
+ * multi-turn sessions (`sessions`)), its rate as a list of rates or a capacity search
+ * (`{search: {min, max}}`), a length cap (`maxTokens`), an SLO, what to do with requests that can never fit (`oversize`), and the
  * policies with every parameter of their spec schemas (`machines.list` policies: the main one
  * beside the policy, the others under "more"; a comma list of numbers sweeps them). It writes the
  * sweep spec as YAML (specYaml); the YAML editor takes it from there.
@@ -203,6 +234,57 @@ export class NewSweepForm {
         ),
         h(
           'div',
+          { class: 'prefix-sharing' },
+          h(
+            'div',
+            { class: 'source-choice prefix-choice' },
+            h('span', { class: 'choice-label' }, 'Prefix sharing:'),
+            radio('prefixSharing', 'none', 'None', true),
+            radio('prefixSharing', 'shared', 'Shared system prompts', false),
+            radio('prefixSharing', 'sessions', 'Multi-turn sessions', false),
+          ),
+          h('p', { class: 'prefix-hint' }),
+          h(
+            'div',
+            { class: 'grid prefix-shared' },
+            field(
+              'System prompts (K)',
+              number('sharedPrompts', { value: '4' }),
+              'distinct prompts; each sharing request gets one at random',
+            ),
+            field(
+              'Tokens each (L)',
+              number('sharedTokens', { value: '1024' }),
+              'length of every system prompt',
+            ),
+            field(
+              'Share of requests (f)',
+              number('sharedFraction', { value: '0.5' }),
+              '0 to 1; a comma list in any of the three sweeps it',
+            ),
+          ),
+          h(
+            'div',
+            { class: 'grid prefix-sessions' },
+            field(
+              'Turns per session',
+              h('input', { name: 'sessionTurns', value: '2..6' }),
+              'a number (fixed) or min..max (uniform)',
+            ),
+            field(
+              'Mean think time (s)',
+              number('sessionThinkTime', { value: '10' }),
+              'user pause after each answer (exponential; 0: at once)',
+            ),
+            h(
+              'p',
+              { class: 'prefix-note' },
+              'The rate is in requests/s: sessions start at rate / mean turns.',
+            ),
+          ),
+        ),
+        h(
+          'div',
           { class: 'source-choice rate-choice' },
           h('span', { class: 'choice-label' }, 'Rate:'),
           radio('rateMode', 'fixed', 'Fixed rates', true),
@@ -284,11 +366,28 @@ export class NewSweepForm {
     const search = this.value('rateMode') === 'search';
     this.section('.rate-fixed').hidden = search;
     this.section('.rate-search').hidden = !search;
+    // A trace has its own prompts: the choice stays visible, disabled, with the reason.
+    for (const input of this.element.querySelectorAll<HTMLInputElement>('input[name="prefixSharing"]'))
+      input.disabled = trace;
+    const sharing = this.prefixSharing();
+    this.section('.prefix-sharing').dataset.sharing = sharing ?? 'unavailable';
+    this.section('.prefix-shared').hidden = sharing !== 'shared';
+    this.section('.prefix-sessions').hidden = sharing !== 'sessions';
+    const hint = this.section('.prefix-hint');
+    hint.dataset.hint = sharing ?? 'trace';
+    hint.textContent = PREFIX_HINTS[sharing ?? 'trace'];
     const synthetic = this.value('lengths') === 'synthetic';
     for (const name of ['promptTokens', 'outputTokens']) {
       const input = this.element.elements.namedItem(name) as HTMLInputElement;
       input.disabled = !synthetic;
     }
+  }
+
+  /** The prefix sharing chosen; null for a trace source (which has none). */
+  private prefixSharing(): PrefixSharing | null {
+    if (this.value('source') === 'trace') return null;
+    const chosen = this.value('prefixSharing');
+    return chosen === 'shared' || chosen === 'sessions' ? chosen : 'none';
   }
 
   private section(selector: string): HTMLElement {
@@ -384,6 +483,10 @@ export class NewSweepForm {
       case 'trace':
       case 'lengths':
         return path[0];
+      case 'sharedPrefix':
+        return SHARED_PREFIX_FIELDS.find((f) => f.key === path[1])?.control ?? 'sharedPrompts';
+      case 'sessions':
+        return SESSIONS_FIELDS[path[1]] ?? 'sessionTurns';
       case 'rate':
       case 'arrival': {
         const at = path.indexOf('search');
@@ -479,10 +582,29 @@ export class NewSweepForm {
         if (typeof output === 'string') return fail('outputTokens', output);
         lengths = { promptTokens: prompt, outputTokens: output };
       }
+      let sharedPrefix: Record<string, YamlValue> | undefined;
+      let sessions: Record<string, YamlValue> | undefined;
+      const sharing = this.prefixSharing();
+      if (sharing === 'shared') {
+        sharedPrefix = {};
+        for (const f of SHARED_PREFIX_FIELDS) {
+          const parsed = parseNumberList(this.value(f.control), f.bounds);
+          if (!parsed.ok) return fail(f.control, parsed.message);
+          sharedPrefix[f.key] = oneOrList(parsed.values);
+        }
+      } else if (sharing === 'sessions') {
+        const turns = sessionTurns(this.value('sessionTurns'));
+        if (typeof turns === 'string') return fail('sessionTurns', turns);
+        const think = parseNumberList(this.value('sessionThinkTime'), { min: 0 });
+        if (!think.ok) return fail('sessionThinkTime', think.message);
+        sessions = { turns, thinkTimeS: oneOrList(think.values) };
+      }
       workload = {
         name: this.value('workloadName') || (file ? file.name : 'synthetic'),
         ...lengths,
         maxTokens,
+        sharedPrefix,
+        sessions,
         arrival: { process: 'poisson', rate },
       };
     }
@@ -535,5 +657,17 @@ function lengthDistribution(text: string): YamlValue | string {
     return { dist: 'uniform', min, max };
   }
   if (/^\d+$/.test(text) && Number(text) >= 1) return { dist: 'fixed', value: Number(text) };
+  return `"${text}" is neither a positive integer nor min..max`;
+}
+
+/** `4` as a fixed number of turns, `2..6` (or `2-6`) as a uniform one; else why not. */
+function sessionTurns(text: string): YamlValue | string {
+  const range = /^(\d+)\s*(?:\.\.|-)\s*(\d+)$/.exec(text);
+  if (range) {
+    const [min, max] = [Number(range[1]), Number(range[2])];
+    if (min < 1 || max < min) return `${text}: need 1 <= min <= max`;
+    return { dist: 'uniform', min, max };
+  }
+  if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text);
   return `"${text}" is neither a positive integer nor min..max`;
 }
