@@ -453,6 +453,12 @@ export interface CompareCell {
   changePct: Record<string, number | null>;
   /** Output tokens per second per user (docs/metrics.md), the mean over the cell's runs. */
   perUserTokS: number | null;
+  /**
+   * For a configuration on a cluster of replicas: each replica's share of the work (prompt +
+   * output tokens routed to it / the cluster's), in replica order, the mean over the cell's runs;
+   * absent for one replica.
+   */
+  replicaShares?: number[];
 }
 
 /**

@@ -1,4 +1,5 @@
 import { METRIC_KEYS, type RunMetrics } from '../metrics/metric-keys.js';
+import type { ReplicaLoad } from '../metrics/replica-loads.js';
 import { withEffectivePrefixCaching } from '../schedulers/prefix-caching.js';
 import { stableJson } from '../stable-json.js';
 import type { CompareCell, CompareConfiguration, ParetoFront, ParetoPoint } from './api-contract.js';
@@ -27,6 +28,8 @@ export interface ConfigurableRun {
   readonly seed: number;
   readonly stable: boolean | null;
   readonly metrics: RunMetrics | null;
+  /** What each replica served, for a done run on a cluster (its digest's); absent or null otherwise. */
+  readonly replicaLoads?: readonly ReplicaLoad[] | null;
 }
 
 /** The configurations of some runs, and each run's configuration. */
@@ -328,6 +331,7 @@ function cellOf(rate: number | null, runs: readonly ConfigurableRun[]): CompareC
     spread[key] = seedSpread(xs);
   }
   const perUser = measured.map((r) => perUserTokS(r.metrics)).filter(isFiniteNumber);
+  const replicaShares = meanReplicaShares(measured);
   return {
     rate,
     runIds: runs.map((r) => r.id),
@@ -339,7 +343,23 @@ function cellOf(rate: number | null, runs: readonly ConfigurableRun[]): CompareC
     spread,
     changePct: {},
     perUserTokS: perUser.length === 0 ? null : perUser.reduce((a, b) => a + b, 0) / perUser.length,
+    ...(replicaShares === null ? {} : { replicaShares }),
   };
+}
+
+/**
+ * Each replica's share of a cell's work (prompt + output tokens routed to it over the cluster's),
+ * the mean over the cell's runs; null unless every measured run has replica loads of one size.
+ */
+function meanReplicaShares(runs: readonly ConfigurableRun[]): number[] | null {
+  const loads = runs.map((r) => r.replicaLoads ?? null);
+  if (loads.length === 0 || loads.some((l) => l === null || l.length !== loads[0]!.length)) return null;
+  const shares = new Array<number>(loads[0]!.length).fill(0);
+  for (const run of loads) {
+    const total = run!.reduce((sum, l) => sum + l.tokens, 0);
+    run!.forEach((l, i) => (shares[i] += total > 0 ? l.tokens / total / loads.length : 0));
+  }
+  return shares;
 }
 
 function sortRates(rates: (number | null)[]): (number | null)[] {

@@ -86,7 +86,16 @@ export function compareData(
     .filter((row) => new Set(row.values).size > 1);
 
   // Configurations (every parameter but the rate and the seed), compared rate by rate.
-  const grouping = groupConfigurations(runs);
+  // A cluster run's replica loads come with its digest.
+  const grouping = groupConfigurations(
+    runs.map((r) => ({
+      ...r,
+      replicaLoads:
+        r.status === 'done' && (r.metrics?.replicas ?? 1) > 1
+          ? (sources.digest(r.id).replicaLoads ?? null)
+          : null,
+    })),
+  );
   const runConfiguration = grouping.runConfiguration;
   const baselineConfiguration = runConfiguration[baseIndex];
   const configurations = rebase(grouping.configurations, baselineConfiguration);

@@ -3,7 +3,7 @@
  * filter runs across sweeps, read one run, read a done run's per-request records and time series, compare runs,
  * and export a report of chosen runs.
  */
-import { replicaLoads, type ReplicaLoad } from '../metrics/replica-loads.js';
+import type { ReplicaLoad } from '../metrics/replica-loads.js';
 import { InputError } from '../errors.js';
 import {
   decodeStoredMachineSpec,
@@ -137,7 +137,7 @@ function runSummaries(store: Store, rows: readonly RunRow[]): RunSummary[] {
  * A run as `runs.get` reports it: its summary (runSummaries), run key, workload description,
  * warnings, stability verdict, timestamps, and its sweep's machine document (null when the sweep
  * is gone or its document cannot be read: `sweeps.get` names the problem), and for a done run on a
- * cluster of replicas what each replica served (its stored `replica` column, replicaLoads).
+ * cluster of replicas what each replica served (its stored digest's replicaLoads).
  */
 function runDetail(store: Store, run: RunRow): RunDetail {
   const sweep = store.getSweep(run.sweepId);
@@ -166,12 +166,11 @@ function runDetail(store: Store, run: RunRow): RunDetail {
   };
 }
 
-/** The per-replica load of a done cluster run (its stored `replica` column), else null. */
+/** The per-replica load of a done cluster run (its stored digest's), else null. */
 function replicaLoadsOf(store: Store, run: RunRow): ReplicaLoad[] | null {
-  const replicas = run.metrics?.replicas ?? 1;
-  if (run.status !== 'done' || replicas < 2) return null;
-  const records = store.getRequestRecords(run.id);
-  return records.replica === undefined ? null : replicaLoads(records.replica, replicas, records);
+  if (run.status !== 'done' || (run.metrics?.replicas ?? 1) < 2) return null;
+  const loads = store.getRunDigest(run.id).replicaLoads;
+  return loads === undefined ? null : [...loads];
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ReplicaLoad } from './replica-loads.js';
 import type { RequestRecords } from '../engine/run-records.js';
 import { outputLengthBins, type OutputLengthBin } from '../workloads/output-length-bins.js';
 
@@ -38,6 +39,11 @@ export interface RunDigest {
   readonly e2eS: Float64Array;
   /** Output-length bins of all the run's requests; empty for a run without requests. */
   readonly outputBins: readonly DigestBin[];
+  /**
+   * What each replica served, in replica order (replica-loads.ts), for a run on a cluster of
+   * replicas; absent for a run on one replica.
+   */
+  readonly replicaLoads?: readonly ReplicaLoad[];
 }
 
 /**

@@ -1,6 +1,8 @@
+import type { ClusterOutput } from '../engine/cluster-engine.js';
 import type { EngineOutput } from '../engine/replica-engine.js';
 import type { IterationRecords, RequestRecords, TimeSeries } from '../engine/run-records.js';
 import type { RunMetrics } from './metric-keys.js';
+import { replicaLoads } from './replica-loads.js';
 import { runDigest, type RunDigest } from './run-digest.js';
 import { computeRunMetrics, type RunMetricsContext } from './run-metrics.js';
 import { assessStability, type StabilityResult } from './stability.js';
@@ -33,13 +35,27 @@ export interface RunResult {
   readonly iterations?: IterationRecords;
 }
 
+/** The run's digest, with its replicas' loads for a run on a cluster (ClusterOutput). */
+function digestOf(output: EngineOutput): RunDigest {
+  const digest = runDigest(output.records);
+  const cluster = output as Partial<ClusterOutput>;
+  if (cluster.replicas === undefined || cluster.replicaOf === undefined || cluster.replicas.length < 2) {
+    return digest;
+  }
+  return {
+    ...digest,
+    replicaLoads: replicaLoads(cluster.replicaOf, cluster.replicas.length, output.records),
+  };
+}
+
 /**
  * The result of a finished run: the engine's records, the metrics computed from them
  * (computeRunMetrics, runner/metrics/run-metrics.ts) and the stability verdict over the arrival
  * window (assessStability, runner/metrics/stability.ts). Requests rejected before the run
  * (`context.rejected` > 0) add a warning that names their count.
  *
- * @param output what the engine returned (simulate or simulateOn)
+ * @param output what the engine returned (simulate, simulateOn or simulateCluster: a cluster's
+ *   digest carries its replicas' loads)
  * @param wallS wall seconds the run took (the `sim_wall_s` metric)
  * @param iterations the measured iterations of a run on a GPU worker; undefined for simulated runs
  * @param context the run's SLO, the requests rejected before it and the CPU seconds the simulation
@@ -64,7 +80,7 @@ export function runResultOf(
     metrics: computeRunMetrics(output, wallS, context),
     requests: output.records,
     timeSeries: output.timeSeries,
-    digest: runDigest(output.records),
+    digest: digestOf(output),
     stability: assessStability(output.records, { endS: output.totals.endS }),
     warnings,
     ...(iterations === undefined ? {} : { iterations }),

@@ -1,3 +1,4 @@
+import { replicaLoadsHtml } from './replica-loads-table.js';
 import { METRIC_KEYS } from '../metrics/metric-keys.js';
 import type { MetricKey } from '../metrics/metric-keys.js';
 import { chartJsSource } from './chart-js-source.js';
@@ -45,7 +46,8 @@ export const REPORT_CSP =
  * ReportData.fluid has the workload; at a single rate a short segment of it, see report-charts.ts), the
  * fluid stability limit as a vertical line, points with unstable runs as crosses, a
  * stability summary (`table.stable-rates`: per policy the largest rate whose runs were all
- * stable, and the fluid limit), TTFT and E2E CDFs with a rate selector, and a table of all its
+ * stable, and the fluid limit), TTFT and E2E CDFs with a rate selector, for runs on a cluster of
+ * replicas each replica's share of the work (replicaLoadsHtml), and a table of all its
  * runs with their stability verdict and every metric (failed runs with their error); then the
  * machine details and the spec YAML.
  * Only runs with status `done` and metrics appear in charts. Each canvas has a `data-chart`
@@ -194,6 +196,7 @@ function workloadSection(
       parts.push('<p class="note">No latency samples were stored for this workload: no CDFs.</p>');
     }
   }
+  parts.push(replicaLoadsHtml(runs, labels));
   parts.push('<h3>Runs</h3>', runsTables(runs, labels, colors), '</section>');
   return parts.join('\n');
 }
@@ -364,6 +367,9 @@ table.stable-rates { border-collapse: collapse; font-size: 13px; }
 table.stable-rates th, table.stable-rates td { text-align: left; padding: 2px 12px 2px 0; border-bottom: 1px solid #eee; }
 table.stable-rates td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.stable-rates tr.fluid-limit td { color: #555; font-style: italic; }
+table.replica-loads { border-collapse: collapse; font-size: 13px; }
+table.replica-loads th, table.replica-loads td { text-align: left; padding: 2px 12px 2px 0; border-bottom: 1px solid #eee; }
+table.replica-loads td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 nav ul { list-style: none; padding: 0; margin: 8px 0; display: flex; flex-wrap: wrap; gap: 4px 16px; }
 nav a { color: #1f5fa8; }
 .chart-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 14px; margin: 10px 0; }

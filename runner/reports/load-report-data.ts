@@ -32,7 +32,8 @@ export function toReportRun(row: RunRow): ReportRun {
  * Assembles everything a sweep report shows from the store: the sweep's spec and machine, all
  * its runs (with their stability verdicts), per done run the TTFT and E2E order statistics of
  * its digest (Store.getRunDigest: at most 1,001 each, with the number of completed requests
- * they stand for; the per-request records are never read), and per workload the
+ * they stand for, and for a cluster run what each replica served; the per-request records are
+ * never read), and per workload the
  * fluid-benchmark overlay (see {@link fluidOverlays}).
  * @throws InputError when the sweep does not exist, or its stored machine JSON cannot be read
  * (decodeStoredMachineSpec)
@@ -112,7 +113,10 @@ function assembleReportData(
         ),
       },
     },
-    runs: rows.map(toReportRun),
+    runs: rows.map((row) => {
+      const loads = digests.get(row.id)?.replicaLoads;
+      return loads === undefined ? toReportRun(row) : { ...toReportRun(row), replicaLoads: [...loads] };
+    }),
     distributions,
   };
   // An uncalibrated GPU worker has no linear model (stored as null d0/d1): no overlay.

@@ -1,3 +1,4 @@
+import type { ReplicaLoad } from '../metrics/replica-loads.js';
 import type { RunMetrics } from '../metrics/metric-keys.js';
 import type { StabilityResult } from '../metrics/stability.js';
 
@@ -40,6 +41,11 @@ export interface ReportRun {
   stable: boolean | null;
   /** The verdict's details (method, reason, slope, p-value, ...), or null where there is none. */
   stability: StabilityResult | null;
+  /**
+   * What each replica served (runner/metrics/replica-loads.ts), for a done run on a cluster of
+   * replicas (its digest's); absent otherwise.
+   */
+  replicaLoads?: ReplicaLoad[];
 }
 
 /** The fluid benchmark (arXiv 2504.11320v2 §3) of one workload at one arrival rate. */

@@ -1,3 +1,4 @@
+import type { ReplicaLoad } from '../metrics/replica-loads.js';
 import type { DigestBin, RunDigest } from '../metrics/run-digest.js';
 import { decodeColumn, encodeColumn, type EncodedColumn } from './column-blob-codec.js';
 
@@ -17,6 +18,11 @@ export interface EncodedDigest {
   readonly e2eS: EncodedColumn;
   /** `[{prompt, output, count}, ...]`, the output-length bins. */
   readonly outputBinsJson: string;
+  /**
+   * `[{replica, requests, completed, tokens}, ...]`, what each replica of a cluster run served
+   * (migrations/0012_replica_loads.sql); null for a run on one replica.
+   */
+  readonly replicaLoadsJson: string | null;
 }
 
 /**
@@ -27,7 +33,9 @@ export interface EncodedDigest {
  * @param what names the run in messages (`run 12`)
  * @throws Error naming the field when the digest is not a RunDigest of that many requests: counts
  *   that are not integers with 0 <= finished <= requests, order statistics that are not
- *   Float64Arrays of one length (at most `finished`), bins that are not {prompt, output, count}
+ *   Float64Arrays of one length (at most `finished`), bins that are not {prompt, output, count},
+ *   replica loads that are not {replica, requests, completed, tokens} integers in replica order
+ *   whose requests sum to at most `requests`
  */
 export function encodeDigest(digest: RunDigest, requests: number, what: string): EncodedDigest {
   if (digest === null || typeof digest !== 'object')
@@ -67,7 +75,41 @@ export function encodeDigest(digest: RunDigest, requests: number, what: string):
     ttftS: encodeColumn(ttftS),
     e2eS: encodeColumn(e2eS),
     outputBinsJson: JSON.stringify(bins),
+    replicaLoadsJson:
+      digest.replicaLoads === undefined ? null : replicaLoadsJson(digest.replicaLoads, requests, what),
   };
+}
+
+/** Checks a digest's replica loads (see encodeDigest) and writes them as JSON. */
+function replicaLoadsJson(loads: readonly ReplicaLoad[], requests: number, what: string): string {
+  const count = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+  const valid =
+    Array.isArray(loads) &&
+    loads.every(
+      (l, i) =>
+        l !== null &&
+        typeof l === 'object' &&
+        l.replica === i &&
+        count(l.requests) &&
+        count(l.completed) &&
+        l.completed <= l.requests &&
+        count(l.tokens),
+    ) &&
+    loads.reduce((sum, l) => sum + l.requests, 0) <= requests;
+  if (!valid) {
+    throw new Error(
+      `${what}: digest.replicaLoads must be {replica, requests, completed, tokens} per replica, in replica ` +
+        `order, with non-negative integers, completed <= requests, and at most ${requests} requests in all`,
+    );
+  }
+  return JSON.stringify(
+    loads.map((l) => ({
+      replica: l.replica,
+      requests: l.requests,
+      completed: l.completed,
+      tokens: l.tokens,
+    })),
+  );
 }
 
 /**
@@ -92,5 +134,8 @@ export function decodeDigest(encoded: EncodedDigest, where: string): RunDigest {
     ttftS: points(encoded.ttftS, 'ttft_s'),
     e2eS: points(encoded.e2eS, 'e2e_s'),
     outputBins: JSON.parse(encoded.outputBinsJson) as DigestBin[],
+    ...(encoded.replicaLoadsJson === null
+      ? {}
+      : { replicaLoads: JSON.parse(encoded.replicaLoadsJson) as ReplicaLoad[] }),
   };
 }

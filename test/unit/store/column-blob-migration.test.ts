@@ -114,7 +114,7 @@ describe('migration 0011: row tables to column blobs', () => {
     }
     const db = new Database(file, { readonly: true });
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(11);
+      expect(db.pragma('user_version', { simple: true })).toBe(12); // 0011, then 0012
       const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all();
       expect(tables).not.toContain('run_requests');
       expect(tables).not.toContain('run_time_series');

@@ -3,6 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { CompareOut, RunDetail } from '../../../runner/api/api-contract.js';
+import { createApiService } from '../../../runner/api/api-service.js';
+import { replicaLoads } from '../../../runner/metrics/replica-loads.js';
+import { formatNumber } from '../../../runner/reports/format-number.js';
+import { renderHtmlReport } from '../../../runner/reports/html-report.js';
 import { loadReportData } from '../../../runner/reports/load-report-data.js';
 import { seedSummary } from '../../../runner/reports/seed-summary.js';
 import { clusterOf } from '../../../runner/schedulers/cluster-fields.js';
@@ -117,7 +122,37 @@ describe('a sweep over replicas on arXiv lengths', () => {
       for (const c of counts) expect(c).toBeGreaterThan(100);
       // 3 req/s overloads one replica (about 2 req/s) but not three: the cluster's latency is lower.
       expect(m.e2e_mean_s!).toBeLessThan(one.metrics!.e2e_mean_s!);
+      // The digest carries what each replica served, as the records say.
+      const records = store.getRequestRecords(three.id);
+      const loads = store.getRunDigest(three.id).replicaLoads!;
+      expect(loads).toEqual(replicaLoads(records.replica!, 3, records));
+      expect(loads.map((l) => l.requests)).toEqual(counts);
+      expect(store.getRunDigest(one.id).replicaLoads).toBeUndefined();
+      // Compare: the cluster's cell holds each replica's share of the tokens, summing to 1.
+      const api = createApiService(store, { jobs: 1, cwd: dirs.at(-1)! });
+      try {
+        const compared = await api.call('runs.compare', { runIds: [one.id, three.id] });
+        if (!compared.ok) throw new Error(compared.error.message);
+        const out = compared.value as CompareOut;
+        const cellOf = (runId: number) =>
+          out.configurations.flatMap((c) => c.cells).find((cell) => cell.runIds.includes(runId))!;
+        const total = loads.reduce((sum, l) => sum + l.tokens, 0);
+        expect(cellOf(three.id).replicaShares).toEqual(loads.map((l) => l.tokens / total));
+        expect(cellOf(one.id).replicaShares).toBeUndefined();
+        const detail = await api.call('runs.get', { runId: three.id });
+        if (!detail.ok) throw new Error(detail.error.message);
+        expect((detail.value as RunDetail).replicaLoads).toEqual(loads);
+      } finally {
+        await api.close();
+      }
       const data = loadReportData(store, outcome.sweepId);
+      // The report lists the cluster run's replica shares.
+      const html = renderHtmlReport(data);
+      const row = html.match(new RegExp(`<tr data-run="${three.id}">(.*?)</tr>`))![1];
+      expect(row).toContain('least-outstanding');
+      const total = loads.reduce((sum, l) => sum + l.tokens, 0);
+      expect(row).toContain(loads.map((l) => formatNumber((100 * l.tokens) / total)).join(' \u00b7 ') + ' %');
+      expect(html).not.toContain(`<tr data-run="${one.id}">`);
       // No one fluid bound holds for one replica and three: the label gets no overlay.
       expect(data.fluid?.arxiv).toBeUndefined();
       // The seed summary reports the imbalance when a run has one (and no hit rate: nothing cached).
