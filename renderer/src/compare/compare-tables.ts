@@ -143,6 +143,34 @@ export function configurationsAtRate(
 }
 
 /**
+ * The row under `load_imbalance`: each replica's share of a cluster configuration's work (mean
+ * over its seeds; CompareCell.replicaShares) as `25.1 · 24.9 · 25.0 · 25.0 %`, or the smallest
+ * and largest share for more than 8 replicas; `-` for a configuration on one replica.
+ */
+function replicaSharesRowHtml(
+  cells: readonly CompareCell[],
+  shown: readonly number[],
+  baseline: number,
+): string {
+  if (!cells.some((cell) => cell.replicaShares !== undefined)) return '';
+  const percent = (x: number): string => formatNumber(100 * x);
+  const tds = cells
+    .map((cell, k) => {
+      const shares = cell.replicaShares;
+      const text =
+        shares === undefined
+          ? '-'
+          : shares.length <= 8
+            ? `${shares.map(percent).join(' \u00b7 ')} %`
+            : `${percent(Math.min(...shares))} to ${percent(Math.max(...shares))} % over ${shares.length}`;
+      const even = shares === undefined ? '' : ` title="an even share is ${percent(1 / shares.length)} %"`;
+      return `<td${shown[k] === baseline ? ' class="baseline"' : ''}${even}>${escapeHtml(text)}</td>`;
+    })
+    .join('');
+  return `<tr data-metric="replica_shares"><th scope="row" title="prompt + output tokens routed to each replica / the cluster's, mean over seeds">replica shares</th>${tds}</tr>`;
+}
+
+/**
  * The metric table at `rate`: one column per configuration run at that rate (the baseline first),
  * one row for stability (stable runs / runs) and one per metric any of them has a value for (so
  * goodput and SLO attainment only with an SLO). A cell is the mean over the configuration's seeds
@@ -173,7 +201,8 @@ export function metricTableHtml(
           return `<td${base ? ' class="baseline"' : ''}>${metricCellHtml(key, cell.mean[key] ?? null, cell.changePct[key] ?? null, cell.spread[key] ?? null)}</td>`;
         })
         .join('');
-      return `<tr data-metric="${escapeHtml(key)}"><th scope="row">${escapeHtml(key)}</th>${tds}</tr>`;
+      const row = `<tr data-metric="${escapeHtml(key)}"><th scope="row">${escapeHtml(key)}</th>${tds}</tr>`;
+      return key === 'load_imbalance' ? row + replicaSharesRowHtml(cells, shown, baseline) : row;
     })
     .join('');
   return `<table class="compare-metrics" data-rate="${rate ?? 'trace'}"><thead><tr><th scope="col">metric at ${escapeHtml(rateText(rate))}</th>${head}</tr></thead><tbody>${stability}${rows}</tbody></table>`;
