@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CapacityOut, CompareOut, RunSummary } from '../../runner/api/api-contract.js';
+import { formatNumber } from '../../runner/reports/format-number.js';
 import { REPO, runCli } from '../helpers/cli.js';
 import { inspectCharts } from './chart-inspection.js';
 import { chromiumMissing, launchChromium } from './chromium.js';
@@ -20,7 +21,7 @@ import { startServe, type ServeProcess } from './serve-process.js';
  */
 const SHOTS = join(REPO, 'test-artifacts', 'screenshots');
 
-/** 3 configurations (two vllm variants, sarathi) x 2 rates x 2 seeds: 12 runs. */
+/** 3 configurations (two vllm variants, sarathi on 2 replicas) x 2 rates x 2 seeds: 12 runs. */
 const CONFIG_SPEC = [
   'name: by-config',
   'machine: a100-llama2-7b-linear',
@@ -34,7 +35,7 @@ const CONFIG_SPEC = [
   'policies:',
   '  - { policy: vllm, maxNumSeqs: 64 }',
   '  - { policy: vllm, maxNumSeqs: 128 }',
-  '  - { policy: sarathi, chunkSize: 256 }',
+  '  - { policy: sarathi, chunkSize: 256, replicas: 2, routing: least-kv }',
   '',
 ].join('\n');
 
@@ -268,6 +269,29 @@ describe.skipIf(chromiumMissing('test/browser/compare-config.test.ts'))(
         );
       };
       await checkChanges(0);
+
+      // Sarathi runs on 2 replicas: its cell shows each replica's share of the tokens (the API's
+      // mean over seeds), the one-replica configurations a dash.
+      const sharesRow = page.locator('.compare-metrics tr[data-metric="replica_shares"] td');
+      const shownColumns = (
+        await page
+          .locator('.compare-metrics thead th[data-configuration]')
+          .evaluateAll((ths) =>
+            ths.map((t) => (t as unknown as { dataset: { configuration: string } }).dataset.configuration),
+          )
+      ).map(Number);
+      for (const [k, configuration] of shownColumns.entries()) {
+        const shares = out.configurations[configuration].cells.find((c) => c.rate === 6)!.replicaShares;
+        const text = (await sharesRow.nth(k).textContent())!.trim();
+        if (configuration === 2) {
+          expect(shares).toHaveLength(2);
+          expect(shares![0] + shares![1]).toBeCloseTo(1, 12);
+          expect(text).toBe(`${shares!.map((x) => formatNumber(100 * x)).join(' \u00b7 ')} %`);
+        } else {
+          expect(shares).toBeUndefined();
+          expect(text).toBe('-');
+        }
+      }
       // No inner scroll box: every metric row is on the page, none hidden in a scrolled box.
       const box = await page.locator('.compare-metrics-box').evaluate((el) => {
         const e = el as unknown as { scrollHeight: number; clientHeight: number };
