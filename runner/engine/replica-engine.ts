@@ -455,24 +455,7 @@ export class ReplicaEngine implements EngineView {
       this.scheduler.noMoreArrivals?.();
     }
     if (this.now >= this.horizon) return false;
-    this.iteration++;
-    this.batchSize = 0;
-    const shape = this.shape;
-    shape.numPrefills = 0;
-    shape.totalPrefillTokens = 0;
-    shape.numDecodes = 0;
-    shape.decodeKvTokens = 0;
-    this.scheduler.schedule(this);
-    this.checkedThrough = this.iteration;
-    if (this.batchSize > 0) {
-      if (this.iteration > this.maxIterations) {
-        this.violation('iteration-limit', `more than ${this.maxIterations} iterations`);
-      }
-      return true;
-    }
-    this.closeRunsAfterIdle();
-    this.iteration--;
-    return false;
+    return this.scheduleIteration();
   }
 
   /** The batch planned by planIteration (read it before completeIteration). */
@@ -552,13 +535,39 @@ export class ReplicaEngine implements EngineView {
   }
 
   /**
+   * Asks the policy for one iteration's batch at the current clock (arrivals already delivered).
+   * @returns true when it scheduled something (the batch is in `shape`); false when it scheduled
+   *   nothing: the iteration is not counted and the runs the previous batch left open are closed
+   * @throws PolicyViolationError when the policy breaks an engine rule or passes maxIterations
+   */
+  private scheduleIteration(): boolean {
+    this.iteration++;
+    this.batchSize = 0;
+    const shape = this.shape;
+    shape.numPrefills = 0;
+    shape.totalPrefillTokens = 0;
+    shape.numDecodes = 0;
+    shape.decodeKvTokens = 0;
+    this.scheduler.schedule(this);
+    this.checkedThrough = this.iteration;
+    if (this.batchSize > 0) {
+      if (this.iteration > this.maxIterations) {
+        this.violation('iteration-limit', `more than ${this.maxIterations} iterations`);
+      }
+      return true;
+    }
+    this.closeRunsAfterIdle();
+    this.iteration--;
+    return false;
+  }
+
+  /**
    * Delivers arrivals and asks the policy for the next batch, jumping the clock over idle gaps.
    * @returns true when a non-empty batch is ready in `shape`; false when the run is over (every
    *   request finished, or the horizon reached)
    */
   private nextBatch(): boolean {
     const n = this.n;
-    const shape = this.shape;
     while (this.finished < n) {
       while (this.nextArrival < n && this.arrivalS[this.nextArrival] <= this.now) {
         const id = this.nextArrival++;
@@ -567,24 +576,7 @@ export class ReplicaEngine implements EngineView {
         this.scheduler.onArrival(id, this);
       }
       if (this.now >= this.horizon) return false;
-
-      this.iteration++;
-      this.batchSize = 0;
-      shape.numPrefills = 0;
-      shape.totalPrefillTokens = 0;
-      shape.numDecodes = 0;
-      shape.decodeKvTokens = 0;
-      this.scheduler.schedule(this);
-      this.checkedThrough = this.iteration;
-
-      if (this.batchSize > 0) {
-        if (this.iteration > this.maxIterations) {
-          this.violation('iteration-limit', `more than ${this.maxIterations} iterations`);
-        }
-        return true;
-      }
-      this.closeRunsAfterIdle();
-      this.iteration--;
+      if (this.scheduleIteration()) return true;
       if (this.nextArrival < n) {
         const wake = Math.min(this.arrivalS[this.nextArrival], this.horizon);
         this.kvBlockSeconds += this.used * (wake - this.now);
