@@ -1,3 +1,4 @@
+import { clusterOf } from '../schedulers/cluster-fields.js';
 import { fluidEquilibrium } from '../fluid/fluid-equilibrium.js';
 import type { PromptType } from '../fluid/prompt-type.js';
 import { requestTypes } from '../fluid/request-types.js';
@@ -45,7 +46,9 @@ export interface FluidRow {
  * prefill cost d2, fluidEquilibrium) and token model; a spec over a `machine` list gets one section
  * per machine (JSON: `{machines: [...]}`, one document per machine). Types come from a
  * typed workload exactly, or from the first seed's requests by binning output lengths into 10 bins
- * (as for the paper's real data, §6.2).
+ * (as for the paper's real data, §6.2). The rows are one replica's at the whole rate; a spec whose
+ * policies run on clusters says so in the note (JSON: `cluster_sizes`), N replicas being bounded by
+ * N times the stability limit and throughput (perfect balance).
  * @param registry opens the database, for `profile:` and worker machines
  * @returns the text to print (a table, or JSON with the types)
  * @throws InputError on a bad spec (the CLI exits 2)
@@ -80,6 +83,10 @@ function fluidOnMachine(
   }
   const capacity = machine.kvCapacityBlocks * machine.blockSize;
   const seed = plan.spec.seeds[0];
+  // Cluster sizes the spec's policies ask for (`replicas` > 1): N replicas bound at N times these.
+  const clusters = [...new Set([...plan.runs, ...plan.searches].map((r) => clusterOf(r.policy).replicas))]
+    .filter((n) => n > 1)
+    .sort((a, b) => a - b);
   const rows: FluidRow[] = plan.workloads.map((w, wi) => {
     const list = plan.requestLists.get(requestListKey(wi, seed))!;
     const declared = w.loaded.kind === 'types' ? [...w.loaded.types] : null;
@@ -113,7 +120,11 @@ function fluidOnMachine(
     (exact
       ? ' (its linear iteration-time model)'
       : ' (the linear fit of its non-linear iteration-time model)') +
-    `; token model ${plan.spec.tokenModel}; KV capacity ${capacity} tokens`;
+    `; token model ${plan.spec.tokenModel}; KV capacity ${capacity} tokens` +
+    (clusters.length > 0
+      ? `; one replica at the whole rate: the spec's clusters of ${clusters.join(', ')} replicas are ` +
+        'bounded by N x max_stable_rate_rps and N x max_throughput_tok_s (perfect balance)'
+      : '');
   const document = {
     machine: machine.name,
     d0,
@@ -121,6 +132,7 @@ function fluidOnMachine(
     d2,
     linear_model_exact: exact,
     token_model: plan.spec.tokenModel,
+    ...(clusters.length > 0 ? { cluster_sizes: clusters } : {}),
     rows,
   };
   const table = rows.map((r) => ({

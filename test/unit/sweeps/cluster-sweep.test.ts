@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CompareOut, RunDetail } from '../../../runner/api/api-contract.js';
 import { createApiService } from '../../../runner/api/api-service.js';
+import { fluidCommand } from '../../../runner/cli/fluid-command.js';
 import { replicaLoads } from '../../../runner/metrics/replica-loads.js';
 import { formatNumber } from '../../../runner/reports/format-number.js';
 import { renderHtmlReport } from '../../../runner/reports/html-report.js';
@@ -191,6 +192,13 @@ describe('a sweep over replicas on arXiv lengths', () => {
       const one = rows.find((r) => (r.params as { replicas?: number }).replicas === 1)!;
       const two = rows.find((r) => (r.params as { replicas?: number }).replicas === 2)!;
       const single = workloadFluidLimit(plan, 0, 0)!;
+      // `schedbench fluid` prints one replica's bound and names the spec's cluster sizes.
+      const fluid = JSON.parse(fluidCommand(file, 'json')) as {
+        cluster_sizes: number[];
+        rows: { max_stable_rate_rps: number }[];
+      };
+      expect(fluid.cluster_sizes).toEqual([2]);
+      expect(fluid.rows[0].max_stable_rate_rps).toBeCloseTo(single, 9);
       expect(one.fluid_max_stable_rate_rps).toBeCloseTo(single, 9);
       expect(two.fluid_max_stable_rate_rps).toBeCloseTo(2 * single, 9);
       expect(one.max_rate_rps!).toBeLessThanOrEqual(single);
