@@ -422,6 +422,16 @@ export class ReplicaEngine implements EngineView {
     return this.fed - this.finished;
   }
 
+  /** Routed mode: requests routed here so far. */
+  get fedRequests(): number {
+    return this.fed;
+  }
+
+  /** Requests finished so far. */
+  get completedRequests(): number {
+    return this.finished;
+  }
+
   /** Iterations run so far. */
   get iterations(): number {
     return this.iteration;
