@@ -1,4 +1,4 @@
-import type { ClusterOutput } from '../engine/cluster-engine.js';
+import type { ClusterOutput } from '../engine/cluster-output.js';
 import type { EngineOutput } from '../engine/replica-engine.js';
 import type { Slo } from '../workloads/slo-spec.js';
 import type { RunMetrics } from './metric-keys.js';
