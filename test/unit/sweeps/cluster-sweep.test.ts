@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,6 +16,7 @@ import { capacityRows } from '../../../runner/sweeps/capacity-report.js';
 import { executeSweep } from '../../../runner/sweeps/sweep-executor.js';
 import { planSweep } from '../../../runner/sweeps/sweep-plan.js';
 import { workloadFluidLimit } from '../../../runner/sweeps/workload-fluid-limit.js';
+import { TempSpecFiles } from '../../helpers/temp-spec-files.js';
 
 const ARXIV = fileURLToPath(
   new URL(
@@ -25,17 +24,8 @@ const ARXIV = fileURLToPath(
     import.meta.url,
   ),
 );
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** Writes a spec into a new temporary directory; returns its path. */
-function specFile(lines: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'schedbench-cluster-'));
-  dirs.push(dir);
-  const file = join(dir, 'spec.yaml');
-  writeFileSync(file, lines.join('\n') + '\n');
-  return file;
-}
+const specs = new TempSpecFiles('schedbench-cluster-');
+afterAll(() => specs.removeAll());
 
 const POLICIES = ['vllm', 'sarathi', 'fcfs', 'vllm-v1', 'wait', 'nested-wait', 'mc-sf'];
 
@@ -62,17 +52,7 @@ describe('the replicas and routing policy fields', () => {
   });
 
   it('keeps one-replica run keys; a cluster gets its own key per size and routing', () => {
-    /** The run key of a one-run sweep with this policy entry. */
-    const keyOf = (policy: string): string =>
-      planSweep(
-        specFile([
-          'name: keys',
-          'machine: {model: linear, d0: 0.01, d1: 2.0e-7, kvCapacityTokens: 20000, blockSize: 16}',
-          'requests: 10',
-          'workloads: [{name: two-types, types: [{prompt: 20, output: 100, rate: 6}, {prompt: 20, output: 200, rate: 4}]}]',
-          `policies: [${policy}]`,
-        ]),
-      ).runs[0].runKey;
+    const keyOf = (policy: string): string => specs.runKeyOf(policy);
     // The key of this vllm run before clusters existed (main at aca4365).
     expect(keyOf('{policy: vllm}')).toBe('79cf6d4169efe6a4eb7ecaca');
     expect(keyOf('{policy: vllm, replicas: 1}')).toBe('79cf6d4169efe6a4eb7ecaca');
@@ -88,7 +68,7 @@ describe('the replicas and routing policy fields', () => {
 
 describe('a sweep over replicas on arXiv lengths', () => {
   it('stores each request replica, the replicas and the load imbalance', async () => {
-    const file = specFile([
+    const file = specs.write([
       'name: cluster',
       'machine: a100-llama2-7b',
       'seeds: [1]',
@@ -99,7 +79,7 @@ describe('a sweep over replicas on arXiv lengths', () => {
       '  - {policy: vllm, replicas: [1, 3], routing: least-outstanding}',
     ]);
     const plan = planSweep(file);
-    const store = Store.open(join(dirs.at(-1)!, 'sweep.db'));
+    const store = Store.open(join(specs.folder, 'sweep.db'));
     try {
       const outcome = await executeSweep(plan, store, { jobs: 1 });
       expect(outcome.failed).toBe(0);
@@ -130,7 +110,7 @@ describe('a sweep over replicas on arXiv lengths', () => {
       expect(loads.map((l) => l.requests)).toEqual(counts);
       expect(store.getRunDigest(one.id).replicaLoads).toBeUndefined();
       // Compare: the cluster's cell holds each replica's share of the tokens, summing to 1.
-      const api = createApiService(store, { jobs: 1, cwd: dirs.at(-1)! });
+      const api = createApiService(store, { jobs: 1, cwd: specs.folder });
       try {
         const compared = await api.call('runs.compare', { runIds: [one.id, three.id] });
         if (!compared.ok) throw new Error(compared.error.message);
@@ -169,7 +149,7 @@ describe('a sweep over replicas on arXiv lengths', () => {
   });
 
   it('a capacity search finds about twice the rate on two replicas, under twice the fluid bound', async () => {
-    const file = specFile([
+    const file = specs.write([
       'name: cluster-capacity',
       'machine: a100-llama2-7b',
       'seeds: [1]',
@@ -183,7 +163,7 @@ describe('a sweep over replicas on arXiv lengths', () => {
       '  - {policy: vllm, replicas: [1, 2], routing: least-outstanding}',
     ]);
     const plan = planSweep(file);
-    const store = Store.open(join(dirs.at(-1)!, 'sweep.db'));
+    const store = Store.open(join(specs.folder, 'sweep.db'));
     try {
       const outcome = await executeSweep(plan, store, { jobs: 1 });
       expect(outcome.failed).toBe(0);

@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,21 +7,13 @@ import { Store } from '../../../runner/store/store.js';
 import { executeSweep } from '../../../runner/sweeps/sweep-executor.js';
 import { planSweep, requestListKey } from '../../../runner/sweeps/sweep-plan.js';
 import { prefixReuseBound } from '../../../runner/workloads/prefix-reuse-bound.js';
+import { TempSpecFiles } from '../../helpers/temp-spec-files.js';
 
 const TRACE = fileURLToPath(
   new URL('../../../data/mooncake-fast25/conversation_trace.jsonl', import.meta.url),
 );
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** Writes a spec into a new temporary directory; returns its path. */
-function specFile(lines: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'schedbench-prefix-caching-'));
-  dirs.push(dir);
-  const file = join(dir, 'spec.yaml');
-  writeFileSync(file, lines.join('\n') + '\n');
-  return file;
-}
+const specs = new TempSpecFiles('schedbench-prefix-caching-');
+afterAll(() => specs.removeAll());
 
 describe('the prefixCaching policy field', () => {
   it('defaults to on for vllm-v1 only, and every policy takes it', () => {
@@ -39,17 +29,7 @@ describe('the prefixCaching policy field', () => {
   });
 
   it('keeps the run keys of policies without caching, and gives vllm-v1 runs (now caching) new ones', () => {
-    /** The run key of a one-run sweep with this policy entry. */
-    const keyOf = (policy: string): string =>
-      planSweep(
-        specFile([
-          'name: keys',
-          'machine: {model: linear, d0: 0.01, d1: 2.0e-7, kvCapacityTokens: 20000, blockSize: 16}',
-          'requests: 10',
-          'workloads: [{name: two-types, types: [{prompt: 20, output: 100, rate: 6}, {prompt: 20, output: 200, rate: 4}]}]',
-          `policies: [${policy}]`,
-        ]),
-      ).runs[0].runKey;
+    const keyOf = (policy: string): string => specs.runKeyOf(policy);
     const vllm = keyOf('{policy: vllm}');
     // The key of this vllm run before the field existed (main at aca4365).
     expect(vllm).toBe(VLLM_KEY_BEFORE);
@@ -69,7 +49,7 @@ const V1_KEY_BEFORE = '9aa14e552a98255d25a171e7';
 
 describe('a vllm-v1 sweep on the Mooncake conversation trace', () => {
   it('stores the hit rate and cached tokens of the caching run, and its TTFT is lower', async () => {
-    const file = specFile([
+    const file = specs.write([
       'name: mooncake-prefix',
       'machine: a100-llama2-7b',
       'oversize: skip',
@@ -82,7 +62,7 @@ describe('a vllm-v1 sweep on the Mooncake conversation trace', () => {
       '  - {policy: vllm-v1, prefixCaching: false}',
     ]);
     const plan = planSweep(file);
-    const store = Store.open(join(dirs.at(-1)!, 'sweep.db'));
+    const store = Store.open(join(specs.folder, 'sweep.db'));
     try {
       const outcome = await executeSweep(plan, store, { jobs: 1 });
       expect(outcome.failed).toBe(0);

@@ -1,26 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../../runner/store/store.js';
 import { executeSweep } from '../../../runner/sweeps/sweep-executor.js';
 import { planSweep, requestListKey } from '../../../runner/sweeps/sweep-plan.js';
+import { TempSpecFiles } from '../../helpers/temp-spec-files.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** Writes a spec into a new temporary directory; returns its path. */
-function specFile(lines: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'schedbench-sessions-'));
-  dirs.push(dir);
-  const file = join(dir, 'spec.yaml');
-  writeFileSync(file, lines.join('\n') + '\n');
-  return file;
-}
+const specs = new TempSpecFiles('schedbench-sessions-');
+afterAll(() => specs.removeAll());
 
 describe('a sweep of multi-turn sessions', () => {
   it('releases each turn after the previous one, caches histories, on one replica and on two', async () => {
-    const file = specFile([
+    const file = specs.write([
       'name: chat',
       'machine: a100-llama2-7b',
       'seeds: [1]',
@@ -41,7 +31,7 @@ describe('a sweep of multi-turn sessions', () => {
     const list = plan.requestLists.get(requestListKey(0, 1))!;
     const previous = list.sessions!.previous;
     const thinkTime = list.sessions!.thinkTime;
-    const store = Store.open(join(dirs.at(-1)!, 'sweep.db'));
+    const store = Store.open(join(specs.folder, 'sweep.db'));
     try {
       const outcome = await executeSweep(plan, store, { jobs: 1 });
       expect(outcome.failed).toBe(0);
