@@ -1,5 +1,5 @@
 import { METRIC_KEYS, type RunMetrics } from '../metrics/metric-keys.js';
-import type { ReplicaLoad } from '../metrics/replica-loads.js';
+import { replicaShares, type ReplicaLoad } from '../metrics/replica-loads.js';
 import { withEffectivePrefixCaching } from '../schedulers/prefix-caching.js';
 import { stableJson } from '../stable-json.js';
 import type { CompareCell, CompareConfiguration, ParetoFront, ParetoPoint } from './api-contract.js';
@@ -354,12 +354,9 @@ function cellOf(rate: number | null, runs: readonly ConfigurableRun[]): CompareC
 function meanReplicaShares(runs: readonly ConfigurableRun[]): number[] | null {
   const loads = runs.map((r) => r.replicaLoads ?? null);
   if (loads.length === 0 || loads.some((l) => l === null || l.length !== loads[0]!.length)) return null;
-  const shares = new Array<number>(loads[0]!.length).fill(0);
-  for (const run of loads) {
-    const total = run!.reduce((sum, l) => sum + l.tokens, 0);
-    run!.forEach((l, i) => (shares[i] += total > 0 ? l.tokens / total / loads.length : 0));
-  }
-  return shares;
+  const mean = new Array<number>(loads[0]!.length).fill(0);
+  for (const run of loads) replicaShares(run!).forEach((share, i) => (mean[i] += share / loads.length));
+  return mean;
 }
 
 function sortRates(rates: (number | null)[]): (number | null)[] {

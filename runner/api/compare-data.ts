@@ -64,6 +64,13 @@ export function compareData(
   const baseIndex = baselineId === undefined ? 0 : runs.findIndex((r) => r.id === baselineId);
   if (baseIndex < 0) throw new RangeError(`baseline run ${baselineId} is not among the compared runs`);
   const base = runs[baseIndex];
+  // Each done run's digest is read once, for its replica loads, the fluid bound and its CDFs.
+  const digests = new Map<number, RunDigest>();
+  const digestOf = (runId: number): RunDigest => {
+    let digest = digests.get(runId);
+    if (digest === undefined) digests.set(runId, (digest = sources.digest(runId)));
+    return digest;
+  };
   const machines = new Set(runs.map((r) => r.machine));
   const perRun = pointsPerSeries(
     runs.filter((r) => r.status === 'done').length,
@@ -91,9 +98,7 @@ export function compareData(
     runs.map((r) => ({
       ...r,
       replicaLoads:
-        r.status === 'done' && (r.metrics?.replicas ?? 1) > 1
-          ? (sources.digest(r.id).replicaLoads ?? null)
-          : null,
+        r.status === 'done' && (r.metrics?.replicas ?? 1) > 1 ? (digestOf(r.id).replicaLoads ?? null) : null,
     })),
   );
   const runConfiguration = grouping.runConfiguration;
@@ -147,7 +152,7 @@ export function compareData(
     const rows = runs.filter((r) => r.sweepId === sweepId && r.machine === name);
     const overlays = fluidOverlays(
       rows,
-      (id) => sources.digest(id),
+      digestOf,
       { d0: linear.d0, d1: linear.d1, d2: linear.d2 ?? 0, exact: linear.exact },
       machine.tokenModel,
     );
@@ -198,7 +203,7 @@ export function compareData(
   const batchPrefillTokens: SeriesOut[] = [];
   const batchDecodes: SeriesOut[] = [];
   for (const r of done) {
-    const digest = sources.digest(r.id);
+    const digest = digestOf(r.id);
     const cdf = (values: Float64Array): SeriesOut => {
       const points = digestCdf(values, digest.finished, perRun);
       return {

@@ -3,10 +3,10 @@
  * resume, cancel, watch, summarise, rename and delete sweeps, executed in the background by the
  * context's SweepManager.
  */
-import { clusterOf } from '../schedulers/cluster-fields.js';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../errors.js';
+import { planClusterSizes } from '../sweeps/cluster-sizes.js';
 import { workloadFluidLimit } from '../sweeps/workload-fluid-limit.js';
 import { storedMachineDocument, storedMachineName } from '../machines/stored-machine-spec.js';
 import { sweepSummaryOf } from '../sweeps/sweep-summary.js';
@@ -198,8 +198,7 @@ function sweepSummary({ store, manager }: HandlerContext, sweep: SweepRow): Swee
  * replica's, with the cluster sizes of the spec's policies beside it.
  */
 function fluidLimits(plan: SweepPlan): ValidateFluidOut[] {
-  const policies = [...plan.runs.map((r) => r.policy), ...plan.searches.map((s) => s.policy)];
-  const replicas = [...new Set(policies.map((p) => clusterOf(p).replicas))].sort((a, b) => a - b);
+  const replicas = planClusterSizes(plan);
   return plan.machines.flatMap((pm, mi) =>
     plan.workloads.map((w, wi) => ({
       workload: w.label,

@@ -1,4 +1,3 @@
-import { clusterOf } from '../schedulers/cluster-fields.js';
 import { fluidEquilibrium } from '../fluid/fluid-equilibrium.js';
 import type { PromptType } from '../fluid/prompt-type.js';
 import { requestTypes } from '../fluid/request-types.js';
@@ -6,6 +5,7 @@ import { formatTable } from '../reports/runs-table.js';
 import { InputError } from '../errors.js';
 import type { MachineRegistry } from '../machines/machine-registry.js';
 import type { Machine } from '../machines/machine.js';
+import { planClusterSizes } from '../sweeps/cluster-sizes.js';
 import { planSweep, requestListKey, type SweepPlan } from '../sweeps/sweep-plan.js';
 
 /** Formats of `schedbench fluid`. */
@@ -84,9 +84,7 @@ function fluidOnMachine(
   const capacity = machine.kvCapacityBlocks * machine.blockSize;
   const seed = plan.spec.seeds[0];
   // Cluster sizes the spec's policies ask for (`replicas` > 1): N replicas bound at N times these.
-  const clusters = [...new Set([...plan.runs, ...plan.searches].map((r) => clusterOf(r.policy).replicas))]
-    .filter((n) => n > 1)
-    .sort((a, b) => a - b);
+  const clusters = planClusterSizes(plan).filter((n) => n > 1);
   const rows: FluidRow[] = plan.workloads.map((w, wi) => {
     const list = plan.requestLists.get(requestListKey(wi, seed))!;
     const declared = w.loaded.kind === 'types' ? [...w.loaded.types] : null;

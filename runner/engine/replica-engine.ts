@@ -209,7 +209,7 @@ export function simulateOn(
  * One replica's engine. `simulate` and `simulateOn` run it alone over a whole request list. A
  * cluster (cluster-engine.ts) runs several in routed mode: each is given the whole list, but a
  * request arrives at a replica only once the router has fed it there (`feed`), and the cluster
- * drives the iterations (`planIteration`, the iteration-time model, `completeIteration`) and the
+ * drives the iterations (`planIteration`, the iteration-time model, `finishIteration`) and the
  * idle waits (`idleUntil`) of all replicas in time order.
  */
 export class ReplicaEngine implements EngineView {
@@ -432,11 +432,6 @@ export class ReplicaEngine implements EngineView {
     return this.finished;
   }
 
-  /** Iterations run so far. */
-  get iterations(): number {
-    return this.iteration;
-  }
-
   /**
    * Routed mode: the longest prefix of request `id` this replica's prefix cache holds, tokens; 0
    * without prefix caching. No side effects on the cache.
@@ -447,8 +442,8 @@ export class ReplicaEngine implements EngineView {
 
   /**
    * Routed mode: delivers the fed requests that have arrived by `now` and asks the policy for a
-   * batch, without moving the clock (the cluster moves it: idleUntil, completeIteration).
-   * @returns true when a batch is planned (time it with `shape`, then completeIteration); false
+   * batch, without moving the clock (the cluster moves it: idleUntil, finishIteration).
+   * @returns true when a batch is planned (time it with `shape`, then finishIteration); false
    *   when nothing is scheduled now, or the horizon is reached
    * @throws PolicyViolationError when the policy breaks an engine rule
    */
@@ -468,7 +463,7 @@ export class ReplicaEngine implements EngineView {
     return this.scheduleIteration();
   }
 
-  /** The batch planned by planIteration (read it before completeIteration). */
+  /** The batch planned by planIteration (read it before finishIteration). */
   get plannedShape(): BatchShape {
     return this.shape;
   }

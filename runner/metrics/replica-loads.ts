@@ -1,3 +1,6 @@
+import type { ClusterOutput } from '../engine/cluster-output.js';
+import type { EngineOutput } from '../engine/replica-engine.js';
+
 /** What one replica of a cluster run served. */
 export interface ReplicaLoad {
   /** The replica, 0-based. */
@@ -60,4 +63,37 @@ export function loadImbalance(loads: readonly ReplicaLoad[]): number | null {
     if (load.tokens > most) most = load.tokens;
   }
   return total > 0 ? most / (total / loads.length) : null;
+}
+
+/**
+ * Each replica's share of a cluster run's work: its prompt + output tokens over the cluster's, in
+ * replica order (they sum to 1; all 0 when nothing was routed).
+ */
+export function replicaShares(loads: readonly ReplicaLoad[]): number[] {
+  let total = 0;
+  for (const load of loads) total += load.tokens;
+  return loads.map((load) => (total > 0 ? load.tokens / total : 0));
+}
+
+/**
+ * The replicas of a stored run: its policy parameters' `replicas` (a policy entry's field,
+ * runner/schedulers/cluster-fields.ts), else 1.
+ * @param params the run's stored policy parameters
+ */
+export function replicasOfParams(params: Readonly<Record<string, unknown>>): number {
+  const replicas = params.replicas;
+  return typeof replicas === 'number' && Number.isInteger(replicas) && replicas >= 1 ? replicas : 1;
+}
+
+/**
+ * What each replica of a cluster run served (replicaLoads over ClusterOutput.replicaOf), or null
+ * for an output of one replica (simulate, simulateOn, or a one-replica cluster's records alone).
+ * @param output the engine's output; a ClusterOutput when it has `replicas` and `replicaOf`
+ */
+export function clusterReplicaLoads(output: EngineOutput): ReplicaLoad[] | null {
+  const cluster = output as Partial<ClusterOutput>;
+  if (cluster.replicas === undefined || cluster.replicaOf === undefined || cluster.replicas.length < 2) {
+    return null;
+  }
+  return replicaLoads(cluster.replicaOf, cluster.replicas.length, output.records);
 }

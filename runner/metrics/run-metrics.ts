@@ -3,7 +3,7 @@ import type { EngineOutput } from '../engine/replica-engine.js';
 import type { Slo } from '../workloads/slo-spec.js';
 import type { RunMetrics } from './metric-keys.js';
 import { mean, percentileSorted } from './percentile.js';
-import { loadImbalance, replicaLoads } from './replica-loads.js';
+import { clusterReplicaLoads, loadImbalance, type ReplicaLoad } from './replica-loads.js';
 import { sloCounts } from './slo-counts.js';
 
 /** What a run's metrics need besides the engine's output. */
@@ -23,6 +23,11 @@ export interface RunMetricsContext {
    * where unmeasured (no per-thread CPU clock, runs on a GPU worker).
    */
   readonly simCpuS?: number | null;
+  /**
+   * What each replica served when the caller has it already (runResultOf; null for one
+   * replica); absent, it is computed from the output (clusterReplicaLoads).
+   */
+  readonly replicaLoads?: readonly ReplicaLoad[] | null;
 }
 
 /**
@@ -123,7 +128,9 @@ export function computeRunMetrics(
     recomputed_tokens: recomputed,
     prefix_cache_hit_rate: prefixCacheHitRate(output),
     replicas: replicaCount(output),
-    load_imbalance: clusterImbalance(output),
+    load_imbalance: imbalanceOf(
+      context.replicaLoads === undefined ? clusterReplicaLoads(output) : context.replicaLoads,
+    ),
     kv_peak_frac: t.kvPeakBlocks / t.kvCapacityBlocks,
     kv_mean_frac: makespan > 0 ? t.kvBlockSeconds / (makespan * t.kvCapacityBlocks) : null,
     batch_size_mean: t.iterations > 0 ? t.batchRequests / t.iterations : null,
@@ -138,11 +145,9 @@ function replicaCount(output: EngineOutput): number {
   return (output as Partial<ClusterOutput>).replicas?.length ?? 1;
 }
 
-/** The `load_imbalance` metric: of the replicas' loads (replicaLoads), null for a single replica. */
-function clusterImbalance(output: EngineOutput): number | null {
-  const cluster = output as Partial<ClusterOutput>;
-  if (cluster.replicas === undefined || cluster.replicaOf === undefined) return null;
-  return loadImbalance(replicaLoads(cluster.replicaOf, cluster.replicas.length, output.records));
+/** The `load_imbalance` metric: of a cluster run's replica loads (loadImbalance), null for one replica. */
+function imbalanceOf(loads: readonly ReplicaLoad[] | null): number | null {
+  return loads === null ? null : loadImbalance(loads);
 }
 
 /**

@@ -1,8 +1,7 @@
-import type { ClusterOutput } from '../engine/cluster-output.js';
 import type { EngineOutput } from '../engine/replica-engine.js';
 import type { IterationRecords, RequestRecords, TimeSeries } from '../engine/run-records.js';
 import type { RunMetrics } from './metric-keys.js';
-import { replicaLoads } from './replica-loads.js';
+import { clusterReplicaLoads } from './replica-loads.js';
 import { runDigest, type RunDigest } from './run-digest.js';
 import { computeRunMetrics, type RunMetricsContext } from './run-metrics.js';
 import { assessStability, type StabilityResult } from './stability.js';
@@ -35,19 +34,6 @@ export interface RunResult {
   readonly iterations?: IterationRecords;
 }
 
-/** The run's digest, with its replicas' loads for a run on a cluster (ClusterOutput). */
-function digestOf(output: EngineOutput): RunDigest {
-  const digest = runDigest(output.records);
-  const cluster = output as Partial<ClusterOutput>;
-  if (cluster.replicas === undefined || cluster.replicaOf === undefined || cluster.replicas.length < 2) {
-    return digest;
-  }
-  return {
-    ...digest,
-    replicaLoads: replicaLoads(cluster.replicaOf, cluster.replicas.length, output.records),
-  };
-}
-
 /**
  * The result of a finished run: the engine's records, the metrics computed from them
  * (computeRunMetrics, runner/metrics/run-metrics.ts) and the stability verdict over the arrival
@@ -76,11 +62,14 @@ export function runResultOf(
             `fit in the KV cache under this policy, and the spec's \`oversize: skip\` left them out of the run`,
         ]
       : output.warnings;
+  // A cluster run's replica loads, computed once: stored with its digest, and its load_imbalance.
+  const loads = clusterReplicaLoads(output);
+  const digest = runDigest(output.records);
   return {
-    metrics: computeRunMetrics(output, wallS, context),
+    metrics: computeRunMetrics(output, wallS, { ...context, replicaLoads: loads }),
     requests: output.records,
     timeSeries: output.timeSeries,
-    digest: digestOf(output),
+    digest: loads === null ? digest : { ...digest, replicaLoads: loads },
     stability: assessStability(output.records, { endS: output.totals.endS }),
     warnings,
     ...(iterations === undefined ? {} : { iterations }),

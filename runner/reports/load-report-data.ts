@@ -1,3 +1,4 @@
+import { replicasOfParams } from '../metrics/replica-loads.js';
 import type { TokenModel } from '../engine/token-model.js';
 import type { PromptType } from '../fluid/prompt-type.js';
 import type { RunDigest } from '../metrics/run-digest.js';
@@ -162,7 +163,7 @@ export function fluidOverlays(
   const sorted = [...rows].sort((a, b) => a.id - b.id);
   for (const row of sorted) {
     if (row.status !== 'done' || row.rate === null) continue;
-    const replicas = replicasOf(row);
+    const replicas = replicasOfParams(row.params);
     clusterSizes.set(row.workload, (clusterSizes.get(row.workload) ?? new Set()).add(replicas));
     const list = inputs.get(row.workload) ?? [];
     if (list.some((input) => input.rate === row.rate)) continue;
@@ -179,12 +180,6 @@ export function fluidOverlays(
     if (overlay) overlays[workload] = overlay;
   }
   return overlays;
-}
-
-/** Replicas of a stored run: its policy parameters' `replicas`, else 1. */
-function replicasOf(row: RunRow): number {
-  const replicas = row.params.replicas;
-  return typeof replicas === 'number' && Number.isInteger(replicas) && replicas >= 1 ? replicas : 1;
 }
 
 /** A typed workload's `types` from its stored JSON, or null for any other workload. */

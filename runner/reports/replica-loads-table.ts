@@ -1,9 +1,22 @@
 import { escapeHtml } from './html-escape.js';
 import { formatNumber } from './format-number.js';
 import type { ReportRun } from './report-data.js';
+import { replicaShares } from '../metrics/replica-loads.js';
 
 /** Replicas whose shares are listed one by one; a larger cluster shows its smallest and largest. */
 const LISTED_REPLICAS = 8;
+
+/**
+ * Replicas' shares of a cluster's work as text: `25.1 · 24.9 · 25.0 · 25.0 %` (percent, in replica
+ * order), or for more than 8 replicas the smallest and largest, `23.0 to 27.1 % over 16 replicas`.
+ * @param shares fractions in [0, 1], in replica order (replicaShares)
+ */
+export function replicaSharesText(shares: readonly number[]): string {
+  const percent = (x: number): string => formatNumber(100 * x);
+  return shares.length <= LISTED_REPLICAS
+    ? `${shares.map(percent).join(' \u00b7 ')} %`
+    : `${percent(Math.min(...shares))} to ${percent(Math.max(...shares))} % over ${shares.length} replicas`;
+}
 
 /**
  * A report section's "Replica load" table: one row per done run on a cluster of replicas
@@ -27,15 +40,9 @@ export function replicaLoadsHtml(runs: readonly ReportRun[], labels: Map<number,
         a.seed - b.seed,
     );
   if (clusters.length === 0) return '';
-  const percent = (x: number): string => formatNumber(100 * x);
   const rows = clusters.map((run) => {
-    const loads = run.replicaLoads!;
-    const total = loads.reduce((sum, l) => sum + l.tokens, 0);
-    const shares = loads.map((l) => (total > 0 ? l.tokens / total : 0));
-    const text =
-      shares.length <= LISTED_REPLICAS
-        ? `${shares.map(percent).join(' \u00b7 ')} %`
-        : `${percent(Math.min(...shares))} to ${percent(Math.max(...shares))} % over ${shares.length} replicas`;
+    const shares = replicaShares(run.replicaLoads!);
+    const text = replicaSharesText(shares);
     const routing = typeof run.params.routing === 'string' ? run.params.routing : 'round-robin';
     const cells = [
       `<td class="num">${run.id}</td>`,
@@ -44,7 +51,7 @@ export function replicaLoadsHtml(runs: readonly ReportRun[], labels: Map<number,
       `<td class="num">${run.seed}</td>`,
       `<td>${escapeHtml(routing)}</td>`,
       `<td class="num">${escapeHtml(formatNumber(run.metrics?.load_imbalance ?? null))}</td>`,
-      `<td class="num" title="an even share is ${escapeHtml(percent(1 / shares.length))} %">${escapeHtml(text)}</td>`,
+      `<td class="num" title="an even share is ${escapeHtml(formatNumber(100 / shares.length))} %">${escapeHtml(text)}</td>`,
     ];
     return `<tr data-run="${run.id}">${cells.join('')}</tr>`;
   });

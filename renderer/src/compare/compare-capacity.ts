@@ -1,5 +1,6 @@
 import type { CapacityOut, CompareOut } from '../../../runner/api/api-contract.js';
 import { configurationLabels } from '../../../runner/api/compare-configurations.js';
+import { replicasOfParams } from '../../../runner/metrics/replica-loads.js';
 import type { CapacityChartSpec } from '../charts/capacity-chart-spec.js';
 import { policyColor } from '../charts/series-colors.js';
 
@@ -47,13 +48,13 @@ function fluidLimits(rows: CapacityOut['searches']): CapacityChartSpec['limits']
   // Name each limit by what tells its rows apart: their cluster size, their machine, or both.
   const differ = (key: (r: CapacityOut['searches'][number]) => string | number): boolean =>
     new Set(rows.map(key)).size > 1;
-  const bySize = differ((r) => replicasOf(r.params));
+  const bySize = differ((r) => replicasOfParams(r.params));
   const byMachine = differ((r) => r.machine);
   return [...byValue].map(([value, bars]) => {
     const of = <T>(key: (r: CapacityOut['searches'][number]) => T): T[] => [
       ...new Set(bars.map((i) => key(rows[i]))),
     ];
-    const sizes = of((r) => replicasOf(r.params));
+    const sizes = of((r) => replicasOfParams(r.params));
     const machines = of((r) => r.machine);
     const parts = [
       bySize && sizes.length === 1 ? `${sizes[0]} replica${sizes[0] === 1 ? '' : 's'}` : '',
@@ -61,11 +62,6 @@ function fluidLimits(rows: CapacityOut['searches']): CapacityChartSpec['limits']
     ].filter((p) => p !== '');
     return { label: `Fluid stability limit${parts.length > 0 ? `, ${parts.join(', ')}` : ''}`, value, bars };
   });
-}
-
-/** A search's replicas: its policy parameters' `replicas`, else 1. */
-function replicasOf(params: Record<string, unknown>): number {
-  return typeof params.replicas === 'number' ? params.replicas : 1;
 }
 
 /**

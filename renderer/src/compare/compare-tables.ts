@@ -1,5 +1,6 @@
 import type { CompareCell, CompareConfiguration, CompareOut } from '../../../runner/api/api-contract.js';
 import { METRIC_KEYS } from '../../../runner/metrics/metric-keys.js';
+import { replicaSharesText } from '../../../runner/reports/replica-loads-table.js';
 import { escapeHtml } from '../dom.js';
 import { formatNumber, formatPercent } from '../format.js';
 import { rateText, type ConfigurationStyle } from './compare-view.js';
@@ -144,8 +145,8 @@ export function configurationsAtRate(
 
 /**
  * The row under `load_imbalance`: each replica's share of a cluster configuration's work (mean
- * over its seeds; CompareCell.replicaShares) as `25.1 · 24.9 · 25.0 · 25.0 %`, or the smallest
- * and largest share for more than 8 replicas; `-` for a configuration on one replica.
+ * over its seeds; CompareCell.replicaShares) as the report writes them (replicaSharesText); `-`
+ * for a configuration on one replica.
  */
 function replicaSharesRowHtml(
   cells: readonly CompareCell[],
@@ -153,17 +154,12 @@ function replicaSharesRowHtml(
   baseline: number,
 ): string {
   if (!cells.some((cell) => cell.replicaShares !== undefined)) return '';
-  const percent = (x: number): string => formatNumber(100 * x);
   const tds = cells
     .map((cell, k) => {
       const shares = cell.replicaShares;
-      const text =
-        shares === undefined
-          ? '-'
-          : shares.length <= 8
-            ? `${shares.map(percent).join(' \u00b7 ')} %`
-            : `${percent(Math.min(...shares))} to ${percent(Math.max(...shares))} % over ${shares.length}`;
-      const even = shares === undefined ? '' : ` title="an even share is ${percent(1 / shares.length)} %"`;
+      const text = shares === undefined ? '-' : replicaSharesText(shares);
+      const even =
+        shares === undefined ? '' : ` title="an even share is ${formatNumber(100 / shares.length)} %"`;
       return `<td${shown[k] === baseline ? ' class="baseline"' : ''}${even}>${escapeHtml(text)}</td>`;
     })
     .join('');

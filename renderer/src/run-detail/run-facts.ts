@@ -1,5 +1,6 @@
 import type { RunDetail } from '../../../runner/api/api-contract.js';
 import type { MetricKey, RunMetrics } from '../../../runner/metrics/metric-keys.js';
+import { replicaShares } from '../../../runner/metrics/replica-loads.js';
 import { h, type Child } from '../dom.js';
 import { formatDate, formatNumber, formatParams } from '../format.js';
 import { routeHash } from '../router.js';
@@ -236,7 +237,7 @@ export const METRIC_GROUPS: readonly {
 export function replicaLoadTable(run: RunDetail): HTMLElement | null {
   const loads = run.replicaLoads;
   if (loads === null || loads.length === 0) return null;
-  const total = loads.reduce((sum, l) => sum + l.tokens, 0);
+  const shares = replicaShares(loads);
   const even = 1 / loads.length;
   const routing = typeof run.params.routing === 'string' ? run.params.routing : 'round-robin';
   return h(
@@ -266,7 +267,7 @@ export function replicaLoadTable(run: RunDetail): HTMLElement | null {
         'tbody',
         {},
         loads.map((l) => {
-          const share = total > 0 ? l.tokens / total : 0;
+          const share = shares[l.replica];
           return h(
             'tr',
             { 'data-replica': String(l.replica) },

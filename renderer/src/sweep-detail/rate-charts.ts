@@ -1,4 +1,5 @@
 import type { CapacityOut, CompareOut } from '../../../runner/api/api-contract.js';
+import { replicasOfParams } from '../../../runner/metrics/replica-loads.js';
 import type { LineChartSpec, VerticalLine } from '../charts/line-chart.js';
 import { FLUID_COLOR } from '../charts/series-colors.js';
 import { compareCharts } from '../compare/compare-charts.js';
@@ -24,13 +25,13 @@ export function sweepRateCharts(out: CompareOut, searches: CapacityOut['searches
     if (limit === null || !Number.isFinite(limit)) continue;
     const of = limits.get(limit) ?? { workloads: [], replicas: [] };
     if (!of.workloads.includes(s.workload)) of.workloads.push(s.workload);
-    const replicas = typeof s.params.replicas === 'number' ? s.params.replicas : 1;
+    const replicas = replicasOfParams(s.params);
     if (!of.replicas.includes(replicas)) of.replicas.push(replicas);
     limits.set(limit, of);
   }
   const workloads = new Set(searches.map((s) => s.workload));
   // A cluster's limit is N times one replica's: name the cluster size when searches differ in it.
-  const sizes = new Set(searches.map((s) => (typeof s.params.replicas === 'number' ? s.params.replicas : 1)));
+  const sizes = new Set(searches.map((s) => replicasOfParams(s.params)));
   const verticalLines: VerticalLine[] = [...limits].map(([x, of]) => {
     const parts = [
       ...(workloads.size > 1 ? [of.workloads.join(', ')] : []),
