@@ -8,6 +8,7 @@ import { validatePrefixBlocks, type PrefixBlocks } from '../../../runner/workloa
 import { readTrace } from '../../../runner/workloads/read-trace.js';
 import { TraceSpecSchema, parseWorkloadSpec } from '../../../runner/workloads/workload-spec.js';
 import { dataFile, removeTempFiles, sameArray, writeTemp } from './helpers.js';
+import { workloadSpecError } from '../../helpers/workload-spec-error.js';
 
 afterAll(removeTempFiles);
 
@@ -39,13 +40,7 @@ function row(t: number, input: number, ids?: string): string {
 }
 
 function parseError(value: unknown): InputError {
-  try {
-    parseWorkloadSpec(value, { file: 'sweep.yaml', field: 'workloads[0]' });
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return err as InputError;
-  }
-  throw new Error('expected an InputError');
+  return workloadSpecError(value, 'workloads[0]');
 }
 
 describe('generic jsonl hash ids', () => {

@@ -12,6 +12,7 @@ import {
   type WorkloadSpec,
 } from '../../../runner/workloads/workload-spec.js';
 import { ROOT, sameArray, sameList } from './helpers.js';
+import { workloadSpecError } from '../../helpers/workload-spec-error.js';
 
 const SHAREGPT = 'data/metron-length-traces/sharegpt_8k_filtered_stats_llama2_tokenizer.csv';
 const poisson = { process: 'poisson', rate: 4 } as const;
@@ -54,15 +55,7 @@ function rowsOf(pb: PrefixBlocks): number[][] {
   return out;
 }
 
-function parseError(value: unknown): InputError {
-  try {
-    parseWorkloadSpec(value, { file: 'sweep.yaml', field: 'workloads[1]' });
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return err as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const parseError = workloadSpecError;
 
 describe('sharedPrefix spec', () => {
   const good = { prompts: 4, tokens: 1000, fraction: 0.5 };

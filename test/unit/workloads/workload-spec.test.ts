@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../../runner/errors.js';
-import {
-  WorkloadSpecSchema,
-  parseWorkloadSpec,
-  workloadSourceKind,
-} from '../../../runner/workloads/workload-spec.js';
+import { WorkloadSpecSchema, workloadSourceKind } from '../../../runner/workloads/workload-spec.js';
+import { workloadSpecError } from '../../helpers/workload-spec-error.js';
 
 const poisson = { process: 'poisson', rate: 2 };
 
@@ -14,15 +10,7 @@ function messages(value: unknown): string {
   return r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
 }
 
-function parseError(value: unknown): InputError {
-  try {
-    parseWorkloadSpec(value, { file: 'sweep.yaml', field: 'workloads[1]' });
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return err as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const parseError = workloadSpecError;
 
 describe('WorkloadSpecSchema', () => {
   it('accepts each source', () => {
